@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { AccessToken } from '../protocols/access-token.js';
+import type { FetchHandler } from '../http/router.js';
+import type { BearerGuard } from '../resource-server/bearer-guard.js';
+
+/** Options of the Node adapters. */
+export interface NodeAdapterOptions {
+  /**
+   * The public origin of this server (`https://api.example.com`). Request URLs are built on it.
+   * Without it, `http://` plus the `Host` header is used: set it in production behind a proxy.
+   */
+  baseUrl?: string | URL | undefined;
+}
+
+type ExpressLikeRequest = IncomingMessage & { body?: unknown; originalUrl?: string; auth?: AccessToken };
+type Next = (err?: unknown) => void;
+
+function bodyFromParsed(req: ExpressLikeRequest): BodyInit | undefined {
+  const body = req.body;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body as BodyInit;
+  const type = String(req.headers['content-type'] ?? '');
+  if (type.includes('application/x-www-form-urlencoded') && typeof body === 'object') {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+    }
+    return params.toString();
+  }
+  return JSON.stringify(body);
+}
+
+/**
+ * Convert a Node `IncomingMessage` (or an Express request) to a Fetch `Request`. The body is
+ * streamed; when a body parser already consumed it (Express), the parsed body is re-encoded.
+ *
+ * @example
+ * ```ts
+ * const request = toFetchRequest(req, { baseUrl: 'https://api.example.com' });
+ * ```
+ */
+export function toFetchRequest(req: IncomingMessage, options: NodeAdapterOptions = {}): Request {
+  const r = req as ExpressLikeRequest;
+  const base = options.baseUrl ? new URL(options.baseUrl) : new URL(`http://${req.headers.host ?? 'localhost'}`);
+  const url = new URL(r.originalUrl ?? req.url ?? '/', base);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const method = req.method ?? 'GET';
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (r.body !== undefined || req.readableEnded) {
+      const body = bodyFromParsed(r);
+      if (body !== undefined) init.body = body;
+    } else {
+      init.body = Readable.toWeb(req) as unknown as ReadableStream;
+      init.duplex = 'half';
+    }
+  }
+  return new Request(url, init);
+}
+
+/**
+ * Write a Fetch `Response` to a Node `ServerResponse`, streaming the body.
+ *
+ * @example
+ * ```ts
+ * await writeFetchResponse(res, await handler(toFetchRequest(req)));
+ * ```
+ */
+export async function writeFetchResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name === 'set-cookie') return;
+    headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+    }
+  } finally {
+    res.end();
+  }
+}
+
+/**
+ * Serve a Fetch handler from `node:http` (also usable as an Express route handler). Errors that
+ * escape the handler become a 500 without details.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * createServer(toNodeHandler(createRouter(auth.routes))).listen(3000);
+ * ```
+ */
+export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      let response: Response;
+      try {
+        response = await handler(toFetchRequest(req, options));
+      } catch {
+        response = new Response(JSON.stringify({ error: 'server_error', error_description: 'Internal server error' }), {
+          status: 500,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      }
+      await writeFetchResponse(res, response);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+}
+
+/**
+ * Express middleware that requires a bearer token through a guard: on success the verified
+ * {@link AccessToken} is put on `req.auth` and `next()` is called; otherwise the guard's 400 /
+ * 401 / 403 response is sent.
+ *
+ * @example
+ * ```ts
+ * app.post('/mcp', expressBearerAuth(guard), (req, res) => { console.log(req.auth.subject); });
+ * ```
+ */
+export function expressBearerAuth(guard: BearerGuard, options: NodeAdapterOptions = {}) {
+  return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    const r = req as ExpressLikeRequest;
+    const base = options.baseUrl ? new URL(options.baseUrl) : new URL(`http://${req.headers.host ?? 'localhost'}`);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    const request = new Request(new URL(r.originalUrl ?? req.url ?? '/', base), { method: 'GET', headers });
+    guard(request).then(
+      async (result) => {
+        if (result instanceof Response) return writeFetchResponse(res, result);
+        r.auth = result;
+        next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+/**
+ * Express middleware that serves a set of Fetch routes and passes every other path on with
+ * `next()`. Mount it before body parsers so request bodies reach the handlers intact.
+ *
+ * @example
+ * ```ts
+ * app.use(expressRoutes(auth.routes));
+ * app.use(express.json());
+ * ```
+ */
+export function expressRoutes(routes: readonly { path: string; handler: FetchHandler }[], options: NodeAdapterOptions = {}) {
+  return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    const r = req as ExpressLikeRequest;
+    const path = new URL(r.originalUrl ?? req.url ?? '/', 'http://x').pathname;
+    const route = routes.find((x) => x.path === path);
+    if (!route) return next();
+    toNodeHandler(route.handler, options)(req, res);
+  };
+}

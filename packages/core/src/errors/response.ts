@@ -1,0 +1,136 @@
+import { BearerError, OAuthProtocolError, TokenError, UpstreamError } from './errors.js';
+
+/** Parameters of an RFC 6750 `WWW-Authenticate: Bearer` challenge. */
+export interface BearerChallenge {
+  /** RFC 9728 §5.1: where clients find the protected resource metadata. */
+  resourceMetadataUrl?: string | undefined;
+  /** Scopes needed for the resource (`scope="a b"`). */
+  scope?: readonly string[] | undefined;
+  /** RFC 6750 `error`; omitted when the request carried no credentials (RFC 6750 §3.1). */
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+  /** Optional `realm`. */
+  realm?: string | undefined;
+}
+
+/**
+ * Quote a value for an HTTP auth-param (RFC 9110 §11.2): backslash and double quote are escaped,
+ * control characters (which could split headers) are dropped.
+ */
+function quote(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Build an RFC 6750 / RFC 9728 `WWW-Authenticate: Bearer …` header value. Every value is quoted
+ * and escaped.
+ *
+ * @example
+ * ```ts
+ * bearerChallenge({ resourceMetadataUrl: 'https://api.example.com/.well-known/oauth-protected-resource/mcp' });
+ * // 'Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp"'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+ */
+export function bearerChallenge(challenge: BearerChallenge): string {
+  const params: string[] = [];
+  if (challenge.realm !== undefined) params.push(`realm=${quote(challenge.realm)}`);
+  if (challenge.error !== undefined) params.push(`error=${quote(challenge.error)}`);
+  if (challenge.errorDescription !== undefined) params.push(`error_description=${quote(challenge.errorDescription)}`);
+  if (challenge.scope !== undefined && challenge.scope.length > 0) params.push(`scope=${quote(challenge.scope.join(' '))}`);
+  if (challenge.resourceMetadataUrl !== undefined) params.push(`resource_metadata=${quote(challenge.resourceMetadataUrl)}`);
+  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+}
+
+/** Options of {@link errorResponse}. */
+export interface ErrorResponseOptions {
+  /** Protected resource metadata URL for Bearer challenges. */
+  resourceMetadataUrl?: string | undefined;
+  /** Scopes to advertise in a Bearer challenge when the error names none. */
+  scope?: readonly string[] | undefined;
+  /** The client tried HTTP Basic authentication: a 401 `invalid_client` then carries `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
+  basicAuthAttempted?: boolean | undefined;
+  /** Extra headers (for example CORS) added to the response. */
+  headers?: HeadersInit | undefined;
+  /** Called with errors that are not OAuth errors (they become a generic 500), for logging. */
+  onUnexpectedError?: ((error: unknown) => void) | undefined;
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+} as const;
+
+function statusFor(err: OAuthProtocolError): number {
+  if (err instanceof BearerError) {
+    return err.error === 'invalid_token' ? 401 : err.error === 'insufficient_scope' ? 403 : 400;
+  }
+  switch (err.error) {
+    case 'invalid_client':
+      return 401;
+    case 'server_error':
+      return 500;
+    case 'temporarily_unavailable':
+      return 503;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * Turn any thrown value into an HTTP `Response`: the one place where errors become responses.
+ *
+ * - {@link BearerError} → 400 / 401 / 403 with `WWW-Authenticate: Bearer …` (RFC 6750 §3.1).
+ * - {@link TokenError}, {@link RegistrationError}, {@link AuthorizeError} → JSON
+ *   `{ error, error_description }` with the RFC status (400; 401 for `invalid_client`; 500 for
+ *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
+ * - {@link UpstreamError} → 502 `server_error` without upstream details.
+ * - anything else → 500 `server_error` with a generic description: internal details never leak.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   return await handle(request);
+ * } catch (err) {
+ *   return errorResponse(err, { resourceMetadataUrl });
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  const headers = new Headers(options.headers);
+  for (const [k, v] of Object.entries(JSON_HEADERS)) headers.set(k, v);
+
+  if (error instanceof OAuthProtocolError) {
+    const status = statusFor(error);
+    if (error instanceof BearerError) {
+      headers.set(
+        'WWW-Authenticate',
+        bearerChallenge({
+          error: error.credentialsMissing ? undefined : error.error,
+          errorDescription: error.credentialsMissing ? undefined : error.errorDescription,
+          scope: error.scope ?? options.scope,
+          resourceMetadataUrl: options.resourceMetadataUrl,
+        }),
+      );
+    } else if (error instanceof TokenError && status === 401 && options.basicAuthAttempted) {
+      headers.set('WWW-Authenticate', 'Basic realm="token", charset="UTF-8"');
+    }
+    return new Response(JSON.stringify(error.toJSON()), { status, headers });
+  }
+
+  options.onUnexpectedError?.(error);
+  if (error instanceof UpstreamError) {
+    return new Response(
+      JSON.stringify({ error: 'server_error', error_description: 'The upstream authorization server could not be reached' }),
+      { status: 502, headers },
+    );
+  }
+  return new Response(JSON.stringify({ error: 'server_error', error_description: 'Internal server error' }), {
+    status: 500,
+    headers,
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * `@auth/core`: the protocols, errors, token issuer, resource-server and authorization-server
+ * HTTP handlers, and storage of the MCP auth packages.
+ *
+ * @module
+ */
+
+// protocols
+export { hasScopes, parseScopes, principalComponents, type AccessToken } from './protocols/access-token.js';
+export { ProviderTokenVerifier, type AccessTokenLoader, type InvalidTokenHook, type TokenVerifier } from './protocols/token-verifier.js';
+export {
+  JWT_BEARER_GRANT_TYPE,
+  type AuthorizationCode,
+  type AuthorizationParams,
+  type IdentityAssertionParams,
+  type OAuthAuthorizationServerProvider,
+  type OAuthClientInformationFull,
+  type OAuthClientMetadata,
+  type OAuthToken,
+  type RefreshToken,
+} from './protocols/provider.js';
+
+// errors
+export {
+  AuthError,
+  AuthorizeError,
+  BearerError,
+  ConfigurationError,
+  OAuthProtocolError,
+  RegistrationError,
+  TokenError,
+  TokenInvalidError,
+  UpstreamError,
+  isAuthError,
+  type AnyAuthError,
+  type AuthErrorCode,
+  type AuthorizeErrorCode,
+  type BearerErrorCode,
+  type RegistrationErrorCode,
+  type TokenErrorCode,
+  type TokenInvalidReason,
+  type UpstreamFailureReason,
+} from './errors/errors.js';
+export { bearerChallenge, errorResponse, type BearerChallenge, type ErrorResponseOptions } from './errors/response.js';
+
+// token issuing
+export { PBKDF2_ITERATIONS, deriveJwtKey, type JwtKeyMaterial } from './jwt-issuer/derive-key.js';
+export {
+  JWTIssuer,
+  mapJoseError,
+  type IssueAccessTokenParams,
+  type IssueRefreshTokenParams,
+  type JWTIssuerClaims,
+  type JWTIssuerOptions,
+  type TokenUse,
+} from './jwt-issuer/issuer.js';
+
+// resource server
+export { createBearerGuard, extractBearerToken, type BearerGuard, type BearerGuardOptions } from './resource-server/bearer-guard.js';
+export {
+  createProtectedResourceMetadata,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+} from './resource-server/metadata.js';
+export { normalizeResource, protectedResourceMetadataUrl, sameResource } from './resource-server/resource-url.js';
+
+// HTTP plumbing
+export { corsHeaders, createRouter, jsonResponse, preflightResponse, routeRequest, type FetchHandler, type Route } from './http/router.js';
+export {
+  fetchJson,
+  sendRequest,
+  type FetchJsonOptions,
+  type HttpClientOptions,
+  type JsonResponse,
+  type OutboundRequest,
+  type OutboundResponse,
+} from './http/outbound.js';
+
+// storage
+export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';
+export { MemoryStore, type MemoryStoreOptions } from './storage/memory-store.js';
+
+// utilities for provider packages
+export { TtlCache, type TtlCacheOptions } from './lib/cache.js';
+export { SingleFlight } from './lib/single-flight.js';
+export { isPkceVerifier, pkceChallenge, randomToken, sha256, timingSafeEqual } from './lib/crypto.js';

@@ -1,0 +1,211 @@
+import type { AccessToken } from './access-token.js';
+
+/**
+ * Client metadata as registered through RFC 7591 dynamic client registration or read from a
+ * Client ID Metadata Document. Wire names (snake_case) because this is a JSON document.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ */
+export interface OAuthClientMetadata {
+  redirect_uris: string[];
+  token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post' | (string & {});
+  grant_types?: string[];
+  response_types?: string[];
+  client_name?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  scope?: string;
+  contacts?: string[];
+  tos_uri?: string;
+  policy_uri?: string;
+  jwks_uri?: string;
+  software_id?: string;
+  software_version?: string;
+  [extension: string]: unknown;
+}
+
+/**
+ * A registered client: its metadata plus the credentials issued at registration (RFC 7591 §3.2.1).
+ *
+ * @example
+ * ```ts
+ * const client: OAuthClientInformationFull = {
+ *   client_id: 'abc',
+ *   redirect_uris: ['http://127.0.0.1:3000/callback'],
+ *   token_endpoint_auth_method: 'none',
+ * };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
+ */
+export interface OAuthClientInformationFull extends OAuthClientMetadata {
+  client_id: string;
+  client_secret?: string;
+  client_id_issued_at?: number;
+  /** 0 means the secret does not expire. */
+  client_secret_expires_at?: number;
+}
+
+/**
+ * The validated parameters of an authorization request, handed to
+ * `OAuthAuthorizationServerProvider.authorize`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ */
+export interface AuthorizationParams {
+  /** Opaque client state, returned unchanged on the redirect. */
+  state?: string | undefined;
+  /** Requested scopes (`undefined` when the client sent none). */
+  scopes?: string[] | undefined;
+  /** PKCE S256 code challenge. */
+  codeChallenge: string;
+  /** The redirect URI the client will be sent back to (validated against the registration). */
+  redirectUri: string;
+  /** Whether `redirect_uri` was present in the request (RFC 6749 §4.1.3 requires it again at the token endpoint then). */
+  redirectUriProvidedExplicitly: boolean;
+  /** RFC 8707 resource indicator. */
+  resource?: string | undefined;
+}
+
+/**
+ * An issued authorization code and what it is bound to.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export interface AuthorizationCode {
+  code: string;
+  scopes: string[];
+  /** Expiry in seconds since the epoch. */
+  expiresAt: number;
+  clientId: string;
+  codeChallenge: string;
+  redirectUri: string;
+  redirectUriProvidedExplicitly: boolean;
+  resource?: string | undefined;
+  /** The user who approved the request, when known. */
+  subject?: string | undefined;
+}
+
+/**
+ * An issued refresh token.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export interface RefreshToken {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  /** Expiry in seconds since the epoch; `undefined` when it does not expire. */
+  expiresAt?: number | undefined;
+  resource?: string | undefined;
+  subject?: string | undefined;
+}
+
+/**
+ * A successful token response as sent on the wire (RFC 6749 §5.1).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export interface OAuthToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in?: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+/**
+ * Validated parameters of a SEP-990 identity-assertion request (RFC 7523 jwt-bearer grant), passed
+ * to `OAuthAuthorizationServerProvider.exchangeIdentityAssertion`. `assertion` is the ID-JAG (a
+ * signed JWT, `typ: oauth-id-jag+jwt`) issued by the enterprise identity provider.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
+export interface IdentityAssertionParams {
+  /** The JWT (ID-JAG) presented as the authorization grant. */
+  assertion: string;
+  scopes?: string[] | undefined;
+  /** RFC 8707 resource indicator from the token request (client-controlled: not authoritative). */
+  resource?: string | undefined;
+}
+
+/** The grant type URI of the RFC 7523 JWT bearer grant. */
+export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer' as const;
+
+/**
+ * What an OAuth authorization server needs from its back end. The HTTP handlers in this package
+ * (metadata, register, authorize, token, revoke) are written against this interface; the OAuth
+ * proxy and the in-memory provider implement it.
+ *
+ * @typeParam TCode - the stored authorization code type
+ * @typeParam TRefresh - the stored refresh token type
+ * @typeParam TAccess - the access token type returned by `loadAccessToken`
+ *
+ * @example
+ * ```ts
+ * class MyProvider implements OAuthAuthorizationServerProvider {
+ *   async getClient(clientId) { return db.clients.find(clientId); }
+ *   // …every other method
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ */
+export interface OAuthAuthorizationServerProvider<
+  TCode extends AuthorizationCode = AuthorizationCode,
+  TRefresh extends RefreshToken = RefreshToken,
+  TAccess extends AccessToken = AccessToken,
+> {
+  /** The client with this id, or `null` when it does not exist. */
+  getClient(clientId: string): Promise<OAuthClientInformationFull | null>;
+
+  /** Save a client during dynamic registration. Throw a `RegistrationError` to refuse its metadata. */
+  registerClient(client: OAuthClientInformationFull): Promise<void>;
+
+  /**
+   * Handle a validated authorization request and return the URL to send the user agent to: the
+   * client's redirect URI with a code, or a consent / upstream login page that leads there.
+   * Codes SHOULD carry at least 160 bits of entropy (RFC 6749 §10.10). Throw an `AuthorizeError`
+   * to refuse.
+   */
+  authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string>;
+
+  /** The authorization code, or `null` when unknown (or issued to another client). */
+  loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<TCode | null>;
+
+  /**
+   * Exchange a code for tokens. Must consume the code exactly once (a replay throws
+   * `TokenError('invalid_grant')`). Throw a `TokenError` to refuse.
+   */
+  exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: TCode): Promise<OAuthToken>;
+
+  /** The refresh token, or `null` when unknown (or issued to another client). */
+  loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<TRefresh | null>;
+
+  /**
+   * Exchange a refresh token for new tokens; `scopes` is the (validated, possibly narrowed) scope
+   * set. Implementations SHOULD rotate both tokens.
+   */
+  exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: TRefresh, scopes: string[]): Promise<OAuthToken>;
+
+  /** The access token's data, or `null` when the token is invalid. */
+  loadAccessToken(token: string): Promise<TAccess | null>;
+
+  /**
+   * Revoke a token. Does nothing for an invalid or revoked token. SHOULD revoke the access token
+   * and its refresh token together, whichever is given.
+   */
+  revokeToken(token: TAccess | TRefresh): Promise<void>;
+
+  /**
+   * Exchange an identity assertion (SEP-990 ID-JAG, RFC 7523 jwt-bearer grant) for an access
+   * token. Leave it undefined to refuse the grant (`unsupported_grant_type`). The handler only
+   * calls it for authenticated confidential clients. The implementation must validate the ID-JAG:
+   * signature, `iss`, `exp`, `typ: oauth-id-jag+jwt`; `aud` is this authorization server's
+   * issuer; `sub` present; replay refused (`jti` tracked until `exp`); its `client_id` claim
+   * equals the authenticated client; the issued token's audience is the ID-JAG's `resource`
+   * claim; scopes derived from the ID-JAG and policy. It SHOULD NOT issue a refresh token. Throw
+   * `TokenError('invalid_grant')` for a rejected assertion, `invalid_target` for an unknown resource.
+   */
+  exchangeIdentityAssertion?(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken>;
+}

@@ -1,0 +1,136 @@
+import { BearerError, type AnyAuthError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
+import { hasScopes, type AccessToken } from '../protocols/access-token.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { sameResource } from './resource-url.js';
+
+/** Options of {@link createBearerGuard}. */
+export interface BearerGuardOptions {
+  /** Verifies the bearer token. */
+  verifier: TokenVerifier;
+  /** RFC 9728 metadata URL advertised in every challenge (`resource_metadata="…"`). */
+  resourceMetadataUrl?: string | undefined;
+  /** Scopes every request needs; missing ones → 403 `insufficient_scope`. Defaults to the verifier's `requiredScopes`. */
+  requiredScopes?: readonly string[] | undefined;
+  /**
+   * RFC 8707 audience check: accept only tokens whose `resource` (or `aud` claim) names this
+   * server's resource URL, ignoring a fragment and one trailing slash.
+   */
+  expectedResource?: string | URL | undefined;
+  /** Called with each refusal and each verifier failure (never with the token). */
+  onError?: ((error: AnyAuthError | unknown) => void) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). */
+  now?: (() => number) | undefined;
+}
+
+/** A guard: the verified token, or the `Response` to send back. */
+export type BearerGuard = (request: Request) => Promise<AccessToken | Response>;
+
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * Extract the bearer token of a request (RFC 6750 §2.1). `null` when the request carries no
+ * credentials; throws `BearerError('invalid_request')` for a malformed header, another scheme,
+ * or a token sent in more than one place (header plus `access_token` query parameter) or in the
+ * query string at all (the MCP authorization spec forbids it).
+ *
+ * @example
+ * ```ts
+ * const token = extractBearerToken(request); // 'eyJ…' or null
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export function extractBearerToken(request: Request): string | null {
+  const header = request.headers.get('authorization');
+  const inQuery = new URL(request.url).searchParams.has('access_token');
+  if (inQuery) {
+    throw new BearerError(
+      'invalid_request',
+      header !== null ? 'Credentials were sent in more than one way' : 'Access tokens must be sent in the Authorization header, not the query string',
+    );
+  }
+  if (header === null) return null;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) {
+    if (/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header)) {
+      throw new BearerError('invalid_request', 'The Authorization header must be "Bearer <token>"');
+    }
+    throw new BearerError('invalid_request', 'Malformed bearer credentials');
+  }
+  const token = match[1]!;
+  if (!TOKEN68.test(token)) throw new BearerError('invalid_request', 'Malformed bearer credentials');
+  return token;
+}
+
+function audienceMatches(token: AccessToken, expected: string): boolean {
+  if (token.resource !== undefined) return sameResource(token.resource, expected);
+  const aud = token.claims['aud'];
+  const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+  return list.some((a) => sameResource(a, expected));
+}
+
+/**
+ * A bearer-token guard for a protected resource over any {@link TokenVerifier}, following
+ * RFC 6750 and the MCP authorization spec:
+ *
+ * - no credentials → 401 with `WWW-Authenticate: Bearer resource_metadata="…"` (plus `scope`
+ *   when scopes are required) and no error code;
+ * - malformed header, or credentials sent twice → 400 `invalid_request`;
+ * - invalid, expired, or issued for another resource → 401 `invalid_token`;
+ * - missing required scopes → 403 `insufficient_scope` with `scope`;
+ * - a verifier that throws → 500 without details.
+ *
+ * @example
+ * ```ts
+ * const guard = createBearerGuard({ verifier, resourceMetadataUrl, requiredScopes: ['mcp:tools'], expectedResource: 'https://api.example.com/mcp' });
+ * const auth = await guard(request);
+ * if (auth instanceof Response) return auth;
+ * return mcpHandler.fetch(request, { authInfo: toAuthInfo(auth) });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+ */
+export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
+  if (!options || typeof options.verifier?.verifyToken !== 'function') {
+    throw new TypeError('createBearerGuard: verifier must implement verifyToken');
+  }
+  const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
+  const expected = options.expectedResource === undefined ? undefined : new URL(options.expectedResource).href;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
+
+  const refuse = (error: BearerError): Response => {
+    options.onError?.(error);
+    return errorResponse(error, responseOptions);
+  };
+
+  return async (request) => {
+    let raw: string | null;
+    try {
+      raw = extractBearerToken(request);
+    } catch (err) {
+      return refuse(err as BearerError);
+    }
+    if (raw === null) {
+      return errorResponse(new BearerError('invalid_token', 'Authentication required', { credentialsMissing: true }), responseOptions);
+    }
+    let token: AccessToken | null;
+    try {
+      token = await options.verifier.verifyToken(raw);
+    } catch (err) {
+      options.onError?.(err);
+      return errorResponse(new Error('verifier failed'), responseOptions);
+    }
+    if (token === null) return refuse(new BearerError('invalid_token', 'The access token is invalid or expired'));
+    if (token.expiresAt !== undefined && token.expiresAt <= now()) {
+      return refuse(new BearerError('invalid_token', 'The access token has expired'));
+    }
+    if (expected !== undefined && !audienceMatches(token, expected)) {
+      return refuse(new BearerError('invalid_token', 'The access token was not issued for this resource'));
+    }
+    if (!hasScopes(token.scopes, required)) {
+      return refuse(new BearerError('insufficient_scope', 'The access token lacks a required scope', { scope: required }));
+    }
+    return token;
+  };
+}

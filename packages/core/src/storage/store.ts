@@ -1,0 +1,65 @@
+/** Options of {@link KeyValueStore.set}. */
+export interface SetOptions {
+  /** Time to live in seconds; the entry disappears after it. Omit for no expiry. */
+  ttlSeconds?: number | undefined;
+}
+
+/**
+ * The storage every stateful part of the packages runs on (clients, codes, transactions, token
+ * families). Values are strings; keys are namespaced by {@link collection}. Implementations: the
+ * bounded memory store (default), a file store, an encrypting wrapper, and `@auth/redis`.
+ *
+ * `take` is atomic: of many concurrent `take`s of one key, across processes where the store is
+ * shared, exactly one gets the value. Codes and refresh tokens are consumed with it.
+ *
+ * @example
+ * ```ts
+ * await store.set('codes:abc', JSON.stringify(code), { ttlSeconds: 300 });
+ * const once = await store.take('codes:abc'); // the value, then null for every later take
+ * ```
+ */
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, options?: SetOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Get and delete, atomically. */
+  take(key: string): Promise<string | null>;
+}
+
+/** A typed view on one namespace of a {@link KeyValueStore}, storing values as JSON. */
+export interface Collection<T> {
+  get(key: string): Promise<T | null>;
+  set(key: string, value: T, options?: SetOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  take(key: string): Promise<T | null>;
+}
+
+function parse<T>(raw: string | null): T | null {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A namespaced, JSON-typed collection on a store: keys become `${name}:${key}`. A value that does
+ * not parse is a miss.
+ *
+ * @example
+ * ```ts
+ * const clients = collection<OAuthClientInformationFull>(store, 'clients');
+ * await clients.set(client.client_id, client);
+ * ```
+ */
+export function collection<T>(store: KeyValueStore, name: string): Collection<T> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new TypeError(`collection: invalid name "${name}"`);
+  const k = (key: string) => `${name}:${key}`;
+  return {
+    get: async (key) => parse<T>(await store.get(k(key))),
+    set: (key, value, options) => store.set(k(key), JSON.stringify(value), options),
+    delete: (key) => store.delete(k(key)),
+    take: async (key) => parse<T>(await store.take(k(key))),
+  };
+}
