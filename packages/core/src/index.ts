@@ -20,6 +20,8 @@ export {
   type RefreshToken,
 } from './protocols/provider.js';
 
+export { type AuthProvider } from './protocols/auth-provider.js';
+
 // errors
 export {
   AuthError,

@@ -1,0 +1,38 @@
+import type { FetchHandler, Route } from '../http/router.js';
+import type { BearerGuard } from '../resource-server/bearer-guard.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/**
+ * Everything an MCP server needs from one auth set-up, in one place: the verifier, the routes to
+ * mount (protected resource metadata, authorization-server endpoints, callback, consent), the
+ * URLs the guard advertises, and a ready guard for the MCP endpoint. `OAuthProxy`, `OIDCProxy`,
+ * `RemoteAuthProvider` and every provider package return one.
+ *
+ * @example
+ * ```ts
+ * const auth: AuthProvider = new RemoteAuthProvider({ … });
+ * async function fetchHandler(request: Request) {
+ *   const routed = await routeRequest(auth.routes, request);
+ *   if (routed) return routed;
+ *   const token = await auth.guard(request);
+ *   if (token instanceof Response) return token;
+ *   return mcp.fetch(request, { authInfo: toAuthInfo(token) });
+ * }
+ * ```
+ */
+export interface AuthProvider {
+  /** Verifies the bearer tokens presented to the MCP endpoint. */
+  readonly verifier: TokenVerifier;
+  /** Routes this set-up serves; mount them next to the MCP endpoint. */
+  readonly routes: readonly Route[];
+  /** The protected resource (the MCP endpoint URL), the audience tokens must carry. */
+  readonly resourceUrl: string;
+  /** RFC 9728 metadata URL advertised in `WWW-Authenticate`. */
+  readonly resourceMetadataUrl: string;
+  /** Scopes every MCP request needs. */
+  readonly requiredScopes: readonly string[];
+  /** A bearer guard preconfigured with all of the above. */
+  readonly guard: BearerGuard;
+  /** One Fetch handler for all routes, answering 404 elsewhere (convenience over `routes`). */
+  readonly handler: FetchHandler;
+}
