@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
+
+const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
+const RESOURCE = 'https://api.example.com/mcp';
+const now = () => 1_000_000;
+
+const tokens: Record<string, AccessToken> = {
+  good: { token: 'good', clientId: 'c', scopes: ['mcp', 'read'], expiresAt: 1_000_100, resource: RESOURCE, claims: {} },
+  noscope: { token: 'noscope', clientId: 'c', scopes: ['read'], expiresAt: 1_000_100, resource: RESOURCE, claims: {} },
+  expired: { token: 'expired', clientId: 'c', scopes: ['mcp'], expiresAt: 999_999, resource: RESOURCE, claims: {} },
+  other: { token: 'other', clientId: 'c', scopes: ['mcp'], expiresAt: 1_000_100, resource: 'https://other.example.com/mcp', claims: {} },
+  slash: { token: 'slash', clientId: 'c', scopes: ['mcp'], resource: `${RESOURCE}/`, claims: {} },
+  audOnly: { token: 'audOnly', clientId: 'c', scopes: ['mcp'], claims: { aud: ['x', RESOURCE] } },
+  noAud: { token: 'noAud', clientId: 'c', scopes: ['mcp'], claims: {} },
+};
+const verifier: TokenVerifier = {
+  async verifyToken(token) {
+    if (token === 'boom') throw new Error('db down: secret-connection-string');
+    return tokens[token] ?? null;
+  },
+};
+
+const guard = createBearerGuard({ verifier, resourceMetadataUrl: MD, requiredScopes: ['mcp'], expectedResource: RESOURCE, now });
+const req = (headers: Record<string, string> = {}, url = RESOURCE) => new Request(url, { method: 'POST', headers });
+
+async function refused(res: AccessToken | Response) {
+  expect(res).toBeInstanceOf(Response);
+  const r = res as Response;
+  return { status: r.status, challenge: r.headers.get('www-authenticate'), body: (await r.json()) as Record<string, unknown> };
+}
+
+describe('createBearerGuard', () => {
+  it('accepts a valid token and returns it', async () => {
+    const res = await guard(req({ Authorization: 'Bearer good' }));
+    expect(res).toMatchObject({ token: 'good', clientId: 'c' });
+    expect(await guard(req({ authorization: 'bearer good' }))).toMatchObject({ token: 'good' });
+  });
+
+  it('no credentials → 401 with resource_metadata and scope, no error code', async () => {
+    const r = await refused(await guard(req()));
+    expect(r.status).toBe(401);
+    expect(r.challenge).toBe(`Bearer scope="mcp", resource_metadata="${MD}"`);
+  });
+
+  it('malformed header or credentials sent twice → 400 invalid_request', async () => {
+    for (const headers of [{ Authorization: 'Basic abc' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer a b' }, { Authorization: 'Bearer ä' }]) {
+      const r = await refused(await guard(req(headers)));
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_request');
+      expect(r.challenge).toContain('error="invalid_request"');
+      expect(r.challenge).toContain(`resource_metadata="${MD}"`);
+    }
+    const twice = await refused(await guard(req({ Authorization: 'Bearer good' }, `${RESOURCE}?access_token=good`)));
+    expect(twice.status).toBe(400);
+    const query = await refused(await guard(req({}, `${RESOURCE}?access_token=good`)));
+    expect(query.status).toBe(400);
+    const h = new Headers();
+    h.append('Authorization', 'Bearer good');
+    h.append('Authorization', 'Bearer good');
+    expect((await refused(await guard(new Request(RESOURCE, { headers: h })))).status).toBe(400);
+  });
+
+  it('invalid, expired or wrong-audience token → 401 invalid_token', async () => {
+    for (const t of ['unknown', 'expired', 'other', 'noAud']) {
+      const r = await refused(await guard(req({ Authorization: `Bearer ${t}` })));
+      expect(r.status, t).toBe(401);
+      expect(r.body.error).toBe('invalid_token');
+      expect(r.challenge).toContain('error="invalid_token"');
+    }
+  });
+
+  it('audience matches ignoring a trailing slash, and through the aud claim', async () => {
+    expect(await guard(req({ Authorization: 'Bearer slash' }))).toMatchObject({ token: 'slash' });
+    expect(await guard(req({ Authorization: 'Bearer audOnly' }))).toMatchObject({ token: 'audOnly' });
+  });
+
+  it('missing scope → 403 insufficient_scope with scope', async () => {
+    const r = await refused(await guard(req({ Authorization: 'Bearer noscope' })));
+    expect(r.status).toBe(403);
+    expect(r.body.error).toBe('insufficient_scope');
+    expect(r.challenge).toBe(`Bearer error="insufficient_scope", error_description="The access token lacks a required scope", scope="mcp", resource_metadata="${MD}"`);
+  });
+
+  it('a verifier that throws → 500 without details, reported to onError', async () => {
+    const errors: unknown[] = [];
+    const g = createBearerGuard({ verifier, resourceMetadataUrl: MD, onError: (e) => errors.push(e) });
+    const res = (await g(req({ Authorization: 'Bearer boom' }))) as Response;
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('secret');
+    expect(errors).toHaveLength(1);
+  });
+
+  it('escapes quotes in header values', async () => {
+    const g = createBearerGuard({ verifier, resourceMetadataUrl: 'https://x.example/"evil"', requiredScopes: ['a"b'] });
+    const r = await refused(await g(req()));
+    expect(r.challenge).toBe('Bearer scope="a\\"b", resource_metadata="https://x.example/\\"evil\\""');
+  });
+
+  it('advertises the verifier requiredScopes when none are given, and rejects bad options', async () => {
+    const g = createBearerGuard({ verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] } });
+    expect((await refused(await g(req()))).challenge).toBe('Bearer scope="x"');
+    expect(() => createBearerGuard({} as never)).toThrow(TypeError);
+  });
+});
