@@ -1,0 +1,12 @@
+/**
+ * `@auth/github`: GitHub OAuth for MCP servers.
+ *
+ * @module
+ */
+export { githubEndpoints, type GitHubEndpoints } from './endpoints.js';
+export {
+  GitHubTokenVerifier,
+  type GitHubAccessToken,
+  type GitHubClaims,
+  type GitHubTokenVerifierOptions,
+} from './token-verifier.js';

@@ -1,0 +1,170 @@
+import {
+  TokenInvalidError,
+  isAuthError,
+  TtlCache,
+  SingleFlight,
+  UpstreamError,
+  sendRequest,
+  sha256,
+  type AccessToken,
+  type HttpClientOptions,
+  type InvalidTokenHook,
+  type TokenVerifier,
+} from '@auth/core';
+import { githubEndpoints } from './endpoints.js';
+
+/**
+ * The claims a {@link GitHubTokenVerifier} puts on an access token, from `GET /user`.
+ * `email` is the user's public email and `name` their display name: either may be `null`.
+ *
+ * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+ */
+export type GitHubClaims = {
+  /** The numeric GitHub user id, as a string (stable; the login can be renamed). */
+  sub: string;
+  login: string;
+  name: string | null;
+  email: string | null;
+  avatar_url: string | null;
+};
+
+/** An access token verified by GitHub. */
+export type GitHubAccessToken = AccessToken & { subject: string; expiresAt: number; claims: GitHubClaims };
+
+/** Options of {@link GitHubTokenVerifier}. `apiBaseUrl` and `enterpriseUrl` are exclusive. */
+export type GitHubTokenVerifierOptions = HttpClientOptions & {
+  /** `clientId` of the returned tokens (GitHub does not say which app a token belongs to). Default `'github'`. */
+  clientId?: string | undefined;
+  /** Scopes the bearer guard requires (GitHub OAuth scopes, e.g. `read:user`). */
+  requiredScopes?: readonly string[] | undefined;
+  /** How long a verdict (valid or invalid) is cached, in seconds; also the `expiresAt` horizon. Default 300. */
+  cacheTtlSeconds?: number | undefined;
+  /** Most verdicts cached at once. Default 10 000. */
+  cacheMaxEntries?: number | undefined;
+  /** Told why a token was refused or could not be checked (401, rate limit, timeout, bad body). */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in milliseconds (tests inject one). */
+  now?: (() => number) | undefined;
+} & (
+    | { /** REST API base. Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
+    | { /** GitHub Enterprise Server URL: the API is at `{enterpriseUrl}/api/v3`. */ enterpriseUrl: string; apiBaseUrl?: undefined }
+  );
+
+const MAX_TOKEN_LENGTH = 4096;
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Verifies GitHub OAuth (and GitHub App user) access tokens, which are opaque, by calling
+ * `GET {apiBaseUrl}/user`. The subject is the numeric user id; scopes come from the
+ * `X-OAuth-Scopes` response header (absent for GitHub App tokens, which have none).
+ *
+ * Verdicts are cached by the token's SHA-256 for `cacheTtlSeconds` (valid and 401 alike), and
+ * concurrent checks of one token share one request, so GitHub sees at most one call per token
+ * per TTL. GitHub user tokens may not expire, so `expiresAt` is the cache horizon: the MCP SDK
+ * needs one. A 401 from GitHub means invalid; a rate limit (403/429), timeout, 5xx or malformed
+ * body also yields `null` (never a throw) and is reported through `onInvalidToken` as an
+ * `UpstreamError`; those are not cached.
+ *
+ * It does not check which OAuth app the token was issued to (`/user` does not say): put it
+ * behind `GitHubProvider`, where clients only ever see the proxy's own tokens.
+ *
+ * @example
+ * ```ts
+ * const verifier = new GitHubTokenVerifier({ requiredScopes: ['read:user'], onInvalidToken: (e) => log.info(e.message) });
+ * const token = await verifier.verifyToken(raw); // { subject: '583231', claims: { login: 'octocat', … } } or null
+ * ```
+ * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+ * @see https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+ */
+export class GitHubTokenVerifier implements TokenVerifier {
+  readonly requiredScopes: readonly string[];
+  readonly #userUrl: string;
+  readonly #clientId: string;
+  readonly #ttlMs: number;
+  readonly #http: HttpClientOptions;
+  readonly #cache: TtlCache<string, Omit<GitHubAccessToken, 'token'> | null>;
+  readonly #flights = new SingleFlight<string, GitHubAccessToken | null>();
+  readonly #onInvalid: InvalidTokenHook | undefined;
+  readonly #now: () => number;
+
+  constructor(options: GitHubTokenVerifierOptions = {}) {
+    if (options.apiBaseUrl !== undefined && options.enterpriseUrl !== undefined) {
+      throw new TypeError('GitHubTokenVerifier: give apiBaseUrl or enterpriseUrl, not both');
+    }
+    const ttl = options.cacheTtlSeconds ?? 300;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds must be a positive number');
+    const apiBaseUrl = options.apiBaseUrl ?? githubEndpoints(options.enterpriseUrl).apiBaseUrl;
+    this.#userUrl = `${new URL(apiBaseUrl).href.replace(/\/+$/, '')}/user`;
+    this.#clientId = options.clientId ?? 'github';
+    this.requiredScopes = [...(options.requiredScopes ?? [])];
+    this.#ttlMs = ttl * 1000;
+    this.#now = options.now ?? Date.now;
+    this.#cache = new TtlCache({ maxEntries: options.cacheMaxEntries ?? 10_000, now: this.#now });
+    this.#onInvalid = options.onInvalidToken;
+    this.#http = {
+      ky: options.ky,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
+      retry: options.retry,
+    };
+  }
+
+  /** Verify a GitHub token: the cached verdict, or one `GET /user`. */
+  async verifyToken(token: string): Promise<GitHubAccessToken | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      this.#onInvalid?.(new TokenInvalidError('malformed', 'GitHub token is empty or too long'));
+      return null;
+    }
+    const key = await sha256(token);
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached && { ...cached, token };
+    return this.#flights.run(key, async () => {
+      try {
+        return await this.#lookup(token, key);
+      } catch (err) {
+        this.#onInvalid?.(isAuthError(err) ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err }));
+        return null;
+      }
+    });
+  }
+
+  async #lookup(token: string, key: string): Promise<GitHubAccessToken | null> {
+    const res = await sendRequest(
+      this.#userUrl,
+      { headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' } },
+      this.#http,
+    );
+    if (res.status === 401) {
+      this.#cache.set(key, null, this.#ttlMs);
+      throw new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401)');
+    }
+    if (res.status === 403 || res.status === 429) {
+      const retry = res.headers.get('retry-after') ?? res.headers.get('x-ratelimit-reset');
+      throw new UpstreamError('http_status', `GitHub refused the call (HTTP ${res.status}, rate limit${retry ? `, retry-after/reset ${retry}` : ''})`, { status: res.status });
+    }
+    if (res.status !== 200) throw new UpstreamError('http_status', `GitHub returned HTTP ${res.status}`, { status: res.status });
+    let user: Record<string, unknown>;
+    try {
+      user = JSON.parse(res.text()) as Record<string, unknown>;
+    } catch (cause) {
+      throw new UpstreamError('invalid_body', 'GitHub /user response is not JSON', { status: 200, cause });
+    }
+    if (typeof user?.['id'] !== 'number' || !Number.isSafeInteger(user['id']) || typeof user['login'] !== 'string') {
+      throw new UpstreamError('invalid_body', 'GitHub /user response has no numeric id and login', { status: 200 });
+    }
+    const subject = String(user['id']);
+    const result: Omit<GitHubAccessToken, 'token'> = {
+      clientId: this.#clientId,
+      scopes: (res.headers.get('x-oauth-scopes') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+      expiresAt: Math.floor((this.#now() + this.#ttlMs) / 1000),
+      subject,
+      claims: { sub: subject, login: user['login'], name: stringOrNull(user['name']), email: stringOrNull(user['email']), avatar_url: stringOrNull(user['avatar_url']) },
+    };
+    this.#cache.set(key, result, this.#ttlMs);
+    return { ...result, token };
+  }
+}

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBearerGuard, type AnyAuthError } from '@auth/core';
+import { toAuthInfo } from '@auth/core/mcp';
+import { GitHubTokenVerifier, githubEndpoints } from '../src/index.js';
+import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
+
+let github: FakeGitHub;
+
+beforeAll(async () => {
+  github = await startFakeGitHub();
+  github.setToken('gho_valid', { kind: 'user', user: OCTOCAT, scopes: 'read:user, repo' });
+  github.setToken('ghu_app', { kind: 'user', user: { ...OCTOCAT, id: 42, login: 'app-user', name: null, email: 'a@example.com' } });
+  github.setToken('gho_ratelimited', { kind: 'rate_limited' });
+  github.setToken('gho_429', { kind: 'too_many_requests' });
+  github.setToken('gho_notjson', { kind: 'malformed', body: '{"id": 1,' });
+  github.setToken('gho_array', { kind: 'malformed', body: '[1,2]' });
+  github.setToken('gho_noid', { kind: 'malformed', body: '{"login":"x","id":"583231"}' });
+  github.setToken('gho_502', { kind: 'server_error' });
+  github.setToken('gho_slow', { kind: 'hang' });
+});
+afterAll(() => github.close());
+
+function verifier(extra: Partial<ConstructorParameters<typeof GitHubTokenVerifier>[0] & object> = {}) {
+  const errors: AnyAuthError[] = [];
+  const v = new GitHubTokenVerifier({ apiBaseUrl: github.url, onInvalidToken: (e: AnyAuthError) => errors.push(e), ...extra } as never);
+  return { v, errors };
+}
+
+describe('GitHubTokenVerifier', () => {
+  it('verifies a token with GET /user: numeric id as subject, scopes from X-OAuth-Scopes, documented claims', async () => {
+    const { v } = verifier({ clientId: 'Iv1.abc' });
+    const before = github.requests.length;
+    const token = await v.verifyToken('gho_valid');
+    expect(token).toMatchObject({
+      token: 'gho_valid',
+      clientId: 'Iv1.abc',
+      subject: '583231',
+      scopes: ['read:user', 'repo'],
+      claims: { sub: '583231', login: 'octocat', name: 'The Octocat', email: null, avatar_url: OCTOCAT.avatar_url },
+    });
+    const seen = github.requests[before]!;
+    expect(seen.path).toBe('/user');
+    expect(seen.headers.authorization).toBe('Bearer gho_valid');
+    expect(seen.headers.accept).toBe('application/vnd.github+json');
+    expect(seen.headers['x-github-api-version']).toBe('2022-11-28');
+  });
+
+  it('GitHub App user tokens have no X-OAuth-Scopes: no scopes', async () => {
+    const { v } = verifier();
+    const token = await v.verifyToken('ghu_app');
+    expect(token?.scopes).toEqual([]);
+    expect(token?.clientId).toBe('github');
+    expect(token?.claims).toMatchObject({ sub: '42', name: null, email: 'a@example.com' });
+  });
+
+  it('sets expiresAt to the cache horizon, which the MCP SDK adapter keeps', async () => {
+    let now = 1_700_000_000_000;
+    const { v } = verifier({ cacheTtlSeconds: 120, now: () => now });
+    const token = await v.verifyToken('gho_valid');
+    expect(token?.expiresAt).toBe(1_700_000_000 + 120);
+    now += 60_000;
+    expect((await v.verifyToken('gho_valid'))?.expiresAt).toBe(1_700_000_000 + 120);
+    expect(toAuthInfo(token!).expiresAt).toBe(1_700_000_000 + 120);
+  });
+
+  it('caches verdicts for the TTL, keyed by token hash, and asks again after it', async () => {
+    let now = 1_000_000;
+    const { v } = verifier({ cacheTtlSeconds: 10, now: () => now });
+    const calls = github.userCalls();
+    await v.verifyToken('gho_valid');
+    const again = await v.verifyToken('gho_valid');
+    expect(again?.token).toBe('gho_valid');
+    expect(github.userCalls()).toBe(calls + 1);
+    now += 10_001;
+    await v.verifyToken('gho_valid');
+    expect(github.userCalls()).toBe(calls + 2);
+  });
+
+  it('bounds the cache size (least recently used evicted)', async () => {
+    const { v } = verifier({ cacheMaxEntries: 1 });
+    const calls = github.userCalls();
+    await v.verifyToken('gho_valid');
+    await v.verifyToken('ghu_app');
+    await v.verifyToken('gho_valid');
+    expect(github.userCalls()).toBe(calls + 3);
+  });
+
+  it('collapses concurrent checks of one token into one request', async () => {
+    const { v } = verifier();
+    const calls = github.userCalls();
+    const results = await Promise.all(Array.from({ length: 20 }, () => v.verifyToken('gho_valid')));
+    expect(results.every((r) => r?.subject === '583231')).toBe(true);
+    expect(github.userCalls()).toBe(calls + 1);
+  });
+
+  it('401 Bad credentials → null, reported, and the verdict cached', async () => {
+    const { v, errors } = verifier();
+    const calls = github.userCalls();
+    expect(await v.verifyToken('gho_revoked')).toBeNull();
+    expect(await v.verifyToken('gho_revoked')).toBeNull();
+    expect(github.userCalls()).toBe(calls + 1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR_TOKEN_INVALID', reason: 'inactive' });
+    expect(errors[0]!.message).not.toContain('gho_revoked');
+  });
+
+  it.each([
+    ['gho_ratelimited', 403],
+    ['gho_429', 429],
+  ])('rate limit (%s, HTTP %i) → null, reported as UpstreamError, not cached', async (token, status) => {
+    const { v, errors } = verifier();
+    const calls = github.userCalls();
+    expect(await v.verifyToken(token)).toBeNull();
+    expect(await v.verifyToken(token)).toBeNull();
+    expect(github.userCalls()).toBe(calls + 2);
+    expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'http_status', status });
+    expect(errors[0]!.message).toMatch(/rate limit/);
+  });
+
+  it.each(['gho_notjson', 'gho_array', 'gho_noid'])('malformed /user body (%s) → null, reported invalid_body', async (token) => {
+    const { v, errors } = verifier();
+    expect(await v.verifyToken(token)).toBeNull();
+    expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'invalid_body' });
+  });
+
+  it('5xx → null, reported', async () => {
+    const { v, errors } = verifier();
+    expect(await v.verifyToken('gho_502')).toBeNull();
+    expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'http_status', status: 502 });
+  });
+
+  it('a GitHub that never answers → null after the timeout, reported', async () => {
+    const { v, errors } = verifier({ timeoutMs: 150 });
+    expect(await v.verifyToken('gho_slow')).toBeNull();
+    expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'timeout' });
+  });
+
+  it('an oversized response → null, reported too_large', async () => {
+    const { v, errors } = verifier({ maxResponseBytes: 64 });
+    expect(await v.verifyToken('gho_valid')).toBeNull();
+    expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'too_large' });
+  });
+
+  it('refuses an empty or huge token without calling GitHub', async () => {
+    const { v, errors } = verifier();
+    const calls = github.userCalls();
+    expect(await v.verifyToken('')).toBeNull();
+    expect(await v.verifyToken('x'.repeat(5000))).toBeNull();
+    expect(github.userCalls()).toBe(calls);
+    expect(errors.map((e) => e.code)).toEqual(['ERR_TOKEN_INVALID', 'ERR_TOKEN_INVALID']);
+  });
+
+  it('GitHub Enterprise Server: the API is at {enterpriseUrl}/api/v3', async () => {
+    const v = new GitHubTokenVerifier({ enterpriseUrl: `${github.url}/` });
+    const before = github.requests.length;
+    expect((await v.verifyToken('gho_valid'))?.subject).toBe('583231');
+    expect(github.requests[before]!.path).toBe('/api/v3/user');
+    expect(githubEndpoints('https://ghe.example.com')).toEqual({
+      apiBaseUrl: 'https://ghe.example.com/api/v3',
+      authorizationEndpoint: 'https://ghe.example.com/login/oauth/authorize',
+      tokenEndpoint: 'https://ghe.example.com/login/oauth/access_token',
+    });
+    expect(githubEndpoints().apiBaseUrl).toBe('https://api.github.com');
+  });
+
+  it('rejects bad options at construction', () => {
+    expect(() => new GitHubTokenVerifier({ cacheTtlSeconds: 0 })).toThrow(TypeError);
+    expect(() => new GitHubTokenVerifier({ enterpriseUrl: 'not a url' })).toThrow(TypeError);
+    expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'https://x', enterpriseUrl: 'https://y' } as never)).toThrow(TypeError);
+  });
+
+  it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 401 (never 500)', async () => {
+    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }) });
+    const req = (t: string) => new Request('http://localhost/mcp', { headers: { authorization: `Bearer ${t}` } });
+    expect(await guard(req('gho_valid'))).toMatchObject({ subject: '583231' });
+    expect(((await guard(req('gho_nope'))) as Response).status).toBe(401);
+    expect(((await guard(req('ghu_app'))) as Response).status).toBe(403);
+    expect(((await guard(req('gho_ratelimited'))) as Response).status).toBe(401);
+  });
+});
