@@ -1,0 +1,270 @@
+import {
+  ConfigurationError,
+  SingleFlight,
+  TokenInvalidError,
+  TtlCache,
+  UpstreamError,
+  fetchJson,
+  isAuthError,
+  sha256,
+  type AccessToken,
+  type AnyAuthError,
+  type HttpClientOptions,
+  type InvalidTokenHook,
+  type TokenVerifier,
+} from '@auth/core';
+import { basicAuthorization } from './lib/client-auth.js';
+import { toAccessToken } from './lib/response.js';
+
+/**
+ * How the verifier authenticates itself to the introspection endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/**
+ * Cache of introspection results. Only tokens the verifier accepted are cached, keyed by the
+ * SHA-256 of the token, each until the earlier of `ttlSeconds` and the token's `exp`.
+ *
+ * @example
+ * ```ts
+ * const cache: IntrospectionCacheOptions = { ttlSeconds: 30, maxEntries: 10_000 };
+ * ```
+ */
+export interface IntrospectionCacheOptions {
+  /** Longest time a result is reused, in seconds. A token revoked meanwhile stays accepted that long. */
+  ttlSeconds: number;
+  /** Most results kept; the least recently used is evicted beyond it. Default 10 000. */
+  maxEntries?: number | undefined;
+}
+
+/**
+ * Options of {@link IntrospectionTokenVerifier}. The HTTP options (`ky`, `fetch`, `timeoutMs`,
+ * `maxResponseBytes`) are core's `HttpClientOptions`; the introspection `POST` is never retried.
+ *
+ * @example
+ * ```ts
+ * const options: IntrospectionTokenVerifierOptions = {
+ *   introspectionUrl: 'https://auth.example.com/oauth2/introspect',
+ *   clientId: 'mcp-resource-server',
+ *   clientSecret: process.env.INTROSPECTION_SECRET!,
+ *   requiredScopes: ['mcp:tools'],
+ * };
+ * ```
+ */
+export interface IntrospectionTokenVerifierOptions extends Omit<HttpClientOptions, 'retry'> {
+  /** The RFC 7662 endpoint. `https:` is required, except `http:` on a loopback host (tests, sidecars). */
+  introspectionUrl: string | URL;
+  /** Our client id at the authorization server (the resource server's credentials). */
+  clientId: string;
+  /** Our client secret. */
+  clientSecret: string;
+  /** How the credentials are sent. Default `client_secret_basic` (the HTTP `Authorization` header). */
+  clientAuthMethod?: ClientAuthMethod | undefined;
+  /** Scopes every token must carry; others are refused (reason `insufficient_scope`). */
+  requiredScopes?: readonly string[] | undefined;
+  /** Accept only tokens whose `aud` names one of these. */
+  expectedAudience?: string | readonly string[] | undefined;
+  /** Accept only tokens whose `iss` equals this. */
+  expectedIssuer?: string | undefined;
+  /** Clock skew tolerated on `exp` and `nbf`, in seconds. Default 30. */
+  clockTolerance?: number | undefined;
+  /**
+   * Reuse results of active tokens for a while. Off by default: real-time revocation is why one
+   * introspects at all, and a cached result keeps a revoked token working until it expires from
+   * the cache. Turn it on when the endpoint's load or latency matters more than that window.
+   */
+  cache?: IntrospectionCacheOptions | undefined;
+  /** Told why each token was refused, and of failures of the endpoint; never given the token. */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Defaults to `Date.now() / 1000`. */
+  now?: (() => number) | undefined;
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+function parseEndpoint(value: string | URL | undefined): URL {
+  let url: URL;
+  try {
+    url = new URL(value as string);
+  } catch {
+    throw new TypeError('IntrospectionTokenVerifier: introspectionUrl must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+    throw new TypeError('IntrospectionTokenVerifier: introspectionUrl must use https (RFC 7662 §4), or http on a loopback host');
+  }
+  return url;
+}
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`IntrospectionTokenVerifier: ${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+/** An upstream answer saying our own credentials were refused (RFC 7662 §2.3). */
+function isCredentialsRejection(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError && (error.status === 401 || error.error === 'invalid_client');
+}
+
+/**
+ * Verifies opaque (or any) bearer tokens with OAuth 2.0 Token Introspection (RFC 7662).
+ *
+ * Each verification `POST`s `token` and `token_type_hint=access_token` to the endpoint,
+ * authenticated with our client credentials, with a timeout and a response size limit and no
+ * retry. A token is accepted only if the answer is a 200 JSON object with `active: true` (the
+ * boolean) that passes the `exp`/`nbf`, scope, audience and issuer checks.
+ *
+ * `verifyToken` never rejects: every failure is `null`, reported through `onInvalidToken` as
+ * `TokenInvalidError` (the token: `inactive`, `expired`, `insufficient_scope`, …),
+ * `UpstreamError` (the endpoint: timeout, HTTP status, bad body) or `ConfigurationError` (the
+ * endpoint refused our client credentials: alert on it, every token will fail).
+ *
+ * Concurrent verifications of one token share one HTTP call, with or without the cache.
+ *
+ * @example
+ * ```ts
+ * import { IntrospectionTokenVerifier } from '@auth/introspection';
+ * import { createBearerGuard } from '@auth/core';
+ *
+ * const verifier = new IntrospectionTokenVerifier({
+ *   introspectionUrl: 'https://keycloak.example.com/realms/mcp/protocol/openid-connect/token/introspect',
+ *   clientId: 'mcp-server',
+ *   clientSecret: process.env.KEYCLOAK_CLIENT_SECRET!,
+ *   requiredScopes: ['mcp:tools'],
+ *   onInvalidToken: (err) => console.info('token refused', err.code, err.message),
+ * });
+ * const guard = createBearerGuard({ verifier, resourceMetadataUrl });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export class IntrospectionTokenVerifier implements TokenVerifier {
+  /** Scopes every token must carry (the bearer guard advertises them). */
+  readonly requiredScopes: readonly string[];
+  readonly #url: URL;
+  readonly #clientAuth: { headers: Record<string, string>; form: Record<string, string> };
+  readonly #http: HttpClientOptions;
+  readonly #expectedAudience: readonly string[] | undefined;
+  readonly #expectedIssuer: string | undefined;
+  readonly #clockTolerance: number;
+  readonly #now: () => number;
+  readonly #onInvalidToken: InvalidTokenHook | undefined;
+  readonly #cache: { store: TtlCache<string, AccessToken>; ttlSeconds: number } | undefined;
+  readonly #flights = new SingleFlight<string, AccessToken | null>();
+
+  constructor(options: IntrospectionTokenVerifierOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('IntrospectionTokenVerifier: options are required');
+    this.#url = parseEndpoint(options.introspectionUrl);
+    const clientId = requireString(options.clientId, 'clientId');
+    const clientSecret = requireString(options.clientSecret, 'clientSecret');
+    const method = options.clientAuthMethod ?? 'client_secret_basic';
+    if (method === 'client_secret_basic') {
+      this.#clientAuth = { headers: { Authorization: basicAuthorization(clientId, clientSecret) }, form: {} };
+    } else if (method === 'client_secret_post') {
+      this.#clientAuth = { headers: {}, form: { client_id: clientId, client_secret: clientSecret } };
+    } else {
+      throw new TypeError('IntrospectionTokenVerifier: clientAuthMethod must be "client_secret_basic" or "client_secret_post"');
+    }
+
+    this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
+    const audience = options.expectedAudience;
+    this.#expectedAudience = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience];
+    this.#expectedIssuer = options.expectedIssuer;
+    this.#clockTolerance = options.clockTolerance ?? 30;
+    if (!Number.isFinite(this.#clockTolerance) || this.#clockTolerance < 0) {
+      throw new TypeError('IntrospectionTokenVerifier: clockTolerance must be a non-negative number of seconds');
+    }
+    this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#onInvalidToken = options.onInvalidToken;
+    this.#http = {
+      ky: options.ky,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      retry: 0,
+    };
+
+    if (options.cache !== undefined) {
+      const { ttlSeconds, maxEntries = DEFAULT_MAX_CACHE_ENTRIES } = options.cache;
+      if (!(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
+        throw new TypeError('IntrospectionTokenVerifier: cache.ttlSeconds must be a positive number');
+      }
+      if (!(Number.isInteger(maxEntries) && maxEntries > 0)) {
+        throw new TypeError('IntrospectionTokenVerifier: cache.maxEntries must be a positive integer');
+      }
+      this.#cache = { store: new TtlCache({ maxEntries, now: () => this.#now() * 1000 }), ttlSeconds };
+    }
+  }
+
+  /**
+   * Verify a bearer token by introspection. Resolves to the {@link AccessToken} (a copy of its
+   * own for each caller) or `null`; never rejects.
+   *
+   * @example
+   * ```ts
+   * const token = await verifier.verifyToken(bearer);
+   * if (token) console.log(token.clientId, token.subject, token.scopes);
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+   */
+  async verifyToken(token: string): Promise<AccessToken | null> {
+    if (typeof token !== 'string' || token.length === 0) {
+      this.#report(new TokenInvalidError('malformed', 'The token is empty'));
+      return null;
+    }
+    // Keyed by the token itself (synchronously) so that no caller can slip between flights.
+    const result = await this.#flights.run(token, () => this.#verifyOnce(token));
+    return result === null ? null : structuredClone(result);
+  }
+
+  async #verifyOnce(token: string): Promise<AccessToken | null> {
+    try {
+      const key = this.#cache ? await sha256(token) : undefined;
+      const cached = key === undefined ? undefined : this.#cache?.store.get(key);
+      if (cached !== undefined) return cached;
+
+      const result = toAccessToken(token, await this.#introspect(token), {
+        requiredScopes: this.requiredScopes,
+        expectedAudience: this.#expectedAudience,
+        expectedIssuer: this.#expectedIssuer,
+        clockTolerance: this.#clockTolerance,
+        now: this.#now(),
+      });
+      if (this.#cache && key !== undefined) {
+        const untilExpiry = result.expiresAt === undefined ? Infinity : result.expiresAt - this.#now();
+        this.#cache.store.set(key, result, Math.min(this.#cache.ttlSeconds, untilExpiry) * 1000);
+      }
+      return result;
+    } catch (err) {
+      this.#report(
+        isCredentialsRejection(err)
+          ? new ConfigurationError(
+              `The introspection endpoint rejected our client credentials (HTTP ${err.status ?? '?'}${err.error ? ` ${err.error}` : ''}): check clientId, clientSecret and clientAuthMethod`,
+              { cause: err },
+            )
+          : isAuthError(err)
+            ? err
+            : new UpstreamError('network', 'Token introspection failed', { cause: err }),
+      );
+      return null;
+    }
+  }
+
+  async #introspect(token: string): Promise<Record<string, unknown>> {
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token', ...this.#clientAuth.form });
+    const { json } = await fetchJson(this.#url, { method: 'POST', headers: this.#clientAuth.headers, form }, this.#http);
+    return json;
+  }
+
+  #report(error: AnyAuthError): void {
+    try {
+      this.#onInvalidToken?.(error);
+    } catch {
+      // A throwing hook must not turn a refused token into a rejected promise.
+    }
+  }
+}
