@@ -81,6 +81,7 @@ export {
 // storage
 export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './storage/memory-store.js';
+export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypting-store.js';
 
 // utilities for provider packages
 export { TtlCache, type TtlCacheOptions } from './lib/cache.js';

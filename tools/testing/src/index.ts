@@ -2,3 +2,4 @@ export { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHar
 export { startRedis, type RedisHarness } from './redis.js';
 export { launchChromium } from './chromium.js';
 export { listen, type Listening } from './listen.js';
+export { storeContract, takeConcurrently, type StoreContractCase, type StoreUnderTest } from './store-contract.js';

@@ -1,16 +1,23 @@
 /** Options of {@link KeyValueStore.set}. */
 export interface SetOptions {
-  /** Time to live in seconds; the entry disappears after it. Omit for no expiry. */
+  /**
+   * Time to live in seconds; the entry disappears after it. Omit for no expiry. Zero, a negative
+   * number or `NaN` stores nothing (and deletes what was there). Stores may round it up to their
+   * own resolution (milliseconds for Redis).
+   */
   ttlSeconds?: number | undefined;
 }
 
 /**
  * The storage every stateful part of the packages runs on (clients, codes, transactions, token
- * families). Values are strings; keys are namespaced by {@link collection}. Implementations: the
- * bounded memory store (default), a file store, an encrypting wrapper, and `@auth/redis`.
+ * families). Values are strings; keys are namespaced by {@link collection}. Implementations:
+ * `MemoryStore` (the bounded default), `FileStore` (`@auth/core/node`), the `EncryptingStore`
+ * wrapper, and `RedisStore` (`@auth/redis`).
  *
  * `take` is atomic: of many concurrent `take`s of one key, across processes where the store is
- * shared, exactly one gets the value. Codes and refresh tokens are consumed with it.
+ * shared, exactly one gets the value. Codes and refresh tokens are consumed with it. `set`
+ * replaces the value and its TTL. Every method rejects when the backend fails (fail closed);
+ * none throws synchronously.
  *
  * @example
  * ```ts
