@@ -1,0 +1,129 @@
+import { jsonResponse, routeRequest, type AuthProvider, type FetchHandler } from '@auth/core';
+import { toAuthInfo } from '@auth/core/mcp';
+import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames } from '@modelcontextprotocol/server';
+import { ConfigError, readVariables, type DemoConfig, type Env } from './config.js';
+import { createMcpServer, toolList } from './mcp/tools.js';
+import { homePage, type DemoInfo } from './page.js';
+import { findProvider } from './providers/index.js';
+import type { ProviderContext } from './providers/provider.js';
+
+/** The path of the MCP endpoint. */
+export const MCP_PATH = '/mcp';
+
+/** A configured demo: one Fetch handler for everything, what it shows, and its shutdown. */
+export interface Demo {
+  handler: FetchHandler;
+  auth: AuthProvider;
+  info: DemoInfo;
+  close(): Promise<void>;
+}
+
+// Browser-based MCP clients (the Inspector in direct mode) call /mcp cross-origin with a bearer
+// token (no cookies): allow any origin, and let them read the auth challenge and session headers.
+const MCP_CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Last-Event-ID, Mcp-Protocol-Version, Mcp-Session-Id',
+  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version',
+  'Access-Control-Max-Age': '86400',
+};
+
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const copy = new Response(response.body, response);
+  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
+  return copy;
+}
+
+/** Read the protected resource metadata the provider serves, for the page and the banner. */
+async function authorizationServersOf(auth: AuthProvider): Promise<string[]> {
+  const response = await auth.handler(new Request(auth.resourceMetadataUrl));
+  if (!response.ok) throw new Error(`the provider does not serve its protected resource metadata at ${auth.resourceMetadataUrl} (${response.status})`);
+  const document = (await response.json()) as { authorization_servers?: unknown };
+  return Array.isArray(document.authorization_servers) ? document.authorization_servers.filter((s): s is string => typeof s === 'string') : [];
+}
+
+/**
+ * Build the demo for a public origin: select the provider, create its auth set-up, and put the
+ * MCP server behind its guard.
+ */
+export async function createDemo(config: DemoConfig, origin: string, env: Env): Promise<Demo> {
+  const entry = findProvider(config.provider);
+  const closers: (() => Promise<void> | void)[] = [];
+  const notes: string[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn();
+  };
+  const mcpUrl = `${origin}${MCP_PATH}`;
+  const context: ProviderContext = {
+    env: readVariables(entry.variables, env, `AUTH_PROVIDER=${entry.name}`),
+    baseUrl: origin,
+    mcpPath: MCP_PATH,
+    mcpUrl,
+    scopes: { admin: config.adminScope },
+    onClose: (fn) => void closers.push(fn),
+    note: (line) => void notes.push(line),
+    onInvalidToken: (error) => console.warn(`[auth] token refused (${error.code}): ${error.message}`),
+  };
+
+  let auth: AuthProvider;
+  try {
+    auth = await entry.create(context);
+  } catch (err) {
+    await close();
+    // Provider classes reject bad options with a TypeError: that is a configuration problem too.
+    if (err instanceof TypeError || err instanceof ConfigError) throw new ConfigError(`AUTH_PROVIDER=${entry.name}: ${err.message}`);
+    throw err;
+  }
+
+  const startedAt = Date.now();
+  const mcp = createMcpHandler(() => createMcpServer({ provider: entry.name, adminScope: config.adminScope, startedAt }));
+  closers.push(() => mcp.close());
+
+  const wellKnown = auth.routes.map((r) => r.path).filter((p) => p.startsWith('/.well-known/') && `${origin}${p}` !== auth.resourceMetadataUrl);
+  const info: DemoInfo = {
+    provider: { name: entry.name, title: entry.title },
+    mcpUrl,
+    metadata: [
+      { label: 'Resource metadata', url: auth.resourceMetadataUrl },
+      ...wellKnown.map((p) => ({ label: p.includes('openid') ? 'OpenID configuration' : 'Auth server metadata', url: `${origin}${p}` })),
+    ],
+    authorizationServers: await authorizationServersOf(auth),
+    tools: toolList(config.adminScope),
+    notes,
+  };
+  const page = homePage(info);
+
+  // DNS-rebinding protection: only answer requests addressed to our own host name.
+  const allowedHosts = [...new Set([new URL(origin).hostname, ...localhostAllowedHostnames()])];
+
+  const handler: FetchHandler = async (request) => {
+    const rejected = hostHeaderValidationResponse(request, allowedHosts);
+    if (rejected) return rejected;
+    const { pathname } = new URL(request.url);
+
+    if (pathname === MCP_PATH) {
+      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_CORS });
+      const token = await auth.guard(request);
+      if (token instanceof Response) return withHeaders(token, MCP_CORS);
+      const authInfo = { ...toAuthInfo(token), resourceMetadataUrl: auth.resourceMetadataUrl };
+      return withHeaders(await mcp.fetch(request, { authInfo }), MCP_CORS);
+    }
+
+    const routed = await routeRequest(auth.routes, request);
+    if (routed) return routed;
+
+    if (pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      return new Response(request.method === 'HEAD' ? null : page, {
+        headers: {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+          'X-Frame-Options': 'DENY',
+          'X-Content-Type-Options': 'nosniff',
+        },
+      });
+    }
+    return jsonResponse({ error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` }, 404);
+  };
+
+  return { handler, auth, info, close };
+}

@@ -1,0 +1,23 @@
+/**
+ * The provider registry. To add a provider: write `src/providers/<name>.ts` exporting a
+ * `defineProvider({ name, title, variables, create })`, import it here, add it to the list, and
+ * add a row to the table in apps/demo/README.md.
+ */
+import { ConfigError } from '../config.js';
+import { introspection } from './introspection.js';
+// import { jwt } from './jwt.js';
+import type { ProviderEntry } from './provider.js';
+
+export type { ProviderContext, ProviderEntry } from './provider.js';
+
+/** Every provider the demo can run with, the default first. */
+export const providers: readonly ProviderEntry[] = [introspection];
+
+/** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
+export function findProvider(name: string): ProviderEntry {
+  const entry = providers.find((p) => p.name === name);
+  if (!entry) {
+    throw new ConfigError(`AUTH_PROVIDER="${name}" is not a known provider; use one of: ${providers.map((p) => p.name).join(', ')}`, ['AUTH_PROVIDER']);
+  }
+  return entry;
+}

@@ -1,0 +1,42 @@
+import type { AuthProvider, InvalidTokenHook } from '@auth/core';
+import type { EnvVariable } from '../config.js';
+
+/** What the demo hands a provider factory. */
+export interface ProviderContext {
+  /** The values of the provider's documented variables: required ones are present, defaults applied. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Public origin of the demo, e.g. `http://127.0.0.1:8000` (no trailing slash). */
+  readonly baseUrl: string;
+  /** Path of the MCP endpoint: `/mcp`. */
+  readonly mcpPath: string;
+  /** The MCP endpoint URL: the protected resource, the audience tokens must carry. */
+  readonly mcpUrl: string;
+  /** The scopes the demo's tools use: every request needs none beyond the provider's own; `admin` is the step-up scope. */
+  readonly scopes: { readonly admin: string };
+  /** Run `close` when the demo stops (a local IdP, a timer). */
+  onClose(close: () => Promise<void> | void): void;
+  /** A line to print under "Provider notes" at start-up and on the page (never a secret). */
+  note(line: string): void;
+  /** Pass to a verifier's `onInvalidToken`: logs why a token was refused (never the token). */
+  readonly onInvalidToken: InvalidTokenHook;
+}
+
+/**
+ * One entry of the provider registry: one small file per provider under `src/providers/`,
+ * listed in `src/providers/index.ts`.
+ */
+export interface ProviderEntry {
+  /** The `AUTH_PROVIDER` value that selects it. */
+  readonly name: string;
+  /** A short human title, e.g. "GitHub (OAuth proxy)". */
+  readonly title: string;
+  /** The environment variables it reads, documented (README table and error messages come from them). */
+  readonly variables: readonly EnvVariable[];
+  /** Build the auth set-up that protects the MCP endpoint. */
+  create(context: ProviderContext): Promise<AuthProvider> | AuthProvider;
+}
+
+/** Identity helper that type-checks a provider entry. */
+export function defineProvider(entry: ProviderEntry): ProviderEntry {
+  return entry;
+}
