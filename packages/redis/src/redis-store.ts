@@ -1,0 +1,165 @@
+import type { KeyValueStore, SetOptions } from '@auth/core';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+
+/** Options shared by both ways of building a {@link RedisStore}. */
+interface RedisStoreCommonOptions {
+  /** Prefix of every key this store writes, to share one Redis between applications. Default `"mcp-auth:"`. */
+  prefix?: string | undefined;
+}
+
+/** Options of {@link RedisStore}: an ioredis client you own, or a URL for a client the store owns. */
+export type RedisStoreOptions = RedisStoreCommonOptions &
+  (
+    | {
+        /**
+         * An ioredis `Redis` or `Cluster` instance. You own it: attach its `error` listener and
+         * `quit()` it yourself; {@link RedisStore.close} leaves it open.
+         */
+        client: Redis | Cluster;
+        url?: never;
+        redisOptions?: never;
+        onError?: never;
+      }
+    | {
+        /** A `redis://` or `rediss://` URL; the store creates and owns the client. */
+        url: string;
+        /**
+         * ioredis options for the owned client, over these defaults: `connectTimeout` 5 000 ms,
+         * `commandTimeout` 5 000 ms, `maxRetriesPerRequest` 1, `lazyConnect` true.
+         */
+        redisOptions?: RedisOptions | undefined;
+        /**
+         * Called with connection errors of the owned client (it reconnects by itself). Without it
+         * they are dropped: failed commands still reject.
+         */
+        onError?: ((error: Error) => void) | undefined;
+        client?: never;
+      }
+  );
+
+const OWNED_CLIENT_DEFAULTS: RedisOptions = {
+  connectTimeout: 5_000,
+  commandTimeout: 5_000,
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+};
+
+/**
+ * Rethrow a client error without what it carries about the command: ioredis attaches the
+ * command's arguments (keys and values, which may hold codes or tokens) to its errors, and an
+ * application that logs errors would log them.
+ */
+function failure(command: string, err: unknown): Error {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+  return new Error(`RedisStore: ${command} failed (${message})`);
+}
+
+/**
+ * A `KeyValueStore` on Redis, for deployments with several instances: registered clients,
+ * codes, transactions and token families are shared, and a code or refresh token is consumed
+ * exactly once across all instances.
+ *
+ * - `take` is `GETDEL` (one atomic command; Redis 6.2 or later).
+ * - A TTL is `SET key value EX seconds` (`PX` milliseconds for a fraction of a second, rounded
+ *   up); a zero or negative TTL deletes the key; a `set` without TTL clears an earlier one.
+ * - Every key is prefixed (default `mcp-auth:`).
+ * - Failures fail closed: when Redis is unreachable, times out or answers an error, the call
+ *   rejects with an `Error` whose message names the command and the client's error, but not
+ *   the keys or values. Nothing is retried beyond ioredis' own `maxRetriesPerRequest`.
+ * - Values are stored as given: wrap the store in `EncryptingStore` (`@auth/core`) for secrets.
+ *
+ * @example
+ * ```ts
+ * import { EncryptingStore, deriveJwtKey } from '@auth/core';
+ * import { RedisStore } from '@auth/redis';
+ *
+ * const redis = new RedisStore({ url: process.env.REDIS_URL!, prefix: 'my-mcp:' });
+ * const store = new EncryptingStore({ store: redis, key: await deriveJwtKey({ highEntropyMaterial: process.env.STORE_SECRET! }, 'my-mcp') });
+ * ```
+ * @see https://redis.io/docs/latest/commands/getdel/
+ * @see https://redis.io/docs/latest/commands/set/
+ */
+export class RedisStore implements KeyValueStore {
+  /** The ioredis client in use (the one passed in, or the one created from the URL). */
+  readonly client: Redis | Cluster;
+  /** The key prefix. */
+  readonly prefix: string;
+  readonly #owned: boolean;
+
+  constructor(options: RedisStoreOptions) {
+    if (!options || (options.client === undefined) === (options.url === undefined)) {
+      throw new TypeError('RedisStore: pass exactly one of client or url');
+    }
+    const prefix = options.prefix ?? 'mcp-auth:';
+    if (typeof prefix !== 'string') throw new TypeError('RedisStore: prefix must be a string');
+    this.prefix = prefix;
+    if (options.client !== undefined) {
+      if (typeof options.client.getdel !== 'function') throw new TypeError('RedisStore: client must be an ioredis Redis or Cluster');
+      this.client = options.client;
+      this.#owned = false;
+    } else {
+      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+        throw new TypeError('RedisStore: url must be a redis:// or rediss:// URL');
+      }
+      const client = new Redis(options.url, { ...OWNED_CLIENT_DEFAULTS, ...options.redisOptions });
+      const onError = options.onError;
+      client.on('error', (err: Error) => onError?.(err));
+      this.client = client;
+      this.#owned = true;
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    try {
+      return await this.client.get(this.prefix + key);
+    } catch (err) {
+      throw failure('GET', err);
+    }
+  }
+
+  async set(key: string, value: string, options: SetOptions = {}): Promise<void> {
+    const k = this.prefix + key;
+    const ttl = options.ttlSeconds;
+    try {
+      if (ttl === undefined || ttl === Number.POSITIVE_INFINITY) await this.client.set(k, value);
+      else if (!(ttl > 0)) await this.client.del(k);
+      else if (Number.isInteger(ttl)) await this.client.set(k, value, 'EX', ttl);
+      else await this.client.set(k, value, 'PX', Math.ceil(ttl * 1000));
+    } catch (err) {
+      throw failure('SET', err);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.del(this.prefix + key);
+    } catch (err) {
+      throw failure('DEL', err);
+    }
+  }
+
+  async take(key: string): Promise<string | null> {
+    try {
+      return await this.client.getdel(this.prefix + key);
+    } catch (err) {
+      throw failure('GETDEL', err);
+    }
+  }
+
+  /** Close the client when this store created it (from `url`); a client passed in is left open. */
+  async close(): Promise<void> {
+    if (!this.#owned || this.client.status === 'end') return;
+    if (this.client.status !== 'ready') {
+      // Never connected (lazy), or reconnecting: nothing to quit gracefully.
+      this.client.disconnect();
+      return;
+    }
+    const ended = new Promise<void>((resolve) => this.client.once('end', () => resolve()));
+    try {
+      await this.client.quit();
+      await ended;
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
