@@ -1,5 +1,5 @@
 import { ConfigurationError, TokenInvalidError } from '@auth/core';
-import { startOidcProvider, type OidcHarness } from '@auth/testing';
+import { startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { reports, trackingFetch } from './helpers.js';
@@ -13,7 +13,7 @@ const RS_BASIC = { client_id: 'rs:basic client', client_secret: 'sec ret:+/%~!&=
 const RS_POST = { client_id: 'rs-post', client_secret: 'post-secret' };
 const APP = { client_id: 'app', client_secret: 'app-secret' };
 
-const clients = [
+const clients: NonNullable<OidcHarnessOptions['clients']> = [
   { ...RS_BASIC, token_endpoint_auth_method: 'client_secret_basic', grant_types: [], response_types: [], redirect_uris: [] },
   { ...RS_POST, token_endpoint_auth_method: 'client_secret_post', grant_types: [], response_types: [], redirect_uris: [] },
   { ...APP, grant_types: ['client_credentials', 'authorization_code'], response_types: ['code'], redirect_uris: [REDIRECT_URI] },
