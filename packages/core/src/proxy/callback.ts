@@ -1,0 +1,109 @@
+import { clearBrowserBinding, verifyBrowserBinding } from '../consent/binding.js';
+import { renderErrorPage } from '../consent/page.js';
+import { htmlResponse, redirectResponse } from '../consent/response.js';
+import { UpstreamError, isAuthError } from '../errors/errors.js';
+import type { FetchHandler } from '../http/router.js';
+import { randomToken } from '../lib/crypto.js';
+import type { AccessToken } from '../protocols/access-token.js';
+import { CODE_TTL } from './config.js';
+import { clientRedirect, type ProxyContext } from './context.js';
+import type { PendingRecord } from './records.js';
+import type { UpstreamTokenResponse } from './upstream.js';
+
+/** Upstream authorization errors passed on to the client as they are; any other becomes `server_error`. */
+const PASSED_ON = new Set(['access_denied', 'invalid_scope', 'temporarily_unavailable', 'server_error']);
+const CLAIMS = ['sub', 'email', 'name', 'preferred_username', 'login'] as const;
+
+/** The default `upstreamClaims` hook: a few identity claims of the verified upstream token. */
+export function defaultUpstreamClaims(upstream: AccessToken): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of CLAIMS) {
+    const v = upstream.claims[c];
+    if (typeof v === 'string' || typeof v === 'number') out[c] = v;
+  }
+  if (out['sub'] === undefined && upstream.subject !== undefined) out['sub'] = upstream.subject;
+  return out;
+}
+
+/**
+ * The upstream callback (`redirectPath`): the `state` is taken (single use), the browser must
+ * present the binding cookie set at consent, the upstream code is exchanged with the proxy's
+ * PKCE verifier, the upstream token is verified, the upstream tokens are stored (encrypted),
+ * and the client receives a single-use code (5 minutes) on its exact redirect URI with `iss`.
+ */
+export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
+  const { config, records, options } = ctx;
+  const errorPage = (status: number, title: string, message: string) =>
+    htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: options.contentSecurityPolicy });
+
+  const toClient = (pending: PendingRecord, params: Record<string, string | undefined>, cookies: string[]) =>
+    redirectResponse(clientRedirect(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);
+
+  const complete = async (pending: PendingRecord, code: string): Promise<Record<string, string>> => {
+    const response: UpstreamTokenResponse = await ctx.upstream.exchangeCode({
+      code,
+      codeVerifier: pending.codeVerifier,
+      scopes: options.hooks?.tokenExchangeScopes?.(pending.scopes),
+      resource: (options.forwardResource ?? true) ? pending.resource : undefined,
+    });
+    const now = config.now();
+    const refreshExpiresAt =
+      now +
+      (response.refreshTokenExpiresIn ??
+        (response.refreshToken ? config.refreshTokenTtl : Math.min(response.expiresIn ?? config.refreshTokenTtl, config.refreshTokenTtl)));
+    const setId = randomToken(16);
+    const set = await ctx.sessions.create(setId, response, refreshExpiresAt);
+    const upstream = await ctx.sessions.verify(set);
+    if (!upstream) {
+      await ctx.sessions.revoke(setId);
+      return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
+    }
+    const upstreamClaims = await (options.hooks?.upstreamClaims ?? defaultUpstreamClaims)(upstream, response);
+    const clientCode = randomToken();
+    await records.codes.set(
+      clientCode,
+      {
+        clientId: pending.clientId,
+        redirectUri: pending.redirectUri,
+        redirectUriProvidedExplicitly: pending.redirectUriProvidedExplicitly,
+        codeChallenge: pending.codeChallenge,
+        state: pending.state,
+        scopes: pending.scopes,
+        resource: pending.resource,
+        expiresAt: now + CODE_TTL,
+        setId,
+        subject: upstream.subject ?? (typeof upstreamClaims['sub'] === 'string' ? upstreamClaims['sub'] : undefined),
+        upstreamClaims: Object.keys(upstreamClaims).length > 0 ? upstreamClaims : undefined,
+        refreshExpiresAt,
+      },
+      { ttlSeconds: CODE_TTL },
+    );
+    return { code: clientCode };
+  };
+
+  return async (request) => {
+    if (request.method !== 'GET') return errorPage(405, 'Method not allowed', 'This address only receives sign-in results.');
+    const query = new URL(request.url).searchParams;
+    const state = query.get('state');
+    const pending = state ? await records.pending.take(state) : null;
+    if (!pending) return errorPage(400, 'This sign-in has expired', 'It was already completed, or it took too long. Start again from your application.');
+    if (!(await verifyBrowserBinding(request, config.cookies, pending.bindingId, pending.bindingHash))) {
+      return errorPage(403, 'Sign-in refused', 'This sign-in was started in another browser. Start again from your application in this browser.');
+    }
+    const clear = [clearBrowserBinding(config.cookies, pending.bindingId)];
+    const upstreamError = query.get('error');
+    if (upstreamError !== null) {
+      const error = PASSED_ON.has(upstreamError) ? upstreamError : 'server_error';
+      return toClient(pending, { error, error_description: 'The identity provider did not authorize the request' }, clear);
+    }
+    const code = query.get('code');
+    if (!code) return toClient(pending, { error: 'server_error', error_description: 'The identity provider sent no code' }, clear);
+    try {
+      return toClient(pending, await complete(pending, code), clear);
+    } catch (err) {
+      if (isAuthError(err)) ctx.onError(err);
+      const description = err instanceof UpstreamError ? 'The identity provider could not complete the sign-in' : 'The sign-in could not be completed';
+      return toClient(pending, { error: 'server_error', error_description: description }, clear);
+    }
+  };
+}

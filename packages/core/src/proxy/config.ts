@@ -1,0 +1,145 @@
+import { cookiePolicyFor, type CookiePolicy } from '../consent/cookies.js';
+import type { ConsentMode } from '../consent/handler.js';
+import { protectedResourceMetadataUrl } from '../resource-server/resource-url.js';
+import type { OAuthProxyOptions, UpstreamAuthMethod } from './options.js';
+import { LOOPBACK_REDIRECT_PATTERNS, redirectUriMatcher } from './redirect-patterns.js';
+
+/** Options resolved and checked once, at construction. */
+export interface ProxyConfig {
+  baseUrl: URL;
+  issuerUrl: string;
+  resourceUrl: string;
+  resourceMetadataUrl: string;
+  /** Absolute URL and route path of the upstream callback. */
+  callbackUrl: string;
+  callbackPath: string;
+  consentUrl: string;
+  consentPath: string;
+  cookies: CookiePolicy;
+  consent: ConsentMode;
+  authMethod: UpstreamAuthMethod;
+  redirectAllowed: (uri: string) => boolean;
+  validScopes: readonly string[] | undefined;
+  defaultScopes: readonly string[];
+  requiredScopes: readonly string[];
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  now: () => number;
+}
+
+/** Transactions waiting for consent live this long (seconds). */
+export const TRANSACTION_TTL = 15 * 60;
+/** Approved flows waiting for the upstream callback live this long (seconds). */
+export const PENDING_TTL = 10 * 60;
+/** Client authorization codes live this long (seconds). */
+export const CODE_TTL = 5 * 60;
+
+function url(value: string | URL, name: string): URL {
+  try {
+    const u = new URL(value);
+    if (u.search || u.hash) throw new TypeError(`OAuthProxy: ${name} must not have a query or fragment`);
+    return u;
+  } catch (err) {
+    if (err instanceof TypeError && err.message.startsWith('OAuthProxy')) throw err;
+    throw new TypeError(`OAuthProxy: ${name} must be an absolute URL`);
+  }
+}
+
+function path(value: string | undefined, fallback: string, name: string): string {
+  const p = value ?? fallback;
+  if (!/^\/[A-Za-z0-9\-._~/%]*$/.test(p)) throw new TypeError(`OAuthProxy: ${name} must be a path starting with "/"`);
+  return p;
+}
+
+/** `base` (with its own path) joined with an absolute route path. */
+export function joinUrl(base: URL, routePath: string): URL {
+  return new URL(base.href.replace(/\/$/, '') + routePath);
+}
+
+function lifetime(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`OAuthProxy: ${name} must be a positive number of seconds`);
+  return Math.floor(v);
+}
+
+function endpoint(value: unknown, name: string): void {
+  let u: URL;
+  try {
+    u = new URL(value as string);
+  } catch {
+    throw new TypeError(`OAuthProxy: upstream.${name} must be an absolute URL`);
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && /^(localhost|127(\.\d+){3}|\[::1\])$/.test(u.hostname))) {
+    throw new TypeError(`OAuthProxy: upstream.${name} must use https`);
+  }
+}
+
+/** Check and resolve the options; throws `TypeError` for bad ones. */
+export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
+  if (!o || typeof o !== 'object') throw new TypeError('OAuthProxy: options are required');
+  if (!o.upstream || typeof o.upstream !== 'object') throw new TypeError('OAuthProxy: upstream endpoints are required');
+  endpoint(o.upstream.authorizationEndpoint, 'authorizationEndpoint');
+  endpoint(o.upstream.tokenEndpoint, 'tokenEndpoint');
+  if (o.upstream.revocationEndpoint !== undefined) endpoint(o.upstream.revocationEndpoint, 'revocationEndpoint');
+  if (typeof o.clientId !== 'string' || o.clientId.length === 0) throw new TypeError('OAuthProxy: clientId is required');
+  if (o.clientSecret !== undefined && (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0)) {
+    throw new TypeError('OAuthProxy: clientSecret must be a non-empty string');
+  }
+  if (!o.upstreamVerifier || typeof o.upstreamVerifier.verifyToken !== 'function') {
+    throw new TypeError('OAuthProxy: upstreamVerifier must implement verifyToken');
+  }
+  const authMethod = o.tokenEndpointAuthMethod ?? (o.clientSecret ? 'client_secret_basic' : 'none');
+  if (!['client_secret_basic', 'client_secret_post', 'none'].includes(authMethod)) {
+    throw new TypeError('OAuthProxy: tokenEndpointAuthMethod must be client_secret_basic, client_secret_post or none');
+  }
+  if (authMethod !== 'none' && !o.clientSecret) throw new TypeError(`OAuthProxy: ${authMethod} needs clientSecret`);
+  const key = o.jwtSigningKey;
+  if (key === undefined && !o.clientSecret) throw new TypeError('OAuthProxy: jwtSigningKey is required when there is no clientSecret');
+  if (key !== undefined && (typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : 0) < 32) {
+    throw new TypeError('OAuthProxy: jwtSigningKey must be at least 32 random bytes');
+  }
+  const consent = o.consent ?? 'always';
+  if (!['always', 'remember', 'off', 'external'].includes(consent)) throw new TypeError('OAuthProxy: consent must be always, remember, off or external');
+
+  const baseUrl = url(o.baseUrl, 'baseUrl');
+  const cookies = cookiePolicyFor(baseUrl);
+  const resourceBase = o.resourceBaseUrl === undefined ? baseUrl : url(o.resourceBaseUrl, 'resourceBaseUrl');
+  const issuer = o.issuerUrl === undefined ? baseUrl : url(o.issuerUrl, 'issuerUrl');
+  const resourceUrl = joinUrl(resourceBase, path(o.mcpPath, '/mcp', 'mcpPath')).href;
+  const callbackUrl = joinUrl(baseUrl, path(o.redirectPath, '/auth/callback', 'redirectPath'));
+  const consentUrl = joinUrl(baseUrl, path(o.consentPath, '/consent', 'consentPath'));
+  const scopeList = (v: readonly string[] | undefined, name: string) => {
+    if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
+      throw new TypeError(`OAuthProxy: ${name} must be an array of scope tokens`);
+    }
+    return v;
+  };
+  const validScopes = scopeList(o.validScopes, 'validScopes');
+  const requiredScopes = scopeList(o.requiredScopes, 'requiredScopes') ?? [];
+  const defaultScopes = scopeList(o.defaultScopes, 'defaultScopes') ?? requiredScopes;
+  scopeList(o.upstreamScopes, 'upstreamScopes');
+  if (validScopes) {
+    const outside = [...defaultScopes, ...requiredScopes].filter((s) => !validScopes.includes(s));
+    if (outside.length > 0) throw new TypeError(`OAuthProxy: scopes ${outside.join(', ')} are not in validScopes`);
+  }
+  return {
+    baseUrl,
+    issuerUrl: issuer.href.replace(/\/$/, ''),
+    resourceUrl,
+    resourceMetadataUrl: protectedResourceMetadataUrl(resourceUrl),
+    callbackUrl: callbackUrl.href,
+    callbackPath: callbackUrl.pathname,
+    consentUrl: consentUrl.href,
+    consentPath: consentUrl.pathname,
+    cookies,
+    consent,
+    authMethod,
+    redirectAllowed: redirectUriMatcher(o.allowedClientRedirectUris ?? LOOPBACK_REDIRECT_PATTERNS),
+    validScopes,
+    defaultScopes,
+    requiredScopes,
+    accessTokenTtl: lifetime(o.accessTokenTtl, 3600, 'accessTokenTtl'),
+    refreshTokenTtl: lifetime(o.refreshTokenTtl, 30 * 24 * 3600, 'refreshTokenTtl'),
+    now: o.now ?? (() => Math.floor(Date.now() / 1000)),
+  };
+}

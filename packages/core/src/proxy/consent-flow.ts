@@ -1,0 +1,63 @@
+import { issueBrowserBinding } from '../consent/binding.js';
+import type { ConsentFlow, ConsentRequest } from '../consent/handler.js';
+import { pkceChallenge, randomToken } from '../lib/crypto.js';
+import { PENDING_TTL } from './config.js';
+import { clientRedirect, type ProxyContext } from './context.js';
+import type { TransactionRecord } from './records.js';
+
+/** The upstream authorization URL for an approved transaction. */
+export async function upstreamAuthorizeUrl(ctx: ProxyContext, tx: TransactionRecord, state: string, codeVerifier: string | undefined): Promise<string> {
+  const { options, config } = ctx;
+  const url = new URL(options.upstream.authorizationEndpoint);
+  const p = url.searchParams;
+  p.set('response_type', 'code');
+  p.set('client_id', options.clientId);
+  p.set('redirect_uri', config.callbackUrl);
+  p.set('state', state);
+  const scopes = [...new Set([...(options.upstreamScopes ?? []), ...tx.scopes])];
+  if (scopes.length > 0) p.set('scope', scopes.join(' '));
+  if (codeVerifier) {
+    p.set('code_challenge', await pkceChallenge(codeVerifier));
+    p.set('code_challenge_method', 'S256');
+  }
+  if ((options.forwardResource ?? true) && tx.resource) p.set('resource', tx.resource);
+  for (const [k, v] of Object.entries(options.extraAuthorizeParams ?? {})) p.set(k, v);
+  return (options.hooks?.authorizeUrl?.(url, { scopes, resource: tx.resource }) ?? url).href;
+}
+
+/**
+ * The proxy side of the consent page: approving consumes the transaction and stores the
+ * single-use upstream `state` (only now, after consent) together with the proxy's PKCE verifier
+ * and the hash of the browser-binding cookie; denying sends `access_denied` to the client.
+ */
+export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
+  const { records, config } = ctx;
+  return {
+    async load(transaction): Promise<ConsentRequest | null> {
+      const tx = await records.transactions.get(transaction);
+      if (!tx) return null;
+      const client = await records.clients.get(tx.clientId);
+      const name = typeof client?.client_name === 'string' && client.client_name.trim() ? client.client_name.trim().slice(0, 100) : tx.clientId;
+      return { clientId: tx.clientId, clientName: name, redirectUri: tx.redirectUri, scopes: tx.scopes };
+    },
+    async approve(transaction) {
+      const tx = await records.transactions.take(transaction);
+      if (!tx) return null;
+      const binding = await issueBrowserBinding(config.cookies, PENDING_TTL);
+      const state = randomToken();
+      const codeVerifier = (ctx.options.forwardPkce ?? true) ? randomToken(48) : undefined;
+      await records.pending.set(state, { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash }, { ttlSeconds: PENDING_TTL });
+      return { location: await upstreamAuthorizeUrl(ctx, tx, state, codeVerifier), cookies: [binding.cookie] };
+    },
+    async deny(transaction) {
+      const tx = await records.transactions.take(transaction);
+      if (!tx) return null;
+      return clientRedirect(tx.redirectUri, {
+        error: 'access_denied',
+        error_description: 'The user denied the request',
+        state: tx.state,
+        iss: config.issuerUrl,
+      });
+    },
+  };
+}

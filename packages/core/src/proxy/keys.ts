@@ -1,0 +1,46 @@
+import { deriveJwtKey } from '../jwt-issuer/derive-key.js';
+import { EncryptingStore } from '../storage/encrypting-store.js';
+import type { KeyValueStore, SetOptions } from '../storage/store.js';
+
+/** The proxy's keys, each derived with its own salt from one secret. */
+export interface ProxyKeys {
+  /** Signs our access and refresh tokens (HS256). */
+  signing: Uint8Array;
+  /** Encrypts everything the proxy stores (upstream tokens included). */
+  storage: Uint8Array;
+  /** Signs consent cookies (CSRF tokens, remembered approvals). */
+  consent: Uint8Array;
+}
+
+/** Derive the proxy's keys from `jwtSigningKey`, else from the upstream client secret (HKDF-SHA256). */
+export async function deriveProxyKeys(material: string | Uint8Array): Promise<ProxyKeys> {
+  const derive = (purpose: string) => deriveJwtKey({ highEntropyMaterial: material }, `mcp-auth/oauth-proxy/${purpose}`);
+  const [signing, storage, consent] = await Promise.all([derive('jwt'), derive('store'), derive('consent')]);
+  return { signing, storage, consent };
+}
+
+/**
+ * The proxy's store: every value AES-GCM encrypted and every key hashed (`EncryptingStore`),
+ * usable before the key derivation has finished.
+ */
+export class ProxyStore implements KeyValueStore {
+  readonly #store: Promise<EncryptingStore>;
+
+  constructor(store: KeyValueStore, key: Promise<Uint8Array>) {
+    this.#store = key.then((k) => new EncryptingStore({ store, key: k }));
+    this.#store.catch(() => undefined);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return (await this.#store).get(key);
+  }
+  async set(key: string, value: string, options?: SetOptions): Promise<void> {
+    return (await this.#store).set(key, value, options);
+  }
+  async delete(key: string): Promise<void> {
+    return (await this.#store).delete(key);
+  }
+  async take(key: string): Promise<string | null> {
+    return (await this.#store).take(key);
+  }
+}

@@ -1,0 +1,395 @@
+import { RememberedApprovals } from '../consent/approvals.js';
+import { createConsentHandler } from '../consent/handler.js';
+import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError, isAuthError, type AnyAuthError } from '../errors/errors.js';
+import { createRouter, type FetchHandler, type Route } from '../http/router.js';
+import { JWTIssuer, type JWTIssuerClaims } from '../jwt-issuer/issuer.js';
+import { parseScopes, type AccessToken } from '../protocols/access-token.js';
+import type { AuthProvider } from '../protocols/auth-provider.js';
+import type {
+  AuthorizationCode,
+  AuthorizationParams,
+  OAuthAuthorizationServerProvider,
+  OAuthClientInformationFull,
+  OAuthToken,
+  RefreshToken,
+} from '../protocols/provider.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
+import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
+import { MemoryStore } from '../storage/memory-store.js';
+import { randomToken } from '../lib/crypto.js';
+import { createCallbackHandler } from './callback.js';
+import { CODE_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
+import { proxyConsentFlow } from './consent-flow.js';
+import type { ProxyContext } from './context.js';
+import { ProxyStore, deriveProxyKeys } from './keys.js';
+import type { OAuthProxyOptions } from './options.js';
+import { proxyRecords, type ProxyRecords } from './records.js';
+import { TokenFamilies } from './token-families.js';
+import { UpstreamClient } from './upstream.js';
+import { UpstreamSessions } from './upstream-sessions.js';
+import { authorizationServerRoutes } from './routes.js';
+
+function resourceMatches(given: string, ours: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    return false;
+  }
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/$/, '') === ours.replace(/\/$/, '');
+}
+
+/**
+ * An OAuth 2.1 authorization server in front of an identity provider that cannot register MCP
+ * clients dynamically (GitHub, Google, Azure, …). MCP clients register with the proxy (DCR or
+ * CIMD); the proxy signs users in upstream with its one pre-registered client, after a consent
+ * page per client (the confused-deputy rule), and gives clients its own tokens (HS256 JWTs,
+ * audience = the MCP resource) that map to the upstream tokens, which never leave the server.
+ *
+ * - Per request: our JWT is verified, its family must be live, and the upstream token is
+ *   validated with `upstreamVerifier`, cached until the upstream expiry; an expired upstream
+ *   token is refreshed once (single flight, across instances when the store is shared).
+ * - Refresh rotates our refresh token; presenting a rotated one again revokes the family.
+ * - Revocation revokes the family and sends the **upstream** tokens to the upstream revocation
+ *   endpoint.
+ * - Everything it stores goes through `EncryptingStore` (AES-GCM, hashed keys).
+ *
+ * @example
+ * ```ts
+ * const auth = new OAuthProxy({
+ *   upstream: { authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token' },
+ *   clientId: process.env.IDP_CLIENT_ID!,
+ *   clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *   upstreamVerifier,
+ *   baseUrl: 'https://mcp.example.com',
+ *   store: new RedisStore({ url: process.env.REDIS_URL! }),
+ * });
+ * // serve auth.routes; guard the MCP endpoint with auth.guard
+ * ```
+ * @see https://modelcontextprotocol.io/specification/draft/basic/security_best_practices#confused-deputy-problem
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ */
+export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvider, TokenVerifier {
+  /** The MCP endpoint URL, the audience of our tokens. */
+  readonly resourceUrl: string;
+  readonly resourceMetadataUrl: string;
+  /** This authorization server's issuer identifier. */
+  readonly issuerUrl: string;
+  readonly requiredScopes: readonly string[];
+  readonly routes: readonly Route[];
+  readonly guard: BearerGuard;
+  readonly handler: FetchHandler;
+
+  readonly #ctx: ProxyContext;
+  readonly #config: ProxyConfig;
+  readonly #records: ProxyRecords;
+  readonly #issuer: Promise<JWTIssuer>;
+
+  constructor(options: OAuthProxyOptions) {
+    const config = resolveConfig(options);
+    this.#config = config;
+    const keys = deriveProxyKeys((options.jwtSigningKey ?? options.clientSecret)!);
+    keys.catch(() => undefined);
+    const records = proxyRecords(new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage)));
+    this.#records = records;
+    this.#issuer = keys.then((k) => new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: k.signing }));
+    this.#issuer.catch(() => undefined);
+    const onError = (error: AnyAuthError) => options.onError?.(error);
+    const upstream = new UpstreamClient({
+      endpoints: options.upstream,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      authMethod: config.authMethod,
+      redirectUri: config.callbackUrl,
+      extraTokenParams: options.extraTokenParams,
+      http: options.http,
+    });
+    const sessions = new UpstreamSessions({
+      records,
+      client: upstream,
+      verifier: options.upstreamVerifier,
+      verifyIdToken: options.verifyIdToken ?? false,
+      refreshScopes: options.hooks?.refreshScopes,
+      now: config.now,
+      onError,
+    });
+    const families = new TokenFamilies({
+      records,
+      issuer: () => this.#issuer,
+      accessTokenTtl: config.accessTokenTtl,
+      now: config.now,
+      onRevoke: (family) => sessions.revoke(family.setId),
+    });
+    this.#ctx = { options, config, records, keys, upstream, sessions, families, onError };
+
+    this.resourceUrl = config.resourceUrl;
+    this.resourceMetadataUrl = config.resourceMetadataUrl;
+    this.issuerUrl = config.issuerUrl;
+    this.requiredScopes = config.requiredScopes;
+    this.guard = createBearerGuard({
+      verifier: this,
+      resourceMetadataUrl: config.resourceMetadataUrl,
+      requiredScopes: config.requiredScopes,
+      expectedResource: config.resourceUrl,
+      onError: (err) => {
+        if (isAuthError(err)) onError(err);
+      },
+    });
+    this.routes = this.#buildRoutes();
+    this.handler = createRouter(this.routes);
+  }
+
+  /** This object verifies the bearer tokens it issued. */
+  get verifier(): TokenVerifier {
+    return this;
+  }
+
+  #buildRoutes(): Route[] {
+    const { config, options } = this.#ctx;
+    const prm = createProtectedResourceMetadata({
+      resource: config.resourceUrl,
+      authorizationServers: [config.issuerUrl],
+      scopesSupported: config.validScopes,
+    });
+    let consent: FetchHandler | undefined;
+    const consentHandler: FetchHandler = async (request) => {
+      if (!consent) {
+        const keys = await this.#ctx.keys;
+        consent = createConsentHandler({
+          flow: proxyConsentFlow(this.#ctx),
+          mode: config.consent,
+          policy: config.cookies,
+          csrfKey: keys.consent,
+          approvals: config.consent === 'remember' ? new RememberedApprovals({ key: keys.consent }) : undefined,
+          upstreamOrigin: new URL(options.upstream.authorizationEndpoint).origin,
+          ttlSeconds: TRANSACTION_TTL,
+          serverName: options.serverName ?? new URL(config.resourceUrl).host,
+          providerName: options.providerName,
+          scopeDescriptions: options.scopeDescriptions,
+          contentSecurityPolicy: options.contentSecurityPolicy,
+        });
+      }
+      return consent(request);
+    };
+    return [
+      ...authorizationServerRoutes(this, config),
+      prm.route,
+      { path: config.callbackPath, handler: createCallbackHandler(this.#ctx) },
+      { path: config.consentPath, handler: consentHandler },
+    ];
+  }
+
+  // --- clients -------------------------------------------------------------------------------
+
+  async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
+    return this.#records.clients.get(clientId);
+  }
+
+  /** Store a dynamically registered client; its redirect URIs must match `allowedClientRedirectUris`. */
+  async registerClient(client: OAuthClientInformationFull): Promise<void> {
+    const refused = client.redirect_uris.filter((u) => !this.#config.redirectAllowed(u));
+    if (refused.length > 0) throw new RegistrationError('invalid_redirect_uri', `Redirect URI not allowed by this server: ${refused[0]}`);
+    await this.#records.clients.set(client.client_id, client);
+  }
+
+  // --- authorization ---------------------------------------------------------------------------
+
+  /** Store the request as a transaction (15 minutes) and send the browser to the consent page. */
+  async authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string> {
+    const config = this.#config;
+    if (!config.redirectAllowed(params.redirectUri)) throw new AuthorizeError('invalid_request', 'The redirect URI is not allowed by this server');
+    if (params.resource !== undefined && !resourceMatches(params.resource, config.resourceUrl)) {
+      throw new AuthorizeError('invalid_target', 'The resource is not served by this server');
+    }
+    const scopes = params.scopes && params.scopes.length > 0 ? [...new Set(params.scopes)] : [...config.defaultScopes];
+    const unknown = config.validScopes ? scopes.filter((s) => !config.validScopes!.includes(s)) : [];
+    if (unknown.length > 0) throw new AuthorizeError('invalid_scope', `Unsupported scope: ${unknown.join(' ')}`);
+    const transaction = randomToken();
+    await this.#records.transactions.set(
+      transaction,
+      {
+        clientId: client.client_id,
+        redirectUri: params.redirectUri,
+        redirectUriProvidedExplicitly: params.redirectUriProvidedExplicitly,
+        codeChallenge: params.codeChallenge,
+        state: params.state,
+        scopes,
+        resource: params.resource === undefined ? undefined : config.resourceUrl,
+      },
+      { ttlSeconds: TRANSACTION_TTL },
+    );
+    const url = new URL(config.consentUrl);
+    url.searchParams.set('transaction', transaction);
+    return url.href;
+  }
+
+  async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
+    const code = await this.#records.codes.get(authorizationCode);
+    if (!code || code.clientId !== client.client_id) return null;
+    return {
+      code: authorizationCode,
+      scopes: code.scopes,
+      expiresAt: code.expiresAt,
+      clientId: code.clientId,
+      codeChallenge: code.codeChallenge,
+      redirectUri: code.redirectUri,
+      redirectUriProvidedExplicitly: code.redirectUriProvidedExplicitly,
+      resource: code.resource,
+      subject: code.subject,
+    };
+  }
+
+  /** Consume the code (once) and issue our tokens; a replayed code revokes what it issued. */
+  async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
+    const { records, families, config } = this.#ctx;
+    const code = await records.codes.take(authorizationCode.code);
+    if (!code) {
+      const used = await records.usedCodes.get(authorizationCode.code);
+      if (used) await this.#revokeFamily(used.familyId);
+      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
+    }
+    if (code.clientId !== client.client_id || code.expiresAt <= config.now()) {
+      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
+    }
+    const { familyId, token } = await families.start({
+      clientId: code.clientId,
+      scopes: code.scopes,
+      resource: code.resource,
+      subject: code.subject,
+      upstreamClaims: code.upstreamClaims,
+      setId: code.setId,
+      refreshExpiresAt: code.refreshExpiresAt,
+    });
+    await records.usedCodes.set(authorizationCode.code, { familyId }, { ttlSeconds: CODE_TTL });
+    return token;
+  }
+
+  // --- refresh ---------------------------------------------------------------------------------
+
+  async #refreshClaims(token: string): Promise<JWTIssuerClaims | null> {
+    try {
+      return await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'refresh' });
+    } catch (err) {
+      if (err instanceof TokenInvalidError) this.#ctx.onError(err);
+      else throw err;
+      return null;
+    }
+  }
+
+  /** Our refresh token, or `null`; presenting a rotated one revokes its family. */
+  async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<RefreshToken | null> {
+    const claims = await this.#refreshClaims(refreshToken);
+    if (!claims || claims.client_id !== client.client_id) return null;
+    const pointer = await this.#records.refreshTokens.get(claims.jti);
+    if (!pointer) {
+      await this.#ctx.families.revokeRotated(claims.jti);
+      return null;
+    }
+    const family = await this.#ctx.families.family(pointer.familyId);
+    if (!family || family.clientId !== client.client_id || family.refreshJti !== claims.jti) return null;
+    return {
+      token: refreshToken,
+      clientId: family.clientId,
+      scopes: family.scopes,
+      expiresAt: family.refreshExpiresAt,
+      resource: family.resource,
+      subject: family.subject,
+    };
+  }
+
+  /** Rotate our refresh token, refreshing upstream first when the upstream gave a refresh token. */
+  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: RefreshToken, scopes: string[]): Promise<OAuthToken> {
+    const claims = await this.#refreshClaims(refreshToken.token);
+    if (!claims) throw new TokenError('invalid_grant', 'The refresh token is invalid');
+    const { families, sessions } = this.#ctx;
+    return families.rotate(claims.jti, client.client_id, scopes, async (family) => {
+      const set = await sessions.get(family.setId);
+      if (!set) throw new TokenError('invalid_grant', 'The authorization has ended');
+      if (set.refreshToken && !(await sessions.refresh(family.setId, set))) {
+        throw new TokenError('invalid_grant', 'The identity provider refused to refresh the session');
+      }
+    });
+  }
+
+  // --- access tokens ---------------------------------------------------------------------------
+
+  /** Verify one of our access tokens (see the class documentation); `null` when invalid. */
+  async verifyToken(token: string): Promise<AccessToken | null> {
+    let claims: JWTIssuerClaims;
+    try {
+      claims = await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'access' });
+    } catch (err) {
+      if (err instanceof TokenInvalidError) {
+        this.#ctx.onError(err);
+        return null;
+      }
+      throw err;
+    }
+    const pointer = await this.#records.accessTokens.get(claims.jti);
+    const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
+    if (!family || family.clientId !== claims.client_id) {
+      this.#ctx.onError(new TokenInvalidError('inactive', 'The access token was revoked'));
+      return null;
+    }
+    const upstream = await this.#ctx.sessions.validate(family.setId);
+    if (!upstream) {
+      this.#ctx.onError(new TokenInvalidError('inactive', 'The upstream session is no longer valid'));
+      return null;
+    }
+    return {
+      token,
+      clientId: claims.client_id,
+      scopes: parseScopes(claims.scope),
+      expiresAt: claims.exp,
+      resource: this.#config.resourceUrl,
+      subject: claims.sub,
+      claims: { ...claims },
+    };
+  }
+
+  loadAccessToken(token: string): Promise<AccessToken | null> {
+    return this.verifyToken(token);
+  }
+
+  /**
+   * The current upstream access token behind one of our access tokens, for calling the identity
+   * provider's own APIs on the user's behalf (never hand it to the MCP client). `null` when the
+   * token is not valid.
+   *
+   * @example
+   * ```ts
+   * const githubToken = await auth.upstreamAccessToken(authInfo.token);
+   * ```
+   */
+  async upstreamAccessToken(token: string): Promise<string | null> {
+    const verified = await this.verifyToken(token);
+    const pointer = verified ? await this.#records.accessTokens.get(String(verified.claims['jti'])) : null;
+    const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
+    return family ? ((await this.#ctx.sessions.get(family.setId))?.accessToken ?? null) : null;
+  }
+
+  // --- revocation ------------------------------------------------------------------------------
+
+  /** Revoke the token's family and send the upstream tokens to the upstream revocation endpoint. */
+  async revokeToken(token: AccessToken | RefreshToken): Promise<void> {
+    const issuer = await this.#issuer;
+    for (const use of ['access', 'refresh'] as const) {
+      let jti: string;
+      try {
+        jti = (await issuer.verifyToken(token.token, { expectedTokenUse: use })).jti;
+      } catch {
+        continue;
+      }
+      const pointer = await (use === 'access' ? this.#records.accessTokens : this.#records.refreshTokens).get(jti);
+      if (pointer) await this.#revokeFamily(pointer.familyId);
+      return;
+    }
+  }
+
+  async #revokeFamily(familyId: string): Promise<void> {
+    await this.#ctx.families.revoke(familyId);
+  }
+}

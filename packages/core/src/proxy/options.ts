@@ -1,0 +1,111 @@
+import type { AccessToken } from '../protocols/access-token.js';
+import type { TokenVerifier, InvalidTokenHook } from '../protocols/token-verifier.js';
+import type { HttpClientOptions } from '../http/outbound.js';
+import type { KeyValueStore } from '../storage/store.js';
+import type { ConsentMode } from '../consent/handler.js';
+import type { UpstreamTokenResponse } from './upstream.js';
+
+/** How the proxy authenticates to the upstream token endpoint (RFC 6749 §2.3.1). */
+export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** The upstream authorization server's endpoints. */
+export interface UpstreamEndpoints {
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  /** RFC 7009 revocation endpoint; without it, revocation is local only. */
+  revocationEndpoint?: string | undefined;
+}
+
+/**
+ * Named hooks for upstream quirks. Each has a default that fits a standard OAuth 2.0 server;
+ * provider packages override only what their identity provider does differently.
+ */
+export interface OAuthProxyHooks {
+  /** Adjust the upstream authorization URL before the browser is sent there (add or rename parameters, prefix scopes). */
+  authorizeUrl?: ((url: URL, context: { scopes: readonly string[]; resource: string | undefined }) => URL | void) | undefined;
+  /** The `scope` sent with the code exchange; `undefined` sends none (the default). */
+  tokenExchangeScopes?: ((scopes: readonly string[]) => readonly string[] | undefined) | undefined;
+  /** The `scope` sent with an upstream refresh; `undefined` sends none (the default). */
+  refreshScopes?: ((scopes: readonly string[]) => readonly string[] | undefined) | undefined;
+  /**
+   * The claims copied from the upstream identity into our tokens (`upstream_claims`). Default:
+   * `sub`, `email`, `name`, `preferred_username` and `login` of the verified upstream token.
+   */
+  upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
+}
+
+/** Options of `OAuthProxy`. */
+export interface OAuthProxyOptions {
+  /** Upstream endpoints. */
+  upstream: UpstreamEndpoints;
+  /** Our client id at the upstream (registered by hand). */
+  clientId: string;
+  /** Our client secret at the upstream; omit only for upstreams that accept public clients. */
+  clientSecret?: string | undefined;
+  /** Default `client_secret_basic` with a secret, `none` without. */
+  tokenEndpointAuthMethod?: UpstreamAuthMethod | undefined;
+  /** Verifies upstream tokens (the access token, or the ID token when `verifyIdToken`). */
+  upstreamVerifier: TokenVerifier;
+  /** Verify the upstream ID token instead of the access token (for IdPs with opaque access tokens). */
+  verifyIdToken?: boolean | undefined;
+  /** Public origin (and optional path) where the proxy's routes are served, e.g. `https://mcp.example.com`. */
+  baseUrl: string | URL;
+  /** Origin of the MCP endpoint when it differs from `baseUrl`. */
+  resourceBaseUrl?: string | URL | undefined;
+  /** Path of the MCP endpoint. Default `/mcp`. */
+  mcpPath?: string | undefined;
+  /** Path of the upstream callback, registered at the upstream. Default `/auth/callback`. */
+  redirectPath?: string | undefined;
+  /** Path of the consent page. Default `/consent`. */
+  consentPath?: string | undefined;
+  /** Issuer of this authorization server. Default `baseUrl`. */
+  issuerUrl?: string | URL | undefined;
+  /**
+   * Redirect URIs clients may register, as patterns: `*` as the port matches any port, a `*`
+   * host label matches one label, a path ending in `*` is a prefix, no path means any path.
+   * Default: loopback on any port (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`).
+   */
+  allowedClientRedirectUris?: readonly string[] | undefined;
+  /** Scopes clients may request (advertised in the metadata). Default: any. */
+  validScopes?: readonly string[] | undefined;
+  /** Scopes granted when a client asks for none. Default `requiredScopes`. */
+  defaultScopes?: readonly string[] | undefined;
+  /** Scopes every MCP request needs. Default none. */
+  requiredScopes?: readonly string[] | undefined;
+  /** Scopes always requested upstream besides the client's (for example `openid`, `offline_access`). */
+  upstreamScopes?: readonly string[] | undefined;
+  /** Send a PKCE S256 challenge upstream (the proxy's own pair). Default true. */
+  forwardPkce?: boolean | undefined;
+  /** Send the RFC 8707 `resource` upstream when the client sent one. Default true. */
+  forwardResource?: boolean | undefined;
+  /** Extra parameters on the upstream authorization URL. */
+  extraAuthorizeParams?: Readonly<Record<string, string>> | undefined;
+  /** Extra parameters on the upstream code exchange and refresh. */
+  extraTokenParams?: Readonly<Record<string, string>> | undefined;
+  /** Storage of clients, transactions, codes and token families. Default: a bounded memory store. */
+  store?: KeyValueStore | undefined;
+  /** At least 32 random bytes; signs our tokens. Default: derived from `clientSecret`. */
+  jwtSigningKey?: string | Uint8Array | undefined;
+  /** Consent page: `always` (default), `remember`, `off` (development), `external` (consent collected upstream). */
+  consent?: ConsentMode | undefined;
+  /** Replaces the consent pages' Content-Security-Policy. */
+  contentSecurityPolicy?: string | undefined;
+  /** Shown on the consent page. */
+  serverName?: string | undefined;
+  /** The identity provider's name, shown on the consent page (for example "GitHub"). */
+  providerName?: string | undefined;
+  /** Descriptions of scopes, shown on the consent page. */
+  scopeDescriptions?: Readonly<Record<string, string>> | undefined;
+  /** Lifetime of our access tokens, in seconds. Default 3600. */
+  accessTokenTtl?: number | undefined;
+  /** Lifetime of our refresh tokens when the upstream does not say. Default 30 days. */
+  refreshTokenTtl?: number | undefined;
+  /** Outbound HTTP (timeouts, size limits, fetch). */
+  http?: HttpClientOptions | undefined;
+  /** Quirk hooks. */
+  hooks?: OAuthProxyHooks | undefined;
+  /** Called when a token is refused or an upstream call fails (never with a token). */
+  onError?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). */
+  now?: (() => number) | undefined;
+}

@@ -1,0 +1,111 @@
+import { TokenError } from '../errors/errors.js';
+import type { JWTIssuer } from '../jwt-issuer/issuer.js';
+import { randomToken } from '../lib/crypto.js';
+import type { OAuthToken } from '../protocols/provider.js';
+import type { FamilyRecord, ProxyRecords } from './records.js';
+
+/** Options of {@link TokenFamilies}. */
+export interface TokenFamiliesOptions {
+  records: ProxyRecords;
+  issuer: () => Promise<JWTIssuer>;
+  accessTokenTtl: number;
+  now: () => number;
+  /** Called once for each revoked family (the proxy ends the upstream session). */
+  onRevoke?: ((family: FamilyRecord) => Promise<void>) | undefined;
+}
+
+/**
+ * Our access and refresh tokens, grouped in families (one per authorization). Every refresh
+ * rotates the refresh token; presenting an already rotated one revokes the whole family, its
+ * live access tokens included (their ids point at the family, which is gone).
+ */
+export class TokenFamilies {
+  readonly #o: TokenFamiliesOptions;
+
+  constructor(options: TokenFamiliesOptions) {
+    this.#o = options;
+  }
+
+  /** Start a family and issue its first tokens. */
+  async start(family: Omit<FamilyRecord, 'refreshJti'>): Promise<{ familyId: string; token: OAuthToken }> {
+    const familyId = randomToken(16);
+    return { familyId, token: await this.#issue(familyId, { ...family, refreshJti: '' }, family.scopes) };
+  }
+
+  /**
+   * Rotate: consume refresh token `jti` (atomically) and issue new tokens with `scopes` (a subset
+   * of the family's). A `jti` already consumed revokes the family; the caller gets `invalid_grant`.
+   * `beforeIssue` runs first (the upstream refresh): a `TokenError` from it revokes the family,
+   * any other error puts the refresh token back so the client can retry.
+   */
+  async rotate(jti: string, clientId: string, scopes: readonly string[], beforeIssue?: (family: FamilyRecord) => Promise<void>): Promise<OAuthToken> {
+    const { records, now } = this.#o;
+    const pointer = await records.refreshTokens.take(jti);
+    if (!pointer) {
+      await this.revokeRotated(jti);
+      throw new TokenError('invalid_grant', 'The refresh token is invalid, expired, or was already used');
+    }
+    const family = await records.families.get(pointer.familyId);
+    if (!family || family.clientId !== clientId || family.refreshJti !== jti) {
+      throw new TokenError('invalid_grant', 'The refresh token is invalid, expired, or was already used');
+    }
+    const ttl = { ttlSeconds: Math.max(1, family.refreshExpiresAt - now()) };
+    try {
+      await beforeIssue?.(family);
+    } catch (err) {
+      // A refusal ends the family; anything else (an upstream outage) leaves the token usable for a retry.
+      if (err instanceof TokenError) await this.revoke(pointer.familyId);
+      else await records.refreshTokens.set(jti, pointer, ttl);
+      throw err;
+    }
+    await records.rotated.set(jti, { familyId: pointer.familyId }, ttl);
+    return this.#issue(pointer.familyId, family, scopes);
+  }
+
+  /** When `jti` is a rotated refresh token, revoke its family (reuse detection); the family revoked, if any. */
+  async revokeRotated(jti: string): Promise<FamilyRecord | null> {
+    const rotated = await this.#o.records.rotated.get(jti);
+    return rotated ? this.revoke(rotated.familyId) : null;
+  }
+
+  /** The family of a live family member, or `null`. */
+  family(familyId: string): Promise<FamilyRecord | null> {
+    return this.#o.records.families.get(familyId);
+  }
+
+  /** End a family: its refresh token and every access token stop working; `onRevoke` runs once. */
+  async revoke(familyId: string): Promise<FamilyRecord | null> {
+    const family = await this.#o.records.families.take(familyId);
+    if (!family) return null;
+    if (family.refreshJti) await this.#o.records.refreshTokens.delete(family.refreshJti);
+    await this.#o.onRevoke?.(family);
+    return family;
+  }
+
+  async #issue(familyId: string, family: FamilyRecord, scopes: readonly string[]): Promise<OAuthToken> {
+    const { records, now, accessTokenTtl } = this.#o;
+    const issuer = await this.#o.issuer();
+    const remaining = family.refreshExpiresAt - now();
+    if (remaining <= 0) throw new TokenError('invalid_grant', 'The authorization has expired');
+    const accessJti = randomToken(16);
+    const refreshJti = randomToken(16);
+    const expiresIn = Math.min(accessTokenTtl, remaining);
+    const common = { clientId: family.clientId, ...(family.subject === undefined ? {} : { subject: family.subject }) };
+    const [accessToken, refreshToken] = await Promise.all([
+      issuer.issueAccessToken({
+        ...common,
+        scopes,
+        jti: accessJti,
+        expiresIn,
+        ...(family.upstreamClaims ? { upstreamClaims: family.upstreamClaims } : {}),
+      }),
+      issuer.issueRefreshToken({ ...common, scopes: family.scopes, jti: refreshJti, expiresIn: remaining }),
+    ]);
+    await records.families.set(familyId, { ...family, refreshJti }, { ttlSeconds: remaining });
+    await records.refreshTokens.set(refreshJti, { familyId }, { ttlSeconds: remaining });
+    await records.accessTokens.set(accessJti, { familyId }, { ttlSeconds: expiresIn });
+    const token: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: refreshToken };
+    if (scopes.length > 0) token.scope = scopes.join(' ');
+    return token;
+  }
+}
