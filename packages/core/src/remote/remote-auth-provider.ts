@@ -1,0 +1,201 @@
+import type { HttpClientOptions } from '../http/outbound.js';
+import { createRouter, type FetchHandler, type Route } from '../http/router.js';
+import type { AuthProvider } from '../protocols/auth-provider.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
+import { createProtectedResourceMetadata, type ProtectedResourceMetadata } from '../resource-server/metadata.js';
+import { forwardedMetadataHandler } from './forwarded-metadata.js';
+
+/** Where the MCP endpoint is: its full URL, or a base URL plus the MCP path. */
+export type RemoteResourceLocation =
+  | {
+      /** The MCP endpoint's public URL (the protected resource), e.g. `https://mcp.example.com/mcp`. */
+      resourceUrl: string | URL;
+      baseUrl?: never;
+      mcpPath?: never;
+    }
+  | {
+      /** The server's public base URL, e.g. `https://mcp.example.com` (a path is kept). */
+      baseUrl: string | URL;
+      /** The MCP endpoint's path under `baseUrl`. Default `/mcp`. */
+      mcpPath?: string | undefined;
+      resourceUrl?: never;
+    };
+
+/** Options of forwarding the authorization server's metadata (see {@link RemoteAuthProviderOptions}). */
+export interface ForwardMetadataOptions {
+  /** Where to fetch it. Default `{issuer}/.well-known/oauth-authorization-server` of the first authorization server. */
+  metadataUrl?: string | URL | undefined;
+  /** How long a fetched document is served before it is fetched again, in seconds. Default 3600. */
+  cacheTtlSeconds?: number | undefined;
+}
+
+/** Options of {@link RemoteAuthProvider}. */
+export type RemoteAuthProviderOptions = RemoteResourceLocation & {
+  /**
+   * Issuer URLs of the authorization servers that issue tokens for this resource (at least one),
+   * listed in the RFC 9728 metadata. https, or http on loopback when metadata is forwarded.
+   */
+  authorizationServers: readonly (string | URL)[];
+  /** Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@auth/jwt`). */
+  verifier: TokenVerifier;
+  /** Scopes advertised in the metadata (`scopes_supported`). Default: `requiredScopes`. */
+  scopesSupported?: readonly string[] | undefined;
+  /** Scopes every MCP request needs (403 `insufficient_scope` without them). Default: the verifier's `requiredScopes`, else none. */
+  requiredScopes?: readonly string[] | undefined;
+  /** Human-readable name in the metadata (`resource_name`). */
+  resourceName?: string | undefined;
+  /** Documentation URL in the metadata (`resource_documentation`). */
+  resourceDocumentation?: string | URL | undefined;
+  /**
+   * Also serve the authorization server's RFC 8414 metadata at this server's
+   * `/.well-known/oauth-authorization-server`, for clients of the 2025-03-26 MCP revision that
+   * look for it on the MCP server's origin. `true` for the defaults. Default `false`.
+   */
+  forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
+  /** Outbound HTTP for the forwarded metadata. Defaults: timeout 5 000 ms, at most 256 KiB, no retry. */
+  http?: HttpClientOptions | undefined;
+  /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Clock in milliseconds, for the metadata cache (tests inject one). */
+  now?: (() => number) | undefined;
+};
+
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
+
+function absoluteUrl(value: string | URL, name: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`RemoteAuthProvider: ${name} must be an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`RemoteAuthProvider: ${name} must be an http(s) URL`);
+  if (url.hash || url.search) throw new TypeError(`RemoteAuthProvider: ${name} must not have a query or fragment`);
+  return url;
+}
+
+function resourceOf(options: RemoteResourceLocation): URL {
+  if ((options.resourceUrl === undefined) === (options.baseUrl === undefined)) {
+    throw new TypeError('RemoteAuthProvider: pass exactly one of resourceUrl or baseUrl');
+  }
+  if (options.resourceUrl !== undefined) return absoluteUrl(options.resourceUrl, 'resourceUrl');
+  const base = absoluteUrl(options.baseUrl, 'baseUrl');
+  const path = options.mcpPath ?? '/mcp';
+  if (!/^\/[A-Za-z0-9\-._~/%]*$/.test(path)) throw new TypeError('RemoteAuthProvider: mcpPath must be a path starting with "/"');
+  return new URL(base.href.replace(/\/$/, '') + path);
+}
+
+/**
+ * The resource server for an identity provider that is itself an MCP-ready authorization server
+ * (it registers clients dynamically or by CIMD, and issues tokens for this resource): WorkOS
+ * AuthKit, Supabase, Scalekit, Descope, Keycloak, or any OAuth 2.1 server. Nothing is proxied:
+ * MCP clients learn from the RFC 9728 metadata where to sign in, and the tokens they bring are
+ * checked by the `verifier`, then by the guard for expiry, audience (RFC 8707: the token must
+ * name this resource) and `requiredScopes`.
+ *
+ * Routes: the protected resource metadata (`/.well-known/oauth-protected-resource{path}`), and,
+ * with `forwardAuthorizationServerMetadata`, the authorization server's own metadata at
+ * `/.well-known/oauth-authorization-server`, fetched with a timeout and size limit, checked to name
+ * the issuer, cached, fetched once however many clients ask; an upstream failure answers 502.
+ *
+ * @example
+ * ```ts
+ * import { RemoteAuthProvider, routeRequest } from '@auth/core';
+ * import { toAuthInfo } from '@auth/core/mcp';
+ * import { JWTVerifier } from '@auth/jwt';
+ *
+ * const auth = new RemoteAuthProvider({
+ *   baseUrl: 'https://mcp.example.com',
+ *   authorizationServers: ['https://auth.example.com'],
+ *   verifier: new JWTVerifier({ jwksUri: 'https://auth.example.com/jwks', issuer: 'https://auth.example.com', audience: 'https://mcp.example.com/mcp' }),
+ *   requiredScopes: ['mcp:tools'],
+ *   forwardAuthorizationServerMetadata: true,
+ * });
+ *
+ * async function fetchHandler(request: Request): Promise<Response> {
+ *   const routed = await routeRequest(auth.routes, request);
+ *   if (routed) return routed;
+ *   const token = await auth.guard(request);
+ *   if (token instanceof Response) return token;
+ *   return mcp.fetch(request, { authInfo: toAuthInfo(token) });
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ * @see https://modelcontextprotocol.io/specification/draft/basic/authorization
+ */
+export class RemoteAuthProvider implements AuthProvider {
+  readonly verifier: TokenVerifier;
+  readonly routes: readonly Route[];
+  readonly resourceUrl: string;
+  readonly resourceMetadataUrl: string;
+  readonly requiredScopes: readonly string[];
+  readonly guard: BearerGuard;
+  readonly handler: FetchHandler;
+  /** The RFC 9728 document served at {@link RemoteAuthProvider.resourceMetadataUrl}. */
+  readonly metadata: ProtectedResourceMetadata;
+
+  constructor(options: RemoteAuthProviderOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('RemoteAuthProvider: options are required');
+    if (!options.verifier || typeof options.verifier.verifyToken !== 'function') {
+      throw new TypeError('RemoteAuthProvider: verifier must implement verifyToken');
+    }
+    if (!Array.isArray(options.authorizationServers) || options.authorizationServers.length === 0) {
+      throw new TypeError('RemoteAuthProvider: authorizationServers must name at least one issuer');
+    }
+    const servers = options.authorizationServers.map((s, i) => absoluteUrl(s, `authorizationServers[${i}]`));
+    const resource = resourceOf(options);
+    const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
+
+    const prm = createProtectedResourceMetadata({
+      resource,
+      authorizationServers: servers,
+      scopesSupported: options.scopesSupported ?? required,
+      resourceName: options.resourceName,
+      resourceDocumentation: options.resourceDocumentation,
+    });
+    const routes: Route[] = [prm.route];
+
+    const forward = options.forwardAuthorizationServerMetadata;
+    if (forward) {
+      const settings = forward === true ? {} : forward;
+      const issuer = servers[0]!;
+      const metadataUrl =
+        settings.metadataUrl === undefined
+          ? new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/oauth-authorization-server`)
+          : absoluteUrl(settings.metadataUrl, 'metadataUrl');
+      for (const url of [issuer, metadataUrl]) {
+        if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+          throw new TypeError('RemoteAuthProvider: forwarded authorization server metadata must come over https (http only on loopback)');
+        }
+      }
+      const ttl = settings.cacheTtlSeconds ?? 3600;
+      if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('RemoteAuthProvider: cacheTtlSeconds must be a positive number');
+      const handler = forwardedMetadataHandler({
+        issuer: issuer.href,
+        metadataUrl: metadataUrl.href,
+        cacheTtlSeconds: ttl,
+        http: { timeoutMs: 5_000, maxResponseBytes: 256 * 1024, ...options.http },
+        now: options.now ?? Date.now,
+        onError: options.onError,
+      });
+      routes.push({ path: '/.well-known/oauth-authorization-server', handler });
+    }
+
+    this.verifier = options.verifier;
+    this.resourceUrl = prm.document.resource;
+    this.resourceMetadataUrl = prm.url;
+    this.requiredScopes = required;
+    this.metadata = prm.document;
+    this.routes = routes;
+    this.guard = createBearerGuard({
+      verifier: options.verifier,
+      resourceMetadataUrl: prm.url,
+      requiredScopes: required,
+      expectedResource: this.resourceUrl,
+      onError: options.onError,
+    });
+    this.handler = createRouter(routes);
+  }
+}
