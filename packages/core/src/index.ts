@@ -72,6 +72,29 @@ export {
   type RemoteResourceLocation,
 } from './remote/remote-auth-provider.js';
 
+// authorization server
+export {
+  createAuthorizationServer,
+  type AuthorizationServer,
+  type AuthorizationServerOptions,
+} from './authorization-server/index.js';
+export {
+  authorizationServerMetadataUrl,
+  normalizeIssuer,
+  type AuthorizationServerMetadata,
+} from './authorization-server/metadata.js';
+export { isClientIdMetadataUrl, type ClientIdMetadataDocumentOptions } from './authorization-server/cimd.js';
+export { type ClientLookup, type ClientResolver } from './authorization-server/client-auth.js';
+export { type ClientRegistrationOptions } from './authorization-server/register.js';
+export { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from './authorization-server/redirect-uri.js';
+export {
+  InMemoryOAuthProvider,
+  type Approval,
+  type ApprovalHook,
+  type InMemoryOAuthProviderOptions,
+  type InMemoryRefreshToken,
+} from './providers/in-memory-provider.js';
+
 // HTTP plumbing
 export { corsHeaders, createRouter, jsonResponse, preflightResponse, routeRequest, type FetchHandler, type Route } from './http/router.js';
 export {

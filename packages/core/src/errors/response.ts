@@ -1,4 +1,5 @@
-import { BearerError, OAuthProtocolError, TokenError, UpstreamError } from './errors.js';
+import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
+import { AuthorizeError, BearerError, OAuthProtocolError, TokenError, UpstreamError } from './errors.js';
 
 /** Parameters of an RFC 6750 `WWW-Authenticate: Bearer` challenge. */
 export interface BearerChallenge {
@@ -56,6 +57,19 @@ export interface ErrorResponseOptions {
   headers?: HeadersInit | undefined;
   /** Called with errors that are not OAuth errors (they become a generic 500), for logging. */
   onUnexpectedError?: ((error: unknown) => void) | undefined;
+  /** The HTTP status to answer with instead of the error's own (for example 405 for a wrong method). */
+  status?: number | undefined;
+  /**
+   * Authorization endpoint, client and redirect URI validated: the error goes back to the client
+   * as a `302` to its redirect URI with `error`, `error_description`, `state` and `iss`
+   * (RFC 6749 §4.1.2.1, RFC 9207). Anything that is not an OAuth error is sent as `server_error`.
+   */
+  redirect?: { redirectUri: string; state?: string | undefined; issuer: string } | undefined;
+  /**
+   * `'html'`: an error page for a person (authorization endpoint, when the client or its redirect
+   * URI could not be validated, so redirecting would be an open redirect). Default `'json'`.
+   */
+  format?: 'json' | 'html' | undefined;
 }
 
 const JSON_HEADERS = {
@@ -80,6 +94,41 @@ function statusFor(err: OAuthProtocolError): number {
   }
 }
 
+const HTML_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function errorPage(error: string, description: string | undefined, status: number, extra: Headers): Response {
+  const headers = new Headers(extra);
+  for (const [k, v] of Object.entries(HTML_HEADERS)) headers.set(k, v);
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:.1rem .3rem}</style>
+</head><body><h1>Authorization error</h1><p><code>${escapeHtml(error)}</code></p>${description ? `<p>${escapeHtml(description)}</p>` : ''}
+<p>The application that sent you here could not be verified, so you were not sent back to it. You can close this page.</p></body></html>`;
+  return new Response(body, { status, headers });
+}
+
+function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorResponseOptions['redirect']>, extra: Headers): Response {
+  const headers = new Headers(extra);
+  headers.set('Cache-Control', 'no-store');
+  headers.set('Location', authorizationResponseUrl(target.redirectUri, {
+    error: error.error,
+    error_description: error.errorDescription,
+    state: target.state,
+    iss: target.issuer,
+  }));
+  return new Response(null, { status: 302, headers });
+}
+
 /**
  * Turn any thrown value into an HTTP `Response`: the one place where errors become responses.
  *
@@ -89,6 +138,8 @@ function statusFor(err: OAuthProtocolError): number {
  *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
  * - {@link UpstreamError} → 502 `server_error` without upstream details.
  * - anything else → 500 `server_error` with a generic description: internal details never leak.
+ * - with `redirect`: a 302 to the client's redirect URI carrying the error, `state` and `iss`;
+ *   with `format: 'html'`: an error page (never a redirect) with anti-framing headers.
  *
  * @example
  * ```ts
@@ -101,11 +152,23 @@ function statusFor(err: OAuthProtocolError): number {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  if (options.redirect || options.format === 'html') {
+    let oauthError: OAuthProtocolError;
+    if (error instanceof OAuthProtocolError) oauthError = error;
+    else {
+      options.onUnexpectedError?.(error);
+      oauthError = new AuthorizeError('server_error', 'Internal server error');
+    }
+    const extra = new Headers(options.headers);
+    if (options.redirect) return redirectWithError(oauthError, options.redirect, extra);
+    return errorPage(oauthError.error, oauthError.errorDescription, options.status ?? statusFor(oauthError), extra);
+  }
+
   const headers = new Headers(options.headers);
   for (const [k, v] of Object.entries(JSON_HEADERS)) headers.set(k, v);
 
   if (error instanceof OAuthProtocolError) {
-    const status = statusFor(error);
+    const status = options.status ?? statusFor(error);
     if (error instanceof BearerError) {
       headers.set(
         'WWW-Authenticate',

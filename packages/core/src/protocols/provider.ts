@@ -39,7 +39,17 @@ export interface OAuthClientMetadata {
  */
 export interface OAuthClientInformationFull extends OAuthClientMetadata {
   client_id: string;
+  /**
+   * The secret in clear: only in the registration response, sent once. Stored clients never
+   * carry it; they carry {@link OAuthClientInformationFull.client_secret_hash}.
+   */
   client_secret?: string;
+  /**
+   * SHA-256 of the client secret, base64url (`await sha256(secret)`): what the token and
+   * revocation endpoints compare the presented secret against, in constant time. Set it for
+   * pre-registered confidential clients too.
+   */
+  client_secret_hash?: string;
   client_id_issued_at?: number;
   /** 0 means the secret does not expire. */
   client_secret_expires_at?: number;
@@ -159,7 +169,10 @@ export interface OAuthAuthorizationServerProvider<
   /** The client with this id, or `null` when it does not exist. */
   getClient(clientId: string): Promise<OAuthClientInformationFull | null>;
 
-  /** Save a client during dynamic registration. Throw a `RegistrationError` to refuse its metadata. */
+  /**
+   * Save a client during dynamic registration. The client carries `client_secret_hash`, never the
+   * secret in clear. Throw a `RegistrationError` to refuse its metadata.
+   */
   registerClient(client: OAuthClientInformationFull): Promise<void>;
 
   /**

@@ -1,0 +1,116 @@
+/**
+ * The authorization endpoint (RFC 6749 §4.1.1, OAuth 2.1): `GET` or `POST /authorize`.
+ *
+ * @module
+ */
+import { AuthorizeError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
+import type { FetchHandler } from '../http/router.js';
+import { parseScopes } from '../protocols/access-token.js';
+import type { OAuthClientInformationFull } from '../protocols/provider.js';
+import { clientGrantTypes } from './client-metadata.js';
+import { resolveResource, unknownScopes, type EndpointContext } from './context.js';
+import { matchRedirectUri } from './redirect-uri.js';
+import { methodNotAllowed, parseParams, readForm, rejectDuplicates, type Params } from './request.js';
+
+const invalidRequest = (description: string) => new AuthorizeError('invalid_request', description);
+
+/** A base64url SHA-256 hash: what an S256 code challenge is (RFC 7636 §4.2). */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The client and the redirect URI of a request, or the error to show (never redirect) when either cannot be trusted. */
+async function trustedTarget(
+  ctx: EndpointContext,
+  params: Params,
+): Promise<{ client: OAuthClientInformationFull; redirectUri: string; explicit: boolean } | AuthorizeError> {
+  if (params.duplicates.includes('client_id') || params.duplicates.includes('redirect_uri')) {
+    return invalidRequest('client_id and redirect_uri must be sent once');
+  }
+  const clientId = params.get('client_id');
+  if (!clientId) return invalidRequest('client_id is required');
+  const lookup = await ctx.resolveClient(clientId);
+  if (!lookup.client) return invalidRequest(lookup.problem);
+  const client = lookup.client;
+  const requested = params.get('redirect_uri');
+  if (requested === undefined) {
+    if (client.redirect_uris.length !== 1) return invalidRequest('redirect_uri is required: the client has several registered');
+    return { client, redirectUri: client.redirect_uris[0]!, explicit: false };
+  }
+  const redirectUri = matchRedirectUri(client.redirect_uris, requested);
+  if (redirectUri === null) return invalidRequest('redirect_uri is not registered for this client');
+  return { client, redirectUri, explicit: true };
+}
+
+/** The requested scopes, checked against the server's and the client's; `undefined` when none were sent. */
+function requestedScopes(ctx: EndpointContext, client: OAuthClientInformationFull, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const scopes = [...new Set(parseScopes(value).filter((s) => s !== 'offline_access'))];
+  const unknown = unknownScopes(scopes, ctx.scopesSupported);
+  if (unknown.length > 0) throw new AuthorizeError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
+  if (client.scope !== undefined) {
+    const notRegistered = unknownScopes(scopes, parseScopes(client.scope));
+    if (notRegistered.length > 0) throw new AuthorizeError('invalid_scope', `Scope not registered for this client: ${notRegistered.join(' ')}`);
+  }
+  return scopes.length > 0 ? scopes : undefined;
+}
+
+/**
+ * The authorization endpoint handler. Until the client and its redirect URI are validated, every
+ * error is an HTML page, never a redirect (unknown client, unregistered or mismatched redirect
+ * URI, unreadable request). After that, errors go to the redirect URI with `state` and `iss`
+ * (RFC 9207): duplicated parameters, `response_type` other than `code`, a missing or non-S256
+ * PKCE challenge, unknown scopes, a foreign `resource`. A valid request goes to
+ * `provider.authorize`, whose URL the user agent is sent to.
+ *
+ * @example
+ * ```ts
+ * const route = { path: '/authorize', handler: createAuthorizeHandler(ctx) };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ */
+export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
+    const page = (err: unknown) => errorResponse(err, { format: 'html', onUnexpectedError: ctx.onError });
+    let params: Params;
+    let target: Awaited<ReturnType<typeof trustedTarget>>;
+    try {
+      params = request.method === 'GET' ? parseParams(new URL(request.url).searchParams) : await readForm(request, ctx.maxBodyBytes, invalidRequest);
+      target = await trustedTarget(ctx, params);
+    } catch (err) {
+      return page(err);
+    }
+    if (target instanceof AuthorizeError) return page(target);
+
+    const { client, redirectUri } = target;
+    const state = params.get('state');
+    try {
+      rejectDuplicates(params, invalidRequest);
+      const responseType = params.get('response_type');
+      if (responseType === undefined) throw invalidRequest('response_type is required');
+      if (responseType !== 'code') throw new AuthorizeError('unsupported_response_type', 'Only response_type=code is supported');
+      if (!clientGrantTypes(client).includes('authorization_code')) {
+        throw new AuthorizeError('unauthorized_client', 'This client is not registered for the authorization_code grant');
+      }
+      const codeChallenge = params.get('code_challenge');
+      if (codeChallenge === undefined) throw invalidRequest('code_challenge is required (PKCE)');
+      if (params.get('code_challenge_method') !== 'S256') throw invalidRequest('code_challenge_method must be S256');
+      if (!S256_CHALLENGE.test(codeChallenge)) throw invalidRequest('code_challenge is not an S256 challenge');
+      const scopes = requestedScopes(ctx, client, params.get('scope'));
+      const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
+      if (resource === null) throw new AuthorizeError('invalid_target', 'The resource is not served by this authorization server');
+      const location = await ctx.provider.authorize(client, {
+        state,
+        scopes,
+        codeChallenge,
+        redirectUri,
+        redirectUriProvidedExplicitly: target.explicit,
+        resource,
+      });
+      return new Response(null, { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' } });
+    } catch (err) {
+      return errorResponse(err, { redirect: { redirectUri, state, issuer: ctx.issuer }, onUnexpectedError: ctx.onError });
+    }
+  };
+}

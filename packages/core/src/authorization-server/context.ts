@@ -1,0 +1,54 @@
+/**
+ * What the authorization-server endpoints share: their configuration, and the checks of the
+ * `resource` (RFC 8707) and `scope` parameters.
+ *
+ * @module
+ */
+import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js';
+import { normalizeResource } from '../resource-server/resource-url.js';
+import type { ClientResolver } from './client-auth.js';
+
+/** The configuration every endpoint handler receives. */
+export interface EndpointContext {
+  provider: OAuthAuthorizationServerProvider;
+  /** Normalised issuer identifier (sent as `iss`). */
+  issuer: string;
+  resolveClient: ClientResolver;
+  /** Scopes clients may ask for; `undefined` allows any. */
+  scopesSupported: readonly string[] | undefined;
+  /** The one protected resource tokens are issued for, when configured. */
+  resourceUrl: string | undefined;
+  grantTypesSupported: readonly string[];
+  /** Largest request body of the form and JSON endpoints, in bytes. */
+  maxBodyBytes: number;
+  /** Clock in seconds since the epoch. */
+  now: () => number;
+  /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */
+  onError: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * The resource a grant is bound to, or `null` when the requested `resource` is not acceptable
+ * (the caller answers `invalid_target`). With a configured resource URL, a request naming it
+ * (ignoring a trailing slash and a query string some clients append) or naming none gets the
+ * configured URL; anything else is refused. Without one, any absolute URL without fragment is
+ * accepted as sent.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export function resolveResource(requested: string | undefined, configured: string | undefined): string | undefined | null {
+  if (requested === undefined) return configured;
+  if (requested.includes('#') || normalizeResource(requested) === null) return null;
+  if (configured === undefined) return requested;
+  const strip = (value: string) => {
+    const url = new URL(value);
+    url.search = '';
+    return normalizeResource(url.href);
+  };
+  return strip(requested) === strip(configured) ? configured : null;
+}
+
+/** Scopes of `requested` that are not in `allowed` (`allowed` undefined: none). */
+export function unknownScopes(requested: readonly string[], allowed: readonly string[] | undefined): string[] {
+  return allowed === undefined ? [] : requested.filter((s) => !allowed.includes(s));
+}

@@ -1,0 +1,156 @@
+/**
+ * The HTTP side of an OAuth 2.1 authorization server over any
+ * `OAuthAuthorizationServerProvider`: RFC 8414 metadata, RFC 7591 registration, Client ID
+ * Metadata Documents, authorization, token and RFC 7009 revocation endpoints.
+ *
+ * @module
+ */
+import { createRouter, type FetchHandler, type Route } from '../http/router.js';
+import { JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider } from '../protocols/provider.js';
+import { normalizeResource } from '../resource-server/resource-url.js';
+import { createAuthorizeHandler } from './authorize.js';
+import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
+import type { ClientResolver } from './client-auth.js';
+import type { EndpointContext } from './context.js';
+import { authorizationServerMetadataUrl, buildAuthorizationServerMetadata, metadataHandler, normalizeIssuer, type AuthorizationServerMetadata } from './metadata.js';
+import { createRegisterHandler, type ClientRegistrationOptions } from './register.js';
+import { DEFAULT_MAX_FORM_BYTES } from './request.js';
+import { createRevokeHandler } from './revoke.js';
+import { createTokenHandler } from './token.js';
+
+/** Options of {@link createAuthorizationServer}. */
+export interface AuthorizationServerOptions {
+  /** The back end: clients, codes, tokens. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  provider: OAuthAuthorizationServerProvider<any, any, any>;
+  /**
+   * The issuer identifier (RFC 8414): `https`, or `http` on a loopback host for development.
+   * Endpoints are served under its path (`{issuer}/authorize`, `/token`, `/register`, `/revoke`).
+   */
+  issuerUrl: string | URL;
+  /** Scopes clients may ask for, advertised in the metadata (`offline_access` never is). `undefined` allows any scope. */
+  scopesSupported?: readonly string[] | undefined;
+  /**
+   * The protected resource (MCP endpoint URL) tokens are issued for (RFC 8707). Requests naming
+   * another resource are refused with `invalid_target`; requests naming none are bound to it.
+   */
+  resourceUrl?: string | URL | undefined;
+  /** Dynamic client registration: enabled by default; `false` disables `/register`. */
+  clientRegistration?: false | ClientRegistrationOptions | undefined;
+  /** Client ID Metadata Documents: enabled by default; `false` disables them. */
+  cimd?: false | ClientIdMetadataDocumentOptions | undefined;
+  /** Largest request body accepted by authorize (POST), token, revoke and register, in bytes. Default 16 KiB. */
+  maxBodyBytes?: number | undefined;
+  /** URL of human-readable documentation (`service_documentation`). */
+  serviceDocumentationUrl?: string | URL | undefined;
+  /** Called with unexpected errors (answered as `server_error`), for logging. */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). */
+  now?: (() => number) | undefined;
+}
+
+/** What {@link createAuthorizationServer} returns. */
+export interface AuthorizationServer {
+  /** The routes to mount (metadata, authorize, token, register, revoke); they plug into `routeRequest`. */
+  routes: Route[];
+  /** One Fetch handler for the routes, answering 404 elsewhere. */
+  handler: FetchHandler;
+  /** The RFC 8414 metadata document. */
+  metadata: AuthorizationServerMetadata;
+  /** Where the metadata document is served. */
+  metadataUrl: string;
+  /** The normalised issuer identifier. */
+  issuer: string;
+  /** Looks up a client by id, registered or by metadata document (for consent pages). */
+  resolveClient: ClientResolver;
+}
+
+/**
+ * Build an OAuth 2.1 authorization server over a provider, as Fetch routes.
+ *
+ * - `GET /.well-known/oauth-authorization-server{issuer path}`: RFC 8414 metadata, with `iss`
+ *   support (RFC 9207), S256 only, and the jwt-bearer grant when the provider implements it.
+ * - `POST {issuer}/register`: RFC 7591 dynamic registration (secrets stored hashed).
+ * - `GET|POST {issuer}/authorize`: exact redirect URI matching (any port on loopback), PKCE
+ *   S256 required; errors before the client is trusted are an HTML page, never a redirect.
+ * - `POST {issuer}/token`: client authentication, single-use codes, refresh rotation, `no-store`.
+ * - `POST {issuer}/revoke`: RFC 7009.
+ * - `client_id`s that are https URLs are resolved as Client ID Metadata Documents.
+ *
+ * CORS is on metadata, register, token and revoke, never on authorize.
+ *
+ * @example
+ * ```ts
+ * const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://mcp.example.com' });
+ * const as = createAuthorizationServer({
+ *   provider,
+ *   issuerUrl: 'https://mcp.example.com',
+ *   scopesSupported: ['mcp:tools'],
+ *   resourceUrl: 'https://mcp.example.com/mcp',
+ * });
+ * const response = (await routeRequest(as.routes, request)) ?? (await mcpHandler(request));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8414
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-v2-1/
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  const provider = options?.provider;
+  if (!provider || typeof provider.getClient !== 'function' || typeof provider.authorize !== 'function') {
+    throw new TypeError('createAuthorizationServer: provider must implement OAuthAuthorizationServerProvider');
+  }
+  const issuer = normalizeIssuer(options.issuerUrl);
+  let resourceUrl: string | undefined;
+  if (options.resourceUrl !== undefined) {
+    resourceUrl = normalizeResource(String(options.resourceUrl)) ?? undefined;
+    if (resourceUrl === undefined) throw new TypeError('createAuthorizationServer: resourceUrl must be an absolute URL');
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FORM_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new TypeError('createAuthorizationServer: maxBodyBytes must be a positive integer');
+  const scopesSupported = options.scopesSupported ? [...options.scopesSupported] : undefined;
+  const grantTypesSupported = ['authorization_code', 'refresh_token'];
+  if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
+
+  const documents =
+    options.cimd === false ? null : new ClientMetadataDocuments({ ...options.cimd, grantTypesSupported, scopesSupported });
+  const resolveClient = createClientResolver(provider, documents);
+  const ctx: EndpointContext = {
+    provider,
+    issuer,
+    resolveClient,
+    scopesSupported,
+    resourceUrl,
+    grantTypesSupported,
+    maxBodyBytes,
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    onError: options.onError,
+  };
+
+  const base = new URL(issuer).pathname.replace(/\/$/, '');
+  const path = (name: string) => `${base}/${name}`;
+  const url = (name: string) => `${issuer}/${name}`;
+  const registration = options.clientRegistration === false ? undefined : options.clientRegistration ?? {};
+  const metadata = buildAuthorizationServerMetadata({
+    issuer,
+    endpoints: {
+      authorization: url('authorize'),
+      token: url('token'),
+      revocation: url('revoke'),
+      registration: registration ? url('register') : undefined,
+    },
+    scopesSupported,
+    grantTypesSupported,
+    clientIdMetadataDocumentSupported: documents !== null,
+    serviceDocumentation: options.serviceDocumentationUrl === undefined ? undefined : new URL(options.serviceDocumentationUrl).href,
+  });
+  const metadataUrl = authorizationServerMetadataUrl(issuer);
+
+  const routes: Route[] = [
+    { path: new URL(metadataUrl).pathname, handler: metadataHandler(metadata) },
+    { path: path('authorize'), handler: createAuthorizeHandler(ctx) },
+    { path: path('token'), handler: createTokenHandler(ctx) },
+    { path: path('revoke'), handler: createRevokeHandler(ctx) },
+  ];
+  if (registration) routes.push({ path: path('register'), handler: createRegisterHandler(ctx, registration) });
+  return { routes, handler: createRouter(routes), metadata, metadataUrl, issuer, resolveClient };
+}

@@ -1,0 +1,145 @@
+/**
+ * Reading requests at the authorization-server endpoints: a body read up to a size limit, the
+ * content-type check, form and query parameters with duplicate detection, JSON objects.
+ *
+ * Every failure is reported through `fail(description)`, so each endpoint throws its own error
+ * class (`TokenError`, `RegistrationError`, `AuthorizeError`) with `invalid_request`.
+ *
+ * @module
+ */
+
+import { TokenError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
+
+/** Builds the error thrown for a malformed request. */
+export type RequestFailure = (description: string) => Error;
+
+/** Default largest request body of the form endpoints (authorize POST, token, revoke), in bytes. */
+export const DEFAULT_MAX_FORM_BYTES = 16 * 1024;
+/** Default largest registration request body, in bytes. */
+export const DEFAULT_MAX_JSON_BYTES = 16 * 1024;
+
+/**
+ * Request parameters: each name once, empty values treated as absent (RFC 6749 §3.1), and the
+ * names that were sent more than once.
+ */
+export interface Params {
+  get(name: string): string | undefined;
+  /** Names sent more than once (their values are not in `get`). */
+  readonly duplicates: readonly string[];
+}
+
+/** Parse `application/x-www-form-urlencoded` text or a query string. */
+export function parseParams(search: string | URLSearchParams): Params {
+  const values = new Map<string, string>();
+  const seen = new Set<string>();
+  const duplicates: string[] = [];
+  for (const [name, value] of typeof search === 'string' ? new URLSearchParams(search) : search) {
+    if (seen.has(name)) {
+      if (!duplicates.includes(name)) duplicates.push(name);
+      values.delete(name);
+      continue;
+    }
+    seen.add(name);
+    if (value !== '') values.set(name, value);
+  }
+  return { get: (name) => (duplicates.includes(name) ? undefined : values.get(name)), duplicates };
+}
+
+/** Refuse parameters sent more than once (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once"). */
+export function rejectDuplicates(params: Params, fail: RequestFailure): void {
+  if (params.duplicates.length > 0) {
+    throw fail(`Parameter${params.duplicates.length > 1 ? 's' : ''} sent more than once: ${params.duplicates.join(', ')}`);
+  }
+}
+
+/** The media type of the request (`type/subtype`, lower case, parameters dropped), or `''`. */
+export function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Read the body as bytes, refusing more than `maxBytes` (declared or actual). */
+export async function readBody(request: Request, maxBytes: number, fail: RequestFailure): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await request.body?.cancel().catch(() => undefined);
+    throw fail(`Request body larger than ${maxBytes} bytes`);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) break;
+      chunks.push(value);
+    }
+  } catch {
+    throw fail('The request body could not be read');
+  }
+  if (total > maxBytes) {
+    await reader.cancel().catch(() => undefined);
+    throw fail(`Request body larger than ${maxBytes} bytes`);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+function decodeUtf8(bytes: Uint8Array, fail: RequestFailure): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw fail('The request body is not valid UTF-8');
+  }
+}
+
+/**
+ * Read an `application/x-www-form-urlencoded` body (RFC 6749 §3.2) up to `maxBytes`. A missing
+ * or different content type fails.
+ *
+ * @example
+ * ```ts
+ * const params = await readForm(request, DEFAULT_MAX_FORM_BYTES, (d) => new TokenError('invalid_request', d));
+ * rejectDuplicates(params, fail);
+ * ```
+ */
+export async function readForm(request: Request, maxBytes: number, fail: RequestFailure): Promise<Params> {
+  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
+    await request.body?.cancel().catch(() => undefined);
+    throw fail('Content-Type must be application/x-www-form-urlencoded');
+  }
+  return parseParams(decodeUtf8(await readBody(request, maxBytes, fail), fail));
+}
+
+/** Read an `application/json` body holding one JSON object, up to `maxBytes`. */
+export async function readJsonObject(request: Request, maxBytes: number, fail: RequestFailure): Promise<Record<string, unknown>> {
+  if (mediaType(request) !== 'application/json') {
+    await request.body?.cancel().catch(() => undefined);
+    throw fail('Content-Type must be application/json');
+  }
+  const text = decodeUtf8(await readBody(request, maxBytes, fail), fail);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw fail('The request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw fail('The request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/** The 405 answer for a method an endpoint does not serve, with `Allow`. */
+export function methodNotAllowed(methods: readonly string[], headers?: Record<string, string>): Response {
+  return errorResponse(new TokenError('invalid_request', 'Method not allowed'), {
+    status: 405,
+    headers: { ...headers, Allow: methods.join(', ') },
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The token endpoint (RFC 6749 §3.2, OAuth 2.1): `authorization_code`, `refresh_token`, and the
+ * RFC 7523 jwt-bearer grant (SEP-990 identity assertions).
+ *
+ * @module
+ */
+import { TokenError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
+import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler } from '../http/router.js';
+import { isPkceVerifier, pkceChallenge, timingSafeEqual } from '../lib/crypto.js';
+import { parseScopes } from '../protocols/access-token.js';
+import { JWT_BEARER_GRANT_TYPE, type OAuthToken } from '../protocols/provider.js';
+import { sameResource } from '../resource-server/resource-url.js';
+import { authenticateClient, type AuthenticatedClient } from './client-auth.js';
+import { clientGrantTypes } from './client-metadata.js';
+import { resolveResource, unknownScopes, type EndpointContext } from './context.js';
+import { methodNotAllowed, readForm, rejectDuplicates, type Params } from './request.js';
+
+const CORS = corsHeaders(['POST']);
+const invalidRequest = (description: string) => new TokenError('invalid_request', description);
+
+function required(params: Params, name: string): string {
+  const value = params.get(name);
+  if (value === undefined) throw invalidRequest(`${name} is required`);
+  return value;
+}
+
+/** `resource` at the token endpoint must name the resource the grant is bound to (RFC 8707 §2.2). */
+function checkGrantResource(params: Params, bound: string | undefined): void {
+  const requested = params.get('resource');
+  if (requested !== undefined && (bound === undefined || !sameResource(requested, bound))) {
+    throw new TokenError('invalid_target', 'The resource does not match the grant');
+  }
+}
+
+async function authorizationCodeGrant(ctx: EndpointContext, { client }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+  const code = required(params, 'code');
+  const verifier = required(params, 'code_verifier');
+  const stored = await ctx.provider.loadAuthorizationCode(client, code);
+  if (!stored || stored.clientId !== client.client_id) throw new TokenError('invalid_grant', 'The authorization code is invalid');
+  if (stored.expiresAt <= ctx.now()) throw new TokenError('invalid_grant', 'The authorization code has expired');
+  const redirectUri = params.get('redirect_uri');
+  if ((stored.redirectUriProvidedExplicitly || redirectUri !== undefined) && redirectUri !== stored.redirectUri) {
+    throw new TokenError('invalid_grant', 'redirect_uri does not match the authorization request');
+  }
+  if (!isPkceVerifier(verifier) || !timingSafeEqual(await pkceChallenge(verifier), stored.codeChallenge)) {
+    throw new TokenError('invalid_grant', 'The PKCE code verifier does not match the challenge');
+  }
+  checkGrantResource(params, stored.resource);
+  return ctx.provider.exchangeAuthorizationCode(client, stored);
+}
+
+async function refreshTokenGrant(ctx: EndpointContext, { client }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+  const token = required(params, 'refresh_token');
+  const stored = await ctx.provider.loadRefreshToken(client, token);
+  if (!stored || stored.clientId !== client.client_id) throw new TokenError('invalid_grant', 'The refresh token is invalid');
+  if (stored.expiresAt !== undefined && stored.expiresAt <= ctx.now()) throw new TokenError('invalid_grant', 'The refresh token has expired');
+  const scopeParam = params.get('scope');
+  let scopes = stored.scopes;
+  if (scopeParam !== undefined) {
+    scopes = [...new Set(parseScopes(scopeParam).filter((s) => s !== 'offline_access'))];
+    const wider = unknownScopes(scopes, stored.scopes);
+    if (wider.length > 0) throw new TokenError('invalid_scope', `A refresh cannot add scopes: ${wider.join(' ')}`);
+  }
+  checkGrantResource(params, stored.resource);
+  return ctx.provider.exchangeRefreshToken(client, stored, scopes);
+}
+
+async function jwtBearerGrant(ctx: EndpointContext, { client, method }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+  const exchange = ctx.provider.exchangeIdentityAssertion;
+  if (!exchange) throw new TokenError('unsupported_grant_type', 'The jwt-bearer grant is not supported');
+  if (method === 'none') throw new TokenError('unauthorized_client', 'The jwt-bearer grant requires a confidential client');
+  const assertion = required(params, 'assertion');
+  const scopeParam = params.get('scope');
+  const scopes = scopeParam === undefined ? undefined : [...new Set(parseScopes(scopeParam))];
+  const unknown = unknownScopes(scopes ?? [], ctx.scopesSupported);
+  if (unknown.length > 0) throw new TokenError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
+  const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
+  if (resource === null) throw new TokenError('invalid_target', 'The resource is not served by this authorization server');
+  return exchange.call(ctx.provider, client, { assertion, scopes, resource });
+}
+
+const GRANTS: Record<string, (ctx: EndpointContext, client: AuthenticatedClient, params: Params) => Promise<OAuthToken>> = {
+  authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+  [JWT_BEARER_GRANT_TYPE]: jwtBearerGrant,
+};
+
+/**
+ * The token endpoint handler. `POST` with an `application/x-www-form-urlencoded` body within the
+ * size limit; every parameter at most once. The client authenticates (see
+ * `authenticateClient`) and must be registered for the grant type. Then:
+ *
+ * - `authorization_code`: the code must belong to the client, be unexpired, match the
+ *   `redirect_uri` of the authorization request, and the PKCE verifier must hash to its
+ *   challenge; the provider consumes it exactly once.
+ * - `refresh_token`: `scope` can only narrow; the provider rotates the token.
+ * - jwt-bearer: only when the provider implements `exchangeIdentityAssertion`, and only for a
+ *   confidential client.
+ *
+ * Answers carry `Cache-Control: no-store`; errors follow RFC 6749 §5.2 (401 with
+ * `WWW-Authenticate: Basic` for a failed Basic authentication).
+ *
+ * @example
+ * ```ts
+ * const route = { path: '/token', handler: createTokenHandler(ctx) };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
+export function createTokenHandler(ctx: EndpointContext): FetchHandler {
+  return async (request) => {
+    if (request.method === 'OPTIONS') return preflightResponse(['POST']);
+    if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], CORS);
+    const basicAuthAttempted = request.headers.has('authorization');
+    try {
+      const params = await readForm(request, ctx.maxBodyBytes, invalidRequest);
+      rejectDuplicates(params, invalidRequest);
+      const grantType = required(params, 'grant_type');
+      const grant = Object.hasOwn(GRANTS, grantType) && ctx.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;
+      if (!grant) throw new TokenError('unsupported_grant_type', 'This grant type is not supported');
+      const authenticated = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
+      if (!clientGrantTypes(authenticated.client).includes(grantType)) {
+        throw new TokenError('unauthorized_client', 'This client is not registered for this grant type');
+      }
+      const tokens = await grant(ctx, authenticated, params);
+      return jsonResponse(tokens, 200, { ...CORS, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    } catch (err) {
+      return errorResponse(err, { headers: CORS, basicAuthAttempted, onUnexpectedError: ctx.onError });
+    }
+  };
+}

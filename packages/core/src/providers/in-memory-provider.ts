@@ -1,0 +1,284 @@
+import { normalizeIssuer } from '../authorization-server/metadata.js';
+import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
+import { clientGrantTypes } from '../authorization-server/client-metadata.js';
+import { AuthorizeError, TokenError } from '../errors/errors.js';
+import type { JWTIssuer } from '../jwt-issuer/issuer.js';
+import { randomToken, sha256 } from '../lib/crypto.js';
+import { parseScopes, type AccessToken } from '../protocols/access-token.js';
+import type {
+  AuthorizationCode,
+  AuthorizationParams,
+  OAuthAuthorizationServerProvider,
+  OAuthClientInformationFull,
+  OAuthToken,
+  RefreshToken,
+} from '../protocols/provider.js';
+import { MemoryStore } from '../storage/memory-store.js';
+import { collection, type Collection, type KeyValueStore } from '../storage/store.js';
+
+/** The outcome of the approval hook: who approved, and optionally the scopes granted. */
+export interface Approval {
+  /** The end user (`sub` of the tokens). */
+  subject?: string | undefined;
+  /** Scopes granted; defaults to the requested ones (or the client's, or `defaultScopes`). */
+  scopes?: string[] | undefined;
+}
+
+/** Decides an authorization request: an {@link Approval}, or `false` to deny (`access_denied`). */
+export type ApprovalHook = (client: OAuthClientInformationFull, params: AuthorizationParams) => Approval | false | Promise<Approval | false>;
+
+/** Options of {@link InMemoryOAuthProvider}. */
+export interface InMemoryOAuthProviderOptions {
+  /** The authorization server's issuer (sent as `iss` on redirects); the same value as given to `createAuthorizationServer`. */
+  issuerUrl: string | URL;
+  /** Where clients, codes and tokens live. Default: a new `MemoryStore`. A `FileStore` keeps them across restarts. */
+  store?: KeyValueStore | undefined;
+  /** Access token lifetime in seconds. Default 3 600. */
+  accessTokenTtl?: number | undefined;
+  /** Refresh token lifetime in seconds. Default 30 days. */
+  refreshTokenTtl?: number | undefined;
+  /** Authorization code lifetime in seconds. Default 300. */
+  codeTtl?: number | undefined;
+  /** Approves authorization requests. Default: approve everything as subject `"dev-user"` (development and tests only). */
+  approve?: ApprovalHook | undefined;
+  /** Scopes granted when neither the request nor the client's registration names any. Default none. */
+  defaultScopes?: readonly string[] | undefined;
+  /** Issue `JWTIssuer` access tokens instead of opaque ones (still revocable: their state is stored). */
+  jwtIssuer?: JWTIssuer | undefined;
+  /** Clock in seconds since the epoch (tests inject one). */
+  now?: (() => number) | undefined;
+}
+
+/** A refresh token of the {@link InMemoryOAuthProvider}, with the grant (family) it belongs to. */
+export interface InMemoryRefreshToken extends RefreshToken {
+  /** Identifies the grant: every token issued from one authorization code shares it. */
+  family: string;
+}
+
+interface StoredCode extends Omit<AuthorizationCode, 'code'> {
+  family: string;
+}
+
+interface StoredToken {
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
+  resource?: string | undefined;
+  subject?: string | undefined;
+  family: string;
+}
+
+const positive = (value: number | undefined, fallback: number, name: string): number => {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new TypeError(`InMemoryOAuthProvider: ${name} must be a positive integer`);
+  return v;
+};
+
+/**
+ * A complete authorization-server back end on a {@link KeyValueStore} (memory by default, so
+ * "in memory"; give it a `FileStore` or `@auth/redis` store to persist). It issues opaque tokens
+ * of 256 bits (or `JWTIssuer` JWTs), stores codes and tokens only by their SHA-256, consumes
+ * codes and refresh tokens with an atomic `take`, rotates refresh tokens, and revokes a whole
+ * grant at once: revoking one token, replaying a code or reusing a rotated refresh token ends
+ * every token issued from that authorization.
+ *
+ * Authorization requests go through the `approve` hook, which approves everything by default:
+ * for development and tests. Put a login and consent step there for anything else.
+ *
+ * @example
+ * ```ts
+ * const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:3000' });
+ * const as = createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', scopesSupported: ['mcp:tools'] });
+ * const guard = createBearerGuard({ verifier: new ProviderTokenVerifier(provider) });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.5
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ */
+export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, InMemoryRefreshToken, AccessToken> {
+  readonly issuer: string;
+  readonly #clients: Collection<OAuthClientInformationFull>;
+  readonly #codes: Collection<StoredCode>;
+  readonly #usedCodes: Collection<string>;
+  readonly #access: Collection<StoredToken>;
+  readonly #refresh: Collection<StoredToken>;
+  readonly #rotated: Collection<string>;
+  readonly #revoked: Collection<number>;
+  readonly #accessTtl: number;
+  readonly #refreshTtl: number;
+  readonly #codeTtl: number;
+  readonly #approve: ApprovalHook;
+  readonly #defaultScopes: readonly string[];
+  readonly #jwt: JWTIssuer | undefined;
+  readonly #now: () => number;
+
+  constructor(options: InMemoryOAuthProviderOptions) {
+    if (!options) throw new TypeError('InMemoryOAuthProvider: options with issuerUrl are required');
+    this.issuer = normalizeIssuer(options.issuerUrl);
+    const store = options.store ?? new MemoryStore();
+    this.#clients = collection(store, 'as.clients');
+    this.#codes = collection(store, 'as.codes');
+    this.#usedCodes = collection(store, 'as.used-codes');
+    this.#access = collection(store, 'as.access');
+    this.#refresh = collection(store, 'as.refresh');
+    this.#rotated = collection(store, 'as.rotated');
+    this.#revoked = collection(store, 'as.revoked');
+    this.#accessTtl = positive(options.accessTokenTtl, 3600, 'accessTokenTtl');
+    this.#refreshTtl = positive(options.refreshTokenTtl, 30 * 86_400, 'refreshTokenTtl');
+    this.#codeTtl = positive(options.codeTtl, 300, 'codeTtl');
+    this.#approve = options.approve ?? (() => ({ subject: 'dev-user' }));
+    this.#defaultScopes = [...(options.defaultScopes ?? [])];
+    this.#jwt = options.jwtIssuer;
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
+    return this.#clients.get(clientId);
+  }
+
+  async registerClient(client: OAuthClientInformationFull): Promise<void> {
+    const { client_secret: _neverStored, ...stored } = client;
+    await this.#clients.set(client.client_id, stored);
+  }
+
+  async authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string> {
+    const approval = await this.#approve(client, params);
+    if (approval === false) throw new AuthorizeError('access_denied', 'The authorization request was denied');
+    const scopes = approval.scopes ?? params.scopes ?? (client.scope !== undefined ? parseScopes(client.scope) : [...this.#defaultScopes]);
+    const code = randomToken(32);
+    const hash = await sha256(code);
+    await this.#codes.set(
+      hash,
+      {
+        clientId: client.client_id,
+        scopes,
+        expiresAt: this.#now() + this.#codeTtl,
+        codeChallenge: params.codeChallenge,
+        redirectUri: params.redirectUri,
+        redirectUriProvidedExplicitly: params.redirectUriProvidedExplicitly,
+        resource: params.resource,
+        subject: approval.subject,
+        family: hash,
+      },
+      { ttlSeconds: this.#codeTtl },
+    );
+    return authorizationResponseUrl(params.redirectUri, { code, state: params.state, iss: this.issuer });
+  }
+
+  async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
+    const hash = await sha256(authorizationCode);
+    const stored = await this.#codes.get(hash);
+    if (!stored) {
+      // A code presented again after it was exchanged: end what was issued from it (RFC 6749 §4.1.2).
+      if ((await this.#usedCodes.get(hash)) !== null) await this.#revokeFamily(hash);
+      return null;
+    }
+    if (stored.clientId !== client.client_id) return null;
+    const { family: _family, ...code } = stored;
+    return { ...code, code: authorizationCode };
+  }
+
+  async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
+    const hash = await sha256(authorizationCode.code);
+    const stored = await this.#codes.take(hash);
+    if (!stored) {
+      await this.#revokeFamily(hash);
+      throw new TokenError('invalid_grant', 'The authorization code was already used');
+    }
+    await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
+    if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now()) {
+      throw new TokenError('invalid_grant', 'The authorization code is invalid');
+    }
+    return this.#issue(client, stored);
+  }
+
+  async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<InMemoryRefreshToken | null> {
+    const hash = await sha256(refreshToken);
+    const stored = await this.#refresh.get(hash);
+    if (!stored) {
+      // A rotated-out refresh token used again: the grant is compromised (RFC 9700 §4.14.2).
+      const family = await this.#rotated.get(hash);
+      if (family !== null) await this.#revokeFamily(family);
+      return null;
+    }
+    if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
+    return { ...stored, token: refreshToken };
+  }
+
+  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: InMemoryRefreshToken, scopes: string[]): Promise<OAuthToken> {
+    const hash = await sha256(refreshToken.token);
+    const stored = await this.#refresh.take(hash);
+    if (!stored) {
+      await this.#revokeFamily(refreshToken.family);
+      throw new TokenError('invalid_grant', 'The refresh token was already used');
+    }
+    await this.#rotated.set(hash, stored.family, { ttlSeconds: this.#refreshTtl });
+    if (stored.clientId !== client.client_id || (await this.#isRevoked(stored.family))) {
+      throw new TokenError('invalid_grant', 'The refresh token is invalid');
+    }
+    const narrowed = scopes.filter((s) => stored.scopes.includes(s));
+    return this.#issue(client, { ...stored, scopes: narrowed });
+  }
+
+  async loadAccessToken(token: string): Promise<AccessToken | null> {
+    if (this.#jwt) {
+      try {
+        await this.#jwt.verifyToken(token, { expectedTokenUse: 'access' });
+      } catch {
+        return null;
+      }
+    }
+    const stored = await this.#access.get(await sha256(token));
+    if (!stored || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
+    const claims: Record<string, unknown> = { iss: this.issuer, client_id: stored.clientId, scope: stored.scopes.join(' '), exp: stored.expiresAt };
+    if (stored.subject !== undefined) claims['sub'] = stored.subject;
+    if (stored.resource !== undefined) claims['aud'] = stored.resource;
+    return {
+      token,
+      clientId: stored.clientId,
+      scopes: stored.scopes,
+      expiresAt: stored.expiresAt,
+      resource: stored.resource,
+      subject: stored.subject,
+      claims,
+    };
+  }
+
+  async revokeToken(token: AccessToken | InMemoryRefreshToken): Promise<void> {
+    const hash = await sha256(token.token);
+    const stored = (await this.#access.get(hash)) ?? (await this.#refresh.get(hash));
+    if (!stored) return;
+    await this.#revokeFamily(stored.family);
+    await Promise.all([this.#access.delete(hash), this.#refresh.delete(hash)]);
+  }
+
+  async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>): Promise<OAuthToken> {
+    const now = this.#now();
+    const base = { clientId: client.client_id, scopes: grant.scopes, resource: grant.resource, subject: grant.subject, family: grant.family };
+    const accessToken = this.#jwt
+      ? await this.#jwt.issueAccessToken({
+          clientId: client.client_id,
+          scopes: grant.scopes,
+          jti: randomToken(16),
+          expiresIn: this.#accessTtl,
+          ...(grant.subject !== undefined ? { subject: grant.subject } : {}),
+        })
+      : randomToken(32);
+    await this.#access.set(await sha256(accessToken), { ...base, expiresAt: now + this.#accessTtl }, { ttlSeconds: this.#accessTtl });
+    const response: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: this.#accessTtl, scope: grant.scopes.join(' ') };
+    if (clientGrantTypes(client).includes('refresh_token')) {
+      const refreshToken = randomToken(32);
+      await this.#refresh.set(await sha256(refreshToken), { ...base, expiresAt: now + this.#refreshTtl }, { ttlSeconds: this.#refreshTtl });
+      response.refresh_token = refreshToken;
+    }
+    return response;
+  }
+
+  async #isRevoked(family: string): Promise<boolean> {
+    return (await this.#revoked.get(family)) !== null;
+  }
+
+  /** Mark a grant revoked for as long as any of its tokens could live (a refresh lifetime, plus a margin for in-flight issuance). */
+  async #revokeFamily(family: string): Promise<void> {
+    await this.#revoked.set(family, 1, { ttlSeconds: this.#refreshTtl + 60 });
+  }
+}
