@@ -1,9 +1,12 @@
+import { RemoteAuthProvider } from '@auth/core';
 import { IntrospectionTokenVerifier } from '@auth/introspection';
 import { ConfigError, listVariable, urlVariable } from '../config.js';
-import { resourceServer } from './lib/resource-server.js';
 import { defineProvider } from './provider.js';
 
-/** Opaque access tokens checked at the authorization server's RFC 7662 introspection endpoint. */
+/**
+ * Opaque access tokens checked at the authorization server's RFC 7662 introspection endpoint.
+ * The introspection response must name the MCP endpoint URL in `aud` (RFC 8707).
+ */
 export const introspection = defineProvider({
   name: 'introspection',
   title: 'Token introspection (RFC 7662)',
@@ -12,14 +15,12 @@ export const introspection = defineProvider({
     { name: 'INTROSPECTION_CLIENT_ID', description: 'Client id this server authenticates with at the introspection endpoint', required: true },
     { name: 'INTROSPECTION_CLIENT_SECRET', description: 'Its client secret', required: true, secret: true },
     { name: 'INTROSPECTION_ISSUER', description: 'The authorization server clients are sent to (its issuer URL)', required: true },
-    { name: 'INTROSPECTION_AUDIENCE', description: 'Expected "aud" in the introspection response (RFC 8707)', defaultLabel: 'the MCP endpoint URL' },
     { name: 'INTROSPECTION_AUTH_METHOD', description: 'client_secret_basic or client_secret_post', default: 'client_secret_basic' },
     { name: 'INTROSPECTION_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
-  create({ env, mcpUrl, scopes, onInvalidToken }) {
+  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onInvalidToken }) {
     const introspectionUrl = urlVariable('INTROSPECTION_URL', env['INTROSPECTION_URL']!);
-    const issuer = env['INTROSPECTION_ISSUER']!;
-    urlVariable('INTROSPECTION_ISSUER', issuer);
+    const issuer = urlVariable('INTROSPECTION_ISSUER', env['INTROSPECTION_ISSUER']!);
     const method = env['INTROSPECTION_AUTH_METHOD'];
     if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
       throw new ConfigError(`INTROSPECTION_AUTH_METHOD must be client_secret_basic or client_secret_post, got "${method}"`, ['INTROSPECTION_AUTH_METHOD']);
@@ -31,9 +32,17 @@ export const introspection = defineProvider({
       clientSecret: env['INTROSPECTION_CLIENT_SECRET']!,
       clientAuthMethod: method,
       requiredScopes,
-      expectedAudience: env['INTROSPECTION_AUDIENCE'] ?? mcpUrl,
+      expectedAudience: mcpUrl,
       onInvalidToken,
     });
-    return resourceServer({ verifier, mcpUrl, authorizationServers: [issuer], requiredScopes, scopesSupported: [...requiredScopes, scopes.admin] });
+    return new RemoteAuthProvider({
+      baseUrl,
+      mcpPath,
+      authorizationServers: [issuer],
+      verifier,
+      requiredScopes,
+      scopesSupported: [...requiredScopes, scopes.admin],
+      resourceName: 'MCP auth demo',
+    });
   },
 });
