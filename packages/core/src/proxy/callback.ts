@@ -6,7 +6,8 @@ import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import { CODE_TTL } from './config.js';
-import { clientRedirect, type ProxyContext } from './context.js';
+import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
+import type { ProxyContext } from './context.js';
 import type { PendingRecord } from './records.js';
 import type { UpstreamTokenResponse } from './upstream.js';
 
@@ -37,7 +38,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: options.contentSecurityPolicy });
 
   const toClient = (pending: PendingRecord, params: Record<string, string | undefined>, cookies: string[]) =>
-    redirectResponse(clientRedirect(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);
+    redirectResponse(authorizationResponseUrl(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);
 
   const complete = async (pending: PendingRecord, code: string): Promise<Record<string, string>> => {
     const response: UpstreamTokenResponse = await ctx.upstream.exchangeCode({

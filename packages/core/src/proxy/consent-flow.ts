@@ -2,7 +2,8 @@ import { issueBrowserBinding } from '../consent/binding.js';
 import type { ConsentFlow, ConsentRequest } from '../consent/handler.js';
 import { pkceChallenge, randomToken } from '../lib/crypto.js';
 import { PENDING_TTL } from './config.js';
-import { clientRedirect, type ProxyContext } from './context.js';
+import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
+import type { ProxyContext } from './context.js';
 import type { TransactionRecord } from './records.js';
 
 /** The upstream authorization URL for an approved transaction. */
@@ -36,7 +37,7 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
     async load(transaction): Promise<ConsentRequest | null> {
       const tx = await records.transactions.get(transaction);
       if (!tx) return null;
-      const client = await records.clients.get(tx.clientId);
+      const { client } = await ctx.resolveClient(tx.clientId);
       const name = typeof client?.client_name === 'string' && client.client_name.trim() ? client.client_name.trim().slice(0, 100) : tx.clientId;
       return { clientId: tx.clientId, clientName: name, redirectUri: tx.redirectUri, scopes: tx.scopes };
     },
@@ -52,7 +53,7 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
     async deny(transaction) {
       const tx = await records.transactions.take(transaction);
       if (!tx) return null;
-      return clientRedirect(tx.redirectUri, {
+      return authorizationResponseUrl(tx.redirectUri, {
         error: 'access_denied',
         error_description: 'The user denied the request',
         state: tx.state,

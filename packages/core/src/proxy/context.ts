@@ -1,3 +1,4 @@
+import type { ClientResolver } from '../authorization-server/client-auth.js';
 import type { AnyAuthError } from '../errors/errors.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyKeys } from './keys.js';
@@ -16,12 +17,7 @@ export interface ProxyContext {
   upstream: UpstreamClient;
   sessions: UpstreamSessions;
   families: TokenFamilies;
+  /** Registered clients and Client ID Metadata Documents (for the consent page). */
+  resolveClient: ClientResolver;
   onError: (error: AnyAuthError) => void;
-}
-
-/** The client's redirect URI with the authorization response parameters (RFC 6749 §4.1.2, RFC 9207 `iss`). */
-export function clientRedirect(redirectUri: string, params: Record<string, string | undefined>): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-  return url.href;
 }

@@ -28,7 +28,8 @@ import { proxyRecords, type ProxyRecords } from './records.js';
 import { TokenFamilies } from './token-families.js';
 import { UpstreamClient } from './upstream.js';
 import { UpstreamSessions } from './upstream-sessions.js';
-import { authorizationServerRoutes } from './routes.js';
+import { proxyAuthorizationServer } from './routes.js';
+import type { AuthorizationServer } from '../authorization-server/index.js';
 
 function resourceMatches(given: string, ours: string): boolean {
   let url: URL;
@@ -87,6 +88,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   readonly #config: ProxyConfig;
   readonly #records: ProxyRecords;
   readonly #issuer: Promise<JWTIssuer>;
+  readonly #as: AuthorizationServer;
 
   constructor(options: OAuthProxyOptions) {
     const config = resolveConfig(options);
@@ -123,7 +125,10 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       now: config.now,
       onRevoke: (family) => sessions.revoke(family.setId),
     });
-    this.#ctx = { options, config, records, keys, upstream, sessions, families, onError };
+    this.#as = proxyAuthorizationServer(this, config, options.authorizationServer, (err) => {
+      if (isAuthError(err)) onError(err);
+    });
+    this.#ctx = { options, config, records, keys, upstream, sessions, families, resolveClient: this.#as.resolveClient, onError };
 
     this.resourceUrl = config.resourceUrl;
     this.resourceMetadataUrl = config.resourceMetadataUrl;
@@ -140,6 +145,11 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     });
     this.routes = this.#buildRoutes();
     this.handler = createRouter(this.routes);
+  }
+
+  /** The RFC 8414 metadata URL of this authorization server. */
+  get authorizationServerMetadataUrl(): string {
+    return this.#as.metadataUrl;
   }
 
   /** This object verifies the bearer tokens it issued. */
@@ -175,7 +185,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       return consent(request);
     };
     return [
-      ...authorizationServerRoutes(this, config),
+      ...this.#as.routes,
       prm.route,
       { path: config.callbackPath, handler: createCallbackHandler(this.#ctx) },
       { path: config.consentPath, handler: consentHandler },

@@ -4,6 +4,7 @@ import type { HttpClientOptions } from '../http/outbound.js';
 import type { KeyValueStore } from '../storage/store.js';
 import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
+import type { ProxyAuthorizationServerOptions } from './routes.js';
 
 /** How the proxy authenticates to the upstream token endpoint (RFC 6749 §2.3.1). */
 export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -100,6 +101,8 @@ export interface OAuthProxyOptions {
   accessTokenTtl?: number | undefined;
   /** Lifetime of our refresh tokens when the upstream does not say. Default 30 days. */
   refreshTokenTtl?: number | undefined;
+  /** Options of the authorization-server endpoints (registration, CIMD, body size, documentation). */
+  authorizationServer?: ProxyAuthorizationServerOptions | undefined;
   /** Outbound HTTP (timeouts, size limits, fetch). */
   http?: HttpClientOptions | undefined;
   /** Quirk hooks. */

@@ -97,8 +97,13 @@ export class UpstreamSessions {
         token = set ? await this.verify(set) : null;
       }
       if (!token || !set) return null;
+      // `expires_in` (relative, so immune to clock skew with the upstream) decides; the verified
+      // token's own `exp` only when the upstream gave none, or for an ID token.
       const now = this.#o.now();
-      const until = Math.min(set.expiresAt ?? Infinity, token.expiresAt ?? Infinity);
+      const until =
+        this.#o.verifyIdToken || set.expiresAt === undefined
+          ? Math.min(set.expiresAt ?? Infinity, token.expiresAt ?? Infinity)
+          : set.expiresAt;
       this.#cache.set(setId, token, ((until === Infinity ? now + UNKNOWN_EXPIRY_CACHE : until) - now) * 1000);
       return token;
     });

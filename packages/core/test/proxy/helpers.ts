@@ -139,7 +139,7 @@ export async function submitConsent(proxy: OAuthProxy, consentUrl: string, jar: 
 
 export interface FlowResult {
   tokens: OAuthToken;
-  verifier: string;
+  codeVerifier: string;
   code: string;
   jar: CookieJar;
 }
@@ -174,5 +174,5 @@ export async function authorizeAndExchange(
   if (!code) throw new Error(`no code: ${location.href} (status ${back.status})`);
   const stored = await proxy.loadAuthorizationCode(client, code);
   if (!stored) throw new Error('code not found');
-  return { tokens: await proxy.exchangeAuthorizationCode(client, stored), verifier, code, jar };
+  return { tokens: await proxy.exchangeAuthorizationCode(client, stored), codeVerifier: verifier, code, jar };
 }

@@ -1,0 +1,187 @@
+import type { OidcHarness } from '@auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore, TokenError } from '../../src/index.js';
+import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
+import { authorizeAndExchange, proxyOptions, startUpstream, testClient, upstreamActive, upstreamIntrospectionVerifier } from './helpers.js';
+
+const BASE = 'http://127.0.0.1:8932';
+let h: OidcHarness;
+
+beforeAll(async () => {
+  h = await startUpstream(`${BASE}/auth/callback`);
+});
+afterAll(() => h.close());
+
+/** A fetch that counts the calls to the upstream token endpoint. */
+function countingFetch() {
+  const counter = {
+    tokenCalls: 0,
+    revocations: [] as URLSearchParams[],
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url === h.tokenEndpoint) counter.tokenCalls++;
+      if (request.url === h.revocationEndpoint) counter.revocations.push(new URLSearchParams(await request.clone().text()));
+      return fetch(request);
+    },
+  };
+  return counter;
+}
+
+async function setUp(overrides: Parameters<typeof proxyOptions>[2] = {}) {
+  const counter = countingFetch();
+  const verifier = upstreamIntrospectionVerifier(h);
+  const clock = { offset: 0 };
+  const proxy = new OAuthProxy(
+    proxyOptions(h, BASE, {
+      upstreamVerifier: verifier,
+      http: { fetch: counter.fetch },
+      now: () => Math.floor(Date.now() / 1000) + clock.offset,
+      ...overrides,
+    }),
+  );
+  const client = testClient();
+  await proxy.registerClient(client);
+  const flow = await authorizeAndExchange(proxy, h, client, { scopes: ['read', 'write'] });
+  return { proxy, client, counter, verifier, clock, ...flow };
+}
+
+describe('refresh', () => {
+  it('rotates our refresh token and refreshes upstream', async () => {
+    const { proxy, client, tokens, counter } = await setUp();
+    const upstreamBefore = await proxy.upstreamAccessToken(tokens.access_token);
+    const calls = counter.tokenCalls;
+    const stored = await proxy.loadRefreshToken(client, tokens.refresh_token!);
+    expect(stored).toMatchObject({ clientId: client.client_id, scopes: ['read', 'write'] });
+    const next = await proxy.exchangeRefreshToken(client, stored!, ['read']);
+    expect(counter.tokenCalls).toBe(calls + 1);
+    expect(next.refresh_token).not.toBe(tokens.refresh_token);
+    expect(next.scope).toBe('read');
+    const upstreamAfter = await proxy.upstreamAccessToken(next.access_token);
+    expect(upstreamAfter).not.toBe(upstreamBefore);
+    expect(await upstreamActive(h, upstreamAfter!)).toBe(true);
+    // The new refresh token still carries the family's full scopes.
+    expect((await proxy.loadRefreshToken(client, next.refresh_token!))?.scopes).toEqual(['read', 'write']);
+  });
+
+  it('presenting a rotated refresh token again revokes the whole family, upstream included', async () => {
+    const { proxy, client, tokens } = await setUp();
+    const first = await proxy.exchangeRefreshToken(client, (await proxy.loadRefreshToken(client, tokens.refresh_token!))!, ['read', 'write']);
+    const upstream = await proxy.upstreamAccessToken(first.access_token);
+    expect(await proxy.verifyToken(first.access_token)).not.toBeNull();
+    // The old refresh token is replayed (stolen copy).
+    expect(await proxy.loadRefreshToken(client, tokens.refresh_token!)).toBeNull();
+    expect(await proxy.verifyToken(first.access_token)).toBeNull();
+    expect(await proxy.loadRefreshToken(client, first.refresh_token!)).toBeNull();
+    expect(await upstreamActive(h, upstream!)).toBe(false);
+  });
+
+  it('a replayed refresh at the exchange step is refused and also revokes the family', async () => {
+    const { proxy, client, tokens } = await setUp();
+    const stored = (await proxy.loadRefreshToken(client, tokens.refresh_token!))!;
+    const first = await proxy.exchangeRefreshToken(client, stored, ['read']);
+    await expect(proxy.exchangeRefreshToken(client, stored, ['read'])).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await proxy.verifyToken(first.access_token)).toBeNull();
+  });
+
+  it('another client cannot use the refresh token', async () => {
+    const { proxy, tokens } = await setUp();
+    const other = testClient();
+    await proxy.registerClient(other);
+    expect(await proxy.loadRefreshToken(other, tokens.refresh_token!)).toBeNull();
+  });
+});
+
+describe('revocation', () => {
+  it('revoking our access token ends the family and revokes the UPSTREAM tokens upstream', async () => {
+    const { proxy, client, tokens, counter } = await setUp();
+    const upstream = await proxy.upstreamAccessToken(tokens.access_token);
+    const verified = await proxy.verifyToken(tokens.access_token);
+    await proxy.revokeToken(verified!);
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+    expect(await proxy.loadRefreshToken(client, tokens.refresh_token!)).toBeNull();
+    expect(await upstreamActive(h, upstream!)).toBe(false);
+    // What went to the upstream revocation endpoint were upstream tokens, never ours.
+    const sent = counter.revocations.map((f) => f.get('token'));
+    expect(sent).toContain(upstream);
+    expect(sent).not.toContain(tokens.access_token);
+    expect(sent).not.toContain(tokens.refresh_token);
+  });
+
+  it('revoking our refresh token does the same', async () => {
+    const { proxy, client, tokens } = await setUp();
+    const upstream = await proxy.upstreamAccessToken(tokens.access_token);
+    await proxy.revokeToken((await proxy.loadRefreshToken(client, tokens.refresh_token!))!);
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+    expect(await upstreamActive(h, upstream!)).toBe(false);
+  });
+});
+
+describe('per-request upstream validation', () => {
+  it('validates the upstream token once and caches it until the upstream expiry', async () => {
+    const { proxy, tokens, verifier, clock, counter } = await setUp();
+    await proxy.verifyToken(tokens.access_token);
+    const calls = verifier.calls;
+    for (let i = 0; i < 10; i++) expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    expect(verifier.calls).toBe(calls);
+    // Past the upstream expiry (1 h at the oidc-provider), the next request refreshes upstream once.
+    const tokenCalls = counter.tokenCalls;
+    clock.offset = 3700;
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    expect(counter.tokenCalls).toBe(tokenCalls + 1);
+    expect(verifier.calls).toBe(calls + 1);
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    expect(verifier.calls).toBe(calls + 1);
+  });
+
+  it('concurrent requests after the upstream expiry refresh upstream once', async () => {
+    const { proxy, tokens, clock, counter } = await setUp();
+    clock.offset = 3700;
+    const calls = counter.tokenCalls;
+    const results = await Promise.all(Array.from({ length: 8 }, () => proxy.verifyToken(tokens.access_token)));
+    expect(results.every((r) => r !== null)).toBe(true);
+    expect(counter.tokenCalls).toBe(calls + 1);
+  });
+
+  it('two instances sharing a store refresh upstream once between them', async () => {
+    const store = new MemoryStore();
+    const { proxy, client, tokens, clock, counter } = await setUp({ store });
+    void client;
+    const second = new OAuthProxy(
+      proxyOptions(h, BASE, { store, http: { fetch: counter.fetch }, now: () => Math.floor(Date.now() / 1000) + clock.offset }),
+    );
+    clock.offset = 3700;
+    const calls = counter.tokenCalls;
+    const results = await Promise.all([proxy.verifyToken(tokens.access_token), second.verifyToken(tokens.access_token)]);
+    expect(results.every((r) => r?.subject === 'alice')).toBe(true);
+    expect(counter.tokenCalls).toBe(calls + 1);
+  });
+
+  it('a session revoked at the upstream ends at the next upstream validation', async () => {
+    const { proxy, tokens, clock } = await setUp();
+    const upstream = await proxy.upstreamAccessToken(tokens.access_token);
+    // The user removes the app at the identity provider (its grant is revoked there).
+    await fetch(h.revocationEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('mcp-proxy:upstream-secret-0123456789abcdef0123456789')}` },
+      body: new URLSearchParams({ token: upstream! }),
+    });
+    // Until the cached validation expires (the upstream token's own expiry) requests still pass...
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    // ...then the upstream refuses the refresh and the session ends.
+    clock.offset = 3700;
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+  });
+
+  it('an upstream refusal of the refresh ends the session with invalid_grant', async () => {
+    const { proxy, client, tokens } = await setUp();
+    const refreshUpstream = async () => {
+      // Revoke the grant upstream: the upstream refresh token dies with it.
+      const upstream = await proxy.upstreamAccessToken(tokens.access_token);
+      await h.provider.Grant.find((await h.provider.AccessToken.find(upstream!))!.grantId!).then((g) => g?.destroy());
+    };
+    await refreshUpstream();
+    const stored = (await proxy.loadRefreshToken(client, tokens.refresh_token!))!;
+    await expect(proxy.exchangeRefreshToken(client, stored, ['read'])).rejects.toBeInstanceOf(TokenError);
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+  });
+});
