@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /**
  * Launch Debian's headless Chromium (`CHROMIUM_PATH` overrides `/usr/bin/chromium`) through
- * playwright-core, with the flags this sandbox needs.
+ * playwright-core, with the flags this sandbox needs. `launch()` gives every run a fresh temporary
+ * profile (passing `--user-data-dir` is refused by playwright).
  */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -20,7 +18,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`,
     ],
   });
 }
