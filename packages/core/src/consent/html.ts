@@ -18,8 +18,9 @@ h2{margin:22px 0 8px;font-size:13px;color:var(--muted);font-weight:600;text-tran
 dl{margin:0;border:1px solid var(--line);border-radius:10px}
 dl div{display:flex;justify-content:space-between;gap:16px;padding:10px 14px}
 dl div+div{border-top:1px solid var(--line)}
-dt{color:var(--muted)}
-dd{margin:0;text-align:right;font-weight:550;word-break:break-all}
+dt{color:var(--muted);white-space:nowrap}
+dd{margin:0;text-align:right;font-weight:550;overflow-wrap:anywhere}
+dd small{display:block;font-weight:400;color:var(--muted);font-size:13px}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--code);padding:2px 6px;border-radius:6px}
 ul{margin:0;padding:0;list-style:none}
 li{padding:8px 0;border-bottom:1px solid var(--line);display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
@@ -52,7 +53,7 @@ export function page(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
 <style>${STYLES}</style>

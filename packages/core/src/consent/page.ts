@@ -21,14 +21,14 @@ export interface ConsentPageContent {
   csrfToken: string;
 }
 
-/** How the redirect target is shown: `host[:port]` for http(s), the scheme for app links. */
-export function redirectLabel(redirectUri: string): string {
+/** How the redirect target is shown: `host[:port]` for http(s), the scheme for app links, with a note. */
+export function redirectLabel(redirectUri: string): { target: string; note?: string } {
   const url = new URL(redirectUri);
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     const local = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
-    return local ? `${url.host} (this computer)` : url.host;
+    return local ? { target: url.host, note: 'an app on this computer' } : { target: url.host };
   }
-  return `${url.protocol}//`;
+  return { target: `${url.protocol}//`, note: 'an app on this device' };
 }
 
 /** The consent page: who asks, where the answer goes, what it may do, approve / deny. */
@@ -44,13 +44,15 @@ export function renderConsentPage(c: ConsentPageContent): string {
           .join('\n');
   const provider = c.providerName ? `<div><dt>Sign in with</dt><dd>${escapeHtml(c.providerName)}</dd></div>` : '';
   const next = c.providerName ? `you will sign in with ${escapeHtml(c.providerName)}, then ` : '';
+  const target = redirectLabel(c.redirectUri);
+  const note = target.note ? `<small>${escapeHtml(target.note)}</small>` : '';
   const body = `<div class="mark">${LOCK_ICON}</div>
-<p class="eyebrow">${escapeHtml(c.serverName)}</p>
+<p class="eyebrow">Authorization request</p>
 <h1>Allow <strong>${escapeHtml(c.clientName)}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
 <p class="notice">This application registered itself with this server. Approve only if you just started this sign-in from an application you trust.</p>
 <dl>
 <div><dt>Application</dt><dd>${escapeHtml(c.clientName)}</dd></div>
-<div><dt>Sends you back to</dt><dd>${escapeHtml(redirectLabel(c.redirectUri))}</dd></div>
+<div><dt>Returns to</dt><dd>${escapeHtml(target.target)}${note}</dd></div>
 ${provider}
 </dl>
 <h2>Requested access</h2>
@@ -62,7 +64,7 @@ ${scopeItems}
 <input type="hidden" name="csrf_token" value="${escapeHtml(c.csrfToken)}">
 <div class="actions">
 <button type="submit" name="decision" value="deny">Deny</button>
-<button type="submit" name="decision" value="approve" class="primary" autofocus>Approve</button>
+<button type="submit" name="decision" value="approve" class="primary">Approve</button>
 </div>
 </form>
 <footer>If you approve, ${next}the application receives a token for ${escapeHtml(c.serverName)} only.</footer>`;

@@ -33,7 +33,9 @@ export async function htmlResponse(html: string, options: HtmlResponseOptions = 
     Pragma: 'no-cache',
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // same-origin: nothing leaks to other sites, and the form's POST keeps its real Origin header
+    // (with no-referrer, browsers send `Origin: null`, which the consent handler refuses).
+    'Referrer-Policy': 'same-origin',
     'Content-Security-Policy': options.contentSecurityPolicy ?? (await defaultContentSecurityPolicy(options.formActionSources)),
   });
   for (const c of options.cookies ?? []) headers.append('Set-Cookie', c);

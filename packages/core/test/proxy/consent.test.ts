@@ -42,7 +42,7 @@ describe('consent page', () => {
     const html = await res.text();
     expect(html).not.toContain('<script>');
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;Evil');
-    expect(html).toContain('127.0.0.1:53682 (this computer)');
+    expect(html).toContain('127.0.0.1:53682<small>an app on this computer</small>');
     expect(html).toContain('Read your files');
     expect(html).toContain('Test IdP');
     // Over plain http on loopback the cookies have plain names and no Secure flag.
