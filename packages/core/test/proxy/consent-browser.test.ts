@@ -6,12 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, listen, type Listening } from '@auth/testing';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkceChallenge, randomToken } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from './helpers.js';
 import { CLIENT_CALLBACK, startProxyStack, type ProxyStack } from './stack.js';
+
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = Awaited<ReturnType<Browser['newPage']>>;
 
 let stack: ProxyStack;
 let browser: Browser;

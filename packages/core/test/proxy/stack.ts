@@ -18,6 +18,8 @@ export interface ProxyStack {
   mcpUrl: string;
   h: OidcHarness;
   proxy: OAuthProxy;
+  /** Serve another proxy instance from now on (a restart). */
+  swap(proxy: OAuthProxy): void;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function startProxyStack(
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const server: Listening = await listen(toNodeHandler((request) => app(request)));
   const h = await startUpstream(`${server.url}/auth/callback`, upstream);
-  const proxy = await makeProxy(server.url, h);
+  let proxy = await makeProxy(server.url, h);
   const mcp = createMcpHandler(() => {
     const mcpServer = new McpServer({ name: 'proxy-e2e', version: '1.0.0' });
     mcpServer.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
@@ -50,7 +52,12 @@ export async function startProxyStack(
     url: server.url,
     mcpUrl: `${server.url}/mcp`,
     h,
-    proxy,
+    get proxy() {
+      return proxy;
+    },
+    swap(next) {
+      proxy = next;
+    },
     close: async () => {
       await mcp.close();
       await server.close();
@@ -156,4 +163,51 @@ export class ScriptedBrowserClient implements OAuthClientProvider {
     if (`${next.origin}${next.pathname}` !== CLIENT_CALLBACK) throw new Error(`unexpected redirect ${next.href}`);
     this.callback = next.searchParams;
   }
+}
+
+/** Register a public client through `/register` (RFC 7591). */
+export async function registerOverHttp(stack: ProxyStack, metadata: Record<string, unknown> = {}): Promise<{ client_id: string }> {
+  const res = await fetch(`${stack.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'HTTP client',
+      redirect_uris: [CLIENT_CALLBACK],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      ...metadata,
+    }),
+  });
+  if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { client_id: string };
+}
+
+/**
+ * The whole authorization over HTTP with optional `scope` and `resource` (omitted when
+ * undefined): authorize → consent → upstream login → callback → `/token`. Returns the token
+ * endpoint's response.
+ */
+export async function authorizeOverHttp(
+  stack: ProxyStack,
+  clientId: string,
+  params: { scope?: string; resource?: string; tokenResource?: string } = {},
+): Promise<Response> {
+  const { pkceChallenge, randomToken } = await import('../../src/index.js');
+  const verifier = randomToken(48);
+  const url = new URL(`${stack.url}/authorize`);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('redirect_uri', CLIENT_CALLBACK);
+  url.searchParams.set('code_challenge', await pkceChallenge(verifier));
+  url.searchParams.set('code_challenge_method', 'S256');
+  url.searchParams.set('state', 'http-state');
+  if (params.scope !== undefined) url.searchParams.set('scope', params.scope);
+  if (params.resource !== undefined) url.searchParams.set('resource', params.resource);
+  const browser = new ScriptedBrowserClient(stack.h);
+  await browser.redirectToAuthorization(url);
+  const code = browser.callback?.get('code');
+  if (!code) throw new Error(`no code: ${browser.callback}`);
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CLIENT_CALLBACK, client_id: clientId });
+  if (params.tokenResource !== undefined) body.set('resource', params.tokenResource);
+  return fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 }
