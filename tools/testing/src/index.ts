@@ -3,3 +3,4 @@ export { startRedis, type RedisHarness } from './redis.js';
 export { launchChromium } from './chromium.js';
 export { listen, type Listening } from './listen.js';
 export { storeContract, takeConcurrently, type StoreContractCase, type StoreUnderTest } from './store-contract.js';
+export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';

@@ -10,6 +10,8 @@
 
 import { TokenError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
+import { corsHeaders, preflightResponse, type FetchHandler } from '../http/router.js';
+import { readLimited } from '../lib/read-limited.js';
 
 /** Builds the error thrown for a malformed request. */
 export type RequestFailure = (description: string) => Error;
@@ -60,37 +62,14 @@ export function mediaType(request: Request): string {
 
 /** Read the body as bytes, refusing more than `maxBytes` (declared or actual). */
 export async function readBody(request: Request, maxBytes: number, fail: RequestFailure): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await request.body?.cancel().catch(() => undefined);
-    throw fail(`Request body larger than ${maxBytes} bytes`);
-  }
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let bytes: Uint8Array | null;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) break;
-      chunks.push(value);
-    }
+    bytes = await readLimited(request.body, request.headers.get('content-length'), maxBytes);
   } catch {
     throw fail('The request body could not be read');
   }
-  if (total > maxBytes) {
-    await reader.cancel().catch(() => undefined);
-    throw fail(`Request body larger than ${maxBytes} bytes`);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  if (bytes === null) throw fail(`Request body larger than ${maxBytes} bytes`);
+  return bytes;
 }
 
 function decodeUtf8(bytes: Uint8Array, fail: RequestFailure): string {
@@ -142,4 +121,31 @@ export function methodNotAllowed(methods: readonly string[], headers?: Record<st
     status: 405,
     headers: { ...headers, Allow: methods.join(', ') },
   });
+}
+
+const FORM_CORS = corsHeaders(['POST']);
+const invalidTokenRequest = (description: string) => new TokenError('invalid_request', description);
+
+/**
+ * A `POST` endpoint taking a form (token, revocation): CORS with a preflight, 405 for other
+ * methods, the body read within `maxBodyBytes` and parameters sent twice refused, and every error
+ * answered by `errorResponse` (with `WWW-Authenticate: Basic` after a failed Basic authentication).
+ */
+export function formEndpoint(
+  options: { maxBodyBytes: number; onError: ((error: unknown) => void) | undefined },
+  handle: (request: Request, params: Params) => Promise<Response>,
+): FetchHandler {
+  return async (request) => {
+    if (request.method === 'OPTIONS') return preflightResponse(['POST']);
+    if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], FORM_CORS);
+    try {
+      const params = await readForm(request, options.maxBodyBytes, invalidTokenRequest);
+      rejectDuplicates(params, invalidTokenRequest);
+      const response = await handle(request, params);
+      for (const [k, v] of Object.entries(FORM_CORS)) response.headers.set(k, v);
+      return response;
+    } catch (err) {
+      return errorResponse(err, { headers: FORM_CORS, basicAuthAttempted: request.headers.has('authorization'), onUnexpectedError: options.onError });
+    }
+  };
 }

@@ -4,14 +4,11 @@
  * @module
  */
 import { TokenError } from '../errors/errors.js';
-import { errorResponse } from '../errors/response.js';
-import { corsHeaders, preflightResponse, type FetchHandler } from '../http/router.js';
+import type { FetchHandler } from '../http/router.js';
 import { authenticateClient } from './client-auth.js';
 import type { EndpointContext } from './context.js';
-import { methodNotAllowed, readForm, rejectDuplicates } from './request.js';
+import { formEndpoint } from './request.js';
 
-const CORS = corsHeaders(['POST']);
-const invalidRequest = (description: string) => new TokenError('invalid_request', description);
 
 /**
  * The revocation endpoint handler. `POST` with a form body; the client authenticates as at the
@@ -27,37 +24,28 @@ const invalidRequest = (description: string) => new TokenError('invalid_request'
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
 export function createRevokeHandler(ctx: EndpointContext): FetchHandler {
-  return async (request) => {
-    if (request.method === 'OPTIONS') return preflightResponse(['POST']);
-    if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], CORS);
-    const basicAuthAttempted = request.headers.has('authorization');
-    try {
-      const params = await readForm(request, ctx.maxBodyBytes, invalidRequest);
-      rejectDuplicates(params, invalidRequest);
-      const { client } = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
-      const token = params.get('token');
-      if (token === undefined) throw invalidRequest('token is required');
-      const lookups = [
-        async () => {
-          const refresh = await ctx.provider.loadRefreshToken(client, token);
-          return refresh && refresh.clientId === client.client_id ? refresh : null;
-        },
-        async () => {
-          const access = await ctx.provider.loadAccessToken(token);
-          return access && access.clientId === client.client_id ? access : null;
-        },
-      ];
-      if (params.get('token_type_hint') === 'access_token') lookups.reverse();
-      for (const lookup of lookups) {
-        const found = await lookup();
-        if (found) {
-          await ctx.provider.revokeToken(found);
-          break;
-        }
+  return formEndpoint(ctx, async (request, params) => {
+    const { client } = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
+    const token = params.get('token');
+    if (token === undefined) throw new TokenError('invalid_request', 'token is required');
+    const lookups = [
+      async () => {
+        const refresh = await ctx.provider.loadRefreshToken(client, token);
+        return refresh && refresh.clientId === client.client_id ? refresh : null;
+      },
+      async () => {
+        const access = await ctx.provider.loadAccessToken(token);
+        return access && access.clientId === client.client_id ? access : null;
+      },
+    ];
+    if (params.get('token_type_hint') === 'access_token') lookups.reverse();
+    for (const lookup of lookups) {
+      const found = await lookup();
+      if (found) {
+        await ctx.provider.revokeToken(found);
+        break;
       }
-      return new Response(null, { status: 200, headers: { ...CORS, 'Cache-Control': 'no-store' } });
-    } catch (err) {
-      return errorResponse(err, { headers: CORS, basicAuthAttempted, onUnexpectedError: ctx.onError });
     }
-  };
+    return new Response(null, { status: 200, headers: { 'Cache-Control': 'no-store' } });
+  });
 }

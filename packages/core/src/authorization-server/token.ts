@@ -5,18 +5,15 @@
  * @module
  */
 import { TokenError } from '../errors/errors.js';
-import { errorResponse } from '../errors/response.js';
-import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler } from '../http/router.js';
+import { jsonResponse, type FetchHandler } from '../http/router.js';
 import { isPkceVerifier, pkceChallenge, timingSafeEqual } from '../lib/crypto.js';
 import { parseScopes } from '../protocols/access-token.js';
 import { JWT_BEARER_GRANT_TYPE, type OAuthToken } from '../protocols/provider.js';
-import { sameResource } from '../resource-server/resource-url.js';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.js';
 import { clientGrantTypes } from './client-metadata.js';
 import { resolveResource, unknownScopes, type EndpointContext } from './context.js';
-import { methodNotAllowed, readForm, rejectDuplicates, type Params } from './request.js';
+import { formEndpoint, type Params } from './request.js';
 
-const CORS = corsHeaders(['POST']);
 const invalidRequest = (description: string) => new TokenError('invalid_request', description);
 
 function required(params: Params, name: string): string {
@@ -25,10 +22,10 @@ function required(params: Params, name: string): string {
   return value;
 }
 
-/** `resource` at the token endpoint must name the resource the grant is bound to (RFC 8707 §2.2). */
+/** `resource` at the token endpoint must name the resource the grant is bound to (RFC 8707 §2.2), by the authorize endpoint's rule. */
 function checkGrantResource(params: Params, bound: string | undefined): void {
   const requested = params.get('resource');
-  if (requested !== undefined && (bound === undefined || !sameResource(requested, bound))) {
+  if (requested !== undefined && (bound === undefined || resolveResource(requested, bound) === null)) {
     throw new TokenError('invalid_target', 'The resource does not match the grant');
   }
 }
@@ -109,24 +106,15 @@ const GRANTS: Record<string, (ctx: EndpointContext, client: AuthenticatedClient,
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
 export function createTokenHandler(ctx: EndpointContext): FetchHandler {
-  return async (request) => {
-    if (request.method === 'OPTIONS') return preflightResponse(['POST']);
-    if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], CORS);
-    const basicAuthAttempted = request.headers.has('authorization');
-    try {
-      const params = await readForm(request, ctx.maxBodyBytes, invalidRequest);
-      rejectDuplicates(params, invalidRequest);
-      const grantType = required(params, 'grant_type');
-      const grant = Object.hasOwn(GRANTS, grantType) && ctx.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;
-      if (!grant) throw new TokenError('unsupported_grant_type', 'This grant type is not supported');
-      const authenticated = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
-      if (!clientGrantTypes(authenticated.client).includes(grantType)) {
-        throw new TokenError('unauthorized_client', 'This client is not registered for this grant type');
-      }
-      const tokens = await grant(ctx, authenticated, params);
-      return jsonResponse(tokens, 200, { ...CORS, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-    } catch (err) {
-      return errorResponse(err, { headers: CORS, basicAuthAttempted, onUnexpectedError: ctx.onError });
+  return formEndpoint(ctx, async (request, params) => {
+    const grantType = required(params, 'grant_type');
+    const grant = Object.hasOwn(GRANTS, grantType) && ctx.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;
+    if (!grant) throw new TokenError('unsupported_grant_type', 'This grant type is not supported');
+    const authenticated = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
+    if (!clientGrantTypes(authenticated.client).includes(grantType)) {
+      throw new TokenError('unauthorized_client', 'This client is not registered for this grant type');
     }
-  };
+    const tokens = await grant(ctx, authenticated, params);
+    return jsonResponse(tokens, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  });
 }

@@ -1,5 +1,6 @@
 import ky, { type KyInstance } from 'ky';
 import { UpstreamError } from '../errors/errors.js';
+import { readLimited } from '../lib/read-limited.js';
 
 /**
  * How outbound HTTP calls are made. Every package that calls an upstream server accepts these.
@@ -44,35 +45,6 @@ export interface OutboundResponse {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const decoder = new TextDecoder();
-
-async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new UpstreamError('too_large', `Upstream response larger than ${maxBytes} bytes`, { status: response.status });
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new UpstreamError('too_large', `Upstream response larger than ${maxBytes} bytes`, { status: response.status });
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
-}
 
 /**
  * Send one outbound request with an explicit timeout, no redirects followed, no retry unless
@@ -124,13 +96,13 @@ export async function sendRequest(url: string | URL, request: OutboundRequest = 
       status: response.status,
     });
   }
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | null;
   try {
-    bytes = await readLimited(response, maxBytes);
+    bytes = await readLimited(response.body, response.headers.get('content-length'), maxBytes);
   } catch (err) {
-    if (err instanceof UpstreamError) throw err;
     throw new UpstreamError('network', 'Reading the upstream response failed', { status: response.status, cause: err });
   }
+  if (bytes === null) throw new UpstreamError('too_large', `Upstream response larger than ${maxBytes} bytes`, { status: response.status });
   return { status: response.status, headers: response.headers, body: bytes, text: () => decoder.decode(bytes) };
 }
 

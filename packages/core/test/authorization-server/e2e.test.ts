@@ -2,83 +2,17 @@
  * End to end: the official MCP SDK v2 client completes the OAuth flow headlessly against an SDK
  * v2 MCP server guarded by this stack, over real HTTP.
  */
-import {
-  Client,
-  StreamableHTTPClientTransport,
-  UnauthorizedError,
-  type OAuthClientInformationMixed,
-  type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-  type OAuthTokens,
-} from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { HeadlessOAuthClientProvider } from '@auth/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCOPE, startStack, startTlsServer, type Stack, type TlsServer } from './fixtures.js';
 
 const CALLBACK = 'http://127.0.0.1:4321/callback';
 
-/** An OAuthClientProvider whose "browser" fetches the authorization URL and keeps the redirect. */
-class HeadlessOAuthClient implements OAuthClientProvider {
-  clientMetadataUrl: string | undefined;
-  client: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  discovery: OAuthDiscoveryState | undefined;
-  /** Query parameters of the last authorization response. */
-  callback: URLSearchParams | undefined;
-  authorizations = 0;
-
+/** The SDK client's OAuth provider: auto-approved authorization, fetched headlessly. */
+class HeadlessOAuthClient extends HeadlessOAuthClientProvider {
   constructor(clientMetadataUrl?: string) {
-    this.clientMetadataUrl = clientMetadataUrl;
-  }
-
-  get redirectUrl(): string {
-    return CALLBACK;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'headless test client',
-      redirect_uris: [CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return this.client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.client = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovery = state;
-  }
-  discoveryState() {
-    return this.discovery;
-  }
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery') {
-    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
-    if (scope === 'all' || scope === 'client') this.client = undefined;
-  }
-  async redirectToAuthorization(url: URL) {
-    this.authorizations++;
-    const res = await fetch(url, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    const location = new URL(res.headers.get('location')!);
-    expect(`${location.origin}${location.pathname}`).toBe(CALLBACK);
-    this.callback = location.searchParams;
+    super(CALLBACK, { client_name: 'headless test client' }, clientMetadataUrl);
   }
 }
 

@@ -101,7 +101,7 @@ describe('token endpoint: authorization_code', () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
     await expectError(await redeem(d, client.client_id, code, verifier, { resource: 'https://other.example.com/mcp' }), 'invalid_target');
-    await tokens(await redeem(d, client.client_id, code, verifier, { resource: d.resourceUrl }));
+    await tokens(await redeem(d, client.client_id, code, verifier, { resource: `${d.resourceUrl}?kb_name=docs` }));
   });
 
   it('issues no refresh token to a client without the refresh_token grant', async () => {

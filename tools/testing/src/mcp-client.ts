@@ -1,0 +1,88 @@
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  OAuthTokens,
+} from '@modelcontextprotocol/client';
+
+/**
+ * An MCP SDK v2 `OAuthClientProvider` that keeps its client information, tokens, PKCE verifier and
+ * discovery state in memory. Subclasses say how the user agent goes through authorization
+ * (`redirectToAuthorization`) and put the authorization response's parameters in `callback`, for
+ * `transport.finishAuth(callback)`.
+ */
+export abstract class MemoryOAuthClientProvider implements OAuthClientProvider {
+  client: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  discovery: OAuthDiscoveryState | undefined;
+  /** Query parameters of the last authorization response (code or error, state, iss). */
+  callback: URLSearchParams | undefined;
+  /** How many times authorization was started. */
+  authorizations = 0;
+
+  constructor(
+    readonly redirectUrl: string,
+    private readonly metadata: Partial<OAuthClientMetadata> = {},
+    /** A Client ID Metadata Document URL to use as client id, when the server supports them. */
+    readonly clientMetadataUrl?: string,
+  ) {}
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'MCP test client',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...this.metadata,
+    };
+  }
+  clientInformation() {
+    return this.client;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.client = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+  saveDiscoveryState(state: OAuthDiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
+  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery') {
+    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
+    if (scope === 'all' || scope === 'client') this.client = undefined;
+  }
+
+  abstract redirectToAuthorization(authorizationUrl: URL): Promise<void>;
+}
+
+/**
+ * For an authorization server that approves without a page (auto-approve): fetches the
+ * authorization URL, which must answer a redirect to `redirectUrl`, and keeps its parameters.
+ */
+export class HeadlessOAuthClientProvider extends MemoryOAuthClientProvider {
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    this.authorizations++;
+    const res = await fetch(authorizationUrl, { redirect: 'manual' });
+    const location = res.headers.get('location');
+    if (res.status !== 302 || !location) throw new Error(`authorization answered ${res.status}: ${await res.text()}`);
+    const target = new URL(location);
+    if (`${target.origin}${target.pathname}` !== new URL(this.redirectUrl).href) throw new Error(`authorization redirected elsewhere: ${target.origin}${target.pathname}`);
+    this.callback = target.searchParams;
+  }
+}
