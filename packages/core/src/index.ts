@@ -95,6 +95,20 @@ export {
   type InMemoryRefreshToken,
 } from './providers/in-memory-provider.js';
 
+// OAuth proxy (an authorization server in front of an IdP without dynamic registration)
+export { OAuthProxy } from './proxy/oauth-proxy.js';
+export {
+  type OAuthProxyHooks,
+  type OAuthProxyOptions,
+  type UpstreamAuthMethod,
+  type UpstreamEndpoints,
+} from './proxy/options.js';
+export { type UpstreamTokenResponse } from './proxy/upstream.js';
+export { type ProxyAuthorizationServerOptions } from './proxy/routes.js';
+export { type ConsentMode } from './consent/handler.js';
+export { OIDCProxy, type OIDCProxyOptions, type OIDCVerifierContext } from './proxy/oidc-proxy.js';
+export { discoverOpenIdConfiguration, type OIDCConfiguration } from './proxy/oidc-discovery.js';
+
 // HTTP plumbing
 export { corsHeaders, createRouter, jsonResponse, preflightResponse, routeRequest, type FetchHandler, type Route } from './http/router.js';
 export {

@@ -6,7 +6,19 @@ import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
 import { renderConsentPage, renderErrorPage } from './page.js';
 import { htmlResponse, redirectResponse } from './response.js';
 
-/** When the consent page is shown. */
+/**
+ * When the consent page is shown: `always` (every authorization, the default), `remember`
+ * (a signed, bounded cookie remembers approvals of a client + redirect URI + scopes; honoured only
+ * for direct navigations, `Sec-Fetch-Site: none`), `off` (development only), `external` (the
+ * operator states that consent is collected upstream). The browser binding checked at the
+ * callback is set in every mode.
+ *
+ * @example
+ * ```ts
+ * new OAuthProxy({ ...options, consent: 'remember' });
+ * ```
+ * @see https://modelcontextprotocol.io/specification/draft/basic/security_best_practices#confused-deputy-problem
+ */
 export type ConsentMode = 'always' | 'remember' | 'off' | 'external';
 
 /** A pending authorization as the consent page needs it. */

@@ -194,6 +194,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   // --- clients -------------------------------------------------------------------------------
 
+  /** A dynamically registered client, or `null`. */
   async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
     return this.#records.clients.get(clientId);
   }
@@ -236,6 +237,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     return url.href;
   }
 
+  /** The client's unexpired code (not consumed), or `null`. */
   async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
     const code = await this.#records.codes.get(authorizationCode);
     if (!code || code.clientId !== client.client_id) return null;
@@ -360,6 +362,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     };
   }
 
+  /** Same as {@link OAuthProxy.verifyToken} (the provider interface's name). */
   loadAccessToken(token: string): Promise<AccessToken | null> {
     return this.verifyToken(token);
   }

@@ -1,7 +1,16 @@
 import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
 
-/** The members of an OpenID Provider's configuration the proxy uses (OIDC Discovery §3). */
+/**
+ * The members of an OpenID Provider's configuration the proxy uses (and every other member, as
+ * sent).
+ *
+ * @example
+ * ```ts
+ * const { jwks_uri, issuer }: OIDCConfiguration = proxy.configuration;
+ * ```
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+ */
 export interface OIDCConfiguration {
   issuer: string;
   authorization_endpoint: string;

@@ -3,7 +3,15 @@ import { OAuthProxy } from './oauth-proxy.js';
 import { discoverOpenIdConfiguration, type OIDCConfiguration } from './oidc-discovery.js';
 import type { OAuthProxyOptions, UpstreamAuthMethod } from './options.js';
 
-/** What a verifier factory receives: the discovered provider and how the proxy uses it. */
+/**
+ * What a verifier factory receives: the discovered provider and how the proxy uses it.
+ *
+ * @example
+ * ```ts
+ * const createVerifier = ({ jwksUri, issuer, clientId, audience, verifyIdToken }: OIDCVerifierContext) =>
+ *   new JWTVerifier({ jwksUri, issuer, audience: verifyIdToken ? clientId : audience });
+ * ```
+ */
 export interface OIDCVerifierContext {
   /** The discovered `issuer`. */
   issuer: string;
@@ -19,7 +27,19 @@ export interface OIDCVerifierContext {
   configuration: OIDCConfiguration;
 }
 
-/** Options of {@link OIDCProxy.create}. */
+/**
+ * Options of {@link OIDCProxy.create}: those of `OAuthProxy` without the upstream endpoints
+ * (discovered) and with a verifier factory instead of a verifier (or a verifier of your own).
+ *
+ * @example
+ * ```ts
+ * const options: OIDCProxyOptions = {
+ *   configUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/openid-configuration',
+ *   clientId, clientSecret, baseUrl: 'https://mcp.example.com',
+ *   createVerifier: ({ jwksUri, issuer }) => new JWTVerifier({ jwksUri, issuer }),
+ * };
+ * ```
+ */
 export type OIDCProxyOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstreamVerifier'> & {
   /** The provider's `/.well-known/openid-configuration` URL. */
   configUrl: string | URL;

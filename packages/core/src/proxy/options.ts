@@ -6,10 +6,28 @@ import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
 import type { ProxyAuthorizationServerOptions } from './routes.js';
 
-/** How the proxy authenticates to the upstream token endpoint (RFC 6749 §2.3.1). */
+/**
+ * How the proxy authenticates to the upstream token and revocation endpoints.
+ *
+ * @example
+ * ```ts
+ * const method: UpstreamAuthMethod = 'client_secret_post'; // GitHub-style
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
 export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
-/** The upstream authorization server's endpoints. */
+/**
+ * The upstream authorization server's endpoints.
+ *
+ * @example
+ * ```ts
+ * const upstream: UpstreamEndpoints = {
+ *   authorizationEndpoint: 'https://github.com/login/oauth/authorize',
+ *   tokenEndpoint: 'https://github.com/login/oauth/access_token',
+ * };
+ * ```
+ */
 export interface UpstreamEndpoints {
   authorizationEndpoint: string;
   tokenEndpoint: string;
@@ -20,6 +38,18 @@ export interface UpstreamEndpoints {
 /**
  * Named hooks for upstream quirks. Each has a default that fits a standard OAuth 2.0 server;
  * provider packages override only what their identity provider does differently.
+ *
+ * @example
+ * ```ts
+ * // Entra ID: custom scopes carry the API's identifier URI, and the token request repeats them.
+ * const hooks: OAuthProxyHooks = {
+ *   authorizeUrl: (url) => {
+ *     const scopes = url.searchParams.get('scope')?.split(' ') ?? [];
+ *     url.searchParams.set('scope', scopes.map((s) => (['openid', 'offline_access'].includes(s) ? s : `api://app/${s}`)).join(' '));
+ *   },
+ *   tokenExchangeScopes: (scopes) => scopes.map((s) => `api://app/${s}`),
+ * };
+ * ```
  */
 export interface OAuthProxyHooks {
   /** Adjust the upstream authorization URL before the browser is sent there (add or rename parameters, prefix scopes). */
@@ -35,7 +65,22 @@ export interface OAuthProxyHooks {
   upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 }
 
-/** Options of `OAuthProxy`. */
+/**
+ * Options of `OAuthProxy`. Bad options throw `TypeError` at construction.
+ *
+ * @example
+ * ```ts
+ * const options: OAuthProxyOptions = {
+ *   upstream: { authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token' },
+ *   clientId: 'mcp-server',
+ *   clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *   upstreamVerifier,
+ *   baseUrl: 'https://mcp.example.com',
+ *   validScopes: ['notes:read', 'notes:write'],
+ *   requiredScopes: ['notes:read'],
+ * };
+ * ```
+ */
 export interface OAuthProxyOptions {
   /** Upstream endpoints. */
   upstream: UpstreamEndpoints;

@@ -2,7 +2,14 @@ import { createAuthorizationServer, type AuthorizationServer, type Authorization
 import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js';
 import type { ProxyConfig } from './config.js';
 
-/** Authorization-server options the proxy passes through. */
+/**
+ * Authorization-server options the proxy passes through to `createAuthorizationServer`.
+ *
+ * @example
+ * ```ts
+ * const authorizationServer: ProxyAuthorizationServerOptions = { cimd: false, clientRegistration: { } };
+ * ```
+ */
 export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, 'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'serviceDocumentationUrl'>;
 
 /**

@@ -2,7 +2,15 @@ import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, sendRequest, type HttpClientOptions } from '../http/outbound.js';
 import type { UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
 
-/** A validated upstream token response (RFC 6749 §5.1), with the raw body for hooks. */
+/**
+ * A validated upstream token response, with the raw body for hooks.
+ *
+ * @example
+ * ```ts
+ * const claims: OAuthProxyHooks['upstreamClaims'] = (upstream, response) => ({ sub: upstream.subject, team: response.raw['team_id'] });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export interface UpstreamTokenResponse {
   accessToken: string;
   /** Lifetime of the access token in seconds, when the upstream said. */
