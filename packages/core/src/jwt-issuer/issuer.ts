@@ -1,5 +1,5 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { TokenInvalidError } from '../errors/errors.js';
+import { TokenInvalidError, UpstreamError } from '../errors/errors.js';
 import { parseScopes } from '../protocols/access-token.js';
 
 /** Options of {@link JWTIssuer}. */
@@ -154,7 +154,9 @@ export class JWTIssuer {
 }
 
 /**
- * Map an error thrown by jose to a {@link TokenInvalidError} with a stable reason.
+ * Map an error thrown by jose to a {@link TokenInvalidError} with a stable reason. An
+ * {@link UpstreamError} (a key set that could not be fetched) becomes reason `unverifiable`
+ * with it as the `cause`.
  *
  * @example
  * ```ts
@@ -162,7 +164,11 @@ export class JWTIssuer {
  * ```
  */
 export function mapJoseError(err: unknown): TokenInvalidError {
-  if (err instanceof joseErrors.JWTExpired) return new TokenInvalidError('expired', 'Token has expired', { cause: err });
+  if (err instanceof joseErrors.JWTExpired) {
+    // jose reports a token older than `maxTokenAge` as expired on its `iat`
+    if (err.claim === 'iat') return new TokenInvalidError('too_old', 'Token is older than the maximum token age', { cause: err });
+    return new TokenInvalidError('expired', 'Token has expired', { cause: err });
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = err.claim;
     const reason =
@@ -179,5 +185,6 @@ export function mapJoseError(err: unknown): TokenInvalidError {
     return new TokenInvalidError('malformed', 'Token is malformed', { cause: err });
   }
   if (err instanceof joseErrors.JWKSTimeout) return new TokenInvalidError('unverifiable', 'Key set fetch timed out', { cause: err });
+  if (err instanceof UpstreamError) return new TokenInvalidError('unverifiable', `Signing keys could not be fetched (${err.reason})`, { cause: err });
   return new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err });
 }
