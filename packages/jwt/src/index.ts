@@ -1,0 +1,19 @@
+/**
+ * `@auth/jwt`: verify JWT access tokens for MCP servers (`JWTVerifier`: JWKS, PEM, JWK or
+ * HMAC), plus `StaticTokenVerifier` for development and `RSAKeyPair` for tests.
+ *
+ * @module
+ */
+export { JWTVerifier } from './verifier/jwt-verifier.js';
+export type {
+  JWTVerifierCacheOptions,
+  JWTVerifierCommonOptions,
+  JWTVerifierJwksOptions,
+  JWTVerifierOptions,
+  JWTVerifierPublicKeyOptions,
+  JWTVerifierSecretOptions,
+} from './verifier/options.js';
+export type { JwsAlgorithm } from './keys/algorithms.js';
+export type { PublicKeyInput } from './keys/public-key.js';
+export { StaticTokenVerifier, type StaticTokenInfo, type StaticTokenVerifierOptions } from './static/static-token-verifier.js';
+export { RSAKeyPair, type CreateTokenParams } from './testing/rsa-key-pair.js';

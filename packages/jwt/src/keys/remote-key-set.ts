@@ -1,0 +1,113 @@
+import { ConfigurationError, UpstreamError, fetchJson, type AnyAuthError, type HttpClientOptions } from '@auth/core';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
+import { usableKeys } from './jwks-filter.js';
+
+/** Options of {@link RemoteKeySet}. Durations in seconds. */
+export interface RemoteKeySetOptions {
+  url: URL;
+  /** Algorithms tokens may use; keys for other algorithms are left out. */
+  algorithms: readonly string[];
+  /** Age after which the key set is refreshed in the background. */
+  cacheMaxAge: number;
+  /** Least time between two fetches triggered by a token (unknown `kid`) or a refresh. */
+  cooldown: number;
+  http: HttpClientOptions & { timeoutMs: number; maxResponseBytes: number };
+  /** Clock in seconds. */
+  now: () => number;
+  /** Called when a fetched key set differs from the one in use (a rotation). */
+  onChange: () => void;
+  /** Told of refresh failures and of keys left out of the set. */
+  report: (error: AnyAuthError) => void;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new UpstreamError('timeout', `JWKS request timed out after ${timeoutMs} ms`, { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * A JWKS endpoint as a jose key resolver. jose's `createRemoteJWKSet` does the caching, the
+ * single flight of concurrent fetches and the key selection; its fetch goes through core's
+ * `fetchJson` (ky: explicit timeout, size limit, no redirects, no retry) and keeps only usable
+ * keys (see `usableKeys`). On top of jose:
+ *
+ * - a stale set is refreshed in the background while its keys keep working, and a failed
+ *   refresh keeps them (an IdP outage does not log everyone out);
+ * - the cooldown between fetches counts from the last attempt, not the last success, so tokens
+ *   with unknown `kid`s during an outage cause at most one fetch per cooldown;
+ * - a change of the set is reported, so verified-token caches can be flushed.
+ */
+export class RemoteKeySet {
+  readonly #options: RemoteKeySetOptions;
+  readonly #jwks: RemoteJWKSet;
+  #fingerprint: string | undefined;
+  #fetchedAt: number | undefined;
+  #lastAttempt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: RemoteKeySetOptions) {
+    this.#options = options;
+    const fetchKeys: FetchImplementation = (url, init) => abortable(this.#fetch(url), init.signal, options.http.timeoutMs);
+    this.#jwks = createRemoteJWKSet(options.url, {
+      // jose refreshes only on first use; the policy below decides every other fetch.
+      cacheMaxAge: Number.POSITIVE_INFINITY,
+      cooldownDuration: Number.POSITIVE_INFINITY,
+      timeoutDuration: options.http.timeoutMs,
+      [customFetch]: fetchKeys,
+    });
+  }
+
+  /** The key resolver for `jwtVerify`. */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    this.#refreshIfStale();
+    try {
+      return await this.#jwks(header, token);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || !(await this.#reloadForUnknownKey())) throw err;
+      return this.#jwks(header, token);
+    }
+  };
+
+  /** Whether keys are loaded. */
+  get loaded(): boolean {
+    return this.#fetchedAt !== undefined;
+  }
+
+  async #fetch(url: string): Promise<Response> {
+    this.#lastAttempt = this.#options.now();
+    const { json } = await fetchJson(url, { headers: { Accept: 'application/jwk-set+json, application/json' } }, { ...this.#options.http, retry: 0 });
+    if (!Array.isArray(json['keys'])) throw new UpstreamError('invalid_body', 'JWKS response has no "keys" array');
+    const { keys, skipped } = await usableKeys(json['keys'], new Set(this.#options.algorithms));
+    if (keys.length === 0) this.#options.report(new ConfigurationError(`JWKS ${this.#options.url.origin}: no usable signing key`));
+    for (const s of skipped) {
+      this.#options.report(new ConfigurationError(`JWKS ${this.#options.url.origin}: key #${s.index}${s.kid ? ` (kid "${s.kid}")` : ''} left out: ${s.reason}`));
+    }
+    const fingerprint = JSON.stringify(keys);
+    if (this.#fingerprint !== undefined && fingerprint !== this.#fingerprint) this.#options.onChange();
+    this.#fingerprint = fingerprint;
+    this.#fetchedAt = this.#options.now();
+    return new Response(JSON.stringify({ keys }), { status: 200, headers: { 'content-type': 'application/json' } });
+  }
+
+  #mayFetch(): boolean {
+    return this.#options.now() - this.#lastAttempt >= this.#options.cooldown;
+  }
+
+  #refreshIfStale(): void {
+    if (this.#fetchedAt === undefined || this.#jwks.reloading) return;
+    if (this.#options.now() - this.#fetchedAt < this.#options.cacheMaxAge || !this.#mayFetch()) return;
+    this.#jwks.reload().catch((err: unknown) => {
+      this.#options.report(err instanceof UpstreamError ? err : new UpstreamError('invalid_body', 'JWKS refresh failed', { cause: err }));
+    });
+  }
+
+  /** Fetch again for a token whose key is not in the set: joins a fetch in flight, else at most once per cooldown. */
+  async #reloadForUnknownKey(): Promise<boolean> {
+    if (!this.#jwks.reloading && !this.#mayFetch()) return false;
+    await this.#jwks.reload();
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+import { TokenInvalidError, hasScopes, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@auth/core';
+import { sha256Hex } from '../lib/sha256.js';
+
+/** What a static token stands for. */
+export interface StaticTokenInfo {
+  clientId: string;
+  scopes: readonly string[];
+  /** Expiry in seconds since the epoch; none means the token never expires. */
+  expiresAt?: number | undefined;
+  subject?: string | undefined;
+  claims?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Options of {@link StaticTokenVerifier}.
+ *
+ * @example
+ * ```ts
+ * const options: StaticTokenVerifierOptions = {
+ *   tokens: { 'dev-token': { clientId: 'dev', scopes: ['mcp:tools'] } },
+ *   requiredScopes: ['mcp:tools'],
+ * };
+ * ```
+ */
+export interface StaticTokenVerifierOptions {
+  /** The accepted tokens and what each stands for. */
+  tokens: Record<string, StaticTokenInfo>;
+  /** Scopes every token must carry; others are refused (reason `insufficient_scope`). */
+  requiredScopes?: readonly string[] | undefined;
+  /** Told why each token was refused; never given the token. */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). */
+  now?: (() => number) | undefined;
+}
+
+const MAX_TOKEN_LENGTH = 16_384;
+
+interface Entry {
+  hash: string;
+  info: StaticTokenInfo;
+}
+
+/**
+ * Accepts a fixed set of bearer tokens. **For development and tests only**: the tokens live in
+ * your configuration in clear and cannot be rotated or revoked without a restart; use
+ * `JWTVerifier` or an introspection verifier in production.
+ *
+ * The lookup compares the SHA-256 of the presented token with every configured token's in
+ * constant time, so response timing reveals neither which token nor how much of one matched.
+ *
+ * @example
+ * ```ts
+ * const verifier = new StaticTokenVerifier({
+ *   tokens: { [process.env.DEV_TOKEN!]: { clientId: 'dev-client', scopes: ['mcp:tools'], subject: 'alice' } },
+ * });
+ * await verifier.verifyToken(process.env.DEV_TOKEN!); // { clientId: 'dev-client', ... }
+ * ```
+ */
+export class StaticTokenVerifier implements TokenVerifier {
+  /** Scopes every accepted token carries. */
+  readonly requiredScopes: readonly string[];
+  readonly #entries: Entry[];
+  readonly #hook: InvalidTokenHook | undefined;
+  readonly #now: () => number;
+
+  constructor(options: StaticTokenVerifierOptions) {
+    if (!options || typeof options.tokens !== 'object' || options.tokens === null) {
+      throw new TypeError('StaticTokenVerifier: tokens must be an object mapping tokens to their info');
+    }
+    this.#entries = Object.entries(options.tokens).map(([token, info]) => {
+      if (token.length === 0) throw new TypeError('StaticTokenVerifier: tokens must be non-empty strings');
+      if (!info || typeof info.clientId !== 'string' || !Array.isArray(info.scopes)) {
+        throw new TypeError('StaticTokenVerifier: each token needs a clientId and a scopes list');
+      }
+      return { hash: sha256Hex(token), info: { ...info, scopes: [...info.scopes] } };
+    });
+    this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
+    this.#hook = options.onInvalidToken;
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** The {@link AccessToken} of a configured, unexpired token with the required scopes; else `null`. */
+  async verifyToken(token: string): Promise<AccessToken | null> {
+    if (typeof token !== 'string') return this.#refuse(new TokenInvalidError('malformed', 'Token is not a string'));
+    if (token.length > MAX_TOKEN_LENGTH) return this.#refuse(new TokenInvalidError('too_large', 'Token is too long'));
+    const hash = sha256Hex(token);
+    let match: Entry | undefined;
+    for (const entry of this.#entries) {
+      if (timingSafeEqual(hash, entry.hash)) match = entry;
+    }
+    if (match === undefined) return this.#refuse(new TokenInvalidError('unknown_token', 'Token is not one of the configured static tokens'));
+    const { info } = match;
+    if (info.expiresAt !== undefined && info.expiresAt <= this.#now()) return this.#refuse(new TokenInvalidError('expired', 'Static token has expired'));
+    if (!hasScopes(info.scopes, this.requiredScopes)) return this.#refuse(new TokenInvalidError('insufficient_scope', 'Token lacks a required scope'));
+    return {
+      token,
+      clientId: info.clientId,
+      scopes: [...info.scopes],
+      expiresAt: info.expiresAt,
+      subject: info.subject,
+      claims: { ...info.claims },
+    };
+  }
+
+  #refuse(error: TokenInvalidError): null {
+    try {
+      this.#hook?.(error);
+    } catch {
+      // a throwing hook must not turn a refusal into a failure
+    }
+    return null;
+  }
+}

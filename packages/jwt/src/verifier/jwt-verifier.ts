@@ -1,0 +1,181 @@
+import {
+  ConfigurationError,
+  SingleFlight,
+  TokenInvalidError,
+  TtlCache,
+  hasScopes,
+  mapJoseError,
+  type AccessToken,
+  type AnyAuthError,
+  type TokenVerifier,
+} from '@auth/core';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { sha256Hex } from '../lib/sha256.js';
+import { mapClaims, type VerifiedClaims } from './claims.js';
+import { resolveConfig, type VerifierConfig } from './config.js';
+import type { JWTVerifierOptions } from './options.js';
+
+/** A verification kept in the cache: the mapped claims and the time (seconds) it stops being valid. */
+interface Verified extends VerifiedClaims {
+  validUntil: number;
+}
+
+/** Three base64url segments: a JWS in compact serialization (RFC 7515 §7.1). A JWE has five. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function accessToken(token: string, verified: Verified): AccessToken {
+  return {
+    token,
+    clientId: verified.clientId,
+    scopes: [...verified.scopes],
+    expiresAt: verified.expiresAt,
+    resource: verified.resource,
+    subject: verified.subject,
+    claims: verified.claims,
+  };
+}
+
+function toReported(err: unknown): AnyAuthError {
+  return err instanceof TokenInvalidError || err instanceof ConfigurationError ? err : mapJoseError(err);
+}
+
+/**
+ * Verifies JWT access tokens (RFC 9068 and IdP-specific JWTs) for an MCP server: signature with
+ * keys from a JWKS endpoint, a public key or an HMAC secret, then `iss`, `aud`, `exp`, `nbf`,
+ * `iat`, `typ` and required scopes.
+ *
+ * `verifyToken` returns `null` for every invalid token and never throws because of a token's
+ * content; why a token was refused reaches `onInvalidToken` as a `TokenInvalidError` with a
+ * stable `reason` (never the token). Verified tokens are cached by their SHA-256 (bounded LRU,
+ * never past `exp`, flushed when the JWKS changes), so the same token on every MCP request costs
+ * a hash and a map lookup.
+ *
+ * @example
+ * ```ts
+ * import { JWTVerifier } from '@auth/jwt';
+ *
+ * const verifier = new JWTVerifier({
+ *   jwksUri: 'https://tenant.auth0.com/.well-known/jwks.json',
+ *   issuer: 'https://tenant.auth0.com/',
+ *   audience: 'https://mcp.example.com/mcp',
+ *   requiredScopes: ['mcp:tools'],
+ *   onInvalidToken: (err) => console.info('token refused:', err.code, 'reason' in err ? err.reason : ''),
+ * });
+ * const token = await verifier.verifyToken(bearer); // AccessToken | null
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-7.2
+ * @see https://www.rfc-editor.org/rfc/rfc8725
+ */
+export class JWTVerifier implements TokenVerifier {
+  /** Scopes every accepted token carries; the bearer guard advertises them in its challenge. */
+  readonly requiredScopes: readonly string[];
+  readonly #config: VerifierConfig;
+  readonly #jose: JWTVerifyOptions;
+  readonly #cache: TtlCache<string, Verified> | undefined;
+  readonly #flights = new SingleFlight<string, Verified | null>();
+  #generation = 0;
+
+  constructor(options: JWTVerifierOptions) {
+    const config = resolveConfig(options, () => this.#keySetChanged());
+    this.#config = config;
+    this.requiredScopes = Object.freeze([...config.requiredScopes]);
+    this.#jose = {
+      algorithms: config.algorithms,
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockTolerance,
+      maxTokenAge: config.maxTokenAge,
+      typ: config.typ,
+      requiredClaims: config.requireExp ? ['exp'] : [],
+    };
+    this.#cache = config.cache && new TtlCache<string, Verified>({ maxEntries: config.cache.maxEntries, now: () => config.now() * 1000 });
+  }
+
+  /**
+   * Verify a bearer token. Resolves to the {@link AccessToken} of a valid token, `null` for any
+   * invalid one (the reason goes to `onInvalidToken`).
+   */
+  async verifyToken(token: string): Promise<AccessToken | null> {
+    try {
+      if (typeof token !== 'string' || token.length === 0) return this.#refuse(new TokenInvalidError('malformed', 'Token is empty'));
+      if (token.length > this.#config.maxTokenLength) {
+        return this.#refuse(new TokenInvalidError('too_large', `Token is longer than ${this.#config.maxTokenLength} characters`));
+      }
+      if (!COMPACT_JWS.test(token)) return this.#refuse(new TokenInvalidError('malformed', 'Token is not a JWS in compact serialization'));
+      const cache = this.#cache;
+      if (cache === undefined) {
+        const verified = await this.#verify(token, undefined);
+        return verified && accessToken(token, verified);
+      }
+      const key = sha256Hex(token);
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        if (this.#config.now() < hit.validUntil) {
+          if (hasScopes(hit.scopes, this.requiredScopes)) return accessToken(token, hit);
+          return this.#refuse(new TokenInvalidError('insufficient_scope', 'Token lacks a required scope'));
+        }
+        cache.delete(key);
+      }
+      const verified = await this.#flights.run(key, () => this.#verify(token, key));
+      return verified && accessToken(token, verified);
+    } catch (err) {
+      return this.#refuse(new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
+    }
+  }
+
+  #refuse(error: AnyAuthError): null {
+    this.#config.report(error);
+    return null;
+  }
+
+  #keySetChanged(): void {
+    this.#generation++;
+    this.#cache?.clear();
+  }
+
+  /** The uncached path: jose, our own checks, the mapping; caches the result under `key`. */
+  async #verify(token: string, key: string | undefined): Promise<Verified | null> {
+    const config = this.#config;
+    const generation = this.#generation;
+    const now = config.now();
+    try {
+      const payload = await this.#jwtVerify(token, now);
+      // jose checks `iat` only together with maxTokenAge
+      if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
+        throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
+      }
+      const verified: Verified = { ...mapClaims(payload, config.audience), validUntil: Number.POSITIVE_INFINITY };
+      if (!hasScopes(verified.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
+      if (verified.expiresAt !== undefined) verified.validUntil = verified.expiresAt;
+      if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') {
+        verified.validUntil = Math.min(verified.validUntil, payload.iat + config.maxTokenAge);
+      }
+      // a verification that raced a key-set change is not kept: its key may be gone
+      if (key !== undefined && config.cache && generation === this.#generation) {
+        this.#cache?.set(key, verified, Math.min(config.cache.ttlSeconds, verified.validUntil - now) * 1000);
+      }
+      return verified;
+    } catch (err) {
+      return this.#refuse(toReported(err));
+    }
+  }
+
+  async #jwtVerify(token: string, now: number): Promise<JWTPayload> {
+    const options: JWTVerifyOptions = { ...this.#jose, currentDate: new Date(now * 1000) };
+    try {
+      return (await jwtVerify(token, this.#config.key, options)).payload;
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
+      // no `kid` and several keys of the token's type: try each (jose's documented pattern)
+      for await (const candidate of err) {
+        try {
+          return (await jwtVerify(token, candidate, options)).payload;
+        } catch (inner) {
+          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner;
+        }
+      }
+      throw new joseErrors.JWSSignatureVerificationFailed();
+    }
+  }
+}
