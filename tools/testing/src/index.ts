@@ -4,3 +4,4 @@ export { launchChromium } from './chromium.js';
 export { listen, type Listening } from './listen.js';
 export { storeContract, takeConcurrently, type StoreContractCase, type StoreUnderTest } from './store-contract.js';
 export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';
+export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';

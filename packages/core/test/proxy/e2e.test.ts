@@ -10,9 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
 import { proxyOptions, upstreamActive, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET } from './helpers.js';
-import { ScriptedBrowserClient, startProxyStack, type ProxyStack } from './stack.js';
+import type { ScriptedOAuthClient } from '@auth/testing';
+import { scriptedClient, startProxyStack, type ProxyStack } from './stack.js';
 
-async function connect(stack: ProxyStack, provider: ScriptedBrowserClient): Promise<Client> {
+async function connect(stack: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {
   const first = new Client({ name: 'e2e', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -42,7 +43,7 @@ const ping = (stack: ProxyStack, token: string) =>
  */
 async function fullFlow(stack: ProxyStack, upstreamGrantActive: () => Promise<boolean>): Promise<void> {
   const upstreamTokenOf = async (ours: string) => (await stack.proxy.upstreamAccessToken(ours))!;
-  const provider = new ScriptedBrowserClient(stack.h);
+  const provider = scriptedClient(stack.h);
   const client = await connect(stack, provider);
   const me = await whoami(client);
   expect(me).toEqual({ clientId: provider.client!.client_id, subject: 'alice', scopes: ['read'] });

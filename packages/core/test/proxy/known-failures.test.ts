@@ -228,10 +228,11 @@ describe('known failures of existing proxies', () => {
       }
     });
 
-    it('accepts a resource with a query string (?kb_name=…) at authorize', async () => {
+    it('accepts a resource with a query string (?kb_name=…) at authorize and token', async () => {
       stack = await startProxyStack((url, up) => new OAuthProxy(proxyOptions(up, url)));
       const { client_id } = await registerOverHttp(stack);
-      const res = await authorizeOverHttp(stack, client_id, { scope: 'read', resource: `${stack.mcpUrl}?kb_name=team-notes` });
+      const resource = `${stack.mcpUrl}?kb_name=team-notes`;
+      const res = await authorizeOverHttp(stack, client_id, { scope: 'read', resource, tokenResource: resource });
       expect(res.status).toBe(200);
       const { access_token } = (await res.json()) as { access_token: string };
       // The token is bound to the canonical resource: the query string is not part of the audience.

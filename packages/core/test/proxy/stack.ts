@@ -1,9 +1,8 @@
 /**
- * An MCP server (SDK v2) behind an OAuth proxy over real HTTP, the oidc-provider upstream, and a
- * headless MCP SDK client whose "browser" scripts the consent page and the upstream login.
+ * An MCP server (SDK v2) behind an OAuth proxy over real HTTP, the oidc-provider upstream, and the
+ * scripted MCP SDK client of `@auth/testing` (consent page and upstream login scripted).
  */
-import { CookieJar, listen, parseForm, type Listening, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthClientProvider, OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/client';
+import { ScriptedOAuthClient, listen, type Listening, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { routeRequest, type FetchHandler } from '../../src/index.js';
 import { toAuthInfo } from '../../src/mcp.js';
@@ -66,103 +65,9 @@ export async function startProxyStack(
   };
 }
 
-/** What the scripted user does on the consent page. */
-export type ConsentScript = 'approve' | 'deny';
-
-/**
- * An OAuthClientProvider whose browser follows the authorization URL: the proxy's authorize
- * endpoint, its consent page (scripted), the upstream login and consent (scripted by the
- * oidc-provider harness), and the proxy's callback; it keeps the final redirect's parameters.
- */
-export class ScriptedBrowserClient implements OAuthClientProvider {
-  client: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  discovery: OAuthDiscoveryState | undefined;
-  callback: URLSearchParams | undefined;
-  readonly jar = new CookieJar();
-
-  constructor(
-    private readonly h: OidcHarness,
-    private readonly consent: ConsentScript = 'approve',
-    private readonly metadata: Partial<OAuthClientMetadata> = {},
-  ) {}
-
-  get redirectUrl(): string {
-    return CLIENT_CALLBACK;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'Scripted MCP Client',
-      redirect_uris: [CLIENT_CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      ...this.metadata,
-    };
-  }
-  clientInformation() {
-    return this.client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.client = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  saveDiscoveryState(state: OAuthDiscoveryState) {
-    this.discovery = state;
-  }
-  discoveryState() {
-    return this.discovery;
-  }
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery') {
-    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
-    if (scope === 'all' || scope === 'client') this.client = undefined;
-  }
-
-  async #get(url: string | URL): Promise<Response> {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header(), 'sec-fetch-site': 'none' } });
-    this.jar.store(res);
-    return res;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    // Our authorize endpoint → the consent page.
-    const authorize = await this.#get(authorizationUrl);
-    if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
-    const consentUrl = new URL(authorize.headers.get('location')!, authorizationUrl).href;
-    const page = await this.#get(consentUrl);
-    const form = parseForm(await page.text(), consentUrl);
-    if (!form) throw new Error(`no consent form (${page.status})`);
-    form.fields.set('decision', this.consent);
-    const decided = await fetch(form.action, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.jar.header(), origin: new URL(consentUrl).origin },
-      body: form.fields,
-    });
-    this.jar.store(decided);
-    let next = new URL(decided.headers.get('location')!);
-    if (next.origin === this.h.issuer) {
-      // The upstream login and consent, then our callback.
-      const callback = await this.h.login(next);
-      const back = await this.#get(callback);
-      if (back.status !== 302) throw new Error(`callback answered ${back.status}: ${await back.text()}`);
-      next = new URL(back.headers.get('location')!);
-    }
-    if (`${next.origin}${next.pathname}` !== CLIENT_CALLBACK) throw new Error(`unexpected redirect ${next.href}`);
-    this.callback = next.searchParams;
-  }
+/** The MCP SDK client of these tests: its browser approves (or denies) and signs in upstream as alice. */
+export function scriptedClient(h: OidcHarness, decision: 'approve' | 'deny' = 'approve'): ScriptedOAuthClient {
+  return new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK, upstreamOrigin: h.issuer, login: (url) => h.login(url), decision });
 }
 
 /** Register a public client through `/register` (RFC 7591). */
@@ -203,7 +108,7 @@ export async function authorizeOverHttp(
   url.searchParams.set('state', 'http-state');
   if (params.scope !== undefined) url.searchParams.set('scope', params.scope);
   if (params.resource !== undefined) url.searchParams.set('resource', params.resource);
-  const browser = new ScriptedBrowserClient(stack.h);
+  const browser = scriptedClient(stack.h);
   await browser.redirectToAuthorization(url);
   const code = browser.callback?.get('code');
   if (!code) throw new Error(`no code: ${browser.callback}`);
