@@ -10,10 +10,27 @@ import type { OAuthClientInformationFull } from '../protocols/provider.js';
 import { clientAuthMethod } from './client-metadata.js';
 import type { Params } from './request.js';
 
-/** A client looked up by id: found, or not with the reason (for the error description). */
+/**
+ * A client looked up by id: found, or not with the reason (for the error description).
+ *
+ * @example
+ * ```ts
+ * const lookup: ClientLookup = await as.resolveClient(clientId);
+ * if (!lookup.client) console.info('refused client', lookup.problem);
+ * ```
+ */
 export type ClientLookup = { client: OAuthClientInformationFull; problem?: undefined } | { client: null; problem: string };
 
-/** Looks up a client by id: the provider's registered clients and, when enabled, Client ID Metadata Documents. */
+/**
+ * Looks up a client by id: the provider's registered clients and, when enabled, Client ID
+ * Metadata Documents. A consent page uses it to show who is asking.
+ *
+ * @example
+ * ```ts
+ * const resolveClient: ClientResolver = as.resolveClient;
+ * const { client } = await resolveClient('https://app.example.com/oauth/client.json');
+ * ```
+ */
 export type ClientResolver = (clientId: string) => Promise<ClientLookup>;
 
 /** An authenticated client and how it authenticated. */

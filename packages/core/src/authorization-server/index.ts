@@ -49,7 +49,16 @@ export interface AuthorizationServerOptions {
   now?: (() => number) | undefined;
 }
 
-/** What {@link createAuthorizationServer} returns. */
+/**
+ * What {@link createAuthorizationServer} returns.
+ *
+ * @example
+ * ```ts
+ * const as: AuthorizationServer = createAuthorizationServer({ provider, issuerUrl });
+ * export default { fetch: as.handler };                    // alone, or next to other routes:
+ * const response = await routeRequest(as.routes, request);
+ * ```
+ */
 export interface AuthorizationServer {
   /** The routes to mount (metadata, authorize, token, register, revoke); they plug into `routeRequest`. */
   routes: Route[];

@@ -18,8 +18,6 @@ export type RequestFailure = (description: string) => Error;
 
 /** Default largest request body of the form endpoints (authorize POST, token, revoke), in bytes. */
 export const DEFAULT_MAX_FORM_BYTES = 16 * 1024;
-/** Default largest registration request body, in bytes. */
-export const DEFAULT_MAX_JSON_BYTES = 16 * 1024;
 
 /**
  * Request parameters: each name once, empty values treated as absent (RFC 6749 §3.1), and the

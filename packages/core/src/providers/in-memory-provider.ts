@@ -24,7 +24,15 @@ export interface Approval {
   scopes?: string[] | undefined;
 }
 
-/** Decides an authorization request: an {@link Approval}, or `false` to deny (`access_denied`). */
+/**
+ * Decides an authorization request: an {@link Approval}, or `false` to deny (`access_denied`).
+ *
+ * @example
+ * ```ts
+ * const approve: ApprovalHook = (client, params) =>
+ *   allowedClients.has(client.client_id) ? { subject: 'service-account', scopes: params.scopes } : false;
+ * ```
+ */
 export type ApprovalHook = (client: OAuthClientInformationFull, params: AuthorizationParams) => Approval | false | Promise<Approval | false>;
 
 /** Options of {@link InMemoryOAuthProvider}. */
