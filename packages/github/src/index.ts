@@ -10,3 +10,4 @@ export {
   type GitHubClaims,
   type GitHubTokenVerifierOptions,
 } from './token-verifier.js';
+export { GitHubProvider, type GitHubProviderOptions } from './provider.js';

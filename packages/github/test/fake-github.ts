@@ -46,6 +46,8 @@ export interface FakeGitHub extends Listening {
   userCalls(): number;
   /** Access tokens issued by the fake token endpoint. */
   issuedTokens: string[];
+  /** Revoke a token (the user or the app revoked it at GitHub): `/user` answers 401 from now on. */
+  revoke(token: string): void;
 }
 
 export const OCTOCAT: FakeUser = {
@@ -117,6 +119,7 @@ export async function startFakeGitHub(app?: FakeOAuthApp): Promise<FakeGitHub> {
     ...server,
     requests,
     issuedTokens,
+    revoke: (token) => void tokens.delete(token),
     setToken: (token, behaviour) => void tokens.set(token, behaviour),
     userCalls: () => requests.filter((r) => r.path.endsWith('/user')).length,
   };

@@ -1,0 +1,78 @@
+import { OAuthProxy, type OAuthProxyOptions } from '@auth/core';
+import { githubEndpoints } from './endpoints.js';
+import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-verifier.js';
+
+/**
+ * Options of {@link GitHubProvider}: GitHub's OAuth app credentials, plus everything
+ * `OAuthProxy` accepts (`baseUrl`, `store`, `consent`, `validScopes`, `requiredScopes`, …) except
+ * the upstream endpoints and verifier, which come from GitHub.
+ */
+export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstreamVerifier' | 'verifyIdToken' | 'clientSecret'> & {
+  /** The OAuth app's client id (`Ov23…` for OAuth apps, `Iv1.…` for GitHub Apps). */
+  clientId: string;
+  /** The OAuth app's client secret. */
+  clientSecret: string;
+  /** GitHub Enterprise Server URL (e.g. `https://ghe.example.com`); default github.com. */
+  enterpriseUrl?: string | undefined;
+  /** GitHub scopes always requested. Default `['read:user']`, the least that lets us read the user. */
+  upstreamScopes?: readonly string[] | undefined;
+  /** Tuning of the `GitHubTokenVerifier` that checks GitHub tokens (cache, timeouts, API base). */
+  verifier?: Omit<GitHubTokenVerifierOptions, 'enterpriseUrl' | 'clientId' | 'onInvalidToken'> | undefined;
+};
+
+/**
+ * An OAuth 2.1 authorization server for MCP clients in front of GitHub (an `OAuthProxy`):
+ * clients register with your server (DCR or CIMD) and get its tokens; users sign in with your
+ * GitHub OAuth app after a consent page; GitHub tokens stay on the server and are checked with
+ * `GET /user` ({@link GitHubTokenVerifier}, cached). Your tokens carry the GitHub identity
+ * (`sub` = numeric user id, `upstream_claims` = {@link GitHubClaims}).
+ *
+ * GitHub defaults: `client_secret_post` at the token endpoint, PKCE S256 upstream, no RFC 8707
+ * `resource` sent upstream (GitHub does not support it), `read:user` requested. Revocation is
+ * local (GitHub has no RFC 7009 endpoint): revoking ends the session here; the GitHub
+ * authorization stays until the user or the app revokes it at GitHub.
+ *
+ * @example
+ * ```ts
+ * import { GitHubProvider } from '@auth/github';
+ * const auth = new GitHubProvider({
+ *   clientId: process.env.GITHUB_CLIENT_ID!,
+ *   clientSecret: process.env.GITHUB_CLIENT_SECRET!,
+ *   baseUrl: 'https://mcp.example.com', // callback: https://mcp.example.com/auth/callback
+ * });
+ * // serve auth.routes; guard /mcp with auth.guard
+ * ```
+ * @see https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
+export class GitHubProvider extends OAuthProxy {
+  constructor(options: GitHubProviderOptions) {
+    if (!options || typeof options.clientId !== 'string' || options.clientId.length === 0) {
+      throw new TypeError('GitHubProvider: clientId is required');
+    }
+    if (typeof options.clientSecret !== 'string' || options.clientSecret.length === 0) {
+      throw new TypeError('GitHubProvider: clientSecret is required');
+    }
+    const { enterpriseUrl, verifier, ...proxy } = options;
+    const endpoints = githubEndpoints(enterpriseUrl);
+    super({
+      tokenEndpointAuthMethod: 'client_secret_post',
+      forwardResource: false,
+      providerName: 'GitHub',
+      upstreamScopes: ['read:user'],
+      ...proxy,
+      upstream: { authorizationEndpoint: endpoints.authorizationEndpoint, tokenEndpoint: endpoints.tokenEndpoint },
+      upstreamVerifier: new GitHubTokenVerifier({
+        ...proxy.http,
+        ...verifier,
+        apiBaseUrl: verifier?.apiBaseUrl ?? endpoints.apiBaseUrl,
+        clientId: options.clientId,
+        onInvalidToken: options.onError,
+      }),
+      hooks: {
+        upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
+        ...options.hooks,
+      },
+    });
+  }
+}

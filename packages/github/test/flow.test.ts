@@ -1,0 +1,237 @@
+/**
+ * The whole proxy flow over HTTP with the MCP SDK v2 client against a fake GitHub that issues
+ * codes and tokens: DCR → consent page → GitHub authorize → our callback (code exchange, GET
+ * /user) → code to the client → token → tool calls; then GitHub revoking the token.
+ */
+import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@auth/testing';
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+import { routeRequest, type AnyAuthError, type FetchHandler } from '@auth/core';
+import { toAuthInfo } from '@auth/core/mcp';
+import { toNodeHandler } from '@auth/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubProvider, type GitHubProviderOptions } from '../src/index.js';
+import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
+
+const CLIENT_CALLBACK = 'http://127.0.0.1:4399/callback';
+const APP = { clientId: 'Ov23liFakeClientId01', clientSecret: 'fake-github-client-secret-0123456789abcdef' };
+
+/** A browser that approves our consent page and lets the fake GitHub redirect back at once. */
+class ConsentingBrowser extends MemoryOAuthClientProvider {
+  readonly jar = new CookieJar();
+  /** Every URL the browser was sent to. */
+  readonly visited: URL[] = [];
+
+  async #get(url: URL): Promise<Response> {
+    this.visited.push(url);
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header() } });
+    this.jar.store(res);
+    return res;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    this.authorizations++;
+    const authorize = await this.#get(authorizationUrl);
+    if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
+    const consentUrl = new URL(authorize.headers.get('location')!, authorizationUrl);
+    const page = await this.#get(consentUrl);
+    const form = parseForm(await page.text(), consentUrl.href);
+    if (!form) throw new Error(`no consent form (${page.status})`);
+    form.fields.set('decision', 'approve');
+    const decided = await fetch(form.action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.jar.header(), origin: consentUrl.origin },
+      body: form.fields,
+    });
+    this.jar.store(decided);
+    let next = new URL(decided.headers.get('location')!);
+    // GitHub → our callback → the client's redirect URI.
+    for (let hops = 0; `${next.origin}${next.pathname}` !== CLIENT_CALLBACK; hops++) {
+      if (hops > 3) throw new Error(`too many redirects, at ${next.href}`);
+      const res = await this.#get(next);
+      if (res.status !== 302) throw new Error(`${next.pathname} answered ${res.status}: ${await res.text()}`);
+      next = new URL(res.headers.get('location')!, next);
+    }
+    this.callback = next.searchParams;
+  }
+}
+
+interface Stack {
+  server: Listening;
+  github: FakeGitHub;
+  auth: GitHubProvider;
+  errors: AnyAuthError[];
+  mcpUrl: string;
+  /** Advance both clocks (the proxy's and the verifier's). */
+  advance(seconds: number): void;
+}
+
+async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promise<Stack> {
+  let app: FetchHandler = async () => new Response('starting', { status: 503 });
+  const server = await listen(toNodeHandler((request) => app(request)));
+  const github = await startFakeGitHub({ ...APP, callbackUrl: `${server.url}/auth/callback`, user: OCTOCAT });
+  let offset = 0;
+  const errors: AnyAuthError[] = [];
+  const auth = new GitHubProvider({
+    ...APP,
+    baseUrl: server.url,
+    enterpriseUrl: github.url,
+    onError: (e) => errors.push(e),
+    now: () => Math.floor(Date.now() / 1000) + offset,
+    verifier: { now: () => Date.now() + offset * 1000 },
+    ...overrides,
+  });
+  const mcp = createMcpHandler(() => {
+    const s = new McpServer({ name: 'github-flow', version: '1.0.0' });
+    s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
+      const info = ctx.http?.authInfo;
+      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], github: info?.extra?.['upstream_claims'] }) }] };
+    });
+    return s;
+  });
+  app = async (request) => {
+    const routed = await routeRequest(auth.routes, request);
+    if (routed) return routed;
+    const token = await auth.guard(request);
+    if (token instanceof Response) return token;
+    return mcp.fetch(request, { authInfo: toAuthInfo(token) });
+  };
+  return { server, github, auth, errors, mcpUrl: `${server.url}/mcp`, advance: (s) => void (offset += s) };
+}
+
+async function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client> {
+  const first = new Client({ name: 'flow', version: '1.0.0' });
+  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(UnauthorizedError);
+  if (!browser.callback?.get('code')) throw new Error(`no code: ${browser.callback}`);
+  await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(browser.callback);
+  const client = new Client({ name: 'flow', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }));
+  return client;
+}
+
+async function whoami(client: Client) {
+  const result = await client.callTool({ name: 'whoami', arguments: {} });
+  return JSON.parse((result.content as { text: string }[])[0]!.text) as { clientId: string; subject: string; github: Record<string, unknown> };
+}
+
+describe('GitHubProvider: the whole flow with the MCP SDK v2 client', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.server.close();
+    await stack.github.close();
+  });
+
+  it('signs in through GitHub and calls a tool as the GitHub user; GitHub tokens never reach the client', async () => {
+    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    expect(browser.callback?.get('iss')).toBe(stack.server.url);
+
+    const me = await whoami(client);
+    expect(me.clientId).toBe(browser.client!.client_id);
+    expect(me.subject).toBe('583231');
+    expect(me.github).toEqual({ sub: '583231', login: 'octocat', name: 'The Octocat', avatar_url: OCTOCAT.avatar_url });
+
+    // The browser went to GitHub's authorize endpoint with our app, read:user, PKCE S256, no resource.
+    const atGitHub = browser.visited.find((u) => u.pathname === '/login/oauth/authorize')!;
+    expect(atGitHub.origin).toBe(stack.github.url);
+    expect(atGitHub.searchParams.get('client_id')).toBe(APP.clientId);
+    expect(atGitHub.searchParams.get('redirect_uri')).toBe(`${stack.server.url}/auth/callback`);
+    expect(atGitHub.searchParams.get('scope')).toBe('read:user');
+    expect(atGitHub.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(atGitHub.searchParams.has('resource')).toBe(false);
+
+    // The code exchange: client_secret_post with the PKCE verifier, JSON asked for.
+    const exchange = stack.github.requests.find((r) => r.path === '/login/oauth/access_token')!;
+    const form = new URLSearchParams(exchange.body);
+    expect(form.get('client_id')).toBe(APP.clientId);
+    expect(form.get('client_secret')).toBe(APP.clientSecret);
+    expect(form.get('code_verifier')).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
+    expect(exchange.headers.accept).toContain('application/json');
+
+    const githubToken = stack.github.issuedTokens[0]!;
+    expect(browser.saved!.access_token).not.toContain(githubToken);
+    expect(browser.saved!.access_token.startsWith('gho_')).toBe(false);
+    expect(await stack.auth.upstreamAccessToken(browser.saved!.access_token)).toBe(githubToken);
+    await client.close();
+  });
+
+  it('checks the GitHub token once per cache period, not on every request', async () => {
+    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    const calls = stack.github.userCalls();
+    for (let i = 0; i < 5; i++) expect((await whoami(client)).subject).toBe('583231');
+    expect(stack.github.userCalls()).toBe(calls);
+    await client.close();
+  });
+
+  it('a token GitHub no longer accepts (401) ends the session at the next check', async () => {
+    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    const githubToken = stack.github.issuedTokens.at(-1)!;
+    expect((await whoami(client)).subject).toBe('583231');
+    stack.github.revoke(githubToken);
+    stack.advance(301); // past the verifier's 300 s cache horizon
+    const res = await fetch(stack.mcpUrl, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${browser.saved!.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(stack.errors.some((e) => e.code === 'ERR_TOKEN_INVALID' && e.reason === 'inactive' && /HTTP 401/.test(e.message))).toBe(true);
+    await client.close();
+  });
+});
+
+describe('GitHubProvider: upstream failures and configuration', () => {
+  it('GitHub refusing our client secret (an error with HTTP 200) gives the client server_error, reported', async () => {
+    const stack = await startStack({ clientSecret: 'wrong-secret-0123456789abcdef0123456789' });
+    try {
+      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const first = new Client({ name: 'flow', version: '1.0.0' });
+      await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(browser.callback?.get('error')).toBe('server_error');
+      expect(browser.callback?.has('code')).toBe(false);
+      expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', reason: 'oauth_error', error: 'incorrect_client_credentials' }));
+    } finally {
+      await stack.server.close();
+      await stack.github.close();
+    }
+  });
+
+  it('defaults to github.com and api.github.com; scopes and proxy options pass through', async () => {
+    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['repo'], consent: 'off' });
+    expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
+    const reg = await auth.handler(
+      new Request('https://mcp.example.com/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [CLIENT_CALLBACK], token_endpoint_auth_method: 'none' }),
+      }),
+    );
+    expect(reg.status).toBe(201);
+    const { client_id } = (await reg.json()) as { client_id: string };
+    const url = new URL('https://mcp.example.com/authorize');
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: CLIENT_CALLBACK, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: 'repo', resource: 'https://mcp.example.com/mcp' })) {
+      url.searchParams.set(k, v);
+    }
+    const res = await auth.handler(new Request(url));
+    expect(res.status).toBe(302);
+    const consent = await auth.handler(new Request(new URL(res.headers.get('location')!))); // consent 'off': straight on
+    expect(consent.status).toBe(302);
+    const upstream = new URL(consent.headers.get('location')!);
+    expect(`${upstream.origin}${upstream.pathname}`).toBe('https://github.com/login/oauth/authorize');
+    expect(upstream.searchParams.get('scope')).toBe('read:user repo');
+    expect(upstream.searchParams.get('redirect_uri')).toBe('https://mcp.example.com/auth/callback');
+    expect(upstream.searchParams.has('resource')).toBe(false);
+  });
+
+  it('refuses missing credentials at construction', () => {
+    expect(() => new GitHubProvider({ clientId: '', clientSecret: 'x', baseUrl: 'https://mcp.example.com' })).toThrow(TypeError);
+    expect(() => new GitHubProvider({ clientId: 'x', clientSecret: '', baseUrl: 'https://mcp.example.com' })).toThrow(TypeError);
+  });
+});
