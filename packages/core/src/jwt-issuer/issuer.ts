@@ -171,8 +171,20 @@ export function mapJoseError(err: unknown): TokenInvalidError {
   }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = err.claim;
+    // a missing or non-numeric `nbf`/`iat` is a bad claim, not a timing failure
+    const timing = err.reason === 'check_failed';
     const reason =
-      claim === 'iss' ? 'issuer' : claim === 'aud' ? 'audience' : claim === 'nbf' ? 'not_yet_valid' : claim === 'iat' ? 'issued_in_future' : claim === 'typ' ? 'type' : 'claim';
+      claim === 'iss'
+        ? 'issuer'
+        : claim === 'aud'
+          ? 'audience'
+          : claim === 'typ'
+            ? 'type'
+            : timing && claim === 'nbf'
+              ? 'not_yet_valid'
+              : timing && claim === 'iat'
+                ? 'issued_in_future'
+                : 'claim';
     return new TokenInvalidError(reason, `Claim "${claim}" is invalid: ${err.reason}`, { cause: err });
   }
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new TokenInvalidError('signature', 'Signature verification failed', { cause: err });
