@@ -62,7 +62,7 @@ export class RemoteKeySet {
 
   /** The key resolver for `jwtVerify`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    this.#refreshIfStale();
+    this.refreshIfStale();
     try {
       return await this.#jwks(header, token);
     } catch (err) {
@@ -70,11 +70,6 @@ export class RemoteKeySet {
       return this.#jwks(header, token);
     }
   };
-
-  /** Whether keys are loaded. */
-  get loaded(): boolean {
-    return this.#fetchedAt !== undefined;
-  }
 
   async #fetch(url: string): Promise<Response> {
     this.#lastAttempt = this.#options.now();
@@ -96,7 +91,8 @@ export class RemoteKeySet {
     return this.#options.now() - this.#lastAttempt >= this.#options.cooldown;
   }
 
-  #refreshIfStale(): void {
+  /** Start a background refresh when the set is older than `cacheMaxAge` (at most once per cooldown). */
+  refreshIfStale(): void {
     if (this.#fetchedAt === undefined || this.#jwks.reloading) return;
     if (this.#options.now() - this.#fetchedAt < this.#options.cacheMaxAge || !this.#mayFetch()) return;
     this.#jwks.reload().catch((err: unknown) => {

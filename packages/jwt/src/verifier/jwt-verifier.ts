@@ -111,6 +111,8 @@ export class JWTVerifier implements TokenVerifier {
       const key = sha256Hex(token);
       const hit = cache.get(key);
       if (hit !== undefined) {
+        // a cached token still notices a key rotation: the refresh flushes the cache
+        this.#config.keySet?.refreshIfStale();
         if (this.#config.now() < hit.validUntil) {
           if (hasScopes(hit.scopes, this.requiredScopes)) return accessToken(token, hit);
           return this.#refuse(new TokenInvalidError('insufficient_scope', 'Token lacks a required scope'));
