@@ -1,0 +1,12 @@
+/**
+ * `@auth/supabase`: Supabase Auth for MCP servers.
+ *
+ * @module
+ */
+export {
+  SupabaseProvider,
+  supabaseEndpoints,
+  type SupabaseClaims,
+  type SupabaseEndpoints,
+  type SupabaseProviderOptions,
+} from './provider.js';

@@ -1,0 +1,160 @@
+import {
+  RemoteAuthProvider,
+  TokenInvalidError,
+  type AccessToken,
+  type ForwardMetadataOptions,
+  type RemoteAuthProviderOptions,
+  type RemoteResourceLocation,
+  type TokenVerifier,
+} from '@auth/core';
+import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@auth/jwt';
+
+/**
+ * The claims of a Supabase Auth access token (`token.claims`). OAuth access tokens carry
+ * `client_id`; session tokens of your own app (supabase-js) do not.
+ *
+ * @see https://supabase.com/docs/guides/auth/oauth-server/token-security
+ * @see https://supabase.com/docs/guides/auth/jwt-fields
+ */
+export type SupabaseClaims = {
+  iss: string;
+  /** The user's UUID. */
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  /** The Postgres role: `authenticated` (or `anon`). */
+  role: string;
+  /** The OAuth client the token was issued to (OAuth 2.1 server tokens only). */
+  client_id?: string;
+  email?: string;
+  phone?: string;
+  /** Authenticator assurance level: `aal1`, `aal2` (MFA). */
+  aal?: 'aal1' | 'aal2';
+  amr?: { method: string; timestamp: number }[];
+  session_id?: string;
+  is_anonymous?: boolean;
+  app_metadata?: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
+  [claim: string]: unknown;
+};
+
+/** Options of {@link SupabaseProvider}: the project, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
+export type SupabaseProviderOptions = RemoteResourceLocation &
+  Omit<RemoteAuthProviderOptions, 'authorizationServers' | 'verifier' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'> & {
+    /** The project URL, e.g. `https://abcdefghijklmnop.supabase.co` (or your custom domain / self-hosted URL). */
+    projectUrl: string | URL;
+    /** Path of Supabase Auth under the project URL. Default `/auth/v1`. */
+    authRoute?: string | undefined;
+    /** The project's JWT signing algorithm (asymmetric keys only). Default `ES256`. */
+    algorithm?: 'ES256' | 'RS256' | undefined;
+    /** Accepted `aud`. Default `authenticated` (Supabase does not issue tokens for a resource, RFC 8707). */
+    audience?: string | readonly string[] | undefined;
+    /** Also accept the session tokens of your own app (no `client_id`), not only OAuth tokens. Default `false`. */
+    allowSessionTokens?: boolean | undefined;
+    /** Serve Supabase's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
+    forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
+    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). */
+    jwt?: Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache' | 'now'> & Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'> | undefined;
+  };
+
+/** The endpoints of one Supabase project's Auth server. */
+export interface SupabaseEndpoints {
+  /** `{projectUrl}{authRoute}`: the `iss` of its tokens. */
+  issuer: string;
+  /** `{issuer}/.well-known/jwks.json`. */
+  jwksUri: string;
+  /** RFC 8414 metadata: `{projectUrl}/.well-known/oauth-authorization-server{authRoute}`. */
+  metadataUrl: string;
+}
+
+/**
+ * The endpoints of a Supabase project's Auth server.
+ *
+ * @example
+ * ```ts
+ * supabaseEndpoints('https://abc.supabase.co').jwksUri; // 'https://abc.supabase.co/auth/v1/.well-known/jwks.json'
+ * ```
+ * @see https://supabase.com/docs/guides/auth/oauth-server/getting-started
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ */
+export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v1'): SupabaseEndpoints {
+  let url: URL;
+  try {
+    url = new URL(projectUrl);
+  } catch {
+    throw new TypeError('SupabaseProvider: projectUrl must be an absolute URL');
+  }
+  if (url.search || url.hash) throw new TypeError('SupabaseProvider: projectUrl must not have a query or fragment');
+  if (!/^(\/[A-Za-z0-9\-._~]+)+$/.test(authRoute)) throw new TypeError('SupabaseProvider: authRoute must be a path such as "/auth/v1"');
+  const origin = url.href.replace(/\/+$/, '');
+  return {
+    issuer: `${origin}${authRoute}`,
+    jwksUri: `${origin}${authRoute}/.well-known/jwks.json`,
+    metadataUrl: `${url.origin}/.well-known/oauth-authorization-server${url.pathname.replace(/\/+$/, '')}${authRoute}`,
+  };
+}
+
+/**
+ * An MCP resource server for Supabase Auth's OAuth 2.1 server (a `RemoteAuthProvider`):
+ * Supabase registers the MCP clients (DCR) and signs users in; this server publishes RFC 9728
+ * metadata naming Supabase as the authorization server, forwards Supabase's RFC 8414 metadata,
+ * and verifies Supabase's JWTs against the project's JWKS (`ES256` or `RS256`, issuer
+ * `{projectUrl}{authRoute}`, audience `authenticated`).
+ *
+ * Supabase tokens do not name a resource (no RFC 8707): `aud` is `authenticated` for every token
+ * of the project. Once the issuer, the audience and (unless `allowSessionTokens`) the OAuth
+ * `client_id` check out, the token is bound to this MCP endpoint (`resource`), so the guard's
+ * resource check passes; any OAuth token of the project is accepted here.
+ *
+ * @example
+ * ```ts
+ * import { SupabaseProvider } from '@auth/supabase';
+ * const auth = new SupabaseProvider({ projectUrl: 'https://abcdefghijklmnop.supabase.co', baseUrl: 'https://mcp.example.com' });
+ * // serve auth.routes; guard /mcp with auth.guard
+ * ```
+ * @see https://supabase.com/docs/guides/auth/oauth-server/mcp-authentication
+ * @see https://www.rfc-editor.org/rfc/rfc9728
+ */
+export class SupabaseProvider extends RemoteAuthProvider {
+  /** The project's Auth endpoints. */
+  readonly endpoints: SupabaseEndpoints;
+
+  constructor(options: SupabaseProviderOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('SupabaseProvider: options are required');
+    const { projectUrl, authRoute, algorithm = 'ES256', audience = 'authenticated', allowSessionTokens = false, jwt, ...rest } = options;
+    if (algorithm !== 'ES256' && algorithm !== 'RS256') throw new TypeError('SupabaseProvider: algorithm must be ES256 or RS256');
+    const endpoints = supabaseEndpoints(projectUrl, authRoute);
+    const report = (err: TokenInvalidError) => options.onError?.(err);
+    const jwtVerifier = new JWTVerifier({
+      ...jwt,
+      ...options.http,
+      jwksUri: endpoints.jwksUri,
+      issuer: endpoints.issuer,
+      audience,
+      algorithms: [algorithm],
+      onInvalidToken: options.onError,
+    });
+    let resourceUrl = '';
+    const verifier: TokenVerifier = {
+      async verifyToken(token: string): Promise<AccessToken | null> {
+        const verified = await jwtVerifier.verifyToken(token);
+        if (verified === null) return null;
+        if (!allowSessionTokens && typeof verified.claims['client_id'] !== 'string') {
+          report(new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token'));
+          return null;
+        }
+        return { ...verified, resource: resourceUrl };
+      },
+    };
+    const forward = rest.forwardAuthorizationServerMetadata ?? true;
+    super({
+      ...rest,
+      authorizationServers: [endpoints.issuer],
+      verifier,
+      forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
+    } as RemoteAuthProviderOptions);
+    resourceUrl = this.resourceUrl;
+    this.endpoints = endpoints;
+  }
+}
