@@ -1,7 +1,7 @@
 import { clearBrowserBinding, verifyBrowserBinding } from '../consent/binding.js';
 import { renderErrorPage } from '../consent/page.js';
 import { htmlResponse, redirectResponse } from '../consent/response.js';
-import { UpstreamError, isAuthError } from '../errors/errors.js';
+import { UpstreamError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
 import type { AccessToken } from '../protocols/access-token.js';
@@ -102,7 +102,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     try {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
-      if (isAuthError(err)) ctx.onError(err);
+      ctx.onError(err);
       const description = err instanceof UpstreamError ? 'The identity provider could not complete the sign-in' : 'The sign-in could not be completed';
       return toClient(pending, { error: 'server_error', error_description: description }, clear);
     }

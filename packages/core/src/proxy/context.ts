@@ -1,5 +1,4 @@
 import type { ClientResolver } from '../authorization-server/client-auth.js';
-import type { AnyAuthError } from '../errors/errors.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyKeys } from './keys.js';
 import type { OAuthProxyOptions } from './options.js';
@@ -19,5 +18,5 @@ export interface ProxyContext {
   families: TokenFamilies;
   /** Registered clients and Client ID Metadata Documents (for the consent page). */
   resolveClient: ClientResolver;
-  onError: (error: AnyAuthError) => void;
+  onError: (error: unknown) => void;
 }

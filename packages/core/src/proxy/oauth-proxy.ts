@@ -1,6 +1,6 @@
 import { RememberedApprovals } from '../consent/approvals.js';
 import { createConsentHandler } from '../consent/handler.js';
-import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError, isAuthError, type AnyAuthError } from '../errors/errors.js';
+import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError } from '../errors/errors.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import { JWTIssuer, type JWTIssuerClaims } from '../jwt-issuer/issuer.js';
 import { parseScopes, type AccessToken } from '../protocols/access-token.js';
@@ -99,7 +99,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     this.#records = records;
     this.#issuer = keys.then((k) => new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: k.signing }));
     this.#issuer.catch(() => undefined);
-    const onError = (error: AnyAuthError) => options.onError?.(error);
+    const onError = (error: unknown) => options.onError?.(error);
     const upstream = new UpstreamClient({
       endpoints: options.upstream,
       clientId: options.clientId,
@@ -125,9 +125,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       now: config.now,
       onRevoke: (family) => sessions.revoke(family.setId),
     });
-    this.#as = proxyAuthorizationServer(this, config, options.authorizationServer, (err) => {
-      if (isAuthError(err)) onError(err);
-    });
+    this.#as = proxyAuthorizationServer(this, config, options.authorizationServer, (err) => options.onError?.(err));
     this.#ctx = { options, config, records, keys, upstream, sessions, families, resolveClient: this.#as.resolveClient, onError };
 
     this.resourceUrl = config.resourceUrl;
@@ -139,9 +137,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       resourceMetadataUrl: config.resourceMetadataUrl,
       requiredScopes: config.requiredScopes,
       expectedResource: config.resourceUrl,
-      onError: (err) => {
-        if (isAuthError(err)) onError(err);
-      },
+      onError: (err) => options.onError?.(err),
     });
     this.routes = this.#buildRoutes();
     this.handler = createRouter(this.routes);
@@ -358,7 +354,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       expiresAt: claims.exp,
       resource: this.#config.resourceUrl,
       subject: claims.sub,
-      claims: { ...claims },
+      claims: family.upstreamClaims ? { ...claims, upstream_claims: family.upstreamClaims } : { ...claims },
     };
   }
 

@@ -1,5 +1,5 @@
 import type { AccessToken } from '../protocols/access-token.js';
-import type { TokenVerifier, InvalidTokenHook } from '../protocols/token-verifier.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
 import type { HttpClientOptions } from '../http/outbound.js';
 import type { KeyValueStore } from '../storage/store.js';
 import type { ConsentMode } from '../consent/handler.js';
@@ -59,7 +59,8 @@ export interface OAuthProxyHooks {
   /** The `scope` sent with an upstream refresh; `undefined` sends none (the default). */
   refreshScopes?: ((scopes: readonly string[]) => readonly string[] | undefined) | undefined;
   /**
-   * The claims copied from the upstream identity into our tokens (`upstream_claims`). Default:
+   * The upstream identity claims kept with the authorization and shown to the MCP server as
+   * `claims.upstream_claims` of each verified token (never put inside the token itself). Default:
    * `sub`, `email`, `name`, `preferred_username` and `login` of the verified upstream token.
    */
   upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
@@ -152,8 +153,11 @@ export interface OAuthProxyOptions {
   http?: HttpClientOptions | undefined;
   /** Quirk hooks. */
   hooks?: OAuthProxyHooks | undefined;
-  /** Called when a token is refused or an upstream call fails (never with a token). */
-  onError?: InvalidTokenHook | undefined;
+  /**
+   * Called with each refused token and failed upstream call (an `AuthError`), and with unexpected
+   * failures of the endpoints (anything else), for logging. Never receives a token or secret.
+   */
+  onError?: ((error: unknown) => void) | undefined;
   /** Clock in seconds since the epoch (tests inject one). */
   now?: (() => number) | undefined;
 }

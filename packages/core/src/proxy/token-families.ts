@@ -92,13 +92,8 @@ export class TokenFamilies {
     const expiresIn = Math.min(accessTokenTtl, remaining);
     const common = { clientId: family.clientId, ...(family.subject === undefined ? {} : { subject: family.subject }) };
     const [accessToken, refreshToken] = await Promise.all([
-      issuer.issueAccessToken({
-        ...common,
-        scopes,
-        jti: accessJti,
-        expiresIn,
-        ...(family.upstreamClaims ? { upstreamClaims: family.upstreamClaims } : {}),
-      }),
+      // Upstream identity claims stay server side (in the family), never inside the bearer token.
+      issuer.issueAccessToken({ ...common, scopes, jti: accessJti, expiresIn }),
       issuer.issueRefreshToken({ ...common, scopes: family.scopes, jti: refreshJti, expiresIn: remaining }),
     ]);
     await records.families.set(familyId, { ...family, refreshJti }, { ttlSeconds: remaining });

@@ -1,4 +1,5 @@
 import { CookieJar, type OidcHarness } from '@auth/testing';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizeError, RegistrationError, TokenError, pkceChallenge, randomToken } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
@@ -25,7 +26,9 @@ describe('OAuthProxy flow (provider methods, oidc-provider upstream)', () => {
     expect(verified).toMatchObject({ clientId: client.client_id, scopes: ['read'], subject: 'alice', resource: `${BASE}/mcp` });
     expect(verified!.claims['aud']).toBe(`${BASE}/mcp`);
     expect(verified!.claims['iss']).toBe(BASE);
-    expect(verified!.claims['upstream_claims']).toMatchObject({ sub: 'alice' });
+    expect(verified!.claims['upstream_claims']).toEqual({ sub: 'alice' });
+    // Upstream identity claims stay on the server: the bearer token the client holds has none.
+    expect(decodeJwt(tokens.access_token)).not.toHaveProperty('upstream_claims');
     // Our token is not the upstream token.
     const upstream = await proxy.upstreamAccessToken(tokens.access_token);
     expect(upstream).toBeTypeOf('string');
