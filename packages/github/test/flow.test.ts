@@ -6,7 +6,7 @@
 import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@auth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { routeRequest, type AnyAuthError, type FetchHandler } from '@auth/core';
+import { isAuthError, routeRequest, type AnyAuthError, type FetchHandler } from '@auth/core';
 import { toAuthInfo } from '@auth/core/mcp';
 import { toNodeHandler } from '@auth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
     ...APP,
     baseUrl: server.url,
     enterpriseUrl: github.url,
-    onError: (e) => errors.push(e),
+    onError: (e) => void (isAuthError(e) && errors.push(e)),
     now: () => Math.floor(Date.now() / 1000) + offset,
     verifier: { now: () => Date.now() + offset * 1000 },
     ...overrides,
