@@ -14,7 +14,10 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
   clientSecret: string;
   /** GitHub Enterprise Server URL (e.g. `https://ghe.example.com`); default github.com. */
   enterpriseUrl?: string | undefined;
-  /** GitHub scopes always requested. Default `['read:user']`, the least that lets us read the user. */
+  /**
+   * The GitHub scopes requested (and only these: the scopes MCP clients ask for are this
+   * server's, in its own tokens). Default `['read:user']`, the least that lets us read the user.
+   */
   upstreamScopes?: readonly string[] | undefined;
   /** Tuning of the `GitHubTokenVerifier` that checks GitHub tokens (cache, timeouts, API base). */
   verifier?: Omit<GitHubTokenVerifierOptions, 'enterpriseUrl' | 'clientId' | 'onInvalidToken'> | undefined;
@@ -28,7 +31,8 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  * (`sub` = numeric user id, `upstream_claims` = {@link GitHubClaims}).
  *
  * GitHub defaults: `client_secret_post` at the token endpoint, PKCE S256 upstream, no RFC 8707
- * `resource` sent upstream (GitHub does not support it), `read:user` requested. Revocation is
+ * `resource` sent upstream (GitHub does not support it), and GitHub asked for `upstreamScopes`
+ * only (`read:user`), never for the MCP client's scopes, which are this server's. Revocation is
  * local (GitHub has no RFC 7009 endpoint): revoking ends the session here; the GitHub
  * authorization stays until the user or the app revokes it at GitHub.
  *
@@ -55,12 +59,13 @@ export class GitHubProvider extends OAuthProxy {
     }
     const { enterpriseUrl, verifier, ...proxy } = options;
     const endpoints = githubEndpoints(enterpriseUrl);
+    const githubScopes = [...(options.upstreamScopes ?? ['read:user'])];
     super({
       tokenEndpointAuthMethod: 'client_secret_post',
       forwardResource: false,
       providerName: 'GitHub',
-      upstreamScopes: ['read:user'],
       ...proxy,
+      upstreamScopes: githubScopes,
       upstream: { authorizationEndpoint: endpoints.authorizationEndpoint, tokenEndpoint: endpoints.tokenEndpoint },
       upstreamVerifier: new GitHubTokenVerifier({
         ...proxy.http,
@@ -70,6 +75,11 @@ export class GitHubProvider extends OAuthProxy {
         onInvalidToken: options.onError,
       }),
       hooks: {
+        // The client's scopes are this server's; GitHub is asked for the GitHub scopes only.
+        authorizeUrl: (url) => {
+          if (githubScopes.length > 0) url.searchParams.set('scope', githubScopes.join(' '));
+          else url.searchParams.delete('scope');
+        },
         upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
         ...options.hooks,
       },

@@ -203,8 +203,8 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     }
   });
 
-  it('defaults to github.com and api.github.com; scopes and proxy options pass through', async () => {
-    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['repo'], consent: 'off' });
+  it('defaults to github.com; asks GitHub for the GitHub scopes only; proxy options pass through', async () => {
+    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['mcp:tools'], consent: 'off' });
     expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
     const reg = await auth.handler(
       new Request('https://mcp.example.com/register', {
@@ -216,7 +216,7 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     expect(reg.status).toBe(201);
     const { client_id } = (await reg.json()) as { client_id: string };
     const url = new URL('https://mcp.example.com/authorize');
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: CLIENT_CALLBACK, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: 'repo', resource: 'https://mcp.example.com/mcp' })) {
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: CLIENT_CALLBACK, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: 'mcp:tools', resource: 'https://mcp.example.com/mcp' })) {
       url.searchParams.set(k, v);
     }
     const res = await auth.handler(new Request(url));
@@ -225,7 +225,8 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     expect(consent.status).toBe(302);
     const upstream = new URL(consent.headers.get('location')!);
     expect(`${upstream.origin}${upstream.pathname}`).toBe('https://github.com/login/oauth/authorize');
-    expect(upstream.searchParams.get('scope')).toBe('read:user repo');
+    expect(upstream.searchParams.get('scope')).toBe('read:user repo'); // the GitHub scopes, not the client's
+    expect(upstream.searchParams.get('client_id')).toBe(APP.clientId);
     expect(upstream.searchParams.get('redirect_uri')).toBe('https://mcp.example.com/auth/callback');
     expect(upstream.searchParams.has('resource')).toBe(false);
   });
