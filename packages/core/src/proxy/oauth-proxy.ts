@@ -29,19 +29,8 @@ import { TokenFamilies } from './token-families.js';
 import { UpstreamClient } from './upstream.js';
 import { UpstreamSessions } from './upstream-sessions.js';
 import { proxyAuthorizationServer } from './routes.js';
+import { resolveResource } from '../authorization-server/context.js';
 import type { AuthorizationServer } from '../authorization-server/index.js';
-
-function resourceMatches(given: string, ours: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    return false;
-  }
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/$/, '') === ours.replace(/\/$/, '');
-}
 
 /**
  * An OAuth 2.1 authorization server in front of an identity provider that cannot register MCP
@@ -208,7 +197,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string> {
     const config = this.#config;
     if (!config.redirectAllowed(params.redirectUri)) throw new AuthorizeError('invalid_request', 'The redirect URI is not allowed by this server');
-    if (params.resource !== undefined && !resourceMatches(params.resource, config.resourceUrl)) {
+    // The resource must be this MCP endpoint (a query string some clients append aside).
+    if (resolveResource(params.resource, config.resourceUrl) === null) {
       throw new AuthorizeError('invalid_target', 'The resource is not served by this server');
     }
     const scopes = params.scopes && params.scopes.length > 0 ? [...new Set(params.scopes)] : [...config.defaultScopes];

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkceChallenge, randomToken } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from './helpers.js';
-import { CLIENT_CALLBACK, startProxyStack, type ProxyStack } from './stack.js';
+import { CLIENT_CALLBACK, registerOverHttp, startProxyStack, type ProxyStack } from './stack.js';
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 type Page = Awaited<ReturnType<Browser['newPage']>>;
@@ -42,18 +42,7 @@ afterAll(async () => {
 });
 
 async function registerClient(): Promise<string> {
-  const res = await fetch(`${stack.url}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_name: 'Claude Desktop',
-      redirect_uris: [CLIENT_CALLBACK],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-    }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { client_id: string }).client_id;
+  return (await registerOverHttp(stack, { client_name: 'Claude Desktop' })).client_id;
 }
 
 async function authorizeUrl(clientId: string) {
