@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/lib/sha256.js';
+
+async function webCrypto(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+describe('sha256Hex (the cache key)', () => {
+  it('matches the FIPS 180-4 test vectors', () => {
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+  });
+
+  it('matches WebCrypto at every length around the block boundaries', async () => {
+    for (let length = 0; length <= 200; length++) {
+      const text = 'x'.repeat(length);
+      expect(sha256Hex(text), `length ${length}`).toBe(await webCrypto(text));
+    }
+  });
+
+  it('matches WebCrypto on inputs beyond the shared buffer, and keeps working after', async () => {
+    const big = 'é'.repeat(40_000);
+    expect(sha256Hex(big)).toBe(await webCrypto(big));
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('matches WebCrypto on random strings (UTF-8 of any code point)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 3000 }), fc.string({ unit: 'grapheme', maxLength: 500 })), async (text) => {
+        expect(sha256Hex(text)).toBe(await webCrypto(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
