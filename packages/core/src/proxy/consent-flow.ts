@@ -1,7 +1,9 @@
+import { RememberedApprovals } from '../consent/approvals.js';
 import { issueBrowserBinding } from '../consent/binding.js';
-import type { ConsentFlow, ConsentRequest } from '../consent/handler.js';
+import { createConsentHandler, type ConsentFlow, type ConsentRequest } from '../consent/handler.js';
+import type { FetchHandler } from '../http/router.js';
 import { pkceChallenge, randomToken } from '../lib/crypto.js';
-import { PENDING_TTL } from './config.js';
+import { PENDING_TTL, TRANSACTION_TTL } from './config.js';
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
 import type { ProxyContext } from './context.js';
 import type { TransactionRecord } from './records.js';
@@ -61,4 +63,27 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
       });
     },
   };
+}
+
+/** The consent route of the proxy (built once its keys are derived). */
+export function createProxyConsentHandler(ctx: ProxyContext): FetchHandler {
+  const { config, options } = ctx;
+  let handler: Promise<FetchHandler> | undefined;
+  const build = async (): Promise<FetchHandler> => {
+    const keys = await ctx.keys;
+    return createConsentHandler({
+      flow: proxyConsentFlow(ctx),
+      mode: config.consent,
+      policy: config.cookies,
+      csrfKey: keys.consent,
+      approvals: config.consent === 'remember' ? new RememberedApprovals({ key: keys.consent }) : undefined,
+      upstreamOrigin: new URL(options.upstream.authorizationEndpoint).origin,
+      ttlSeconds: TRANSACTION_TTL,
+      serverName: options.serverName ?? new URL(config.resourceUrl).host,
+      providerName: options.providerName,
+      scopeDescriptions: options.scopeDescriptions,
+      contentSecurityPolicy: options.contentSecurityPolicy,
+    });
+  };
+  return async (request) => (await (handler ??= build()))(request);
 }

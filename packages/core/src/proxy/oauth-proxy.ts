@@ -1,5 +1,3 @@
-import { RememberedApprovals } from '../consent/approvals.js';
-import { createConsentHandler } from '../consent/handler.js';
 import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError } from '../errors/errors.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import { JWTIssuer, type JWTIssuerClaims } from '../jwt-issuer/issuer.js';
@@ -15,12 +13,9 @@ import type {
 } from '../protocols/provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
-import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { randomToken } from '../lib/crypto.js';
-import { createCallbackHandler } from './callback.js';
 import { CODE_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
-import { proxyConsentFlow } from './consent-flow.js';
 import type { ProxyContext } from './context.js';
 import { ProxyStore, deriveProxyKeys } from './keys.js';
 import type { OAuthProxyOptions } from './options.js';
@@ -28,7 +23,7 @@ import { proxyRecords, type ProxyRecords } from './records.js';
 import { TokenFamilies } from './token-families.js';
 import { UpstreamClient } from './upstream.js';
 import { UpstreamSessions } from './upstream-sessions.js';
-import { proxyAuthorizationServer } from './routes.js';
+import { proxyAuthorizationServer, proxyRoutes } from './routes.js';
 import { resolveResource } from '../authorization-server/context.js';
 import type { AuthorizationServer } from '../authorization-server/index.js';
 
@@ -128,7 +123,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       expectedResource: config.resourceUrl,
       onError: (err) => options.onError?.(err),
     });
-    this.routes = this.#buildRoutes();
+    this.routes = proxyRoutes(this.#ctx, this.#as);
     this.handler = createRouter(this.routes);
   }
 
@@ -140,41 +135,6 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   /** This object verifies the bearer tokens it issued. */
   get verifier(): TokenVerifier {
     return this;
-  }
-
-  #buildRoutes(): Route[] {
-    const { config, options } = this.#ctx;
-    const prm = createProtectedResourceMetadata({
-      resource: config.resourceUrl,
-      authorizationServers: [config.issuerUrl],
-      scopesSupported: config.validScopes,
-    });
-    let consent: FetchHandler | undefined;
-    const consentHandler: FetchHandler = async (request) => {
-      if (!consent) {
-        const keys = await this.#ctx.keys;
-        consent = createConsentHandler({
-          flow: proxyConsentFlow(this.#ctx),
-          mode: config.consent,
-          policy: config.cookies,
-          csrfKey: keys.consent,
-          approvals: config.consent === 'remember' ? new RememberedApprovals({ key: keys.consent }) : undefined,
-          upstreamOrigin: new URL(options.upstream.authorizationEndpoint).origin,
-          ttlSeconds: TRANSACTION_TTL,
-          serverName: options.serverName ?? new URL(config.resourceUrl).host,
-          providerName: options.providerName,
-          scopeDescriptions: options.scopeDescriptions,
-          contentSecurityPolicy: options.contentSecurityPolicy,
-        });
-      }
-      return consent(request);
-    };
-    return [
-      ...this.#as.routes,
-      prm.route,
-      { path: config.callbackPath, handler: createCallbackHandler(this.#ctx) },
-      { path: config.consentPath, handler: consentHandler },
-    ];
   }
 
   // --- clients -------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from '../authorization-server/index.js';
+import type { Route } from '../http/router.js';
 import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js';
+import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
+import { createCallbackHandler } from './callback.js';
 import type { ProxyConfig } from './config.js';
+import { createProxyConsentHandler } from './consent-flow.js';
+import type { ProxyContext } from './context.js';
 
 /**
  * Authorization-server options the proxy passes through to `createAuthorizationServer`.
@@ -32,4 +37,20 @@ export function proxyAuthorizationServer(
     onError,
     now: config.now,
   });
+}
+
+/** Every route of the proxy: the authorization server's, RFC 9728 metadata, the upstream callback, the consent page. */
+export function proxyRoutes(ctx: ProxyContext, as: AuthorizationServer): Route[] {
+  const { config } = ctx;
+  const prm = createProtectedResourceMetadata({
+    resource: config.resourceUrl,
+    authorizationServers: [config.issuerUrl],
+    scopesSupported: config.validScopes,
+  });
+  return [
+    ...as.routes,
+    prm.route,
+    { path: config.callbackPath, handler: createCallbackHandler(ctx) },
+    { path: config.consentPath, handler: createProxyConsentHandler(ctx) },
+  ];
 }
