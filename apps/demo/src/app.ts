@@ -1,4 +1,4 @@
-import { jsonResponse, routeRequest, type AuthProvider, type FetchHandler } from '@auth/core';
+import { isAuthError, jsonResponse, routeRequest, type AuthProvider, type FetchHandler } from '@auth/core';
 import { toAuthInfo } from '@auth/core/mcp';
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames } from '@modelcontextprotocol/server';
 import { ConfigError, readVariables, type DemoConfig, type Env } from './config.js';
@@ -62,7 +62,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     scopes: { admin: config.adminScope },
     onClose: (fn) => void closers.push(fn),
     note: (line) => void notes.push(line),
-    onInvalidToken: (error) => console.warn(`[auth] token refused (${error.code}): ${error.message}`),
+    onAuthError: (error) => console.warn(`[auth] ${isAuthError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`),
   };
 
   let auth: AuthProvider;

@@ -5,7 +5,7 @@
  * only: everything lives in memory and is gone on restart.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Options of {@link startLocalIdp}. */
@@ -43,12 +43,20 @@ function quietDevelopmentWarnings(): void {
   }
 }
 
+/** The part of oidc-provider's API used here (its types package belongs to the test harness). */
+interface OidcProvider {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  on(event: 'server_error', listener: (ctx: unknown, error: Error) => void): void;
+}
+type OidcProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
+
 /** Start the local OpenID provider. */
 export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp> {
   quietDevelopmentWarnings();
-  const { default: Provider } = await import('oidc-provider');
+  const moduleName: string = 'oidc-provider';
+  const { default: Provider } = (await import(moduleName)) as { default: OidcProviderClass };
 
-  let handler: ReturnType<InstanceType<typeof Provider>['callback']> | undefined;
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer((req, res) => handler!(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -103,7 +111,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     ttl: { AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600, Interaction: 3600, Session: 14 * 24 * 3600 },
   });
-  provider.on('server_error', (_ctx, err) => console.error(`[local-idp] ${(err as Error).message}`));
+  provider.on('server_error', (_ctx, err) => console.error(`[local-idp] ${err.message}`));
   handler = provider.callback();
 
   return {

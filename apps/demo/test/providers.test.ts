@@ -100,6 +100,22 @@ describe('AUTH_PROVIDER=introspection', () => {
   });
 });
 
+describe('AUTH_PROVIDER=jwt', () => {
+  let idp: OidcHarness;
+  let demo: DemoProcess;
+  beforeAll(async () => {
+    idp = await startOidcProvider({ accessTokenFormat: 'jwt', clients });
+    demo = await startDemo({ AUTH_PROVIDER: 'jwt', JWT_JWKS_URI: idp.jwksUri, JWT_ISSUER: idp.issuer });
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    await idp?.close();
+  });
+
+  // RFC 9068 §2.2: a client-credentials JWT's `sub` is the client id.
+  resourceServerChecks({ demo: () => demo, idp: () => idp, format: 'JWT', subject: APP.client_id });
+});
+
 describe('configuration errors', () => {
   it('names the missing variable, without a stack trace', async () => {
     const { code, stderr } = await runDemoToExit({ AUTH_PROVIDER: 'introspection', INTROSPECTION_URL: 'http://127.0.0.1:9/introspect' });

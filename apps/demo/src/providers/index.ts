@@ -5,13 +5,14 @@
  */
 import { ConfigError } from '../config.js';
 import { introspection } from './introspection.js';
-// import { jwt } from './jwt.js';
+import { jwt } from './jwt.js';
+import { local } from './local.js';
 import type { ProviderEntry } from './provider.js';
 
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [introspection];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {

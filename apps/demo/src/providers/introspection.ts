@@ -18,7 +18,7 @@ export const introspection = defineProvider({
     { name: 'INTROSPECTION_AUTH_METHOD', description: 'client_secret_basic or client_secret_post', default: 'client_secret_basic' },
     { name: 'INTROSPECTION_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
-  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onInvalidToken }) {
+  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onAuthError }) {
     const introspectionUrl = urlVariable('INTROSPECTION_URL', env['INTROSPECTION_URL']!);
     const issuer = urlVariable('INTROSPECTION_ISSUER', env['INTROSPECTION_ISSUER']!);
     const method = env['INTROSPECTION_AUTH_METHOD'];
@@ -33,7 +33,7 @@ export const introspection = defineProvider({
       clientAuthMethod: method,
       requiredScopes,
       expectedAudience: mcpUrl,
-      onInvalidToken,
+      onInvalidToken: onAuthError,
     });
     return new RemoteAuthProvider({
       baseUrl,

@@ -1,5 +1,5 @@
 import { RemoteAuthProvider } from '@auth/core';
-import { JWTVerifier } from '@auth/jwt';
+import { JWTVerifier, type JwsAlgorithm } from '@auth/jwt';
 import { listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 
@@ -16,7 +16,7 @@ export const jwt = defineProvider({
     { name: 'JWT_ALGORITHMS', description: 'Allowed signing algorithms, comma-separated', defaultLabel: 'the asymmetric algorithms JWTVerifier allows for a JWKS' },
     { name: 'JWT_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
-  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onInvalidToken }) {
+  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onAuthError }) {
     const jwksUri = urlVariable('JWT_JWKS_URI', env['JWT_JWKS_URI']!);
     const issuer = env['JWT_ISSUER']!;
     urlVariable('JWT_ISSUER', issuer);
@@ -25,9 +25,9 @@ export const jwt = defineProvider({
       jwksUri: jwksUri.href,
       issuer,
       audience: mcpUrl,
-      algorithms: env['JWT_ALGORITHMS'] === undefined ? undefined : listVariable(env['JWT_ALGORITHMS']),
+      algorithms: env['JWT_ALGORITHMS'] === undefined ? undefined : (listVariable(env['JWT_ALGORITHMS']) as JwsAlgorithm[]),
       requiredScopes,
-      onInvalidToken,
+      onInvalidToken: onAuthError,
     });
     return new RemoteAuthProvider({
       baseUrl,

@@ -1,4 +1,4 @@
-import type { AuthProvider, InvalidTokenHook } from '@auth/core';
+import type { AuthProvider } from '@auth/core';
 import type { EnvVariable } from '../config.js';
 
 /** What the demo hands a provider factory. */
@@ -17,8 +17,8 @@ export interface ProviderContext {
   onClose(close: () => Promise<void> | void): void;
   /** A line to print under "Provider notes" at start-up and on the page (never a secret). */
   note(line: string): void;
-  /** Pass to a verifier's `onInvalidToken`: logs why a token was refused (never the token). */
-  readonly onInvalidToken: InvalidTokenHook;
+  /** Pass to a verifier's `onInvalidToken` or a proxy's `onError`: logs why a token or request was refused (never the token). */
+  readonly onAuthError: (error: unknown) => void;
 }
 
 /**
