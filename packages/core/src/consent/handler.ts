@@ -1,3 +1,4 @@
+import { readForm, type Params } from '../authorization-server/request.js';
 import { sha256 } from '../lib/crypto.js';
 import type { FetchHandler } from '../http/router.js';
 import type { RememberedApprovals } from './approvals.js';
@@ -123,15 +124,16 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
   const post = async (request: Request): Promise<Response> => {
     const origin = request.headers.get('origin');
     if (origin !== null && origin !== new URL(request.url).origin) return page(403, 'Request refused', 'The form was not submitted from this site.');
-    const type = request.headers.get('content-type') ?? '';
-    if (!type.startsWith('application/x-www-form-urlencoded')) return page(400, 'Request refused', 'Unexpected form encoding.');
-    const text = await request.text();
-    if (text.length > MAX_FORM_BYTES) return page(413, 'Request refused', 'The form is too large.');
-    const form = new URLSearchParams(text);
+    let form: Params;
+    try {
+      form = await readForm(request, MAX_FORM_BYTES, (description) => new Error(description));
+    } catch {
+      return page(400, 'Request refused', 'The form could not be read.');
+    }
     const transaction = form.get('transaction');
     if (!transaction) return page(400, 'Request refused', 'The form is incomplete.');
     const name = await csrfCookie(transaction);
-    if (!(await verifyCsrfToken(options.csrfKey, transaction, readCookie(request, name), form.get('csrf_token')))) {
+    if (!(await verifyCsrfToken(options.csrfKey, transaction, readCookie(request, name), form.get('csrf_token') ?? null))) {
       return page(403, 'Request refused', 'The form could not be verified. Reload the page and try again.');
     }
     const clear = setCookie(policy, name, '', 0);

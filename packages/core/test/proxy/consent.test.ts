@@ -91,6 +91,23 @@ describe('consent page', () => {
     expect((await post(proxy, form.action, form.fields, jar.header())).status).toBe(400);
   });
 
+  it('refuses oversized forms and duplicated fields', async () => {
+    const proxy = new OAuthProxy(proxyOptions(h, BASE));
+    const { consentUrl } = await start(proxy);
+    const page = await proxy.handler(new Request(consentUrl));
+    const jar = new CookieJar();
+    jar.store(page);
+    const form = parseForm(await page.text(), consentUrl)!;
+    form.fields.set('decision', 'approve');
+    const big = new URLSearchParams(form.fields);
+    big.set('padding', 'x'.repeat(64 * 1024));
+    expect((await post(proxy, form.action, big, jar.header())).status).toBe(400);
+    const doubled = new URLSearchParams(form.fields);
+    doubled.append('csrf_token', form.fields.get('csrf_token')!);
+    expect((await post(proxy, form.action, doubled, jar.header())).status).toBe(403);
+    expect((await post(proxy, form.action, form.fields, jar.header())).status).toBe(303);
+  });
+
   it('a CSRF token of one transaction does not approve another', async () => {
     const proxy = new OAuthProxy(proxyOptions(h, BASE));
     const a = await start(proxy);
