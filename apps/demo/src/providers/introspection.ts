@@ -1,7 +1,7 @@
-import { RemoteAuthProvider } from '@auth/core';
 import { IntrospectionTokenVerifier } from '@auth/introspection';
 import { ConfigError, listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
+import { remoteProvider } from './remote.js';
 
 /**
  * Opaque access tokens checked at the authorization server's RFC 7662 introspection endpoint.
@@ -18,7 +18,8 @@ export const introspection = defineProvider({
     { name: 'INTROSPECTION_AUTH_METHOD', description: 'client_secret_basic or client_secret_post', default: 'client_secret_basic' },
     { name: 'INTROSPECTION_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
-  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onAuthError }) {
+  create(context) {
+    const { env, mcpUrl, onAuthError } = context;
     const introspectionUrl = urlVariable('INTROSPECTION_URL', env['INTROSPECTION_URL']!);
     const issuer = urlVariable('INTROSPECTION_ISSUER', env['INTROSPECTION_ISSUER']!);
     const method = env['INTROSPECTION_AUTH_METHOD'];
@@ -35,14 +36,6 @@ export const introspection = defineProvider({
       expectedAudience: mcpUrl,
       onInvalidToken: onAuthError,
     });
-    return new RemoteAuthProvider({
-      baseUrl,
-      mcpPath,
-      authorizationServers: [issuer],
-      verifier,
-      requiredScopes,
-      scopesSupported: [...requiredScopes, scopes.admin],
-      resourceName: 'MCP auth demo',
-    });
+    return remoteProvider(context, { issuer, verifier, requiredScopes });
   },
 });

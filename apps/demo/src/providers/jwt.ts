@@ -1,7 +1,7 @@
-import { RemoteAuthProvider } from '@auth/core';
 import { JWTVerifier, type JwsAlgorithm } from '@auth/jwt';
 import { listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
+import { remoteProvider } from './remote.js';
 
 /**
  * JWT access tokens from any authorization server, verified locally against its JWKS. The tokens'
@@ -16,7 +16,8 @@ export const jwt = defineProvider({
     { name: 'JWT_ALGORITHMS', description: 'Allowed signing algorithms, comma-separated', defaultLabel: 'the asymmetric algorithms JWTVerifier allows for a JWKS' },
     { name: 'JWT_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
-  create({ env, baseUrl, mcpPath, mcpUrl, scopes, onAuthError }) {
+  create(context) {
+    const { env, mcpUrl, onAuthError } = context;
     const jwksUri = urlVariable('JWT_JWKS_URI', env['JWT_JWKS_URI']!);
     const issuer = env['JWT_ISSUER']!;
     urlVariable('JWT_ISSUER', issuer);
@@ -29,14 +30,6 @@ export const jwt = defineProvider({
       requiredScopes,
       onInvalidToken: onAuthError,
     });
-    return new RemoteAuthProvider({
-      baseUrl,
-      mcpPath,
-      authorizationServers: [issuer],
-      verifier,
-      requiredScopes,
-      scopesSupported: [...requiredScopes, scopes.admin],
-      resourceName: 'MCP auth demo',
-    });
+    return remoteProvider(context, { issuer, verifier, requiredScopes });
   },
 });
