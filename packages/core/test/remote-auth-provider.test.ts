@@ -152,6 +152,30 @@ describe('RemoteAuthProvider', () => {
     await expect(connect(resource, await token('read', 'https://other.example.com/mcp'))).rejects.toThrow();
   });
 
+  it("with audienceCheck 'verifier', leaves the audience to the verifier (IdP-specific audiences)", async () => {
+    const idpAudience = 'urn:test:project';
+    const strict = jwtVerifierFor(op);
+    const audienceChecking: TokenVerifier = {
+      async verifyToken(t) {
+        const verified = await strict.verifyToken(t);
+        return verified && verified.claims['aud'] === idpAudience ? verified : null;
+      },
+    };
+    const byVerifier = await serve((origin) => ({ baseUrl: origin, authorizationServers: [op.issuer], verifier: audienceChecking, audienceCheck: 'verifier' }));
+    const byResource = await serve((origin) => ({ baseUrl: origin, authorizationServers: [op.issuer], verifier: audienceChecking }));
+    try {
+      const projectToken = await token('read', idpAudience);
+      expect((await post(`${byVerifier.listening.url}/mcp`, projectToken)).status).toBe(200);
+      expect((await post(`${byResource.listening.url}/mcp`, projectToken)).status).toBe(401);
+      // the verifier's audience is still enforced
+      expect((await post(`${byVerifier.listening.url}/mcp`, await token('read', 'https://other.example.com/mcp'))).status).toBe(401);
+      expect(() => new RemoteAuthProvider({ baseUrl: 'https://a.example', authorizationServers: [op.issuer], verifier: audienceChecking, audienceCheck: 'none' as never })).toThrow(TypeError);
+    } finally {
+      await byVerifier.listening.close();
+      await byResource.listening.close();
+    }
+  });
+
   it('refuses a token without the required scope with 403 insufficient_scope', async () => {
     const res = await post(resource, await token('write'));
     expect(res.status).toBe(403);

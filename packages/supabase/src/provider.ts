@@ -41,7 +41,7 @@ export type SupabaseClaims = {
 
 /** Options of {@link SupabaseProvider}: the project, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
 export type SupabaseProviderOptions = RemoteResourceLocation &
-  Omit<RemoteAuthProviderOptions, 'authorizationServers' | 'verifier' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'> & {
+  Omit<RemoteAuthProviderOptions, 'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'> & {
     /** The project URL, e.g. `https://abcdefghijklmnop.supabase.co` (or your custom domain / self-hosted URL). */
     projectUrl: string | URL;
     /** Path of Supabase Auth under the project URL. Default `/auth/v1`. */
@@ -103,9 +103,9 @@ export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v
  * `{projectUrl}{authRoute}`, audience `authenticated`).
  *
  * Supabase tokens do not name a resource (no RFC 8707): `aud` is `authenticated` for every token
- * of the project. Once the issuer, the audience and (unless `allowSessionTokens`) the OAuth
- * `client_id` check out, the token is bound to this MCP endpoint (`resource`), so the guard's
- * resource check passes; any OAuth token of the project is accepted here.
+ * of the project, so the audience is checked by the verifier (`audienceCheck: 'verifier'` of
+ * `RemoteAuthProvider`) together with the issuer and (unless `allowSessionTokens`) the OAuth
+ * `client_id`: any OAuth token of the project is accepted here.
  *
  * @example
  * ```ts
@@ -135,7 +135,6 @@ export class SupabaseProvider extends RemoteAuthProvider {
       algorithms: [algorithm],
       onInvalidToken: options.onError,
     });
-    let resourceUrl = '';
     const verifier: TokenVerifier = {
       async verifyToken(token: string): Promise<AccessToken | null> {
         const verified = await jwtVerifier.verifyToken(token);
@@ -144,7 +143,7 @@ export class SupabaseProvider extends RemoteAuthProvider {
           report(new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token'));
           return null;
         }
-        return { ...verified, resource: resourceUrl };
+        return verified;
       },
     };
     const forward = rest.forwardAuthorizationServerMetadata ?? true;
@@ -152,9 +151,9 @@ export class SupabaseProvider extends RemoteAuthProvider {
       ...rest,
       authorizationServers: [endpoints.issuer],
       verifier,
+      audienceCheck: 'verifier',
       forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
     } as RemoteAuthProviderOptions);
-    resourceUrl = this.resourceUrl;
     this.endpoints = endpoints;
   }
 }

@@ -77,7 +77,6 @@ describe('SupabaseProvider (ES256, the default)', () => {
       clientId: '9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d',
       subject: '3f0c7a52-1d7e-4a8e-9d0b-2c6f5a1e9b11',
       email: 'ada@example.com',
-      resource: s.mcpUrl,
     });
   });
 

@@ -55,6 +55,14 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
   /** Outbound HTTP for the forwarded metadata. Defaults: timeout 5 000 ms, at most 256 KiB, no retry. */
   http?: HttpClientOptions | undefined;
+  /**
+   * Who checks that a token is meant for this server. `'resource'` (default, RFC 8707): the token
+   * must name this resource URL (`resource` or `aud`), as the MCP authorization spec requires.
+   * `'verifier'`: the IdP puts its own audience in tokens (Supabase `authenticated`, a Descope
+   * project id, a Scalekit resource id) and the `verifier` checks it; the guard then does not ask
+   * for the resource URL. Use it only with a verifier that enforces issuer and audience.
+   */
+  audienceCheck?: 'resource' | 'verifier' | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
   onError?: ((error: unknown) => void) | undefined;
   /** Clock in milliseconds, for the metadata cache (tests inject one). */
@@ -147,6 +155,9 @@ export class RemoteAuthProvider implements AuthProvider {
     const servers = options.authorizationServers.map((s, i) => absoluteUrl(s, `authorizationServers[${i}]`));
     const resource = resourceOf(options);
     const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
+    if (options.audienceCheck !== undefined && options.audienceCheck !== 'resource' && options.audienceCheck !== 'verifier') {
+      throw new TypeError("RemoteAuthProvider: audienceCheck must be 'resource' or 'verifier'");
+    }
 
     const prm = createProtectedResourceMetadata({
       resource,
@@ -193,7 +204,7 @@ export class RemoteAuthProvider implements AuthProvider {
       verifier: options.verifier,
       resourceMetadataUrl: prm.url,
       requiredScopes: required,
-      expectedResource: this.resourceUrl,
+      expectedResource: options.audienceCheck === 'verifier' ? undefined : this.resourceUrl,
       onError: options.onError,
     });
     this.handler = createRouter(routes);
