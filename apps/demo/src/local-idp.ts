@@ -50,6 +50,11 @@ interface OidcProvider {
 }
 type OidcProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
 
+/** The made-up profile of a development login. */
+function profile(username: string): Record<string, unknown> {
+  return { name: username.charAt(0).toUpperCase() + username.slice(1), preferred_username: username, email: `${username}@example.test`, email_verified: true };
+}
+
 /** Start the local OpenID provider. */
 export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp> {
   quietDevelopmentWarnings();
@@ -86,10 +91,9 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     // The development login accepts any username: it becomes the subject.
-    findAccount: async (_ctx: unknown, sub: string) => ({
-      accountId: sub,
-      claims: async () => ({ sub, name: sub.charAt(0).toUpperCase() + sub.slice(1), preferred_username: sub, email: `${sub}@example.test`, email_verified: true }),
-    }),
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub, ...profile(sub) }) }),
+    // Access tokens are for the MCP resource (no userinfo call possible with them): carry the profile.
+    extraTokenClaims: async (_ctx: unknown, token: { accountId?: string }) => (token.accountId ? profile(token.accountId) : undefined),
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },

@@ -83,6 +83,8 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(who['principal']).toEqual({ clientId: oauth.clientInformation()!.client_id, issuer: demo.url, subject: 'alice' });
     expect(who['scopes']).toEqual(['mcp:tools']);
     expect(who['resource']).toBe(demo.mcpUrl);
+    // The identity the proxy got from the local provider's (verified) access token.
+    expect(who['claims']['upstream_claims']).toMatchObject({ sub: 'alice', name: 'Alice', email: 'alice@example.test' });
 
     const echo = await client.callTool({ name: 'echo', arguments: { message: 'hello' } });
     expect((echo.content as { text: string }[])[0]!.text).toBe('hello (from alice)');

@@ -20,8 +20,8 @@ export interface McpServerOptions {
   startedAt: number;
 }
 
-/** Claims `whoami` reports when the token carries them. */
-const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'azp', 'client_id', 'name', 'preferred_username', 'login', 'email', 'email_verified', 'role', 'iat', 'exp'];
+/** Claims `whoami` reports when the token carries them (`upstream_claims`: the identity an OAuth proxy got upstream). */
+const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'azp', 'client_id', 'name', 'preferred_username', 'login', 'email', 'email_verified', 'role', 'iat', 'exp', 'upstream_claims'];
 
 /** The tools the demo serves. */
 export function toolList(adminScope: string): ToolInfo[] {
