@@ -99,6 +99,7 @@ export {
 export { OAuthProxy } from './proxy/oauth-proxy.js';
 export {
   type OAuthProxyHooks,
+  type UpstreamRevocation,
   type OAuthProxyOptions,
   type UpstreamAuthMethod,
   type UpstreamEndpoints,

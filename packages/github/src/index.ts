@@ -11,3 +11,4 @@ export {
   type GitHubTokenVerifierOptions,
 } from './token-verifier.js';
 export { GitHubProvider, type GitHubProviderOptions } from './provider.js';
+export { githubTokenRevoker } from './revoke.js';

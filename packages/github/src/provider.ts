@@ -1,5 +1,6 @@
 import { OAuthProxy, type OAuthProxyOptions } from '@auth/core';
 import { githubEndpoints } from './endpoints.js';
+import { githubTokenRevoker } from './revoke.js';
 import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-verifier.js';
 
 /**
@@ -32,9 +33,9 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  *
  * GitHub defaults: `client_secret_post` at the token endpoint, PKCE S256 upstream, no RFC 8707
  * `resource` sent upstream (GitHub does not support it), and GitHub asked for `upstreamScopes`
- * only (`read:user`), never for the MCP client's scopes, which are this server's. Revocation is
- * local (GitHub has no RFC 7009 endpoint): revoking ends the session here; the GitHub
- * authorization stays until the user or the app revokes it at GitHub.
+ * only (`read:user`), never for the MCP client's scopes, which are this server's. Revoking a token
+ * here ends the session and deletes the GitHub token through GitHub's own API
+ * (`DELETE /applications/{client_id}/token`; GitHub has no RFC 7009 endpoint).
  *
  * @example
  * ```ts
@@ -81,6 +82,7 @@ export class GitHubProvider extends OAuthProxy {
           else url.searchParams.delete('scope');
         },
         upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
+        revokeUpstream: githubTokenRevoker(verifier?.apiBaseUrl ?? endpoints.apiBaseUrl),
         ...options.hooks,
       },
     });

@@ -111,6 +111,23 @@ export async function startFakeGitHub(app?: FakeOAuthApp): Promise<FakeGitHub> {
             return; // never answers
         }
       }
+      const revoke = /^(?:\/api\/v3)?\/applications\/([^/]+)\/token$/.exec(path);
+      if (revoke && req.method === 'DELETE') {
+        const expected = app ? `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` : undefined;
+        if (!app || decodeURIComponent(revoke[1]!) !== app.clientId || req.headers.authorization !== expected) {
+          return send(res, 404, JSON.stringify({ message: 'Not Found' }));
+        }
+        let accessToken: unknown;
+        try {
+          accessToken = (JSON.parse(body) as { access_token?: unknown }).access_token;
+        } catch {
+          accessToken = undefined;
+        }
+        if (typeof accessToken !== 'string' || !tokens.has(accessToken)) return send(res, 422, JSON.stringify({ message: 'Validation Failed' }));
+        tokens.delete(accessToken);
+        res.writeHead(204).end();
+        return;
+      }
       if (extra?.(req, res, body)) return;
       send(res, 404, JSON.stringify({ message: 'Not Found' }));
     });

@@ -168,6 +168,26 @@ describe('GitHubProvider: the whole flow with the MCP SDK v2 client', () => {
     await client.close();
   });
 
+  it('revoking our token at /revoke deletes the GitHub token through the GitHub API', async () => {
+    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    const githubToken = stack.github.issuedTokens.at(-1)!;
+    expect((await whoami(client)).subject).toBe('583231');
+    const revoke = await fetch(new URL('/revoke', stack.mcpUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: browser.saved!.refresh_token!, client_id: browser.client!.client_id }),
+    });
+    expect(revoke.status).toBe(200);
+    const deletes = stack.github.requests.filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => r.path)).toEqual([`/api/v3/applications/${APP.clientId}/token`]); // GHES API prefix in this stack
+    expect(deletes.map((r) => JSON.parse(r.body).access_token)).toContain(githubToken);
+    expect(deletes.map((r) => r.body).join()).not.toContain(browser.saved!.access_token);
+    // GitHub no longer knows the token: /user answers 401.
+    expect((await fetch(`${stack.github.url}/user`, { headers: { Authorization: `Bearer ${githubToken}` } })).status).toBe(401);
+    await client.close();
+  });
+
   it('a token GitHub no longer accepts (401) ends the session at the next check', async () => {
     const browser = new ConsentingBrowser(CLIENT_CALLBACK);
     const client = await signIn(stack, browser);

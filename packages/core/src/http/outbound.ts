@@ -25,7 +25,7 @@ export interface HttpClientOptions {
 
 /** One outbound request. */
 export interface OutboundRequest {
-  method?: 'GET' | 'POST' | undefined;
+  method?: 'GET' | 'POST' | 'DELETE' | undefined;
   headers?: Record<string, string> | undefined;
   /** A form body (sent as `application/x-www-form-urlencoded`). */
   form?: URLSearchParams | undefined;

@@ -92,6 +92,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       redirectUri: config.callbackUrl,
       extraTokenParams: options.extraTokenParams,
       http: options.http,
+      revokeUpstream: options.hooks?.revokeUpstream,
     });
     const sessions = new UpstreamSessions({
       records,

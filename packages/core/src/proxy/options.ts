@@ -64,6 +64,33 @@ export interface OAuthProxyHooks {
    * `sub`, `email`, `name`, `preferred_username` and `login` of the verified upstream token.
    */
   upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
+  /**
+   * Revoke an upstream token at an upstream without RFC 7009 revocation (GitHub's
+   * `DELETE /applications/{client_id}/token`). Called for each upstream token of a revoked
+   * session instead of the standard revocation request; throw an `UpstreamError` on failure
+   * (it is reported, never surfaced to the client). Default: RFC 7009 at `revocationEndpoint`.
+   */
+  revokeUpstream?: ((request: UpstreamRevocation) => Promise<void>) | undefined;
+}
+
+/**
+ * One upstream token to revoke, handed to {@link OAuthProxyHooks.revokeUpstream} with what is
+ * needed to authenticate the call.
+ *
+ * @example
+ * ```ts
+ * const revokeUpstream = async ({ token, clientId, clientSecret, http }: UpstreamRevocation) => {
+ *   await sendRequest(`https://idp.example.com/tokens/${token}`, { method: 'DELETE', headers: { Authorization: `Basic ${btoa(`${clientId}:${clientSecret}`)}` } }, http);
+ * };
+ * ```
+ */
+export interface UpstreamRevocation {
+  token: string;
+  tokenTypeHint: 'access_token' | 'refresh_token';
+  clientId: string;
+  clientSecret: string | undefined;
+  /** The proxy's outbound HTTP options (timeouts, size limits, injected fetch). */
+  http: HttpClientOptions | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, sendRequest, type HttpClientOptions } from '../http/outbound.js';
-import type { UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
+import type { OAuthProxyHooks, UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
 
 /**
  * A validated upstream token response, with the raw body for hooks.
@@ -33,6 +33,8 @@ export interface UpstreamClientOptions {
   redirectUri: string;
   extraTokenParams?: Readonly<Record<string, string>> | undefined;
   http?: HttpClientOptions | undefined;
+  /** Replaces RFC 7009 revocation for upstreams that revoke differently. */
+  revokeUpstream?: OAuthProxyHooks['revokeUpstream'];
 }
 
 function seconds(value: unknown): number | undefined {
@@ -124,8 +126,13 @@ export class UpstreamClient {
     return this.#token(form);
   }
 
-  /** Revoke an upstream token (RFC 7009); `false` when the upstream has no revocation endpoint. */
+  /** Revoke an upstream token (RFC 7009, or the `revokeUpstream` hook); `false` when the upstream cannot revoke. */
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
+    const { revokeUpstream, clientId, clientSecret, http } = this.#o;
+    if (revokeUpstream) {
+      await revokeUpstream({ token, tokenTypeHint: hint, clientId, clientSecret, http });
+      return true;
+    }
     const endpoint = this.#o.endpoints.revocationEndpoint;
     if (!endpoint) return false;
     const form = new URLSearchParams({ token, token_type_hint: hint });

@@ -1,8 +1,8 @@
 import type { OidcHarness } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, TokenError } from '../../src/index.js';
+import { MemoryStore, TokenError, UpstreamError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import { authorizeAndExchange, proxyOptions, startUpstream, testClient, upstreamActive, upstreamIntrospectionVerifier } from './helpers.js';
+import { UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, authorizeAndExchange, proxyOptions, startUpstream, testClient, upstreamActive, upstreamIntrospectionVerifier } from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8932';
 let h: OidcHarness;
@@ -113,6 +113,36 @@ describe('revocation', () => {
     await proxy.revokeToken((await proxy.loadRefreshToken(client, tokens.refresh_token!))!);
     expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
     expect(await upstreamActive(h, upstream!)).toBe(false);
+  });
+});
+
+describe('revokeUpstream hook', () => {
+  it('replaces RFC 7009 revocation with the hook, handing it each upstream token and our client credentials', async () => {
+    const calls: { token: string; tokenTypeHint: string; clientId: string; clientSecret: string | undefined; hasHttp: boolean }[] = [];
+    const { proxy, tokens, counter } = await setUp({
+      hooks: {
+        revokeUpstream: async (r) => {
+          calls.push({ token: r.token, tokenTypeHint: r.tokenTypeHint, clientId: r.clientId, clientSecret: r.clientSecret, hasHttp: r.http?.fetch !== undefined });
+        },
+      },
+    });
+    const upstream = await proxy.upstreamAccessToken(tokens.access_token);
+    await proxy.revokeToken((await proxy.verifyToken(tokens.access_token))!);
+    expect(counter.revocations).toHaveLength(0);
+    expect(calls.map((c) => c.tokenTypeHint)).toEqual(['refresh_token', 'access_token']);
+    expect(calls[1]).toMatchObject({ token: upstream, clientId: UPSTREAM_CLIENT_ID, clientSecret: UPSTREAM_CLIENT_SECRET, hasHttp: true });
+    expect(calls.map((c) => c.token)).not.toContain(tokens.access_token);
+  });
+
+  it('a failing hook is reported, and our tokens are revoked all the same', async () => {
+    const errors: unknown[] = [];
+    const { proxy, tokens } = await setUp({
+      onError: (e: unknown) => errors.push(e),
+      hooks: { revokeUpstream: async () => Promise.reject(new UpstreamError('http_status', 'upstream said no', { status: 500 })) },
+    });
+    await proxy.revokeToken((await proxy.verifyToken(tokens.access_token))!);
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+    expect(errors.some((e) => e instanceof UpstreamError)).toBe(true);
   });
 });
 
