@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // the heap benchmark collects garbage before it measures
+    execArgv: ['--expose-gc'],
     benchmark: {
       include: ['bench/**/*.bench.ts'],
     },

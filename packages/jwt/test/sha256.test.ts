@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/lib/sha256.js';
+import { sha256Hex, sha256Key } from '../src/lib/sha256.js';
 
 async function webCrypto(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -27,10 +27,14 @@ describe('sha256Hex (the cache key)', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  it('matches WebCrypto on random strings (UTF-8 of any code point)', async () => {
+  it('matches WebCrypto on random strings (UTF-8 of any code point), in both forms', async () => {
+    const keyToHex = (key: string) => Array.from({ length: key.length }, (_, i) => key.charCodeAt(i).toString(16).padStart(4, '0')).join('');
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 3000 }), fc.string({ unit: 'grapheme', maxLength: 500 })), async (text) => {
-        expect(sha256Hex(text)).toBe(await webCrypto(text));
+        const expected = await webCrypto(text);
+        expect(sha256Hex(text)).toBe(expected);
+        expect(sha256Key(text)).toHaveLength(16);
+        expect(keyToHex(sha256Key(text))).toBe(expected);
       }),
       { numRuns: 500 },
     );

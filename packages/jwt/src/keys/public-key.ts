@@ -65,15 +65,19 @@ export function publicKeyResolver(input: PublicKeyInput): JWTVerifyGetKey {
       return input;
     };
   }
-  let jwk: Promise<JWK> | undefined = typeof input === 'string' ? undefined : Promise.resolve(input);
+  let loaded: Promise<{ jwk: JWK; algorithms: ReadonlySet<string> }> | undefined;
+  const load = async () => {
+    const jwk = typeof input === 'string' ? await pemToJwk(input) : input;
+    return { jwk, algorithms: new Set<string>(algorithmsForJwk(jwk)) };
+  };
   const imported = new Map<string, Promise<CryptoKey>>();
   return async (header) => {
-    const key = await (jwk ??= pemToJwk(input as string));
+    const { jwk, algorithms } = await (loaded ??= load());
     const alg = header.alg;
-    if (!(algorithmsForJwk(key) as readonly string[]).includes(alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" does not fit the configured key');
+    if (!algorithms.has(alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" does not fit the configured key');
     let cryptoKey = imported.get(alg);
     if (cryptoKey === undefined) {
-      cryptoKey = importJWK(key, alg) as Promise<CryptoKey>;
+      cryptoKey = importJWK(jwk, alg) as Promise<CryptoKey>;
       imported.set(alg, cryptoKey);
     }
     return cryptoKey;

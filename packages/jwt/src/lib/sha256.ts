@@ -1,7 +1,8 @@
 /**
  * Synchronous SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, for keying the verified-token
- * cache. WebCrypto's `digest` is asynchronous and costs more than the whole cache hit it would
- * key, so the hot path uses this; it is checked against WebCrypto in the tests.
+ * cache and the static token table. WebCrypto's `digest` is asynchronous and costs more than
+ * the whole cache hit it would key, so the hot path uses this; the tests check it against
+ * WebCrypto.
  */
 
 const K = new Int32Array([
@@ -12,52 +13,76 @@ const K = new Int32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
-const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 const W = new Int32Array(64);
 const H = new Int32Array(8);
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const encoder = new TextEncoder();
 const SHARED_BYTES = 64 * 1024;
 const shared = new Uint8Array(SHARED_BYTES);
 
-function compress(view: DataView, blocks: number): void {
-  let a = IV[0]!, b = IV[1]!, c = IV[2]!, d = IV[3]!, e = IV[4]!, f = IV[5]!, g = IV[6]!, h = IV[7]!;
-  for (let block = 0; block < blocks; block++) {
-    const offset = block << 6;
-    for (let i = 0; i < 16; i++) W[i] = view.getInt32(offset + (i << 2));
+function hex(word: number): string {
+  return HEX[(word >>> 24) & 0xff]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! + HEX[word & 0xff]!;
+}
+
+/** SHA-256 of the UTF-8 encoding of `text` as eight 32-bit words, in a buffer the next call reuses. */
+function digest(text: string): Int32Array {
+  const needed = text.length * 3 + 72;
+  // the shared buffer serves every usual input; a rare larger one gets its own, not kept
+  const buffer = needed <= SHARED_BYTES ? shared : new Uint8Array(needed);
+  const { written: length } = encoder.encodeInto(text, buffer);
+  // padding: 0x80, zeros, then the length in bits as a 64-bit big-endian integer
+  const total = (((length + 8) >>> 6) + 1) << 6;
+  buffer[length] = 0x80;
+  buffer.fill(0, length + 1, total);
+  const bits = length * 8;
+  buffer[total - 5] = Math.floor(bits / 0x100000000) & 0xff;
+  buffer[total - 4] = (bits >>> 24) & 0xff;
+  buffer[total - 3] = (bits >>> 16) & 0xff;
+  buffer[total - 2] = (bits >>> 8) & 0xff;
+  buffer[total - 1] = bits & 0xff;
+
+  let h0 = 0x6a09e667, h1 = 0xbb67ae85 | 0, h2 = 0x3c6ef372, h3 = 0xa54ff53a | 0, h4 = 0x510e527f, h5 = 0x9b05688c | 0, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  for (let offset = 0; offset < total; offset += 64) {
+    for (let i = 0; i < 16; i++) {
+      const p = offset + (i << 2);
+      W[i] = (buffer[p]! << 24) | (buffer[p + 1]! << 16) | (buffer[p + 2]! << 8) | buffer[p + 3]!;
+    }
     for (let i = 16; i < 64; i++) {
       const x = W[i - 15]!, y = W[i - 2]!;
       const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
       const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
       W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
     }
-    const a0 = a, b0 = b, c0 = c, d0 = d, e0 = e, f0 = f, g0 = g, h0 = h;
+    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
+      const t1 = (h + S1 + (g ^ (e & (f ^ g))) + K[i]! + W[i]!) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      const t2 = (S0 + ((a & b) | (c & (a | b)))) | 0;
       h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
     }
-    a = (a + a0) | 0; b = (b + b0) | 0; c = (c + c0) | 0; d = (d + d0) | 0;
-    e = (e + e0) | 0; f = (f + f0) | 0; g = (g + g0) | 0; h = (h + h0) | 0;
+    h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
+    h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;
   }
-  H[0] = a; H[1] = b; H[2] = c; H[3] = d; H[4] = e; H[5] = f; H[6] = g; H[7] = h;
+  H[0] = h0; H[1] = h1; H[2] = h2; H[3] = h3; H[4] = h4; H[5] = h5; H[6] = h6; H[7] = h7;
+  return H;
 }
 
 /** SHA-256 of the UTF-8 encoding of `text`, as 64 lowercase hex digits. */
 export function sha256Hex(text: string): string {
-  const needed = text.length * 3 + 72;
-  // the shared buffer serves every usual input; a rare larger one gets its own, not kept
-  const buffer = needed <= SHARED_BYTES ? shared : new Uint8Array(needed);
-  const { written: length } = encoder.encodeInto(text, buffer);
-  const total = (((length + 8) >>> 6) + 1) << 6;
-  buffer[length] = 0x80;
-  buffer.fill(0, length + 1, total);
-  const view = new DataView(buffer.buffer, 0, total);
-  view.setUint32(total - 8, Math.floor(length / 0x20000000));
-  view.setUint32(total - 4, (length << 3) >>> 0);
-  compress(view, total >>> 6);
-  let out = '';
-  for (let i = 0; i < 8; i++) out += (H[i]! >>> 0).toString(16).padStart(8, '0');
-  return out;
+  const h = digest(text);
+  return hex(h[0]!) + hex(h[1]!) + hex(h[2]!) + hex(h[3]!) + hex(h[4]!) + hex(h[5]!) + hex(h[6]!) + hex(h[7]!);
+}
+
+/**
+ * SHA-256 of the UTF-8 encoding of `text` as a 16-character string (the 256 bits as UTF-16 code
+ * units): a compact map key, cheaper to build and to hash than hex. Not for comparing or
+ * printing, as its code units need not be valid Unicode.
+ */
+export function sha256Key(text: string): string {
+  const h = digest(text);
+  return String.fromCharCode(
+    h[0]! >>> 16, h[0]! & 0xffff, h[1]! >>> 16, h[1]! & 0xffff, h[2]! >>> 16, h[2]! & 0xffff, h[3]! >>> 16, h[3]! & 0xffff,
+    h[4]! >>> 16, h[4]! & 0xffff, h[5]! >>> 16, h[5]! & 0xffff, h[6]! >>> 16, h[6]! & 0xffff, h[7]! >>> 16, h[7]! & 0xffff,
+  );
 }

@@ -25,7 +25,7 @@ export interface VerifierConfig {
 
 const DEFAULTS = {
   clockTolerance: 30,
-  maxTokenLength: 16_384,
+  maxTokenLength: 8192,
   cacheEntries: 1000,
   cacheTtlSeconds: 300,
   jwksCacheMaxAge: 600,

@@ -10,7 +10,7 @@ import {
   type TokenVerifier,
 } from '@auth/core';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { sha256Hex } from '../lib/sha256.js';
+import { sha256Key } from '../lib/sha256.js';
 import { mapClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
 import type { JWTVerifierOptions } from './options.js';
@@ -22,6 +22,7 @@ interface Verified extends VerifiedClaims {
 
 /** Three base64url segments: a JWS in compact serialization (RFC 7515 §7.1). A JWE has five. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MALFORMED = () => new TokenInvalidError('malformed', 'Token is not a JWS in compact serialization');
 
 function accessToken(token: string, verified: Verified): AccessToken {
   return {
@@ -102,13 +103,14 @@ export class JWTVerifier implements TokenVerifier {
       if (token.length > this.#config.maxTokenLength) {
         return this.#refuse(new TokenInvalidError('too_large', `Token is longer than ${this.#config.maxTokenLength} characters`));
       }
-      if (!COMPACT_JWS.test(token)) return this.#refuse(new TokenInvalidError('malformed', 'Token is not a JWS in compact serialization'));
       const cache = this.#cache;
       if (cache === undefined) {
+        if (!COMPACT_JWS.test(token)) return this.#refuse(MALFORMED());
         const verified = await this.#verify(token, undefined);
         return verified && accessToken(token, verified);
       }
-      const key = sha256Hex(token);
+      // the hit path first: a cached token was checked in full when it was verified
+      const key = sha256Key(token);
       const hit = cache.get(key);
       if (hit !== undefined) {
         // a cached token still notices a key rotation: the refresh flushes the cache
@@ -119,6 +121,7 @@ export class JWTVerifier implements TokenVerifier {
         }
         cache.delete(key);
       }
+      if (!COMPACT_JWS.test(token)) return this.#refuse(MALFORMED());
       const verified = await this.#flights.run(key, () => this.#verify(token, key));
       return verified && accessToken(token, verified);
     } catch (err) {
@@ -147,9 +150,9 @@ export class JWTVerifier implements TokenVerifier {
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
-      const verified: Verified = { ...mapClaims(payload, config.audience), validUntil: Number.POSITIVE_INFINITY };
+      const verified = mapClaims(payload, config.audience) as Verified;
       if (!hasScopes(verified.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
-      if (verified.expiresAt !== undefined) verified.validUntil = verified.expiresAt;
+      verified.validUntil = verified.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') {
         verified.validUntil = Math.min(verified.validUntil, payload.iat + config.maxTokenAge);
       }

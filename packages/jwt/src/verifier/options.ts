@@ -39,7 +39,7 @@ export interface JWTVerifierCommonOptions {
   typ?: string | undefined;
   /** Refuse tokens without `exp`. Default `true`. */
   requireExp?: boolean | undefined;
-  /** Longest token accepted, in characters; longer ones are refused before any parsing. Default 16 384. */
+  /** Longest token accepted, in characters; longer ones are refused before any parsing or hashing. Default 8 192. */
   maxTokenLength?: number | undefined;
   /** The verified-token cache, or `false` to verify every time. Default `{ maxEntries: 1000, ttlSeconds: 300 }`. */
   cache?: JWTVerifierCacheOptions | false | undefined;
