@@ -111,12 +111,9 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(challenge).toContain(`resource_metadata="${demo.url}/.well-known/oauth-protected-resource/mcp"`);
   });
 
-  // KNOWN FAILURE (core, reported): the SDK registers with the scope of the first challenge
-  // (`mcp:tools`), and core's authorize endpoint refuses scopes outside a client's registered
-  // `scope` ("invalid_scope: Scope not registered for this client: admin"), so the step-up
-  // re-authorization fails. `it.fails` turns red once core lets registered clients step up:
-  // then drop `.fails`.
-  it.fails('steps up: the SDK client re-authorizes with the admin scope, then admin_status answers', async () => {
+  // The SDK registers with the scope of the first challenge (`mcp:tools`) and asks for more on
+  // the step-up: the authorization server lets it (a registered scope does not bound requests).
+  it('steps up: the SDK client re-authorizes with the admin scope, then admin_status answers', async () => {
     const before = browser.pages.length;
     const status = json(await callWithOAuth(client, oauth, 'admin_status'));
     expect(status['provider']).toBe('local');

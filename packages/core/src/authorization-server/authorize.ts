@@ -41,16 +41,19 @@ async function trustedTarget(
   return { client, redirectUri, explicit: true };
 }
 
-/** The requested scopes, checked against the server's and the client's; `undefined` when none were sent. */
-function requestedScopes(ctx: EndpointContext, client: OAuthClientInformationFull, value: string | undefined): string[] | undefined {
+/**
+ * The requested scopes, checked against the server's supported scopes; `undefined` when none were
+ * sent. A client's registered `scope` does not limit what it may request later: it is
+ * self-asserted at dynamic registration (so it bounds nothing), and MCP clients register with the
+ * scope of the first challenge, then ask for more on an `insufficient_scope` step-up. The user's
+ * consent and the server's supported scopes are the limits. The registered scope stays the
+ * default for a request that names none.
+ */
+function requestedScopes(ctx: EndpointContext, value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const scopes = [...new Set(parseScopes(value).filter((s) => s !== 'offline_access'))];
   const unknown = unknownScopes(scopes, ctx.scopesSupported);
   if (unknown.length > 0) throw new AuthorizeError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
-  if (client.scope !== undefined) {
-    const notRegistered = unknownScopes(scopes, parseScopes(client.scope));
-    if (notRegistered.length > 0) throw new AuthorizeError('invalid_scope', `Scope not registered for this client: ${notRegistered.join(' ')}`);
-  }
   return scopes.length > 0 ? scopes : undefined;
 }
 
@@ -97,7 +100,7 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
       if (codeChallenge === undefined) throw invalidRequest('code_challenge is required (PKCE)');
       if (params.get('code_challenge_method') !== 'S256') throw invalidRequest('code_challenge_method must be S256');
       if (!S256_CHALLENGE.test(codeChallenge)) throw invalidRequest('code_challenge is not an S256 challenge');
-      const scopes = requestedScopes(ctx, client, params.get('scope'));
+      const scopes = requestedScopes(ctx, params.get('scope'));
       const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
       if (resource === null) throw new AuthorizeError('invalid_target', 'The resource is not served by this authorization server');
       const location = await ctx.provider.authorize(client, {

@@ -60,6 +60,17 @@ describe('authorization endpoint', () => {
     expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
+  it('lets a client ask for supported scopes beyond its registered one (MCP step-up), never unsupported ones', async () => {
+    const d = direct();
+    const client = await register(d, { scope: SCOPE });
+    const stepUp = await d.fetch(`/authorize?${authorizeQuery(client.client_id, { scope: `${SCOPE} mcp:admin` })}`);
+    expect(stepUp.status).toBe(302);
+    const code = new URL(stepUp.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    expect((await d.provider.loadAuthorizationCode(client, code))?.scopes.sort()).toEqual([SCOPE, 'mcp:admin'].sort());
+    expectRedirectError(d, await d.fetch(`/authorize?${authorizeQuery(client.client_id, { scope: `${SCOPE} root` })}`), 'invalid_scope');
+  });
+
   it('keeps the query string of a registered redirect URI', async () => {
     const d = direct();
     const uri = 'https://app.example.com/cb?tenant=a%20b&x';
@@ -172,11 +183,6 @@ describe('authorization endpoint', () => {
       expectRedirectError(d, await d.fetch(`/authorize?${authorizeQuery(client.client_id)}&state=other`), 'invalid_request', null);
     });
 
-    it('a scope the client did not register', async () => {
-      const d = direct();
-      const client = await register(d, { scope: SCOPE });
-      expectRedirectError(d, await d.fetch(`/authorize?${authorizeQuery(client.client_id, { scope: 'mcp:admin' })}`), 'invalid_scope');
-    });
 
     it('a client not registered for the authorization_code grant', async () => {
       const d = direct();
