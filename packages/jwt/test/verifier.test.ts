@@ -228,6 +228,20 @@ describe('verified-token cache', () => {
     expect(spy).toHaveBeenCalledTimes(4);
   });
 
+  it('answers from the cache only for the exact token: its signature on other claims is refused', async () => {
+    const log = recorder();
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, onInvalidToken: log.hook });
+    const token = await sign({ scope: 'read' });
+    expect(await v.verifyToken(token)).not.toBeNull();
+    const [header, , signature] = token.split('.');
+    const escalated = `${header}.${Buffer.from(JSON.stringify({ iss: ISS, aud: AUD, sub: 'mallory', scope: 'admin', exp: nowSeconds() + 600 })).toString('base64url')}.${signature}`;
+    expect(await v.verifyToken(escalated)).toBeNull();
+    const other = await sign({ scope: 'read', jti: 'other' });
+    expect(await v.verifyToken(`${token.slice(0, token.lastIndexOf('.'))}.${other.split('.')[2]}`)).toBeNull();
+    expect(log.reasons()).toEqual(['signature', 'signature']);
+    expect(await v.verifyToken(token)).toMatchObject({ subject: 'alice', scopes: ['read'] });
+  });
+
   it('does not cache invalid tokens', async () => {
     const log = recorder();
     const v = new JWTVerifier({ publicKey: keys.publicJwk, issuer: 'https://someone-else.example', onInvalidToken: log.hook });

@@ -18,6 +18,8 @@ import type { JWTVerifierOptions } from './options.js';
 /** A verification kept in the cache: the mapped claims and the time (seconds) it stops being valid. */
 interface Verified extends VerifiedClaims {
   validUntil: number;
+  /** `header.payload` of the token, checked on every hit. */
+  signedPart: string;
 }
 
 /** Three base64url segments: a JWS in compact serialization (RFC 7515 §7.1). A JWE has five. */
@@ -47,9 +49,10 @@ function toReported(err: unknown): AnyAuthError {
  *
  * `verifyToken` returns `null` for every invalid token and never throws because of a token's
  * content; why a token was refused reaches `onInvalidToken` as a `TokenInvalidError` with a
- * stable `reason` (never the token). Verified tokens are cached by their SHA-256 (bounded LRU,
- * never past `exp`, flushed when the JWKS changes), so the same token on every MCP request costs
- * a hash and a map lookup.
+ * stable `reason` (never the token). Verified tokens are cached (bounded LRU, never past `exp`,
+ * flushed when the JWKS changes; keyed by the SHA-256 of the signature and bound to the exact
+ * token, never holding a usable token), so the same token on every MCP request costs a hash and
+ * a map lookup.
  *
  * @example
  * ```ts
@@ -109,10 +112,15 @@ export class JWTVerifier implements TokenVerifier {
         const verified = await this.#verify(token, undefined);
         return verified && accessToken(token, verified);
       }
-      // the hit path first: a cached token was checked in full when it was verified
-      const key = sha256Key(token);
+      // The hit path first. The cache is keyed by the SHA-256 of the signature and an entry keeps
+      // the signed part (`header.payload`, no credential on its own): a hit needs both to match,
+      // which binds it to the exact token verified before while hashing only the signature.
+      const dot = token.lastIndexOf('.');
+      if (dot < 0) return this.#refuse(MALFORMED());
+      const signedPart = token.slice(0, dot);
+      const key = sha256Key(token.slice(dot + 1));
       const hit = cache.get(key);
-      if (hit !== undefined) {
+      if (hit !== undefined && hit.signedPart === signedPart) {
         // a cached token still notices a key rotation: the refresh flushes the cache
         this.#config.keySet?.refreshIfStale();
         if (this.#config.now() < hit.validUntil) {
@@ -122,7 +130,8 @@ export class JWTVerifier implements TokenVerifier {
         cache.delete(key);
       }
       if (!COMPACT_JWS.test(token)) return this.#refuse(MALFORMED());
-      const verified = await this.#flights.run(key, () => this.#verify(token, key));
+      // concurrent first sights of one token share a verification (keyed by the token: in flight only)
+      const verified = await this.#flights.run(token, () => this.#verify(token, { key, signedPart }));
       return verified && accessToken(token, verified);
     } catch (err) {
       return this.#refuse(new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
@@ -139,8 +148,8 @@ export class JWTVerifier implements TokenVerifier {
     this.#cache?.clear();
   }
 
-  /** The uncached path: jose, our own checks, the mapping; caches the result under `key`. */
-  async #verify(token: string, key: string | undefined): Promise<Verified | null> {
+  /** The uncached path: jose, our own checks, the mapping; caches the result under `slot.key`. */
+  async #verify(token: string, slot: { key: string; signedPart: string } | undefined): Promise<Verified | null> {
     const config = this.#config;
     const generation = this.#generation;
     const now = config.now();
@@ -151,14 +160,15 @@ export class JWTVerifier implements TokenVerifier {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
       const verified = mapClaims(payload, config.audience) as Verified;
+      verified.signedPart = slot?.signedPart ?? '';
       if (!hasScopes(verified.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
       verified.validUntil = verified.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') {
         verified.validUntil = Math.min(verified.validUntil, payload.iat + config.maxTokenAge);
       }
       // a verification that raced a key-set change is not kept: its key may be gone
-      if (key !== undefined && config.cache && generation === this.#generation) {
-        this.#cache?.set(key, verified, Math.min(config.cache.ttlSeconds, verified.validUntil - now) * 1000);
+      if (slot !== undefined && config.cache && generation === this.#generation) {
+        this.#cache?.set(slot.key, verified, Math.min(config.cache.ttlSeconds, verified.validUntil - now) * 1000);
       }
       return verified;
     } catch (err) {
