@@ -131,3 +131,4 @@ export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypti
 export { TtlCache, type TtlCacheOptions } from './lib/cache.js';
 export { SingleFlight } from './lib/single-flight.js';
 export { isPkceVerifier, pkceChallenge, randomToken, sha256, timingSafeEqual } from './lib/crypto.js';
+export { isLoopbackHost, isSecureUrl, secureUrl } from './lib/url.js';

@@ -1,3 +1,4 @@
+import { isSecureUrl } from '../lib/url.js';
 /**
  * Cookies of the consent flow. Over https they carry the `__Host-` prefix (so no other host or
  * path can set or shadow them), `Secure`, `HttpOnly`, `SameSite=Lax` and `Path=/`; over plain
@@ -13,13 +14,8 @@ export interface CookiePolicy {
 /** The cookie policy for a base URL: https → secure; http is only accepted on loopback. */
 export function cookiePolicyFor(baseUrl: URL): CookiePolicy {
   if (baseUrl.protocol === 'https:') return { secure: true };
-  if (baseUrl.protocol === 'http:' && isLoopbackHost(baseUrl.hostname)) return { secure: false };
+  if (isSecureUrl(baseUrl)) return { secure: false };
   throw new TypeError('baseUrl must use https (plain http is accepted only on loopback, for development)');
-}
-
-/** Whether a URL hostname is a loopback address or `localhost`. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The cookie name for a base name under a policy. */

@@ -1,3 +1,4 @@
+import { secureUrl } from '../lib/url.js';
 import { cookiePolicyFor, type CookiePolicy } from '../consent/cookies.js';
 import type { ConsentMode } from '../consent/handler.js';
 import { protectedResourceMetadataUrl } from '../resource-server/resource-url.js';
@@ -63,15 +64,7 @@ function lifetime(value: number | undefined, fallback: number, name: string): nu
 }
 
 function endpoint(value: unknown, name: string): void {
-  let u: URL;
-  try {
-    u = new URL(value as string);
-  } catch {
-    throw new TypeError(`OAuthProxy: upstream.${name} must be an absolute URL`);
-  }
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && /^(localhost|127(\.\d+){3}|\[::1\])$/.test(u.hostname))) {
-    throw new TypeError(`OAuthProxy: upstream.${name} must use https`);
-  }
+  secureUrl(value, `OAuthProxy: upstream.${name}`);
 }
 
 /** Check and resolve the options; throws `TypeError` for bad ones. */

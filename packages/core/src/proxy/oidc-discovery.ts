@@ -1,3 +1,4 @@
+import { secureUrl } from '../lib/url.js';
 import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
 
@@ -26,11 +27,10 @@ export interface OIDCConfiguration {
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
 
-function secureUrl(value: string): boolean {
+function secureUrlString(value: string): boolean {
   try {
-    const url = new URL(value);
-    if (url.hash) return false;
-    return url.protocol === 'https:' || (url.protocol === 'http:' && /^(localhost|127(\.\d+){3}|\[::1\])$/.test(url.hostname));
+    secureUrl(value, 'url');
+    return true;
   } catch {
     return false;
   }
@@ -69,17 +69,17 @@ export async function discoverOpenIdConfiguration(
   options: { http?: HttpClientOptions | undefined; expectedIssuer?: string | undefined } = {},
 ): Promise<OIDCConfiguration> {
   const url = String(configUrl);
-  if (!secureUrl(url)) throw new TypeError('OIDC discovery: configUrl must be an https URL (http only on loopback)');
+  if (!secureUrlString(url)) throw new TypeError('OIDC discovery: configUrl must be an https URL (http only on loopback)');
   const expected = options.expectedIssuer ?? issuerOfConfigUrl(url);
   const { json, status } = await fetchJson(url, {}, { timeoutMs: 10_000, maxResponseBytes: 256 * 1024, ...options.http });
   const invalid = (what: string) => new UpstreamError('invalid_body', `OIDC discovery: ${what}`, { status });
   for (const member of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     const value = json[member];
-    if (typeof value !== 'string' || !secureUrl(value)) throw invalid(`"${member}" is missing or not an https URL`);
+    if (typeof value !== 'string' || !secureUrlString(value)) throw invalid(`"${member}" is missing or not an https URL`);
   }
   for (const member of ['revocation_endpoint', 'userinfo_endpoint'] as const) {
     const value = json[member];
-    if (value !== undefined && (typeof value !== 'string' || !secureUrl(value))) throw invalid(`"${member}" is not an https URL`);
+    if (value !== undefined && (typeof value !== 'string' || !secureUrlString(value))) throw invalid(`"${member}" is not an https URL`);
   }
   for (const member of ['token_endpoint_auth_methods_supported', 'code_challenge_methods_supported', 'scopes_supported'] as const) {
     const value = json[member];

@@ -1,3 +1,4 @@
+import { isSecureUrl } from '../lib/url.js';
 import type { HttpClientOptions } from '../http/outbound.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
@@ -69,7 +70,6 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   now?: (() => number) | undefined;
 };
 
-const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 
 function absoluteUrl(value: string | URL, name: string): URL {
   let url: URL;
@@ -177,7 +177,7 @@ export class RemoteAuthProvider implements AuthProvider {
           ? new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/oauth-authorization-server`)
           : absoluteUrl(settings.metadataUrl, 'metadataUrl');
       for (const url of [issuer, metadataUrl]) {
-        if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+        if (!isSecureUrl(url)) {
           throw new TypeError('RemoteAuthProvider: forwarded authorization server metadata must come over https (http only on loopback)');
         }
       }
