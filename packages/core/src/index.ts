@@ -121,6 +121,7 @@ export {
   type OutboundRequest,
   type OutboundResponse,
 } from './http/outbound.js';
+export { clientSecretBasic } from './http/client-secret-basic.js';
 
 // storage
 export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';

@@ -1,6 +1,6 @@
 import { listen, type Listening } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SingleFlight, TtlCache, UpstreamError, fetchJson, sendRequest, timingSafeEqual, pkceChallenge, isPkceVerifier, randomToken, sha256 } from '../src/index.js';
+import { SingleFlight, TtlCache, UpstreamError, clientSecretBasic, fetchJson, sendRequest, timingSafeEqual, pkceChallenge, isPkceVerifier, randomToken, sha256 } from '../src/index.js';
 
 let server: Listening;
 beforeAll(async () => {
@@ -109,6 +109,10 @@ describe('utilities', () => {
     expect(sf.size).toBe(0);
     await expect(sf.run('k', async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(sf.size).toBe(0);
+  });
+  it('clientSecretBasic form-encodes id and secret before base64 (RFC 6749 §2.3.1)', () => {
+    expect(clientSecretBasic('client', 'secret')).toBe(`Basic ${btoa('client:secret')}`);
+    expect(atob(clientSecretBasic('a:b', 's p+é').slice(6))).toBe('a%3Ab:s+p%2B%C3%A9');
   });
   it('crypto helpers', async () => {
     expect(timingSafeEqual('abc', 'abc')).toBe(true);

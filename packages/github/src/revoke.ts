@@ -1,4 +1,4 @@
-import { UpstreamError, sendRequest, type UpstreamRevocation } from '@auth/core';
+import { UpstreamError, clientSecretBasic, sendRequest, type UpstreamRevocation } from '@auth/core';
 
 /**
  * Revoke a GitHub OAuth token the way GitHub does it (it has no RFC 7009 endpoint):
@@ -15,12 +15,11 @@ import { UpstreamError, sendRequest, type UpstreamRevocation } from '@auth/core'
  */
 export function githubTokenRevoker(apiBaseUrl: string): (request: UpstreamRevocation) => Promise<void> {
   return async ({ token, clientId, clientSecret, http }) => {
-    const credentials = btoa(`${clientId}:${clientSecret ?? ''}`);
     const res = await sendRequest(
       `${apiBaseUrl}/applications/${encodeURIComponent(clientId)}/token`,
       {
         method: 'DELETE',
-        headers: { Authorization: `Basic ${credentials}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
+        headers: { Authorization: clientSecretBasic(clientId, clientSecret ?? ''), Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
         json: { access_token: token },
       },
       http,

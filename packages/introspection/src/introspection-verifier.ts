@@ -1,4 +1,6 @@
 import {
+  clientSecretBasic,
+  secureUrl,
   ConfigurationError,
   SingleFlight,
   TokenInvalidError,
@@ -13,7 +15,6 @@ import {
   type InvalidTokenHook,
   type TokenVerifier,
 } from '@auth/core';
-import { basicAuthorization } from './lib/client-auth.js';
 import { toAccessToken } from './lib/response.js';
 
 /**
@@ -84,20 +85,6 @@ export interface IntrospectionTokenVerifierOptions extends Omit<HttpClientOption
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-
-function parseEndpoint(value: string | URL | undefined): URL {
-  let url: URL;
-  try {
-    url = new URL(value as string);
-  } catch {
-    throw new TypeError('IntrospectionTokenVerifier: introspectionUrl must be an absolute URL');
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
-    throw new TypeError('IntrospectionTokenVerifier: introspectionUrl must use https (RFC 7662 §4), or http on a loopback host');
-  }
-  return url;
-}
 
 function requireString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -158,12 +145,12 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
 
   constructor(options: IntrospectionTokenVerifierOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('IntrospectionTokenVerifier: options are required');
-    this.#url = parseEndpoint(options.introspectionUrl);
+    this.#url = secureUrl(options.introspectionUrl, 'IntrospectionTokenVerifier: introspectionUrl');
     const clientId = requireString(options.clientId, 'clientId');
     const clientSecret = requireString(options.clientSecret, 'clientSecret');
     const method = options.clientAuthMethod ?? 'client_secret_basic';
     if (method === 'client_secret_basic') {
-      this.#clientAuth = { headers: { Authorization: basicAuthorization(clientId, clientSecret) }, form: {} };
+      this.#clientAuth = { headers: { Authorization: clientSecretBasic(clientId, clientSecret) }, form: {} };
     } else if (method === 'client_secret_post') {
       this.#clientAuth = { headers: {}, form: { client_id: clientId, client_secret: clientSecret } };
     } else {

@@ -1,3 +1,4 @@
+import { clientSecretBasic } from '../http/client-secret-basic.js';
 import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, sendRequest, type HttpClientOptions } from '../http/outbound.js';
 import type { OAuthProxyHooks, UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
@@ -77,12 +78,6 @@ export function parseTokenResponse(body: Record<string, unknown>, status: number
   };
 }
 
-/** Form-encode for HTTP Basic client authentication (RFC 6749 §2.3.1). */
-function basic(id: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${btoa(`${enc(id)}:${enc(secret)}`)}`;
-}
-
 /**
  * The proxy's calls to the upstream authorization server: code exchange, refresh and
  * revocation, each with client authentication, a timeout and a size limit (core's `fetchJson`).
@@ -96,7 +91,7 @@ export class UpstreamClient {
 
   #authenticate(form: URLSearchParams): Record<string, string> {
     const { authMethod, clientId, clientSecret } = this.#o;
-    if (authMethod === 'client_secret_basic') return { Authorization: basic(clientId, clientSecret ?? '') };
+    if (authMethod === 'client_secret_basic') return { Authorization: clientSecretBasic(clientId, clientSecret ?? '') };
     form.set('client_id', clientId);
     if (authMethod === 'client_secret_post') form.set('client_secret', clientSecret ?? '');
     return {};
