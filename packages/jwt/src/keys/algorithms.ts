@@ -5,7 +5,15 @@ export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 /** Asymmetric algorithms, for a public key or a JWKS. */
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
-/** A JWS algorithm the verifier supports. */
+/**
+ * A JWS algorithm the verifier supports (`none` never is).
+ *
+ * @example
+ * ```ts
+ * const algorithms: JwsAlgorithm[] = ['RS256', 'ES256'];
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1
+ */
 export type JwsAlgorithm = (typeof HMAC_ALGORITHMS)[number] | (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 const RSA = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;

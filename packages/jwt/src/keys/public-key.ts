@@ -2,7 +2,16 @@ import { ConfigurationError } from '@auth/core';
 import { errors as joseErrors, exportJWK, importJWK, importSPKI, importX509, type JWK, type JWTVerifyGetKey } from 'jose';
 import { algorithmsForCryptoKey, algorithmsForJwk, type JwsAlgorithm } from './algorithms.js';
 
-/** A public key as `JWTVerifier` accepts it. */
+/**
+ * A public key as `JWTVerifier` accepts it: PEM (`PUBLIC KEY` or `CERTIFICATE`), a public JWK, or
+ * a WebCrypto public `CryptoKey`.
+ *
+ * @example
+ * ```ts
+ * const key: PublicKeyInput = { kty: 'EC', crv: 'P-256', x: '…', y: '…' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
+ */
 export type PublicKeyInput = string | JWK | CryptoKey;
 
 const PEM = /^-----BEGIN (PUBLIC KEY|CERTIFICATE)-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1-----\s*$/;

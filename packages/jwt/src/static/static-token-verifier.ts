@@ -1,7 +1,14 @@
 import { TokenInvalidError, hasScopes, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@auth/core';
 import { sha256Hex } from '../lib/sha256.js';
 
-/** What a static token stands for. */
+/**
+ * What a static token stands for.
+ *
+ * @example
+ * ```ts
+ * const info: StaticTokenInfo = { clientId: 'dev', scopes: ['mcp:tools'], subject: 'alice' };
+ * ```
+ */
 export interface StaticTokenInfo {
   clientId: string;
   scopes: readonly string[];

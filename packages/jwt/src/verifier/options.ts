@@ -17,7 +17,15 @@ export interface JWTVerifierCacheOptions {
   ttlSeconds?: number | undefined;
 }
 
-/** Options every key source shares. Durations are in seconds, like JWT claims. */
+/**
+ * Options every key source shares. Durations are in seconds, like JWT claims.
+ *
+ * @example
+ * ```ts
+ * const checks: JWTVerifierCommonOptions = { issuer: 'https://auth.example.com/', audience: 'https://mcp.example.com/mcp', typ: 'at+jwt' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1
+ */
 export interface JWTVerifierCommonOptions {
   /** Accepted `iss` values; the token's `iss` must equal one of them. */
   issuer?: string | readonly string[] | undefined;
@@ -52,6 +60,12 @@ export interface JWTVerifierCommonOptions {
 /**
  * Keys from a JWKS endpoint (RFC 7517 §5), fetched with ky through core's HTTP client: explicit
  * timeout, size limit, no redirects, no retry.
+ *
+ * @example
+ * ```ts
+ * const source: JWTVerifierJwksOptions = { jwksUri: 'https://tenant.auth0.com/.well-known/jwks.json', timeoutMs: 3000, jwksCooldown: 60 };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  */
 export interface JWTVerifierJwksOptions extends Omit<HttpClientOptions, 'retry'> {
   /** The JWKS URL. `https:` is required, except `http:` on a loopback host. */
@@ -64,14 +78,29 @@ export interface JWTVerifierJwksOptions extends Omit<HttpClientOptions, 'retry'>
   secret?: never;
 }
 
-/** One public key: PEM (SPKI `PUBLIC KEY` or `CERTIFICATE`), JWK, or WebCrypto `CryptoKey`. */
+/**
+ * One public key: PEM (SPKI `PUBLIC KEY` or `CERTIFICATE`), JWK, or WebCrypto `CryptoKey`.
+ *
+ * @example
+ * ```ts
+ * const source: JWTVerifierPublicKeyOptions = { publicKey: '-----BEGIN PUBLIC KEY-----\nMIIBIjANBg…\n-----END PUBLIC KEY-----' };
+ * ```
+ */
 export interface JWTVerifierPublicKeyOptions {
   publicKey: PublicKeyInput;
   jwksUri?: never;
   secret?: never;
 }
 
-/** A shared HMAC secret (string as UTF-8, or bytes), at least 32 bytes (RFC 7518 §3.2). */
+/**
+ * A shared HMAC secret (string as UTF-8, or bytes), at least 32 bytes (RFC 7518 §3.2).
+ *
+ * @example
+ * ```ts
+ * const source: JWTVerifierSecretOptions = { secret: process.env.JWT_SECRET! };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+ */
 export interface JWTVerifierSecretOptions {
   secret: string | Uint8Array;
   jwksUri?: never;
