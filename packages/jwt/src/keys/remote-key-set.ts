@@ -61,14 +61,12 @@ export class RemoteKeySet {
   }
 
   /** The key resolver for `jwtVerify`. */
-  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+  readonly getKey: JWTVerifyGetKey = (header, token) => {
     this.refreshIfStale();
-    try {
-      return await this.#jwks(header, token);
-    } catch (err) {
+    return this.#jwks(header, token).catch(async (err: unknown) => {
       if (!(err instanceof joseErrors.JWKSNoMatchingKey) || !(await this.#reloadForUnknownKey())) throw err;
       return this.#jwks(header, token);
-    }
+    });
   };
 
   async #fetch(url: string): Promise<Response> {

@@ -38,6 +38,26 @@ function accessToken(token: string, verified: Verified): AccessToken {
   };
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A copy of `part` that does not keep the string it was sliced from (the whole token) alive. */
+function detached(part: string): string {
+  return decoder.decode(encoder.encode(part));
+}
+
+/** No `kid` and several keys of the token's type: try each (jose's documented pattern). */
+async function tryEachKey(token: string, candidates: joseErrors.JWKSMultipleMatchingKeys, options: JWTVerifyOptions): Promise<JWTPayload> {
+  for await (const key of candidates) {
+    try {
+      return (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWSSignatureVerificationFailed)) throw err;
+    }
+  }
+  throw new joseErrors.JWSSignatureVerificationFailed();
+}
+
 function toReported(err: unknown): AnyAuthError {
   return err instanceof TokenInvalidError || err instanceof ConfigurationError ? err : mapJoseError(err);
 }
@@ -78,11 +98,13 @@ export class JWTVerifier implements TokenVerifier {
   readonly #jose: JWTVerifyOptions;
   readonly #cache: TtlCache<string, Verified> | undefined;
   readonly #flights = new SingleFlight<string, Verified | null>();
+  readonly #clockInjected: boolean;
   #generation = 0;
 
   constructor(options: JWTVerifierOptions) {
     const config = resolveConfig(options, () => this.#keySetChanged());
     this.#config = config;
+    this.#clockInjected = options.now !== undefined;
     this.requiredScopes = Object.freeze([...config.requiredScopes]);
     this.#jose = {
       algorithms: config.algorithms,
@@ -153,14 +175,22 @@ export class JWTVerifier implements TokenVerifier {
     const config = this.#config;
     const generation = this.#generation;
     const now = config.now();
+    // with the default clock jose reads the time itself: no options object per call
+    const options: JWTVerifyOptions = this.#clockInjected ? { ...this.#jose, currentDate: new Date(now * 1000) } : this.#jose;
     try {
-      const payload = await this.#jwtVerify(token, now);
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, config.key, options));
+      } catch (err) {
+        if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
+        payload = await tryEachKey(token, err, options);
+      }
       // jose checks `iat` only together with maxTokenAge
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
       const verified = mapClaims(payload, config.audience) as Verified;
-      verified.signedPart = slot?.signedPart ?? '';
+      verified.signedPart = slot === undefined ? '' : detached(slot.signedPart);
       if (!hasScopes(verified.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
       verified.validUntil = verified.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') {
@@ -173,24 +203,6 @@ export class JWTVerifier implements TokenVerifier {
       return verified;
     } catch (err) {
       return this.#refuse(toReported(err));
-    }
-  }
-
-  async #jwtVerify(token: string, now: number): Promise<JWTPayload> {
-    const options: JWTVerifyOptions = { ...this.#jose, currentDate: new Date(now * 1000) };
-    try {
-      return (await jwtVerify(token, this.#config.key, options)).payload;
-    } catch (err) {
-      if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
-      // no `kid` and several keys of the token's type: try each (jose's documented pattern)
-      for await (const candidate of err) {
-        try {
-          return (await jwtVerify(token, candidate, options)).payload;
-        } catch (inner) {
-          if (!(inner instanceof joseErrors.JWSSignatureVerificationFailed)) throw inner;
-        }
-      }
-      throw new joseErrors.JWSSignatureVerificationFailed();
     }
   }
 }

@@ -1,0 +1,34 @@
+import { getHeapSnapshot } from 'node:v8';
+import { expect, it } from 'vitest';
+import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+
+const reverse = (text: string) => Array.from(text).reverse().join('');
+
+/** Whether the heap holds `reverse(reversed)`; the needle is built only after the snapshot. */
+async function heapHolds(reversed: string): Promise<boolean> {
+  (globalThis as { gc?: () => void }).gc?.();
+  let snapshot = '';
+  for await (const chunk of getHeapSnapshot()) snapshot += chunk;
+  return snapshot.includes(reverse(reversed));
+}
+
+/** Verify a fresh token and forget it; returns its signature's middle, reversed (not in the heap as such). */
+async function verifyAndForget(verifier: JWTVerifier, keys: RSAKeyPair, keep: string[]): Promise<string> {
+  const token = await keys.createToken({ scopes: ['read'] });
+  const accepted = (await verifier.verifyToken(token)) !== null;
+  if (!accepted) throw new Error('token refused');
+  keep.push(...(keep.length > 0 ? [token] : []));
+  return reverse(token.split('.')[2]!.slice(100, 180));
+}
+
+it('keeps no usable token in the verified-token cache', async () => {
+  const keys = await RSAKeyPair.generate();
+  const verifier = new JWTVerifier({ publicKey: keys.publicJwk });
+  const forgotten = await verifyAndForget(verifier, keys, []);
+  expect(await heapHolds(forgotten)).toBe(false);
+  // control: a token the test still references is found, so the probe can see tokens
+  const held: string[] = ['marker'];
+  const kept = await verifyAndForget(verifier, keys, held);
+  expect(await heapHolds(kept)).toBe(true);
+  expect(held).toHaveLength(2);
+}, 60_000);
