@@ -242,6 +242,19 @@ describe('verified-token cache', () => {
     expect(await v.verifyToken(token)).toMatchObject({ subject: 'alice', scopes: ['read'] });
   });
 
+  it('never lets a forged token share the verification of the token whose signature it copies', async () => {
+    const token = await sign({ scope: 'read' });
+    const [header, , signature] = token.split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ iss: ISS, aud: AUD, sub: 'mallory', scope: 'admin', exp: nowSeconds() + 600 })).toString('base64url')}.${signature}`;
+    for (const order of [[token, forged], [forged, token]]) {
+      const v = new JWTVerifier({ publicKey: keys.publicJwk });
+      const results = await Promise.all(order.map((t) => v.verifyToken(t)));
+      const byToken = new Map(order.map((t, i) => [t, results[i]]));
+      expect(byToken.get(token)).toMatchObject({ subject: 'alice' });
+      expect(byToken.get(forged)).toBeNull();
+    }
+  });
+
   it('does not cache invalid tokens', async () => {
     const log = recorder();
     const v = new JWTVerifier({ publicKey: keys.publicJwk, issuer: 'https://someone-else.example', onInvalidToken: log.hook });
