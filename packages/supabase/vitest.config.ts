@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../configs/vitest';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    benchmark: {
-      include: ['bench/**/*.bench.ts'],
-    },
-  },
-});
+export default packageTests();

@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+/** The build of every published package: ESM + CJS + `.d.ts` for each entry point. */
+export function packageBuild(entry: string[] = ['src/index.ts']) {
+  return defineConfig({
+    entry,
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    treeshake: true,
+  });
+}
