@@ -1,14 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { mergeConfig } from 'vitest/config';
+import { packageTests } from '../../configs/vitest';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // the heap benchmark collects garbage before it measures
-    execArgv: ['--expose-gc'],
-    benchmark: {
-      include: ['bench/**/*.bench.ts'],
-    },
-  },
-});
+// the heap benchmark and the retention test collect garbage before they measure
+export default mergeConfig(packageTests(), { test: { execArgv: ['--expose-gc'] } });

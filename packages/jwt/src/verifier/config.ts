@@ -1,4 +1,4 @@
-import type { AnyAuthError, HttpClientOptions } from '@auth/core';
+import { secureUrl, type AnyAuthError, type HttpClientOptions } from '@auth/core';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';
@@ -33,7 +33,6 @@ const DEFAULTS = {
   jwksTimeoutMs: 5000,
   jwksMaxBytes: 256 * 1024,
 };
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const SOURCES = ['jwksUri', 'publicKey', 'secret'] as const;
 
 function fail(message: string): never {
@@ -72,19 +71,6 @@ function checkAlgorithms(value: unknown): string[] | undefined {
     }
   }
   return [...new Set(value as string[])];
-}
-
-function jwksUrl(value: unknown): URL {
-  let url: URL;
-  try {
-    url = new URL(value as string | URL);
-  } catch {
-    fail('jwksUri must be an absolute URL');
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
-    fail('jwksUri must use https (http is allowed only on a loopback host)');
-  }
-  return url;
 }
 
 function secretBytes(secret: unknown): Uint8Array {
@@ -138,7 +124,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
       const http: HttpClientOptions = options;
       algorithms = requested ?? [...ASYMMETRIC_ALGORITHMS];
       keySet = new RemoteKeySet({
-        url: jwksUrl(options.jwksUri),
+        url: secureUrl(options.jwksUri, 'JWTVerifier: jwksUri'),
         algorithms,
         cacheMaxAge: seconds(options.jwksCacheMaxAge, 'jwksCacheMaxAge', DEFAULTS.jwksCacheMaxAge)!,
         cooldown: seconds(options.jwksCooldown, 'jwksCooldown', DEFAULTS.jwksCooldown)!,
