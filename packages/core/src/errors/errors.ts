@@ -95,7 +95,14 @@ export abstract class AuthError extends Error {
 
 /**
  * An OAuth error with an RFC error code and description, the shape of `{ error, error_description }`
- * bodies. Base of {@link AuthorizeError}, {@link TokenError}, {@link RegistrationError}.
+ * bodies. Base of {@link AuthorizeError}, {@link TokenError}, {@link RegistrationError},
+ * {@link BearerError}.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof OAuthProtocolError) console.warn(err.error, err.errorDescription);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export abstract class OAuthProtocolError<E extends string = string> extends AuthError {
   /** The RFC error code sent on the wire (`error`). */

@@ -37,7 +37,14 @@ export function createRouter(routes: readonly Route[], fallback?: FetchHandler):
     (fallback ? fallback(request) : new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'Content-Type': 'application/json' } }));
 }
 
-/** CORS headers for public, credential-less JSON endpoints (metadata, register, token, revoke). */
+/**
+ * CORS headers for public, credential-less JSON endpoints (metadata, register, token, revoke).
+ *
+ * @example
+ * ```ts
+ * return jsonResponse(document, 200, corsHeaders(['GET']));
+ * ```
+ */
 export function corsHeaders(methods: readonly string[]): Record<string, string> {
   return {
     'Access-Control-Allow-Origin': '*',
@@ -47,7 +54,14 @@ export function corsHeaders(methods: readonly string[]): Record<string, string> 
   };
 }
 
-/** The answer to a CORS preflight. */
+/**
+ * The answer to a CORS preflight (204 with {@link corsHeaders}).
+ *
+ * @example
+ * ```ts
+ * if (request.method === 'OPTIONS') return preflightResponse(['GET']);
+ * ```
+ */
 export function preflightResponse(methods: readonly string[]): Response {
   return new Response(null, { status: 204, headers: corsHeaders(methods) });
 }

@@ -13,7 +13,14 @@ export type JwtKeyMaterial =
       highEntropyMaterial?: never;
     };
 
-/** PBKDF2 iterations for low-entropy material (OWASP 2023 recommendation for PBKDF2-HMAC-SHA256). */
+/**
+ * PBKDF2 iterations for low-entropy material (OWASP 2023 recommendation for PBKDF2-HMAC-SHA256).
+ *
+ * @example
+ * ```ts
+ * console.log(`passphrases are stretched with ${PBKDF2_ITERATIONS} PBKDF2 iterations`);
+ * ```
+ */
 export const PBKDF2_ITERATIONS = 600_000;
 const HKDF_INFO = utf8('mcp-auth/jwt-signing-key/v1');
 

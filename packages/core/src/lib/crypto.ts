@@ -61,6 +61,10 @@ export async function pkceChallenge(verifier: string): Promise<string> {
 /**
  * Whether a PKCE code verifier is well-formed: 43 to 128 characters of `[A-Za-z0-9-._~]`.
  *
+ * @example
+ * ```ts
+ * if (!isPkceVerifier(form.get('code_verifier') ?? '')) throw new TokenError('invalid_request', 'Malformed code_verifier');
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
  */
 export function isPkceVerifier(value: string): boolean {

@@ -140,7 +140,15 @@ export interface IdentityAssertionParams {
   resource?: string | undefined;
 }
 
-/** The grant type URI of the RFC 7523 JWT bearer grant. */
+/**
+ * The grant type URI of the RFC 7523 JWT bearer grant (SEP-990 identity assertions).
+ *
+ * @example
+ * ```ts
+ * if (form.get('grant_type') === JWT_BEARER_GRANT_TYPE) await provider.exchangeIdentityAssertion?.(client, params);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer' as const;
 
 /**

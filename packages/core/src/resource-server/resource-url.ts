@@ -1,6 +1,12 @@
 /**
  * Normalise a resource identifier for comparison (RFC 8707 §2): no fragment, no trailing slash
  * on the path. Returns `null` for a value that is not an absolute URL.
+ *
+ * @example
+ * ```ts
+ * normalizeResource('https://API.example.com/mcp/#x'); // 'https://api.example.com/mcp'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 export function normalizeResource(value: string): string | null {
   let url: URL;
