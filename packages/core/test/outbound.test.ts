@@ -33,6 +33,14 @@ beforeAll(async () => {
       case '/redirect':
         res.writeHead(302, { location: '/ok' }).end();
         break;
+      case '/trickle': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"a":');
+        const timer = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(timer));
+        setTimeout(() => (clearInterval(timer), res.end('1}')), 3000);
+        break;
+      }
       case '/slow':
         setTimeout(() => res.writeHead(200).end('{}'), 2000);
         break;
@@ -71,6 +79,9 @@ describe('fetchJson / sendRequest', () => {
     expect((await upstreamError(fetchJson(`${server.url}/big`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
     expect((await upstreamError(fetchJson(`${server.url}/big-chunked`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
     expect((await upstreamError(fetchJson(`${server.url}/slow`, {}, { timeoutMs: 100 }))).reason).toBe('timeout');
+    // the deadline covers the body too: headers at once, then a body that completes only after
+    // 3 s (a call that waited for it would succeed instead of timing out)
+    expect((await upstreamError(fetchJson(`${server.url}/trickle`, {}, { timeoutMs: 300 }))).reason).toBe('timeout');
     expect((await upstreamError(fetchJson('http://127.0.0.1:1/closed', {}, { timeoutMs: 1000 }))).reason).toBe('network');
   });
   it('sends forms and JSON bodies, and uses an injected fetch', async () => {

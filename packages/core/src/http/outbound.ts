@@ -72,22 +72,27 @@ export async function sendRequest(url: string | URL, request: OutboundRequest = 
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(request.json);
   }
+  // One deadline for the whole call: headers and body (a server that sends headers, then trickles
+  // the body, must not hold us past it).
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const timedOut = (err: unknown) =>
+    new UpstreamError('timeout', `Upstream request to ${new URL(url).origin} timed out after ${timeoutMs} ms`, { cause: err });
   let response: Response;
   try {
     response = await client(url, {
       method,
       headers,
       body,
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal: deadline,
+      timeout: timeoutMs,
       retry: method === 'GET' ? { limit: options.retry ?? 0 } : { limit: 0 },
       throwHttpErrors: false,
       redirect: 'manual',
     });
   } catch (err) {
     const name = (err as { name?: string } | null)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new UpstreamError('timeout', `Upstream request to ${new URL(url).origin} timed out`, { cause: err });
-    }
+    if (name === 'TimeoutError' || name === 'AbortError' || deadline.aborted) throw timedOut(err);
     throw new UpstreamError('network', `Upstream request to ${new URL(url).origin} failed`, { cause: err });
   }
   if (response.status >= 300 && response.status < 400) {
@@ -98,8 +103,9 @@ export async function sendRequest(url: string | URL, request: OutboundRequest = 
   }
   let bytes: Uint8Array | null;
   try {
-    bytes = await readLimited(response.body, response.headers.get('content-length'), maxBytes);
+    bytes = await readLimited(response.body, response.headers.get('content-length'), maxBytes, deadline);
   } catch (err) {
+    if (deadline.aborted) throw timedOut(err);
     throw new UpstreamError('network', 'Reading the upstream response failed', { status: response.status, cause: err });
   }
   if (bytes === null) throw new UpstreamError('too_large', `Upstream response larger than ${maxBytes} bytes`, { status: response.status });
