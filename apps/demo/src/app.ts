@@ -1,5 +1,5 @@
-import { isAuthError, jsonResponse, routeRequest, type AuthProvider, type FetchHandler } from '@auth/core';
-import { toAuthInfo } from '@auth/core/mcp';
+import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler } from '@auth/core';
+import { createMcpAuthHandler } from '@auth/core/mcp';
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames } from '@modelcontextprotocol/server';
 import { ConfigError, readVariables, type DemoConfig, type Env } from './config.js';
 import { createMcpServer, toolList } from './mcp/tools.js';
@@ -16,22 +16,6 @@ export interface Demo {
   auth: AuthProvider;
   info: DemoInfo;
   close(): Promise<void>;
-}
-
-// Browser-based MCP clients (the Inspector in direct mode) call /mcp cross-origin with a bearer
-// token (no cookies): allow any origin, and let them read the auth challenge and session headers.
-const MCP_CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Last-Event-ID, Mcp-Protocol-Version, Mcp-Session-Id',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version',
-  'Access-Control-Max-Age': '86400',
-};
-
-function withHeaders(response: Response, headers: Record<string, string>): Response {
-  const copy = new Response(response.body, response);
-  for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
-  return copy;
 }
 
 /** Read the protected resource metadata the provider serves, for the page and the banner. */
@@ -96,22 +80,9 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
   // DNS-rebinding protection: only answer requests addressed to our own host name.
   const allowedHosts = [...new Set([new URL(origin).hostname, ...localhostAllowedHostnames()])];
 
-  const handler: FetchHandler = async (request) => {
-    const rejected = hostHeaderValidationResponse(request, allowedHosts);
-    if (rejected) return rejected;
+  // The home page; every other path answers 404.
+  const home: FetchHandler = async (request) => {
     const { pathname } = new URL(request.url);
-
-    if (pathname === MCP_PATH) {
-      if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_CORS });
-      const token = await auth.guard(request);
-      if (token instanceof Response) return withHeaders(token, MCP_CORS);
-      const authInfo = { ...toAuthInfo(token), resourceMetadataUrl: auth.resourceMetadataUrl };
-      return withHeaders(await mcp.fetch(request, { authInfo }), MCP_CORS);
-    }
-
-    const routed = await routeRequest(auth.routes, request);
-    if (routed) return routed;
-
     if (pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
       return new Response(request.method === 'HEAD' ? null : page, {
         headers: {
@@ -124,6 +95,9 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     }
     return jsonResponse({ error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` }, 404);
   };
+  // Auth routes, the guarded MCP endpoint (with CORS for browser clients such as the Inspector), then the page.
+  const app = createMcpAuthHandler({ auth, mcp, fallback: home });
+  const handler: FetchHandler = async (request) => hostHeaderValidationResponse(request, allowedHosts) ?? app(request);
 
   return { handler, auth, info, close };
 }

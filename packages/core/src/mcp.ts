@@ -4,4 +4,11 @@
  *
  * @module
  */
-export { toAuthInfo, toOAuthTokenVerifier, type McpAdapterOptions } from './adapters/mcp.js';
+export {
+  createMcpAuthHandler,
+  toAuthInfo,
+  toOAuthTokenVerifier,
+  type McpAdapterOptions,
+  type McpAuthHandlerOptions,
+  type McpFetchHandler,
+} from './adapters/mcp.js';

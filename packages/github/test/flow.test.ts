@@ -6,8 +6,8 @@
 import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@auth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { isAuthError, routeRequest, type AnyAuthError, type FetchHandler } from '@auth/core';
-import { toAuthInfo } from '@auth/core/mcp';
+import { isAuthError, type AnyAuthError, type FetchHandler } from '@auth/core';
+import { createMcpAuthHandler } from '@auth/core/mcp';
 import { toNodeHandler } from '@auth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubProvider, type GitHubProviderOptions } from '../src/index.js';
@@ -90,13 +90,7 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
     });
     return s;
   });
-  app = async (request) => {
-    const routed = await routeRequest(auth.routes, request);
-    if (routed) return routed;
-    const token = await auth.guard(request);
-    if (token instanceof Response) return token;
-    return mcp.fetch(request, { authInfo: toAuthInfo(token) });
-  };
+  app = createMcpAuthHandler({ auth, mcp });
   return { server, github, auth, errors, mcpUrl: `${server.url}/mcp`, advance: (s) => void (offset += s) };
 }
 

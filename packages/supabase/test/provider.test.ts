@@ -1,8 +1,8 @@
 import { listen, type Listening } from '@auth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { routeRequest, type FetchHandler } from '@auth/core';
-import { toAuthInfo } from '@auth/core/mcp';
+import { type FetchHandler } from '@auth/core';
+import { createMcpAuthHandler } from '@auth/core/mcp';
 import { toNodeHandler } from '@auth/core/node';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,13 +30,7 @@ async function serve(supabase: FakeSupabase, overrides: Partial<SupabaseProvider
     });
     return s;
   });
-  app = async (request) => {
-    const routed = await routeRequest(auth.routes, request);
-    if (routed) return routed;
-    const token = await auth.guard(request);
-    if (token instanceof Response) return token;
-    return mcp.fetch(request, { authInfo: toAuthInfo(token) });
-  };
+  app = createMcpAuthHandler({ auth, mcp });
   return { server, auth, mcpUrl: `${server.url}/mcp`, errors };
 }
 

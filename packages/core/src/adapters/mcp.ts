@@ -1,5 +1,7 @@
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { createRouter, routeRequest, type FetchHandler } from '../http/router.js';
 import type { AccessToken } from '../protocols/access-token.js';
+import type { AuthProvider } from '../protocols/auth-provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 
 /** Options of {@link toAuthInfo} and {@link toOAuthTokenVerifier}. */
@@ -63,5 +65,79 @@ export function toOAuthTokenVerifier(verifier: TokenVerifier, options: McpAdapte
       if (result === null) throw new OAuthError(OAuthErrorCode.InvalidToken, 'The access token is invalid or expired');
       return toAuthInfo(result, options);
     },
+  };
+}
+
+/** What {@link createMcpAuthHandler} needs from the MCP side: the SDK v2 `createMcpHandler(...)` result, or anything alike. */
+export interface McpFetchHandler {
+  fetch(request: Request, options: { authInfo: AuthInfo }): Promise<Response>;
+}
+
+/** Options of {@link createMcpAuthHandler}. */
+export interface McpAuthHandlerOptions extends McpAdapterOptions {
+  /** The auth set-up (`OAuthProxy`, `OIDCProxy`, `RemoteAuthProvider`, a provider package): its routes are served and its guard protects the MCP endpoint. */
+  auth: AuthProvider;
+  /** The MCP server's Fetch handler, reached with the verified `authInfo`. */
+  mcp: McpFetchHandler;
+  /** Serves every other path. Default: 404 JSON. */
+  fallback?: FetchHandler | undefined;
+  /**
+   * CORS on the MCP endpoint for browser-based clients such as the MCP Inspector: any origin,
+   * the `Authorization` and MCP headers allowed, `WWW-Authenticate` and `Mcp-Session-Id` exposed
+   * (so a browser client can read the challenge). Bearer tokens are not cookies, so this opens no
+   * CSRF hole. Default `true`.
+   */
+  cors?: boolean | undefined;
+}
+
+const MCP_CORS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version',
+  'Access-Control-Max-Age': '86400',
+};
+
+function withCors(response: Response): Response {
+  const headers = new Headers(response.headers);
+  for (const [k, v] of Object.entries(MCP_CORS)) headers.set(k, v);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * One Fetch handler for an MCP server behind an auth set-up: the auth routes (RFC 9728 metadata,
+ * authorization server, callback, consent) are served, the MCP endpoint (the path of
+ * `auth.resourceUrl`) goes through `auth.guard` and reaches the MCP handler with the verified
+ * `authInfo` (with `resourceMetadataUrl`, so the SDK's per-tool scope challenges advertise it),
+ * and everything else goes to `fallback`.
+ *
+ * @example
+ * ```ts
+ * import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
+ * import { createMcpAuthHandler } from '@auth/core/mcp';
+ *
+ * const mcp = createMcpHandler(() => buildServer());
+ * export default { fetch: createMcpAuthHandler({ auth, mcp }) };   // Workers, Bun, Deno, Hono
+ * // Node: createServer(toNodeHandler(createMcpAuthHandler({ auth, mcp }))).listen(3000);
+ * ```
+ */
+export function createMcpAuthHandler(options: McpAuthHandlerOptions): FetchHandler {
+  const { auth, mcp } = options;
+  if (!auth || typeof auth.guard !== 'function' || !Array.isArray(auth.routes)) throw new TypeError('createMcpAuthHandler: auth must be an AuthProvider');
+  if (!mcp || typeof mcp.fetch !== 'function') throw new TypeError('createMcpAuthHandler: mcp must have fetch(request, { authInfo })');
+  const mcpPath = new URL(auth.resourceUrl).pathname;
+  const cors = options.cors ?? true;
+  const fallback = options.fallback ?? createRouter([]);
+  return async (request) => {
+    if (new URL(request.url).pathname === mcpPath) {
+      if (cors && request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_CORS });
+      const token = await auth.guard(request);
+      const response =
+        token instanceof Response
+          ? token
+          : await mcp.fetch(request, { authInfo: { ...toAuthInfo(token, options), resourceMetadataUrl: auth.resourceMetadataUrl } });
+      return cors ? withCors(response) : response;
+    }
+    return (await routeRequest(auth.routes, request)) ?? fallback(request);
   };
 }
