@@ -11,6 +11,9 @@ import type { TokenVerifier } from './token-verifier.js';
  * @example
  * ```ts
  * const auth: AuthProvider = new RemoteAuthProvider({ … });
+ * // the usual wiring, in one line (`@auth/core/mcp`):
+ * export default { fetch: createMcpAuthHandler({ auth, mcp }) };
+ * // by hand, with the same pieces:
  * async function fetchHandler(request: Request) {
  *   const routed = await routeRequest(auth.routes, request);
  *   if (routed) return routed;
