@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { UpstreamError, createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
 
 const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
 const RESOURCE = 'https://api.example.com/mcp';
@@ -89,6 +89,10 @@ describe('createBearerGuard', () => {
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('secret');
     expect(errors).toHaveLength(1);
+    const upstreamDown = createBearerGuard({ verifier: { verifyToken: async () => Promise.reject(new UpstreamError('timeout', 'IdP timed out')) } });
+    const r502 = (await upstreamDown(req({ Authorization: 'Bearer x' }))) as Response;
+    expect(r502.status).toBe(502);
+    expect(r502.headers.get('www-authenticate')).toBeNull();
   });
 
   it('escapes quotes in header values', async () => {

@@ -64,9 +64,11 @@ function stringOrNull(value: unknown): string | null {
  * Verdicts are cached by the token's SHA-256 for `cacheTtlSeconds` (valid and 401 alike), and
  * concurrent checks of one token share one request, so GitHub sees at most one call per token
  * per TTL. GitHub user tokens may not expire, so `expiresAt` is the cache horizon: the MCP SDK
- * needs one. A 401 from GitHub means invalid; a rate limit (403/429), timeout, 5xx or malformed
- * body also yields `null` (never a throw) and is reported through `onInvalidToken` as an
- * `UpstreamError`; those are not cached.
+ * needs one. A 401 from GitHub means invalid (`null`). A rate limit (403/429), timeout, 5xx or
+ * malformed body means GitHub could not say: it is reported through `onInvalidToken` and thrown
+ * as an `UpstreamError` (not cached), so the bearer guard answers 502 (retry) rather than 401
+ * (sign in again), and `GitHubProvider` keeps sessions on their last good check meanwhile
+ * (`upstreamOutageGrace`).
  *
  * It does not check which OAuth app the token was issued to (`/user` does not say): put it
  * behind `GitHubProvider`, where clients only ever see the proxy's own tokens.
@@ -126,7 +128,12 @@ export class GitHubTokenVerifier implements TokenVerifier {
       try {
         return await this.#lookup(token, key);
       } catch (err) {
-        this.#onInvalid?.(isAuthError(err) ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err }));
+        const reported = isAuthError(err) ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err });
+        this.#onInvalid?.(reported);
+        // GitHub said no (401): the token is invalid. GitHub could not answer (rate limit,
+        // timeout, 5xx, malformed body): not the token's fault, so it throws, and callers answer
+        // "try again" (the guard: 502; the proxy keeps the session on its last good check).
+        if (reported instanceof UpstreamError) throw reported;
         return null;
       }
     });

@@ -182,6 +182,20 @@ describe('GitHubProvider: the whole flow with the MCP SDK v2 client', () => {
     await client.close();
   });
 
+  it('a GitHub rate limit at the next check keeps the session on its last good check (outage grace)', async () => {
+    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    const githubToken = stack.github.issuedTokens.at(-1)!;
+    expect((await whoami(client)).subject).toBe('583231');
+    stack.github.setToken(githubToken, { kind: 'rate_limited' });
+    stack.advance(301); // past the verifier's 300 s cache horizon: the re-check hits the rate limit
+    const calls = stack.github.userCalls();
+    expect((await whoami(client)).subject).toBe('583231');
+    expect(stack.github.userCalls()).toBe(calls + 1);
+    expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM' && e.status === 403)).toBe(true);
+    await client.close();
+  });
+
   it('a token GitHub no longer accepts (401) ends the session at the next check', async () => {
     const browser = new ConsentingBrowser(CLIENT_CALLBACK);
     const client = await signIn(stack, browser);

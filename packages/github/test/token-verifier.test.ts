@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBearerGuard, type AnyAuthError } from '@auth/core';
+import { UpstreamError, createBearerGuard, type AnyAuthError } from '@auth/core';
 import { toAuthInfo } from '@auth/core/mcp';
 import { GitHubTokenVerifier, githubEndpoints } from '../src/index.js';
 import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
@@ -107,37 +107,37 @@ describe('GitHubTokenVerifier', () => {
   it.each([
     ['gho_ratelimited', 403],
     ['gho_429', 429],
-  ])('rate limit (%s, HTTP %i) → null, reported as UpstreamError, not cached', async (token, status) => {
+  ])('rate limit (%s, HTTP %i) → UpstreamError thrown (GitHub could not say), reported, not cached', async (token, status) => {
     const { v, errors } = verifier();
     const calls = github.userCalls();
-    expect(await v.verifyToken(token)).toBeNull();
-    expect(await v.verifyToken(token)).toBeNull();
+    await expect(v.verifyToken(token)).rejects.toBeInstanceOf(UpstreamError);
+    await expect(v.verifyToken(token)).rejects.toBeInstanceOf(UpstreamError);
     expect(github.userCalls()).toBe(calls + 2);
     expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'http_status', status });
     expect(errors[0]!.message).toMatch(/rate limit/);
   });
 
-  it.each(['gho_notjson', 'gho_array', 'gho_noid'])('malformed /user body (%s) → null, reported invalid_body', async (token) => {
+  it.each(['gho_notjson', 'gho_array', 'gho_noid'])('malformed /user body (%s) → UpstreamError invalid_body, reported', async (token) => {
     const { v, errors } = verifier();
-    expect(await v.verifyToken(token)).toBeNull();
+    await expect(v.verifyToken(token)).rejects.toMatchObject({ code: 'ERR_UPSTREAM', reason: 'invalid_body' });
     expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'invalid_body' });
   });
 
-  it('5xx → null, reported', async () => {
+  it('5xx → UpstreamError, reported', async () => {
     const { v, errors } = verifier();
-    expect(await v.verifyToken('gho_502')).toBeNull();
+    await expect(v.verifyToken('gho_502')).rejects.toMatchObject({ code: 'ERR_UPSTREAM', status: 502 });
     expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'http_status', status: 502 });
   });
 
-  it('a GitHub that never answers → null after the timeout, reported', async () => {
+  it('a GitHub that never answers → UpstreamError timeout, reported', async () => {
     const { v, errors } = verifier({ timeoutMs: 150 });
-    expect(await v.verifyToken('gho_slow')).toBeNull();
+    await expect(v.verifyToken('gho_slow')).rejects.toMatchObject({ code: 'ERR_UPSTREAM', reason: 'timeout' });
     expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'timeout' });
   });
 
-  it('an oversized response → null, reported too_large', async () => {
+  it('an oversized response → UpstreamError too_large, reported', async () => {
     const { v, errors } = verifier({ maxResponseBytes: 64 });
-    expect(await v.verifyToken('gho_valid')).toBeNull();
+    await expect(v.verifyToken('gho_valid')).rejects.toMatchObject({ code: 'ERR_UPSTREAM', reason: 'too_large' });
     expect(errors[0]).toMatchObject({ code: 'ERR_UPSTREAM', reason: 'too_large' });
   });
 
@@ -169,12 +169,12 @@ describe('GitHubTokenVerifier', () => {
     expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'https://x', enterpriseUrl: 'https://y' } as never)).toThrow(TypeError);
   });
 
-  it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 401 (never 500)', async () => {
+  it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 502 (retry, not sign in again)', async () => {
     const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }) });
     const req = (t: string) => new Request('http://localhost/mcp', { headers: { authorization: `Bearer ${t}` } });
     expect(await guard(req('gho_valid'))).toMatchObject({ subject: '583231' });
     expect(((await guard(req('gho_nope'))) as Response).status).toBe(401);
     expect(((await guard(req('ghu_app'))) as Response).status).toBe(403);
-    expect(((await guard(req('gho_ratelimited'))) as Response).status).toBe(401);
+    expect(((await guard(req('gho_ratelimited'))) as Response).status).toBe(502);
   });
 });

@@ -4,6 +4,9 @@ import type { AnyAuthError } from '../errors/errors.js';
 /**
  * Verifies bearer tokens. Returns the {@link AccessToken} for a valid token and `null` for any
  * invalid one; it throws only for failures of its own (never because of the token's content).
+ * A verifier whose identity provider cannot be reached (timeout, rate limit, 5xx) may throw an
+ * `UpstreamError`: the bearer guard then answers 502 rather than 401, and the OAuth proxy keeps
+ * sessions on their last good validation for a while (`upstreamOutageGrace`).
  *
  * @example
  * ```ts

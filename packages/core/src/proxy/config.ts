@@ -25,6 +25,7 @@ export interface ProxyConfig {
   requiredScopes: readonly string[];
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  upstreamOutageGrace: number;
   now: () => number;
 }
 
@@ -133,6 +134,7 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     requiredScopes,
     accessTokenTtl: lifetime(o.accessTokenTtl, 3600, 'accessTokenTtl'),
     refreshTokenTtl: lifetime(o.refreshTokenTtl, 30 * 24 * 3600, 'refreshTokenTtl'),
+    upstreamOutageGrace: o.upstreamOutageGrace === 0 ? 0 : lifetime(o.upstreamOutageGrace, 600, 'upstreamOutageGrace'),
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 }

@@ -100,6 +100,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       verifier: options.upstreamVerifier,
       verifyIdToken: options.verifyIdToken ?? false,
       refreshScopes: options.hooks?.refreshScopes,
+      outageGrace: config.upstreamOutageGrace,
       now: config.now,
       onError,
     });

@@ -174,6 +174,13 @@ export interface OAuthProxyOptions {
   accessTokenTtl?: number | undefined;
   /** Lifetime of our refresh tokens when the upstream does not say. Default 30 days. */
   refreshTokenTtl?: number | undefined;
+  /**
+   * How long, in seconds, a session's last successful upstream validation keeps being used while
+   * the upstream cannot be reached (the upstream verifier throws `UpstreamError`: a rate limit, a
+   * timeout, a 5xx), so an IdP hiccup at re-validation time does not sign everyone out. An upstream
+   * that answers "invalid" ends the session at once. 0 turns it off. Default 600.
+   */
+  upstreamOutageGrace?: number | undefined;
   /** Options of the authorization-server endpoints (registration, CIMD, body size, documentation). */
   authorizationServer?: ProxyAuthorizationServerOptions | undefined;
   /** Outbound HTTP (timeouts, size limits, fetch). */

@@ -21,10 +21,14 @@ export interface UpstreamSessionsOptions {
   refreshWaitMs?: number | undefined;
   /** Most cached validations. Default 10 000. */
   cacheEntries?: number | undefined;
+  /** Seconds a last good validation is used while the upstream is unreachable (0: never). Default 0. */
+  outageGrace?: number | undefined;
 }
 
 /** How long a validation without any known expiry is cached (seconds). */
 const UNKNOWN_EXPIRY_CACHE = 300;
+/** During an upstream outage, how long a served last good validation is cached before the upstream is asked again (seconds). */
+const OUTAGE_RETRY = 30;
 
 /**
  * The upstream token sets behind our tokens: stored (encrypted, by the caller's store),
@@ -39,12 +43,15 @@ const UNKNOWN_EXPIRY_CACHE = 300;
 export class UpstreamSessions {
   readonly #o: UpstreamSessionsOptions;
   readonly #cache: TtlCache<string, AccessToken>;
+  /** The last successful validation of each session, kept `outageGrace` past its cache expiry. */
+  readonly #lastGood: TtlCache<string, AccessToken>;
   readonly #flights = new SingleFlight<string, AccessToken | null>();
   readonly #refreshes = new SingleFlight<string, UpstreamSetRecord | null>();
 
   constructor(options: UpstreamSessionsOptions) {
     this.#o = options;
     this.#cache = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: () => options.now() * 1000 });
+    this.#lastGood = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: () => options.now() * 1000 });
   }
 
   /** Store a new set from a token response, kept until `retainUntil` (seconds). */
@@ -91,7 +98,18 @@ export class UpstreamSessions {
         refreshed = true;
         if (!set) return null;
       }
-      let token = await this.verify(set);
+      let token: AccessToken | null;
+      try {
+        token = await this.verify(set);
+      } catch (err) {
+        // The upstream cannot be reached (not: the token is invalid). Within the grace, keep the
+        // session on its last good validation and ask again shortly; past it, fail as before.
+        const lastGood = err instanceof UpstreamError ? this.#lastGood.get(setId) : undefined;
+        if (!lastGood) throw err;
+        this.#o.onError?.(err as UpstreamError);
+        this.#cache.set(setId, lastGood, OUTAGE_RETRY * 1000);
+        return lastGood;
+      }
       if (!token && !refreshed && set.refreshToken) {
         set = await this.refresh(setId, set);
         token = set ? await this.verify(set) : null;
@@ -104,7 +122,9 @@ export class UpstreamSessions {
         this.#o.verifyIdToken || set.expiresAt === undefined
           ? Math.min(set.expiresAt ?? Infinity, token.expiresAt ?? Infinity)
           : set.expiresAt;
-      this.#cache.set(setId, token, ((until === Infinity ? now + UNKNOWN_EXPIRY_CACHE : until) - now) * 1000);
+      const cachedFor = (until === Infinity ? now + UNKNOWN_EXPIRY_CACHE : until) - now;
+      this.#cache.set(setId, token, cachedFor * 1000);
+      if (this.#o.outageGrace) this.#lastGood.set(setId, token, (cachedFor + this.#o.outageGrace) * 1000);
       return token;
     });
   }
@@ -145,6 +165,7 @@ export class UpstreamSessions {
         if (latest && latest.generation > current.generation) return latest;
         await records.upstream.delete(setId);
         this.#cache.delete(setId);
+        this.#lastGood.delete(setId);
         return null;
       }
       await records.tickets.set(ticket, true, this.#ttl(current));
@@ -170,6 +191,7 @@ export class UpstreamSessions {
   async revoke(setId: string): Promise<void> {
     const set = await this.#o.records.upstream.take(setId);
     this.#cache.delete(setId);
+    this.#lastGood.delete(setId);
     if (!set) return;
     const attempts: [string, 'refresh_token' | 'access_token'][] = [];
     if (set.refreshToken) attempts.push([set.refreshToken, 'refresh_token']);

@@ -1,4 +1,4 @@
-import { BearerError, type AnyAuthError } from '../errors/errors.js';
+import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
@@ -78,7 +78,8 @@ function audienceMatches(token: AccessToken, expected: string): boolean {
  * - malformed header, or credentials sent twice → 400 `invalid_request`;
  * - invalid, expired, or issued for another resource → 401 `invalid_token`;
  * - missing required scopes → 403 `insufficient_scope` with `scope`;
- * - a verifier that throws → 500 without details.
+ * - a verifier that throws → 500 without details; 502 when it throws `UpstreamError` (its
+ *   identity provider cannot be reached: a transient failure, not an invalid token).
  *
  * @example
  * ```ts
@@ -119,7 +120,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
       token = await options.verifier.verifyToken(raw);
     } catch (err) {
       options.onError?.(err);
-      return errorResponse(new Error('verifier failed'), responseOptions);
+      // an unreachable upstream is 502 (a client retries; a 401 would send it to sign in again)
+      return errorResponse(err instanceof UpstreamError ? err : new Error('verifier failed'), responseOptions);
     }
     if (token === null) return refuse(new BearerError('invalid_token', 'The access token is invalid or expired'));
     if (token.expiresAt !== undefined && token.expiresAt <= now()) {

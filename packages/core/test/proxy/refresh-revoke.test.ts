@@ -146,6 +146,55 @@ describe('revokeUpstream hook', () => {
   });
 });
 
+describe('upstream outage grace', () => {
+  /** The introspection verifier, switchable to "the IdP cannot be reached" or "the token is invalid". */
+  function switchable() {
+    const real = upstreamIntrospectionVerifier(h);
+    const state = { mode: 'up' as 'up' | 'down' | 'invalid' };
+    const verifier = {
+      async verifyToken(token: string) {
+        if (state.mode === 'down') throw new UpstreamError('http_status', 'IdP rate limit', { status: 429 });
+        if (state.mode === 'invalid') return null;
+        return real.verifyToken(token);
+      },
+    };
+    return { verifier, state };
+  }
+
+  it('keeps a session on its last good validation while the upstream cannot be reached, then gives up', async () => {
+    const { verifier, state } = switchable();
+    const errors: unknown[] = [];
+    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 600, onError: (e: unknown) => errors.push(e) });
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    state.mode = 'down';
+    clock.offset = 3700; // past the upstream expiry (3600 s): re-validation is due, the IdP is down
+    expect(await proxy.verifyToken(tokens.access_token)).toMatchObject({ token: tokens.access_token });
+    expect(errors.some((e) => e instanceof UpstreamError && e.status === 429)).toBe(true);
+    clock.offset = 3600 + 600 + 60; // past the grace: the outage is no longer papered over
+    await expect(proxy.verifyToken(tokens.access_token)).rejects.toBeInstanceOf(UpstreamError);
+    state.mode = 'up';
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+  });
+
+  it('an upstream that answers "invalid" ends the session at once, grace or not', async () => {
+    const { verifier, state } = switchable();
+    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 600 });
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    state.mode = 'invalid';
+    clock.offset = 3700;
+    expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
+  });
+
+  it('with upstreamOutageGrace 0 an outage fails the request', async () => {
+    const { verifier, state } = switchable();
+    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 0 });
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    state.mode = 'down';
+    clock.offset = 3700;
+    await expect(proxy.verifyToken(tokens.access_token)).rejects.toBeInstanceOf(UpstreamError);
+  });
+});
+
 describe('per-request upstream validation', () => {
   it('validates the upstream token once and caches it until the upstream expiry', async () => {
     const { proxy, tokens, verifier, clock, counter } = await setUp();
