@@ -26,6 +26,17 @@ async function start(proxy: OAuthProxy, clientOverrides = {}, state = 'st-1') {
   return { client, consentUrl };
 }
 
+/** Start a flow, load its consent page, and return the page's form (decision: approve) and cookies. */
+async function openConsentForm(proxy: OAuthProxy) {
+  const { consentUrl } = await start(proxy);
+  const page = await proxy.handler(new Request(consentUrl));
+  const jar = new CookieJar();
+  jar.store(page);
+  const form = parseForm(await page.text(), consentUrl)!;
+  form.fields.set('decision', 'approve');
+  return { form, jar };
+}
+
 const post = (proxy: OAuthProxy, url: string, body: URLSearchParams, cookie = '', origin = BASE) =>
   proxy.handler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin }, body }));
 
@@ -72,12 +83,7 @@ describe('consent page', () => {
 
   it('refuses a POST without the CSRF token, with a mismatched cookie, or from another origin', async () => {
     const proxy = new OAuthProxy(proxyOptions(h, BASE));
-    const { consentUrl } = await start(proxy);
-    const page = await proxy.handler(new Request(consentUrl));
-    const jar = new CookieJar();
-    jar.store(page);
-    const form = parseForm(await page.text(), consentUrl)!;
-    form.fields.set('decision', 'approve');
+    const { form, jar } = await openConsentForm(proxy);
     const withoutToken = new URLSearchParams(form.fields);
     withoutToken.delete('csrf_token');
     expect((await post(proxy, form.action, withoutToken, jar.header())).status).toBe(403);
@@ -93,12 +99,7 @@ describe('consent page', () => {
 
   it('refuses oversized forms and duplicated fields', async () => {
     const proxy = new OAuthProxy(proxyOptions(h, BASE));
-    const { consentUrl } = await start(proxy);
-    const page = await proxy.handler(new Request(consentUrl));
-    const jar = new CookieJar();
-    jar.store(page);
-    const form = parseForm(await page.text(), consentUrl)!;
-    form.fields.set('decision', 'approve');
+    const { form, jar } = await openConsentForm(proxy);
     const big = new URLSearchParams(form.fields);
     big.set('padding', 'x'.repeat(64 * 1024));
     expect((await post(proxy, form.action, big, jar.header())).status).toBe(400);
