@@ -121,6 +121,18 @@ describe('utilities', () => {
     await expect(sf.run('k', async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(sf.size).toBe(0);
   });
+  it('SingleFlight turns a synchronous throw into a rejection and starts a new call once one settled', async () => {
+    const sf = new SingleFlight<string, number>();
+    await expect(sf.run('k', () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    expect(sf.size).toBe(0);
+    let calls = 0;
+    const first = sf.run('k', async () => ++calls);
+    expect(sf.run('k', async () => ++calls)).toBe(first);
+    expect(await first).toBe(1);
+    // a caller continuing after the settlement does not join the finished call
+    expect(await sf.run('k', async () => ++calls)).toBe(2);
+    expect(sf.size).toBe(0);
+  });
   it('clientSecretBasic form-encodes id and secret before base64 (RFC 6749 §2.3.1)', () => {
     expect(clientSecretBasic('client', 'secret')).toBe(`Basic ${btoa('client:secret')}`);
     expect(atob(clientSecretBasic('a:b', 's p+é').slice(6))).toBe('a%3Ab:s+p%2B%C3%A9');

@@ -152,6 +152,22 @@ describe('JWKS', () => {
     expect(await v.verifyToken(await b.createToken({}))).not.toBeNull();
   });
 
+  it('forgets the keys it selected when the set is fetched again (new key material under the same kid)', async () => {
+    const { v, clock, log } = verifier({ jwksCacheMaxAge: 600, cache: false });
+    const reissued = await RSAKeyPair.generate({ kid: 'key-a' });
+    const oldToken = await a.createToken({});
+    expect(await v.verifyToken(oldToken)).not.toBeNull();
+    expect(await v.verifyToken(oldToken)).not.toBeNull();
+    server.keys = [reissued.publicJwk];
+    clock.advance(601);
+    // the stale set still answers while the refresh runs; once it landed, only the new key counts
+    await v.verifyToken(oldToken);
+    await vi.waitFor(() => expect(server.requests).toBe(2));
+    await vi.waitFor(async () => expect(await v.verifyToken(oldToken)).toBeNull());
+    expect(log.reasons()).toContain('signature');
+    expect(await v.verifyToken(await reissued.createToken({}))).not.toBeNull();
+  });
+
   it('fails closed within the timeout when the endpoint hangs', async () => {
     server.mode = 'hang';
     const { v, log } = verifier({ timeoutMs: 300 });

@@ -79,16 +79,14 @@ export function publicKeyResolver(input: PublicKeyInput): JWTVerifyGetKey {
     const jwk = typeof input === 'string' ? await pemToJwk(input) : input;
     return { jwk, algorithms: new Set<string>(algorithmsForJwk(jwk)) };
   };
-  const imported = new Map<string, Promise<CryptoKey>>();
-  return async (header) => {
+  // keys imported per algorithm; once imported, a token's key is returned without an await
+  const imported = new Map<string, CryptoKey>();
+  const importFor = async (alg: string): Promise<CryptoKey> => {
     const { jwk, algorithms } = await (loaded ??= load());
-    const alg = header.alg;
     if (!algorithms.has(alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" does not fit the configured key');
-    let cryptoKey = imported.get(alg);
-    if (cryptoKey === undefined) {
-      cryptoKey = importJWK(jwk, alg) as Promise<CryptoKey>;
-      imported.set(alg, cryptoKey);
-    }
+    const cryptoKey = (await importJWK(jwk, alg)) as CryptoKey;
+    imported.set(alg, cryptoKey);
     return cryptoKey;
   };
+  return (header) => imported.get(header.alg) ?? importFor(header.alg);
 }

@@ -20,6 +20,8 @@ export interface RemoteKeySetOptions {
   report: (error: AnyAuthError) => void;
 }
 
+type SelectedKey = Awaited<ReturnType<JWTVerifyGetKey>>;
+
 function abortable<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new UpstreamError('timeout', `JWKS request timed out after ${timeoutMs} ms`, { cause: signal.reason }));
@@ -47,6 +49,10 @@ export class RemoteKeySet {
   #fingerprint: string | undefined;
   #fetchedAt: number | undefined;
   #lastAttempt = Number.NEGATIVE_INFINITY;
+  /** Keys jose selected, by `alg` then `kid`, since the last fetch. */
+  readonly #selected = new Map<string, Map<string | undefined, SelectedKey>>();
+  /** Fetches started or finished: a selection that saw this change is not kept. */
+  #fetches = 0;
 
   constructor(options: RemoteKeySetOptions) {
     this.#options = options;
@@ -60,16 +66,39 @@ export class RemoteKeySet {
     });
   }
 
-  /** The key resolver for `jwtVerify`. */
+  /**
+   * The key resolver for `jwtVerify`. A key jose selected for an `alg` and `kid` is kept until the
+   * next fetch, so later tokens signed with it get it without jose's search of the set (jose
+   * selects by nothing else in a compact JWS header).
+   */
   readonly getKey: JWTVerifyGetKey = (header, token) => {
     this.refreshIfStale();
-    return this.#jwks(header, token).catch(async (err: unknown) => {
-      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || !(await this.#reloadForUnknownKey())) throw err;
-      return this.#jwks(header, token);
-    });
+    return this.#selected.get(header.alg)?.get(header.kid) ?? this.#select(header, token);
   };
 
+  async #select(...[header, token]: Parameters<JWTVerifyGetKey>): Promise<SelectedKey> {
+    const fetches = this.#fetches;
+    let key: SelectedKey;
+    try {
+      key = await this.#jwks(header, token);
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || !(await this.#reloadForUnknownKey())) throw err;
+      return this.#jwks(header, token);
+    }
+    // kept only when no fetch started or ran meanwhile: the key is from the set in use; and only
+    // for a string kid or none (jose ignores others), so the entries are bounded by the set
+    const kid = header.kid;
+    if (fetches === this.#fetches && !this.#jwks.reloading && header.alg !== undefined && (kid === undefined || typeof kid === 'string')) {
+      let byKid = this.#selected.get(header.alg);
+      if (byKid === undefined) this.#selected.set(header.alg, (byKid = new Map()));
+      byKid.set(kid, key);
+    }
+    return key;
+  }
+
   async #fetch(url: string): Promise<Response> {
+    this.#fetches++;
+    this.#selected.clear();
     this.#lastAttempt = this.#options.now();
     const { json } = await fetchJson(url, { headers: { Accept: 'application/jwk-set+json, application/json' } }, { ...this.#options.http, retry: 0 });
     if (!Array.isArray(json['keys'])) throw new UpstreamError('invalid_body', 'JWKS response has no "keys" array');
@@ -82,6 +111,8 @@ export class RemoteKeySet {
     if (this.#fingerprint !== undefined && fingerprint !== this.#fingerprint) this.#options.onChange();
     this.#fingerprint = fingerprint;
     this.#fetchedAt = this.#options.now();
+    this.#fetches++;
+    this.#selected.clear();
     return new Response(JSON.stringify({ keys }), { status: 200, headers: { 'content-type': 'application/json' } });
   }
 

@@ -15,9 +15,14 @@ export interface VerifiedClaims {
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    for (const name in value) deepFreeze(value[name]);
   }
   return value;
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  for (const value of values) if (typeof value === 'string' && value.length > 0) return value;
+  return undefined;
 }
 
 function audiences(aud: unknown): string[] {
@@ -34,7 +39,7 @@ function audiences(aud: unknown): string[] {
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
 export function mapClaims(payload: JWTPayload, expectedAudiences: readonly string[] | undefined): VerifiedClaims {
-  const clientId = [payload['client_id'], payload['azp'], payload.sub].find((v): v is string => typeof v === 'string' && v.length > 0);
+  const clientId = firstString(payload['client_id'], payload['azp'], payload.sub);
   if (clientId === undefined) throw new TokenInvalidError('claim', 'Token names no client (client_id, azp or sub)');
   const tokenAudiences = audiences(payload.aud);
   const resource =

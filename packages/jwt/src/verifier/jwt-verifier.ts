@@ -98,7 +98,7 @@ export class JWTVerifier implements TokenVerifier {
   readonly #config: VerifierConfig;
   readonly #jose: JWTVerifyOptions;
   readonly #cache: TtlCache<string, Verified> | undefined;
-  readonly #flights = new SingleFlight<string, { signedPart: string; verified: Verified | null }>();
+  readonly #flights = new SingleFlight<string, Verified | null>();
   readonly #clockInjected: boolean;
   #generation = 0;
 
@@ -132,7 +132,7 @@ export class JWTVerifier implements TokenVerifier {
       const cache = this.#cache;
       if (cache === undefined) {
         if (!COMPACT_JWS.test(token)) return this.#refuse(MALFORMED());
-        const verified = await this.#verify(token, undefined);
+        const verified = await this.#verify(token, undefined, undefined);
         return verified && accessToken(token, verified);
       }
       // The hit path first. The cache is keyed by the SHA-256 of the signature and an entry keeps
@@ -153,12 +153,10 @@ export class JWTVerifier implements TokenVerifier {
         cache.delete(key);
       }
       if (!COMPACT_JWS.test(token)) return this.#refuse(MALFORMED());
-      // concurrent first sights of one token share a verification; a different token with the
-      // same signature (forged claims) never joins another's
-      const slot = { key, signedPart };
-      let flight = await this.#flights.run(key, async () => ({ signedPart, verified: await this.#verify(token, slot) }));
-      if (flight.signedPart !== signedPart) flight = { signedPart, verified: await this.#verify(token, slot) };
-      return flight.verified && accessToken(token, flight.verified);
+      // concurrent first sights of one token share a verification (keyed by the token itself,
+      // held only while in flight, as its callers hold it)
+      const verified = await this.#flights.run(token, () => this.#verify(token, key, signedPart));
+      return verified && accessToken(token, verified);
     } catch (err) {
       return this.#refuse(new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
     }
@@ -174,8 +172,8 @@ export class JWTVerifier implements TokenVerifier {
     this.#cache?.clear();
   }
 
-  /** The uncached path: jose, our own checks, the mapping; caches the result under `slot.key`. */
-  async #verify(token: string, slot: { key: string; signedPart: string } | undefined): Promise<Verified | null> {
+  /** The uncached path: jose, our own checks, the mapping; caches the result under `key`. */
+  async #verify(token: string, key: string | undefined, signedPart: string | undefined): Promise<Verified | null> {
     const config = this.#config;
     const generation = this.#generation;
     const now = config.now();
@@ -193,16 +191,14 @@ export class JWTVerifier implements TokenVerifier {
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
-      const verified = mapClaims(payload, config.audience) as Verified;
-      verified.signedPart = slot === undefined ? '' : detached(slot.signedPart);
-      if (!hasScopes(verified.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
-      verified.validUntil = verified.expiresAt ?? Number.POSITIVE_INFINITY;
-      if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') {
-        verified.validUntil = Math.min(verified.validUntil, payload.iat + config.maxTokenAge);
-      }
+      const claims = mapClaims(payload, config.audience);
+      if (!hasScopes(claims.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
+      let validUntil = claims.expiresAt ?? Number.POSITIVE_INFINITY;
+      if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') validUntil = Math.min(validUntil, payload.iat + config.maxTokenAge);
+      const verified: Verified = { ...claims, validUntil, signedPart: signedPart === undefined ? '' : detached(signedPart) };
       // a verification that raced a key-set change is not kept: its key may be gone
-      if (slot !== undefined && config.cache && generation === this.#generation) {
-        this.#cache?.set(slot.key, verified, Math.min(config.cache.ttlSeconds, verified.validUntil - now) * 1000);
+      if (key !== undefined && config.cache && generation === this.#generation) {
+        this.#cache?.set(key, verified, Math.min(config.cache.ttlSeconds, validUntil - now) * 1000);
       }
       return verified;
     } catch (err) {
