@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { FetchHandler } from '../http/router.js';
 import type { BearerGuard } from '../resource-server/bearer-guard.js';
+import { nodeBody, type NodeBody } from './node-body.js';
 
 /** Options of the Node adapters. */
 export interface NodeAdapterOptions {
@@ -32,8 +32,58 @@ function bodyFromParsed(req: ExpressLikeRequest): BodyInit | undefined {
 }
 
 /**
+ * The request's headers as sent, from `rawHeaders`: a header sent twice stays twice (Node's
+ * `req.headers` keeps only the first `Authorization`, so `Bearer <valid>` + `Bearer junk` would
+ * pass while the reverse is refused; joined, both are refused as malformed).
+ */
+function rawHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    // HTTP/2 pseudo-headers (":path") are not header names in the Fetch API
+    if (name.startsWith(':')) continue;
+    try {
+      headers.append(name, raw[i + 1]!);
+    } catch {
+      // a value the Fetch API refuses (control characters) is dropped, not fatal
+    }
+  }
+  return headers;
+}
+
+function requestUrl(req: IncomingMessage, options: NodeAdapterOptions): URL {
+  const r = req as ExpressLikeRequest;
+  const base = options.baseUrl ? new URL(options.baseUrl) : new URL(`http://${req.headers.host ?? 'localhost'}`);
+  return new URL(r.originalUrl ?? req.url ?? '/', base);
+}
+
+/** A Fetch `Request` for `req`, and the streamed body behind it (when there is one). */
+function fetchRequest(req: IncomingMessage, options: NodeAdapterOptions): { request: Request; body: NodeBody | undefined } {
+  const r = req as ExpressLikeRequest;
+  const method = req.method ?? 'GET';
+  const init: RequestInit & { duplex?: 'half' } = { method, headers: rawHeaders(req) };
+  let body: NodeBody | undefined;
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (r.body !== undefined || req.readableEnded) {
+      const parsed = bodyFromParsed(r);
+      if (parsed !== undefined) init.body = parsed;
+    } else {
+      body = nodeBody(req);
+      init.body = body.stream;
+      init.duplex = 'half';
+    }
+  }
+  return { request: new Request(requestUrl(req, options), init), body };
+}
+
+/**
  * Convert a Node `IncomingMessage` (or an Express request) to a Fetch `Request`. The body is
- * streamed; when a body parser already consumed it (Express), the parsed body is re-encoded.
+ * streamed through a bridge that pauses the request under backpressure and detaches from it
+ * when the stream is cancelled (a handler refusing an oversized body); when a body parser
+ * already consumed it (Express), the parsed body is re-encoded. Headers are taken as sent
+ * (`rawHeaders`), so a header sent twice is seen twice. Prefer {@link toNodeHandler}, which also
+ * drains and closes what a handler left unread.
  *
  * @example
  * ```ts
@@ -41,27 +91,7 @@ function bodyFromParsed(req: ExpressLikeRequest): BodyInit | undefined {
  * ```
  */
 export function toFetchRequest(req: IncomingMessage, options: NodeAdapterOptions = {}): Request {
-  const r = req as ExpressLikeRequest;
-  const base = options.baseUrl ? new URL(options.baseUrl) : new URL(`http://${req.headers.host ?? 'localhost'}`);
-  const url = new URL(r.originalUrl ?? req.url ?? '/', base);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const method = req.method ?? 'GET';
-  const init: RequestInit & { duplex?: 'half' } = { method, headers };
-  if (method !== 'GET' && method !== 'HEAD') {
-    if (r.body !== undefined || req.readableEnded) {
-      const body = bodyFromParsed(r);
-      if (body !== undefined) init.body = body;
-    } else {
-      init.body = Readable.toWeb(req) as unknown as ReadableStream;
-      init.duplex = 'half';
-    }
-  }
-  return new Request(url, init);
+  return fetchRequest(req, options).request;
 }
 
 /**
@@ -109,10 +139,13 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
  */
 export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    let body: NodeBody | undefined;
     void (async () => {
       let response: Response;
       try {
-        response = await handler(toFetchRequest(req, options));
+        const converted = fetchRequest(req, options);
+        body = converted.body;
+        response = await handler(converted.request);
       } catch {
         response = new Response(JSON.stringify({ error: 'server_error', error_description: 'Internal server error' }), {
           status: 500,
@@ -120,10 +153,12 @@ export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions
         });
       }
       await writeFetchResponse(res, response);
-    })().catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    })()
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      })
+      .finally(() => body?.release());
   };
 }
 
@@ -140,13 +175,7 @@ export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions
 export function expressBearerAuth(guard: BearerGuard, options: NodeAdapterOptions = {}) {
   return (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     const r = req as ExpressLikeRequest;
-    const base = options.baseUrl ? new URL(options.baseUrl) : new URL(`http://${req.headers.host ?? 'localhost'}`);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    }
-    const request = new Request(new URL(r.originalUrl ?? req.url ?? '/', base), { method: 'GET', headers });
+    const request = new Request(requestUrl(req, options), { method: 'GET', headers: rawHeaders(req) });
     guard(request).then(
       async (result) => {
         if (result instanceof Response) return writeFetchResponse(res, result);

@@ -13,7 +13,7 @@ import { resolveResource, unknownScopes, type EndpointContext } from './context.
 import { matchRedirectUri } from './redirect-uri.js';
 import { methodNotAllowed, parseParams, readForm, rejectDuplicates, type Params } from './request.js';
 
-const invalidRequest = (description: string) => new AuthorizeError('invalid_request', description);
+const invalidRequest = (description: string, options?: { status?: number }) => new AuthorizeError('invalid_request', description, options);
 
 /** A base64url SHA-256 hash: what an S256 code challenge is (RFC 7636 §4.2). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -79,7 +79,7 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
     let params: Params;
     let target: Awaited<ReturnType<typeof trustedTarget>>;
     try {
-      params = request.method === 'GET' ? parseParams(new URL(request.url).searchParams) : await readForm(request, ctx.maxBodyBytes, invalidRequest);
+      params = request.method === 'GET' ? parseParams(new URL(request.url).searchParams) : await readForm(request, ctx.maxBodyBytes, invalidRequest, ctx.bodyTimeoutMs);
       target = await trustedTarget(ctx, params);
     } catch (err) {
       return page(err);

@@ -21,6 +21,8 @@ export interface EndpointContext {
   grantTypesSupported: readonly string[];
   /** Largest request body of the form and JSON endpoints, in bytes. */
   maxBodyBytes: number;
+  /** Deadline for a request body to arrive, in milliseconds (then `408`). */
+  bodyTimeoutMs: number;
   /** Clock in seconds since the epoch. */
   now: () => number;
   /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */

@@ -14,7 +14,7 @@ import type { ClientResolver } from './client-auth.js';
 import type { EndpointContext } from './context.js';
 import { authorizationServerMetadataUrl, buildAuthorizationServerMetadata, metadataHandler, normalizeIssuer, type AuthorizationServerMetadata } from './metadata.js';
 import { createRegisterHandler, type ClientRegistrationOptions } from './register.js';
-import { DEFAULT_MAX_FORM_BYTES } from './request.js';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_FORM_BYTES } from './request.js';
 import { createRevokeHandler } from './revoke.js';
 import { createTokenHandler } from './token.js';
 
@@ -41,6 +41,11 @@ export interface AuthorizationServerOptions {
   cimd?: false | ClientIdMetadataDocumentOptions | undefined;
   /** Largest request body accepted by authorize (POST), token, revoke and register, in bytes. Default 16 KiB. */
   maxBodyBytes?: number | undefined;
+  /**
+   * Deadline for a request body to arrive in full, in milliseconds; a slower one is refused with
+   * `408`. Default 10 000.
+   */
+  bodyTimeoutMs?: number | undefined;
   /** URL of human-readable documentation (`service_documentation`). */
   serviceDocumentationUrl?: string | URL | undefined;
   /** Called with unexpected errors (answered as `server_error`), for logging. */
@@ -116,6 +121,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FORM_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new TypeError('createAuthorizationServer: maxBodyBytes must be a positive integer');
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) throw new TypeError('createAuthorizationServer: bodyTimeoutMs must be a positive integer');
   const scopesSupported = options.scopesSupported ? [...options.scopesSupported] : undefined;
   const grantTypesSupported = ['authorization_code', 'refresh_token'];
   if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
@@ -131,6 +138,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     resourceUrl,
     grantTypesSupported,
     maxBodyBytes,
+    bodyTimeoutMs,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     onError: options.onError,
   };

@@ -39,7 +39,7 @@ export function createRegisterHandler(ctx: EndpointContext, options: ClientRegis
     if (request.method === 'OPTIONS') return preflightResponse(['POST']);
     if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], CORS);
     try {
-      const body = await readJsonObject(request, ctx.maxBodyBytes, (d) => new RegistrationError('invalid_client_metadata', d));
+      const body = await readJsonObject(request, ctx.maxBodyBytes, (d, o) => new RegistrationError('invalid_client_metadata', d, o), ctx.bodyTimeoutMs);
       const metadata = validateClientMetadata(body, {
         grantTypesSupported: ctx.grantTypesSupported,
         scopesSupported: ctx.scopesSupported,

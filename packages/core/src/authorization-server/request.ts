@@ -13,11 +13,21 @@ import { errorResponse } from '../errors/response.js';
 import { corsHeaders, preflightResponse, type FetchHandler } from '../http/router.js';
 import { readLimited } from '../lib/read-limited.js';
 
-/** Builds the error thrown for a malformed request. */
-export type RequestFailure = (description: string) => Error;
+/**
+ * Builds the error thrown for a malformed request; `status` is set when the answer is not a plain
+ * 400 (`413` body too large, `408` body too slow).
+ */
+export type RequestFailure = (description: string, options?: { status?: number }) => Error;
 
 /** Default largest request body of the form endpoints (authorize POST, token, revoke), in bytes. */
 export const DEFAULT_MAX_FORM_BYTES = 16 * 1024;
+
+/**
+ * Default deadline for a whole request body to arrive, in milliseconds: a body dripped slowly to
+ * hold a connection open is refused with `408` after it (not only after the server's own
+ * request timeout, 300 s on Node).
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 /**
  * Request parameters: each name once, empty values treated as absent (RFC 6749 §3.1), and the
@@ -58,15 +68,21 @@ export function mediaType(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Read the body as bytes, refusing more than `maxBytes` (declared or actual). */
-export async function readBody(request: Request, maxBytes: number, fail: RequestFailure): Promise<Uint8Array> {
+/**
+ * Read the body as bytes: more than `maxBytes` (declared or actual) fails with status 413, a body
+ * not complete within `timeoutMs` with 408, an unreadable one (the client went away) with 400. The
+ * stream is cancelled in each case.
+ */
+export async function readBody(request: Request, maxBytes: number, fail: RequestFailure, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
+  const deadline = AbortSignal.timeout(timeoutMs);
   let bytes: Uint8Array | null;
   try {
-    bytes = await readLimited(request.body, request.headers.get('content-length'), maxBytes);
+    bytes = await readLimited(request.body, request.headers.get('content-length'), maxBytes, deadline);
   } catch {
+    if (deadline.aborted) throw fail(`The request body did not arrive within ${timeoutMs} ms`, { status: 408 });
     throw fail('The request body could not be read');
   }
-  if (bytes === null) throw fail(`Request body larger than ${maxBytes} bytes`);
+  if (bytes === null) throw fail(`Request body larger than ${maxBytes} bytes`, { status: 413 });
   return bytes;
 }
 
@@ -88,21 +104,21 @@ function decodeUtf8(bytes: Uint8Array, fail: RequestFailure): string {
  * rejectDuplicates(params, fail);
  * ```
  */
-export async function readForm(request: Request, maxBytes: number, fail: RequestFailure): Promise<Params> {
+export async function readForm(request: Request, maxBytes: number, fail: RequestFailure, timeoutMs?: number): Promise<Params> {
   if (mediaType(request) !== 'application/x-www-form-urlencoded') {
     await request.body?.cancel().catch(() => undefined);
     throw fail('Content-Type must be application/x-www-form-urlencoded');
   }
-  return parseParams(decodeUtf8(await readBody(request, maxBytes, fail), fail));
+  return parseParams(decodeUtf8(await readBody(request, maxBytes, fail, timeoutMs), fail));
 }
 
 /** Read an `application/json` body holding one JSON object, up to `maxBytes`. */
-export async function readJsonObject(request: Request, maxBytes: number, fail: RequestFailure): Promise<Record<string, unknown>> {
+export async function readJsonObject(request: Request, maxBytes: number, fail: RequestFailure, timeoutMs?: number): Promise<Record<string, unknown>> {
   if (mediaType(request) !== 'application/json') {
     await request.body?.cancel().catch(() => undefined);
     throw fail('Content-Type must be application/json');
   }
-  const text = decodeUtf8(await readBody(request, maxBytes, fail), fail);
+  const text = decodeUtf8(await readBody(request, maxBytes, fail, timeoutMs), fail);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -122,7 +138,7 @@ export function methodNotAllowed(methods: readonly string[], headers?: Record<st
 }
 
 const FORM_CORS = corsHeaders(['POST']);
-const invalidTokenRequest = (description: string) => new TokenError('invalid_request', description);
+const invalidTokenRequest: RequestFailure = (description, options) => new TokenError('invalid_request', description, options);
 
 /**
  * A `POST` endpoint taking a form (token, revocation): CORS with a preflight, 405 for other
@@ -130,14 +146,14 @@ const invalidTokenRequest = (description: string) => new TokenError('invalid_req
  * answered by `errorResponse` (with `WWW-Authenticate: Basic` after a failed Basic authentication).
  */
 export function formEndpoint(
-  options: { maxBodyBytes: number; onError: ((error: unknown) => void) | undefined },
+  options: { maxBodyBytes: number; bodyTimeoutMs: number; onError: ((error: unknown) => void) | undefined },
   handle: (request: Request, params: Params) => Promise<Response>,
 ): FetchHandler {
   return async (request) => {
     if (request.method === 'OPTIONS') return preflightResponse(['POST']);
     if (request.method !== 'POST') return methodNotAllowed(['POST', 'OPTIONS'], FORM_CORS);
     try {
-      const params = await readForm(request, options.maxBodyBytes, invalidTokenRequest);
+      const params = await readForm(request, options.maxBodyBytes, invalidTokenRequest, options.bodyTimeoutMs);
       rejectDuplicates(params, invalidTokenRequest);
       const response = await handle(request, params);
       for (const [k, v] of Object.entries(FORM_CORS)) response.headers.set(k, v);

@@ -1,4 +1,4 @@
-import { readForm, type Params } from '../authorization-server/request.js';
+import { readForm, type Params, type RequestFailure } from '../authorization-server/request.js';
 import { sha256 } from '../lib/crypto.js';
 import type { FetchHandler } from '../http/router.js';
 import type { RememberedApprovals } from './approvals.js';
@@ -58,9 +58,22 @@ export interface ConsentHandlerOptions {
   scopeDescriptions?: Readonly<Record<string, string>> | undefined;
   /** Replaces the default Content-Security-Policy of the pages. */
   contentSecurityPolicy?: string | undefined;
+  /** Deadline for the form body to arrive, in milliseconds (then `408`). Default 10 000. */
+  bodyTimeoutMs?: number | undefined;
 }
 
 const MAX_FORM_BYTES = 8 * 1024;
+
+/** A consent form that could not be read, with the status to answer (400, 408 or 413). */
+class FormError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+const formFailure: RequestFailure = (description, options) => new FormError(description, options?.status ?? 400);
 const APPROVALS = 'mcp-auth-approvals';
 
 function sourceOf(uri: string): string {
@@ -126,9 +139,10 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
     if (origin !== null && origin !== new URL(request.url).origin) return page(403, 'Request refused', 'The form was not submitted from this site.');
     let form: Params;
     try {
-      form = await readForm(request, MAX_FORM_BYTES, (description) => new Error(description));
-    } catch {
-      return page(400, 'Request refused', 'The form could not be read.');
+      form = await readForm(request, MAX_FORM_BYTES, formFailure, options.bodyTimeoutMs);
+    } catch (err) {
+      const status = err instanceof FormError ? err.status : 400;
+      return page(status, status === 413 ? 'Request too large' : status === 408 ? 'Request timed out' : 'Request refused', 'The form could not be read.');
     }
     const transaction = form.get('transaction');
     if (!transaction) return page(400, 'Request refused', 'The form is incomplete.');

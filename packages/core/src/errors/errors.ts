@@ -109,11 +109,18 @@ export abstract class OAuthProtocolError<E extends string = string> extends Auth
   readonly error: E;
   /** Human-readable text sent as `error_description`. Never contains secrets. */
   readonly errorDescription: string | undefined;
+  /**
+   * The HTTP status to answer with when it is not the one the RFC assigns to `error` (for example
+   * `413` for an oversized request body, `408` for one that arrives too slowly, `429` when rate
+   * limited). `undefined`: the RFC's status.
+   */
+  readonly status: number | undefined;
 
-  constructor(error: E, errorDescription?: string, options?: { cause?: unknown }) {
+  constructor(error: E, errorDescription?: string, options?: { cause?: unknown; status?: number | undefined }) {
     super(errorDescription ? `${error}: ${errorDescription}` : error, options);
     this.error = error;
     this.errorDescription = errorDescription;
+    this.status = options?.status;
   }
 
   /** The JSON body of this error, as RFC 6749 §5.2 defines it. */
@@ -186,7 +193,7 @@ export class BearerError extends OAuthProtocolError<BearerErrorCode> {
   constructor(
     error: BearerErrorCode,
     errorDescription?: string,
-    options?: { scope?: readonly string[] | undefined; credentialsMissing?: boolean; cause?: unknown },
+    options?: { scope?: readonly string[] | undefined; credentialsMissing?: boolean; cause?: unknown; status?: number | undefined },
   ) {
     super(error, errorDescription, options);
     this.scope = options?.scope;

@@ -79,6 +79,7 @@ const JSON_HEADERS = {
 } as const;
 
 function statusFor(err: OAuthProtocolError): number {
+  if (err.status !== undefined) return err.status;
   if (err instanceof BearerError) {
     return err.error === 'invalid_token' ? 401 : err.error === 'insufficient_scope' ? 403 : 400;
   }

@@ -83,6 +83,7 @@ export function createProxyConsentHandler(ctx: ProxyContext): FetchHandler {
       providerName: options.providerName,
       scopeDescriptions: options.scopeDescriptions,
       contentSecurityPolicy: options.contentSecurityPolicy,
+      bodyTimeoutMs: options.authorizationServer?.bodyTimeoutMs,
     });
   };
   return async (request) => (await (handler ??= build()))(request);

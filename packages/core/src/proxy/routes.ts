@@ -15,7 +15,7 @@ import type { ProxyContext } from './context.js';
  * const authorizationServer: ProxyAuthorizationServerOptions = { cimd: false, clientRegistration: { } };
  * ```
  */
-export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, 'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'serviceDocumentationUrl'>;
+export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, 'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'serviceDocumentationUrl'>;
 
 /**
  * The authorization server in front of the proxy (RFC 8414 metadata, RFC 7591 registration,

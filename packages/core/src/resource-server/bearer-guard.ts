@@ -31,8 +31,9 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 /**
  * Extract the bearer token of a request (RFC 6750 §2.1). `null` when the request carries no
  * credentials; throws `BearerError('invalid_request')` for a malformed header, another scheme,
- * or a token sent in more than one place (header plus `access_token` query parameter) or in the
- * query string at all (the MCP authorization spec forbids it).
+ * a token sent in more than one place (two `Authorization` headers, or a header plus an
+ * `access_token` query parameter) or in the query string at all (the MCP authorization spec
+ * forbids it).
  *
  * @example
  * ```ts
@@ -50,6 +51,9 @@ export function extractBearerToken(request: Request): string | null {
     );
   }
   if (header === null) return null;
+  // Two Authorization headers arrive joined with a comma (Fetch API, and the Node adapter reads
+  // the raw headers): which one counts would be ambiguous, so neither does.
+  if (header.includes(',')) throw new BearerError('invalid_request', 'The request carries more than one Authorization header');
   const match = /^Bearer +(\S+) *$/i.exec(header);
   if (!match) {
     if (/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header)) {

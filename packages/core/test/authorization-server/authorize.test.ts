@@ -15,8 +15,8 @@ function authorizeQuery(clientId: string, extra: Record<string, string> = {}): s
 }
 
 /** An error page: HTML, never a redirect, not frameable. */
-async function expectPage(res: Response, text: string): Promise<void> {
-  expect(res.status).toBe(400);
+async function expectPage(res: Response, text: string, status = 400): Promise<void> {
+  expect(res.status).toBe(status);
   expect(res.headers.get('location')).toBeNull();
   expect(res.headers.get('content-type')).toContain('text/html');
   expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -150,7 +150,7 @@ describe('authorization endpoint', () => {
     const client = await register(d);
     const params = Object.fromEntries(new URLSearchParams(authorizeQuery(client.client_id)));
     await expectPage(await d.fetch('/authorize', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) }), 'Content-Type');
-    await expectPage(await d.fetch('/authorize', form({ ...params, state: 'x'.repeat(4096) })), 'larger than 2048');
+    await expectPage(await d.fetch('/authorize', form({ ...params, state: 'x'.repeat(4096) })), 'larger than 2048', 413);
   });
 
   it('answers 405 to other methods', async () => {

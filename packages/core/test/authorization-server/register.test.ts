@@ -108,10 +108,10 @@ describe('dynamic client registration (RFC 7591)', () => {
     ['a JSON array', post('[]'), 'JSON object'],
     ['JSON null', post('null'), 'JSON object'],
     ['invalid UTF-8', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 'UTF-8'],
-    ['an oversized body', post({ redirect_uris: [REDIRECT], client_name: 'x'.repeat(20_000) }), 'larger than'],
-  ])('refuses a request with %s', async (_name, init, message) => {
+    ['an oversized body', post({ redirect_uris: [REDIRECT], client_name: 'x'.repeat(20_000) }), 'larger than', 413],
+  ])('refuses a request with %s', async (_name, init, message, status = 400) => {
     const d = direct();
-    expect(await expectError(await d.fetch('/register', init as RequestInit), 'invalid_client_metadata')).toContain(message);
+    expect(await expectError(await d.fetch('/register', init as RequestInit), 'invalid_client_metadata', status)).toContain(message);
   });
 
   it('refuses an oversized streamed body without a Content-Length', async () => {
@@ -126,7 +126,7 @@ describe('dynamic client registration (RFC 7591)', () => {
       },
     });
     const res = await d.fetch('/register', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, duplex: 'half' } as RequestInit);
-    expect(await expectError(res, 'invalid_client_metadata')).toContain('larger than 1024');
+    expect(await expectError(res, 'invalid_client_metadata', 413)).toContain('larger than 1024');
     expect(sent).toBeLessThan(10);
   });
 

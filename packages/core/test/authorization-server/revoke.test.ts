@@ -72,7 +72,7 @@ describe('revocation endpoint (RFC 7009)', () => {
     await expectError(await revoke(d, { client_id: client.client_id }), 'invalid_request');
     await expectError(await d.fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }), 'invalid_request');
     await expectError(await d.fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `client_id=${client.client_id}&token=a&token=b` }), 'invalid_request');
-    await expectError(await revoke(d, { client_id: client.client_id, token: 'x'.repeat(20_000) }), 'invalid_request');
+    await expectError(await revoke(d, { client_id: client.client_id, token: 'x'.repeat(20_000) }), 'invalid_request', 413);
     expect((await d.fetch('/revoke')).status).toBe(405);
     expect((await d.fetch('/revoke', { method: 'OPTIONS' })).status).toBe(204);
   });

@@ -202,11 +202,11 @@ describe('token endpoint: request format', () => {
     ['no content type', { method: 'POST', body: 'grant_type=authorization_code' }],
     ['multipart', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x--' }],
     ['invalid UTF-8', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new Uint8Array([0x67, 0xff, 0x3d]) }],
-    ['an oversized body', form({ grant_type: 'authorization_code', code: 'x'.repeat(20_000) })],
+    ['an oversized body', form({ grant_type: 'authorization_code', code: 'x'.repeat(20_000) }), 413],
     ['no grant_type', form({ code: 'abc' })],
-  ])('refuses %s with invalid_request', async (_name, init) => {
+  ])('refuses %s with invalid_request', async (_name, init, status = 400) => {
     const d = direct();
-    await expectError(await d.fetch('/token', init as RequestInit), 'invalid_request');
+    await expectError(await d.fetch('/token', init as RequestInit), 'invalid_request', status);
   });
 
   it('refuses a parameter sent twice', async () => {

@@ -102,7 +102,7 @@ describe('consent page', () => {
     const { form, jar } = await openConsentForm(proxy);
     const big = new URLSearchParams(form.fields);
     big.set('padding', 'x'.repeat(64 * 1024));
-    expect((await post(proxy, form.action, big, jar.header())).status).toBe(400);
+    expect((await post(proxy, form.action, big, jar.header())).status).toBe(413);
     const doubled = new URLSearchParams(form.fields);
     doubled.append('csrf_token', form.fields.get('csrf_token')!);
     expect((await post(proxy, form.action, doubled, jar.header())).status).toBe(403);
