@@ -185,10 +185,18 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     return url.href;
   }
 
-  /** The client's unexpired code (not consumed), or `null`. */
+  /**
+   * The client's unexpired code (not consumed), or `null`. A code presented again after it was
+   * exchanged revokes every token issued from it (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
+   */
   async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
     const code = await this.#records.codes.get(authorizationCode);
-    if (!code || code.clientId !== client.client_id) return null;
+    if (!code) {
+      const used = await this.#records.usedCodes.get(authorizationCode);
+      if (used) await this.#revokeFamily(used.familyId);
+      return null;
+    }
+    if (code.clientId !== client.client_id) return null;
     return {
       code: authorizationCode,
       scopes: code.scopes,
@@ -214,7 +222,10 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     if (code.clientId !== client.client_id || code.expiresAt <= config.now()) {
       throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
     }
-    const { familyId, token } = await families.start({
+    // Recorded before the tokens exist, so a replay racing this exchange still finds the family.
+    const familyId = randomToken(16);
+    await records.usedCodes.set(authorizationCode.code, { familyId }, { ttlSeconds: CODE_TTL });
+    const token = await families.start(familyId, {
       clientId: code.clientId,
       scopes: code.scopes,
       resource: code.resource,
@@ -223,7 +234,6 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       setId: code.setId,
       refreshExpiresAt: code.refreshExpiresAt,
     });
-    await records.usedCodes.set(authorizationCode.code, { familyId }, { ttlSeconds: CODE_TTL });
     return token;
   }
 

@@ -26,10 +26,9 @@ export class TokenFamilies {
     this.#o = options;
   }
 
-  /** Start a family and issue its first tokens. */
-  async start(family: Omit<FamilyRecord, 'refreshJti'>): Promise<{ familyId: string; token: OAuthToken }> {
-    const familyId = randomToken(16);
-    return { familyId, token: await this.#issue(familyId, { ...family, refreshJti: '' }, family.scopes) };
+  /** Start family `familyId` (a fresh random id) and issue its first tokens. */
+  async start(familyId: string, family: Omit<FamilyRecord, 'refreshJti'>): Promise<OAuthToken> {
+    return this.#issue(familyId, { ...family, refreshJti: '' }, family.scopes);
   }
 
   /**
@@ -50,16 +49,24 @@ export class TokenFamilies {
       throw new TokenError('invalid_grant', 'The refresh token is invalid, expired, or was already used');
     }
     const ttl = { ttlSeconds: Math.max(1, family.refreshExpiresAt - now()) };
+    // Recorded before the (slow) upstream refresh: the same token presented meanwhile is a reuse
+    // and revokes the family.
+    await records.rotated.set(jti, { familyId: pointer.familyId }, ttl);
     try {
       await beforeIssue?.(family);
     } catch (err) {
       // A refusal ends the family; anything else (an upstream outage) leaves the token usable for a retry.
       if (err instanceof TokenError) await this.revoke(pointer.familyId);
-      else await records.refreshTokens.set(jti, pointer, ttl);
+      else {
+        await records.rotated.delete(jti);
+        await records.refreshTokens.set(jti, pointer, ttl);
+      }
       throw err;
     }
-    await records.rotated.set(jti, { familyId: pointer.familyId }, ttl);
-    return this.#issue(pointer.familyId, family, scopes);
+    // Revoked while the upstream refreshed (a reuse of this token): issue nothing, resurrect nothing.
+    const current = await records.families.get(pointer.familyId);
+    if (!current || current.refreshJti !== jti) throw new TokenError('invalid_grant', 'The authorization was revoked during the refresh');
+    return this.#issue(pointer.familyId, current, scopes);
   }
 
   /** When `jti` is a rotated refresh token, revoke its family (reuse detection); the family revoked, if any. */
