@@ -70,7 +70,9 @@ function basicCredentials(header: string): { id: string; secret: string } {
  * Authenticate the client of a token or revocation request. Exactly one method may be used; it
  * must be the client's registered `token_endpoint_auth_method`; the secret is compared by its
  * SHA-256 in constant time with the stored `client_secret_hash`; an expired secret fails.
- * Throws `TokenError` (`invalid_client`, or `invalid_request` for two methods at once).
+ * Throws `TokenError` (`invalid_client`, or `invalid_request` for two methods at once); an
+ * unknown client, a method other than the registered one and a wrong secret all get the same
+ * `invalid_client` description, so the endpoint is no oracle for client ids.
  *
  * @example
  * ```ts
@@ -104,15 +106,16 @@ export async function authenticateClient(request: Request, params: Params, resol
     throw new TokenError('invalid_client', 'Client authentication failed');
   }
 
+  // One answer for an unknown client, a wrong method and a wrong secret: the token endpoint
+  // does not tell a caller which client ids exist or how they authenticate.
+  const failed = () => new TokenError('invalid_client', 'Client authentication failed');
   const lookup = await resolveClient(id);
-  if (!lookup.client) throw new TokenError('invalid_client', lookup.problem);
   const client = lookup.client;
-  const registered = clientAuthMethod(client);
-  if (registered !== method) throw new TokenError('invalid_client', `This client must authenticate with ${registered}`);
+  const presented = secret === undefined ? undefined : await sha256(secret);
+  if (!client || clientAuthMethod(client) !== method) throw failed();
   if (method !== 'none') {
     const hash = client.client_secret_hash;
-    const valid = typeof hash === 'string' && timingSafeEqual(await sha256(secret ?? ''), hash);
-    if (!valid) throw new TokenError('invalid_client', 'Client authentication failed');
+    if (typeof hash !== 'string' || presented === undefined || !timingSafeEqual(presented, hash)) throw failed();
     const expiresAt = client.client_secret_expires_at ?? 0;
     if (expiresAt !== 0 && expiresAt <= now) throw new TokenError('invalid_client', 'The client secret has expired');
   }

@@ -380,3 +380,22 @@ describe('token endpoint: jwt-bearer grant (SEP-990)', () => {
     expect(provider.calls).toHaveLength(2);
   });
 });
+
+describe('token endpoint: no oracle for client ids', () => {
+  it('answers an unknown client, a wrong method and a wrong secret with one invalid_client body', async () => {
+    const d = direct();
+    const confidential = await register(d, { token_endpoint_auth_method: 'client_secret_basic' });
+    const publicClient = await register(d);
+    const body = { grant_type: 'authorization_code', code: 'c', code_verifier: 'v'.repeat(43) };
+    const answers = await Promise.all([
+      d.fetch('/token', form({ ...body, client_id: 'no-such-client' })),
+      d.fetch('/token', form(body, basic('no-such-client', 'secret'))),
+      d.fetch('/token', form({ ...body, client_id: confidential.client_id })),
+      d.fetch('/token', form(body, basic(confidential.client_id, 'wrong-secret'))),
+      d.fetch('/token', form({ ...body, client_id: confidential.client_id, client_secret: confidential.client_secret! })),
+      d.fetch('/token', form(body, basic(publicClient.client_id, 'any'))),
+    ]);
+    const descriptions = await Promise.all(answers.map((res) => expectError(res, 'invalid_client', 401)));
+    expect(new Set(descriptions)).toEqual(new Set(['Client authentication failed']));
+  });
+});
