@@ -44,6 +44,11 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     mcpPath: MCP_PATH,
     mcpUrl,
     scopes: { admin: config.adminScope },
+    grantScopes: ({ requested, upstream, upstreamClaims }) => {
+      const names = [upstream.subject, ...['sub', 'preferred_username', 'login', 'email'].map((c) => upstreamClaims[c])];
+      const isAdmin = names.some((n) => (typeof n === 'string' || typeof n === 'number') && config.admins.includes(String(n)));
+      return isAdmin ? requested : requested.filter((s) => s !== config.adminScope);
+    },
     onClose: (fn) => void closers.push(fn),
     note: (line) => void notes.push(line),
     onAuthError: (error) => console.warn(`[auth] ${isAuthError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`),

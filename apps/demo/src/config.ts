@@ -82,6 +82,11 @@ export const demoVariables = [
   { name: 'DEMO_HOST', description: 'Interface to listen on', default: '127.0.0.1' },
   { name: 'DEMO_BASE_URL', description: 'Public origin of this server, when it is reached through a proxy or tunnel', defaultLabel: 'http://DEMO_HOST:PORT' },
   { name: 'DEMO_ADMIN_SCOPE', description: 'The extra scope the admin_status tool needs (step-up)', default: 'admin' },
+  {
+    name: 'DEMO_ADMINS',
+    description: 'Users granted the admin scope by the proxy providers (local, github), comma-separated; matched against the upstream sub, preferred_username, login or email',
+    default: 'admin',
+  },
 ] as const satisfies readonly EnvVariable[];
 
 /** The demo's own settings. */
@@ -92,6 +97,8 @@ export interface DemoConfig {
   /** Public origin; `undefined` means `http://DEMO_HOST:PORT` once the port is known. */
   baseUrl: URL | undefined;
   adminScope: string;
+  /** Who gets the admin scope (upstream `sub`, `preferred_username`, `login` or `email`). */
+  admins: readonly string[];
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -111,7 +118,8 @@ export function loadConfig(env: Env): DemoConfig {
   }
   const adminScope = values['DEMO_ADMIN_SCOPE']!;
   if (!SCOPE_TOKEN.test(adminScope)) throw new ConfigError(`DEMO_ADMIN_SCOPE must be one OAuth scope, got "${adminScope}"`, ['DEMO_ADMIN_SCOPE']);
-  return { provider: values['AUTH_PROVIDER']!.toLowerCase(), port, host: values['DEMO_HOST']!, baseUrl, adminScope };
+  const admins = listVariable(values['DEMO_ADMINS']);
+  return { provider: values['AUTH_PROVIDER']!.toLowerCase(), port, host: values['DEMO_HOST']!, baseUrl, adminScope, admins };
 }
 
 /** The public origin for a listening port: `DEMO_BASE_URL`, else `http://DEMO_HOST:PORT` (loopback for wildcard hosts). */

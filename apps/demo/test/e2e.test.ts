@@ -24,7 +24,7 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
   let client: Client;
 
   beforeAll(async () => {
-    demo = await startDemo();
+    demo = await startDemo({ DEMO_ADMINS: 'alice' });
     browser = new ScriptedBrowser({ login: 'alice' });
     oauth = new MemoryOAuthClient(REDIRECT_URI, (url) => browser.walk(url, REDIRECT_URI), 'Demo e2e test');
   });
@@ -132,5 +132,41 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     const out = demo.output();
     expect(out).not.toContain((oauth.tokens() as { access_token: string }).access_token);
     expect(out).not.toMatch(/client_secret|refresh_token/i);
+  });
+});
+
+describe('the admin scope goes to the configured admins only (DEMO_ADMINS, default "admin")', () => {
+  let demo: DemoProcess;
+  let client: Client | undefined;
+  beforeAll(async () => {
+    demo = await startDemo();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await demo?.stop();
+  });
+
+  it('a user who is not an admin approves the step-up but gets no admin scope', async () => {
+    const browser = new ScriptedBrowser({ login: 'bob' });
+    const oauth = new MemoryOAuthClient(REDIRECT_URI, (url) => browser.walk(url, REDIRECT_URI), 'Demo e2e test');
+    client = await connectWithOAuth(demo.mcpUrl, oauth);
+    await expect(callWithOAuth(client, oauth, 'admin_status')).rejects.toThrow();
+    // The step-up asked for the admin scope and bob approved it; the token still lacks it.
+    expect(oauth.authorizationUrls.at(-1)!.searchParams.get('scope')!.split(' ')).toContain('admin');
+    const who = json(await client.callTool({ name: 'whoami', arguments: {} }));
+    expect(who['principal']['subject']).toBe('bob');
+    expect(who['scopes']).toEqual(['mcp:tools']);
+  });
+
+  it('the user named in DEMO_ADMINS gets it', async () => {
+    const browser = new ScriptedBrowser({ login: 'admin' });
+    const oauth = new MemoryOAuthClient(REDIRECT_URI, (url) => browser.walk(url, REDIRECT_URI), 'Demo e2e test');
+    const admin = await connectWithOAuth(demo.mcpUrl, oauth);
+    try {
+      const status = json(await callWithOAuth(admin, oauth, 'admin_status'));
+      expect(status['scopes']).toEqual(expect.arrayContaining(['mcp:tools', 'admin']));
+    } finally {
+      await admin.close();
+    }
   });
 });

@@ -98,7 +98,9 @@ export {
 // OAuth proxy (an authorization server in front of an IdP without dynamic registration)
 export { OAuthProxy } from './proxy/oauth-proxy.js';
 export {
+  grantUpstreamScopes,
   type OAuthProxyHooks,
+  type ScopeGrantContext,
   type UpstreamRevocation,
   type OAuthProxyOptions,
   type UpstreamAuthMethod,

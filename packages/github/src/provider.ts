@@ -33,7 +33,9 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  *
  * GitHub defaults: `client_secret_post` at the token endpoint, PKCE S256 upstream, no RFC 8707
  * `resource` sent upstream (GitHub does not support it), and GitHub asked for `upstreamScopes`
- * only (`read:user`), never for the MCP client's scopes, which are this server's. Revoking a token
+ * only (`read:user`), never for the MCP client's scopes, which are this server's; GitHub cannot
+ * vouch for those, so every user who signs in and approves is granted the scopes the client asked
+ * for (restrict them with `hooks.grantScopes`, e.g. by `upstreamClaims.login`). Revoking a token
  * here ends the session and deletes the GitHub token through GitHub's own API
  * (`DELETE /applications/{client_id}/token`; GitHub has no RFC 7009 endpoint).
  *
@@ -82,6 +84,10 @@ export class GitHubProvider extends OAuthProxy {
           else url.searchParams.delete('scope');
         },
         upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
+        // GitHub grants GitHub scopes, never this server's: it cannot vouch for them. The stated
+        // policy: any GitHub user who signs in and approves gets the scopes the client asked for.
+        // Pass `hooks.grantScopes` to limit scopes to some users (by `login`, `id`, org, …).
+        grantScopes: ({ requested }) => requested,
         revokeUpstream: githubTokenRevoker(verifier?.apiBaseUrl ?? endpoints.apiBaseUrl),
         ...options.hooks,
       },

@@ -109,6 +109,34 @@ async function whoami(client: Client) {
   return JSON.parse((result.content as { text: string }[])[0]!.text) as { clientId: string; subject: string; github: Record<string, unknown> };
 }
 
+describe('GitHubProvider: scope grants', () => {
+  it('grants the scopes the client asked for (GitHub cannot vouch for them), unless grantScopes narrows', async () => {
+    const scoped = await startStack({ validScopes: ['mcp:tools'], requiredScopes: ['mcp:tools'] });
+    try {
+      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const client = await signIn(scoped, browser);
+      expect(browser.saved!.scope).toBe('mcp:tools');
+      expect((await whoami(client)).subject).toBe('583231');
+    } finally {
+      await scoped.server.close();
+      await scoped.github.close();
+    }
+    const narrowed = await startStack({
+      validScopes: ['mcp:tools'],
+      requiredScopes: ['mcp:tools'],
+      hooks: { grantScopes: ({ requested, upstreamClaims }) => (upstreamClaims['login'] === 'hubot' ? requested : []) },
+    });
+    try {
+      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      await expect(signIn(narrowed, browser)).rejects.toThrow();
+      expect(browser.saved?.scope).toBeUndefined();
+    } finally {
+      await narrowed.server.close();
+      await narrowed.github.close();
+    }
+  });
+});
+
 describe('GitHubProvider: the whole flow with the MCP SDK v2 client', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import type { AuthProvider } from '@auth/core';
+import type { AuthProvider, ScopeGrantContext } from '@auth/core';
 import type { EnvVariable } from '../config.js';
 
 /** What the demo hands a provider factory. */
@@ -13,6 +13,11 @@ export interface ProviderContext {
   readonly mcpUrl: string;
   /** The scopes the demo's tools use: every request needs none beyond the provider's own; `admin` is the step-up scope. */
   readonly scopes: { readonly admin: string };
+  /**
+   * The scope-grant policy of the proxy providers (`hooks.grantScopes`): the requested scopes, the
+   * admin scope only for the users in `DEMO_ADMINS`.
+   */
+  readonly grantScopes: (context: ScopeGrantContext) => readonly string[];
   /** Run `close` when the demo stops (a local IdP, a timer). */
   onClose(close: () => Promise<void> | void): void;
   /** A line to print under "Provider notes" at start-up and on the page (never a secret). */

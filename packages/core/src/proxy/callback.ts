@@ -10,6 +10,7 @@ import { authorizationResponseUrl } from '../authorization-server/redirect-uri.j
 import type { ProxyContext } from './context.js';
 import type { PendingRecord } from './records.js';
 import type { UpstreamTokenResponse } from './upstream.js';
+import { grantUpstreamScopes } from './options.js';
 
 /** Upstream authorization errors passed on to the client as they are; any other becomes `server_error`. */
 const PASSED_ON = new Set(['access_denied', 'invalid_scope', 'temporarily_unavailable', 'server_error']);
@@ -60,6 +61,9 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
     }
     const upstreamClaims = await (options.hooks?.upstreamClaims ?? defaultUpstreamClaims)(upstream, response);
+    const policy = options.hooks?.grantScopes ?? grantUpstreamScopes;
+    const allowed = new Set(await policy({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }));
+    const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
     await records.codes.set(
       clientCode,
@@ -69,7 +73,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
         redirectUriProvidedExplicitly: pending.redirectUriProvidedExplicitly,
         codeChallenge: pending.codeChallenge,
         state: pending.state,
-        scopes: pending.scopes,
+        scopes,
         resource: pending.resource,
         expiresAt: now + CODE_TTL,
         setId,

@@ -65,12 +65,68 @@ export interface OAuthProxyHooks {
    */
   upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
   /**
+   * Which of the scopes the client asked for (and the user approved) are granted, once the user
+   * has signed in upstream. The result is intersected with the requested scopes (a policy can
+   * only narrow). Default {@link grantUpstreamScopes}: the scopes the upstream says it granted
+   * (its token response's `scope`); when it sends none, RFC 6749 §5.1 says it granted what was
+   * asked. That default only means something when the client's scopes are the upstream's scope
+   * names (they are sent upstream): a provider whose server scopes are its own (GitHub) states
+   * its policy here, and so does a server with scopes only some users may have.
+   *
+   * @example
+   * ```ts
+   * // everyone signed in gets the requested scopes, "admin" only listed people
+   * grantScopes: ({ requested, upstreamClaims }) =>
+   *   requested.filter((s) => s !== 'admin' || ADMINS.includes(String(upstreamClaims['email']))),
+   * ```
+   */
+  grantScopes?: ((context: ScopeGrantContext) => readonly string[] | Promise<readonly string[]>) | undefined;
+  /**
    * Revoke an upstream token at an upstream without RFC 7009 revocation (GitHub's
    * `DELETE /applications/{client_id}/token`). Called for each upstream token of a revoked
    * session instead of the standard revocation request; throw an `UpstreamError` on failure
    * (it is reported, never surfaced to the client). Default: RFC 7009 at `revocationEndpoint`.
    */
   revokeUpstream?: ((request: UpstreamRevocation) => Promise<void>) | undefined;
+}
+
+/**
+ * What a scope-grant policy ({@link OAuthProxyHooks.grantScopes}) decides on.
+ *
+ * @example
+ * ```ts
+ * const policy = ({ requested, upstream }: ScopeGrantContext) => (upstream.subject === 'root' ? requested : requested.filter((s) => s !== 'admin'));
+ * ```
+ */
+export interface ScopeGrantContext {
+  /** The scopes the client asked for and the user approved on the consent page. */
+  requested: readonly string[];
+  /** The client's id. */
+  clientId: string;
+  /** The upstream token response (its `scope` is what the upstream says it granted). */
+  response: UpstreamTokenResponse;
+  /** The verified upstream token. */
+  upstream: AccessToken;
+  /** The identity claims kept with the authorization (the `upstreamClaims` hook's result). */
+  upstreamClaims: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The default scope-grant policy of the OAuth proxy: the requested scopes that the upstream's
+ * token response lists in `scope`; all requested scopes when the response has no `scope`
+ * (RFC 6749 §5.1: then the upstream granted what was asked).
+ *
+ * @example
+ * ```ts
+ * hooks: { grantScopes: (context) => [...grantUpstreamScopes(context), 'profile:read'] }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export function grantUpstreamScopes(context: ScopeGrantContext): readonly string[] {
+  const granted = context.response.scope;
+  if (granted === undefined) return context.requested;
+  const names = new Set(granted.split(' ').filter(Boolean));
+  return context.requested.filter((s) => names.has(s));
 }
 
 /**
