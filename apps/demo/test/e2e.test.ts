@@ -107,7 +107,8 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     const challenge = res.headers.get('www-authenticate')!;
     expect(challenge).toMatch(/^Bearer /);
     expect(challenge).toContain('error="insufficient_scope"');
-    expect(challenge).toContain('scope="admin"');
+    // every scope the call needs, not the tool's alone (SDK v1 clients ask for exactly this)
+    expect(challenge).toContain('scope="mcp:tools admin"');
     expect(challenge).toContain(`resource_metadata="${demo.url}/.well-known/oauth-protected-resource/mcp"`);
   });
 

@@ -57,7 +57,8 @@ function resourceServerChecks(ctx: { demo: () => DemoProcess; idp: () => OidcHar
     const weak = await connect(ctx.demo().mcpUrl, await token('read'));
     const refusal = await weak.callTool({ name: 'admin_status', arguments: {} }).catch((err: unknown) => err);
     expect(refusal).toBeInstanceOf(InsufficientScopeError);
-    expect((refusal as InsufficientScopeError).requiredScope).toBe('admin');
+    // the challenge names every scope the call needs: the token's own plus the tool's
+    expect((refusal as InsufficientScopeError).requiredScope).toBe('read admin');
     await weak.close();
 
     const strong = await connect(ctx.demo().mcpUrl, await token('read admin'));

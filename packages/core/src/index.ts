@@ -98,6 +98,7 @@ export {
 // OAuth proxy (an authorization server in front of an IdP without dynamic registration)
 export { OAuthProxy } from './proxy/oauth-proxy.js';
 export {
+  grantApprovedScopes,
   grantUpstreamScopes,
   type OAuthProxyHooks,
   type ScopeGrantContext,

@@ -6,6 +6,7 @@
  */
 export {
   createMcpAuthHandler,
+  requireToolScopes,
   toAuthInfo,
   toOAuthTokenVerifier,
   type McpAdapterOptions,

@@ -1,4 +1,4 @@
-import { OAuthProxy, type OAuthProxyOptions } from '@auth/core';
+import { OAuthProxy, grantApprovedScopes, type OAuthProxyOptions } from '@auth/core';
 import { githubEndpoints } from './endpoints.js';
 import { githubTokenRevoker } from './revoke.js';
 import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-verifier.js';
@@ -87,7 +87,7 @@ export class GitHubProvider extends OAuthProxy {
         // GitHub grants GitHub scopes, never this server's: it cannot vouch for them. The stated
         // policy: any GitHub user who signs in and approves gets the scopes the client asked for.
         // Pass `hooks.grantScopes` to limit scopes to some users (by `login`, `id`, org, …).
-        grantScopes: ({ requested }) => requested,
+        grantScopes: grantApprovedScopes,
         revokeUpstream: githubTokenRevoker(verifier?.apiBaseUrl ?? endpoints.apiBaseUrl),
         ...options.hooks,
       },

@@ -19,6 +19,12 @@ export interface OidcHarnessOptions {
   alg?: 'RS256' | 'ES256';
   /** Extra oidc-provider configuration, merged last. */
   configuration?: Partial<Configuration>;
+  /**
+   * oidc-provider with its default configuration: only the clients, the signing keys and a cookie
+   * key are set (no resource indicators, no introspection, no revocation, its own scopes and
+   * claims), as a new user would run it. The options above that configure features are ignored.
+   */
+  stock?: boolean;
 }
 
 /** A running oidc-provider on loopback. */
@@ -90,6 +96,15 @@ export async function startOidcProvider(options: OidcHarnessOptions = {}): Promi
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const build = () => {
+    if (options.stock) {
+      const stock = new Provider(issuer, {
+        clients: options.clients ?? [],
+        jwks: { keys: [...keys].reverse() as never },
+        cookies: { keys: ['test-cookie-key-0123456789'] },
+      });
+      stock.on('server_error', () => undefined);
+      return stock;
+    }
     const configuration: Configuration = {
       clients: options.clients ?? [],
       jwks: { keys: [...keys].reverse() as never },

@@ -1,5 +1,6 @@
 import { principalComponents, type AccessToken } from '@auth/core';
-import { McpServer, requireScopes, type AuthInfo, type CallToolResult } from '@modelcontextprotocol/server';
+import { requireToolScopes } from '@auth/core/mcp';
+import { McpServer, type AuthInfo, type CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 /** A tool as listed on the home page and in the start-up banner. */
@@ -16,6 +17,8 @@ export interface McpServerOptions {
   provider: string;
   /** The scope `admin_status` needs: calling it without that scope answers 403 `insufficient_scope`. */
   adminScope: string;
+  /** The scopes every request to the MCP endpoint needs (the auth set-up's `requiredScopes`). */
+  requiredScopes: readonly string[];
   /** When the demo started (epoch milliseconds). */
   startedAt: number;
 }
@@ -82,8 +85,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       description: admin.description,
       // The SDK answers a call without this scope with HTTP 403 and
       // `WWW-Authenticate: Bearer error="insufficient_scope", scope="…", resource_metadata="…"`
-      // before the handler runs; MCP clients then re-authorize with the extra scope (step-up).
-      scopeChallenge: requireScopes(options.adminScope),
+      // before the handler runs; MCP clients then re-authorize (step-up). The challenge names every
+      // scope the call needs (the endpoint's, the token's, the tool's), so a client that asks for
+      // the challenge's scope alone (MCP SDK v1) still gets a token that works.
+      scopeChallenge: requireToolScopes(options.requiredScopes, options.adminScope),
       annotations: { readOnlyHint: true },
     },
     async (ctx) => {

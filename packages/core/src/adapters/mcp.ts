@@ -1,4 +1,4 @@
-import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier } from '@modelcontextprotocol/server';
+import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier, type ScopeChallenge, type ScopeChallengeHandler } from '@modelcontextprotocol/server';
 import { createRouter, routeRequest, type FetchHandler } from '../http/router.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
@@ -139,5 +139,43 @@ export function createMcpAuthHandler(options: McpAuthHandlerOptions): FetchHandl
       return cors ? withCors(response) : response;
     }
     return (await routeRequest(auth.routes, request)) ?? fallback(request);
+  };
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * A per-tool scope challenge for the MCP SDK v2 (`registerTool(name, { scopeChallenge }, …)`):
+ * a call whose token lacks any of `scopes` is answered with HTTP 403
+ * `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` before the tool runs, and the
+ * challenge names **every** scope the request needs: the scopes every request to the MCP
+ * endpoint needs (`auth.requiredScopes`), the scopes the token already has, and the tool's. A
+ * client that replaces its scope with the challenge's (MCP SDK v1 clients do) then still ends
+ * with a token that works for the endpoint and for the tools it could already call, as the MCP
+ * authorization spec's step-up section recommends.
+ *
+ * @example
+ * ```ts
+ * import { requireToolScopes } from '@auth/core/mcp';
+ * server.registerTool('admin_status', { scopeChallenge: requireToolScopes(auth, 'admin') }, handler);
+ * ```
+ * @see https://modelcontextprotocol.io/specification/draft/basic/authorization#scope-challenge-handling
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function requireToolScopes(auth: Pick<AuthProvider, 'requiredScopes'> | readonly string[], ...scopes: string[]): ScopeChallengeHandler {
+  if (scopes.length === 0) throw new TypeError('requireToolScopes: name at least one scope');
+  const always = Array.isArray(auth) ? (auth as readonly string[]) : ((auth as Pick<AuthProvider, 'requiredScopes'>).requiredScopes ?? []);
+  for (const scope of [...always, ...scopes]) {
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) throw new TypeError(`requireToolScopes: "${String(scope)}" is not an OAuth scope`);
+  }
+  const tool = [...scopes];
+  const base = [...always];
+  return ({ authInfo }): ScopeChallenge | undefined => {
+    // no token: the bearer guard in front answers 401, not this challenge
+    if (authInfo === undefined) return undefined;
+    const held = new Set(authInfo.scopes);
+    if (tool.every((s) => held.has(s))) return undefined;
+    const needed = [...new Set([...base, ...authInfo.scopes.filter((s) => SCOPE_TOKEN.test(s)), ...tool])] as [string, ...string[]];
+    return { scopes: needed, errorDescription: `This tool needs the scope${tool.length > 1 ? 's' : ''} ${tool.join(' ')}` };
   };
 }

@@ -10,10 +10,29 @@ import { authorizationResponseUrl } from '../authorization-server/redirect-uri.j
 import type { ProxyContext } from './context.js';
 import type { PendingRecord } from './records.js';
 import type { UpstreamTokenResponse } from './upstream.js';
-import { grantUpstreamScopes } from './options.js';
+import { grantApprovedScopes, grantUpstreamScopes } from './options.js';
 
-/** Upstream authorization errors passed on to the client as they are; any other becomes `server_error`. */
-const PASSED_ON = new Set(['access_denied', 'invalid_scope', 'temporarily_unavailable', 'server_error']);
+/**
+ * The error the client gets for an upstream authorization error (RFC 6749 §4.1.2.1, OpenID
+ * Connect Core §3.1.2.6): what concerns the user or the request's scope is passed on; what only
+ * the server's own configuration can cause (its client, its redirect URI, a `resource` the
+ * upstream does not know) becomes `server_error`.
+ */
+function clientErrorFor(upstreamError: string): string {
+  switch (upstreamError) {
+    case 'access_denied':
+    case 'login_required':
+    case 'consent_required':
+    case 'interaction_required':
+    case 'account_selection_required':
+      return 'access_denied';
+    case 'invalid_scope':
+    case 'temporarily_unavailable':
+      return upstreamError;
+    default:
+      return 'server_error';
+  }
+}
 const CLAIMS = ['sub', 'email', 'name', 'preferred_username', 'login'] as const;
 
 /** The default `upstreamClaims` hook: a few identity claims of the verified upstream token. */
@@ -46,7 +65,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       code,
       codeVerifier: pending.codeVerifier,
       scopes: options.hooks?.tokenExchangeScopes?.(pending.scopes),
-      resource: (options.forwardResource ?? true) ? pending.resource : undefined,
+      resource: config.forwardResource ? pending.resource : undefined,
     });
     const now = config.now();
     const refreshExpiresAt =
@@ -61,7 +80,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
     }
     const upstreamClaims = await (options.hooks?.upstreamClaims ?? defaultUpstreamClaims)(upstream, response);
-    const policy = options.hooks?.grantScopes ?? grantUpstreamScopes;
+    const policy = options.hooks?.grantScopes ?? (config.forwardScopes ? grantUpstreamScopes : grantApprovedScopes);
     const allowed = new Set(await policy({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }));
     const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
@@ -98,8 +117,18 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const clear = [clearBrowserBinding(config.cookies, pending.bindingId)];
     const upstreamError = query.get('error');
     if (upstreamError !== null) {
-      const error = PASSED_ON.has(upstreamError) ? upstreamError : 'server_error';
-      return toClient(pending, { error, error_description: 'The identity provider did not authorize the request' }, clear);
+      const description = query.get('error_description') ?? undefined;
+      ctx.onError(
+        new UpstreamError('oauth_error', `The identity provider answered the authorization with ${upstreamError}${description ? `: ${description}` : ''}`, {
+          error: upstreamError,
+          errorDescription: description,
+        }),
+      );
+      const error = clientErrorFor(upstreamError);
+      const said = /^[\x20-\x7e]{1,64}$/.test(upstreamError) ? ` (${upstreamError})` : '';
+      const detail =
+        error === 'server_error' ? `The identity provider refused this server's request${said}` : `The identity provider did not authorize the request${said}`;
+      return toClient(pending, { error, error_description: detail }, clear);
     }
     const code = query.get('code');
     if (!code) return toClient(pending, { error: 'server_error', error_description: 'The identity provider sent no code' }, clear);

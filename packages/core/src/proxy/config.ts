@@ -26,6 +26,12 @@ export interface ProxyConfig {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   upstreamOutageGrace: number;
+  /** Send the client's `resource` upstream (RFC 8707). */
+  forwardResource: boolean;
+  /** Send the client's scopes upstream next to `upstreamScopes`. */
+  forwardScopes: boolean;
+  /** Send a PKCE challenge upstream. */
+  forwardPkce: boolean;
   now: () => number;
 }
 
@@ -135,6 +141,9 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     accessTokenTtl: lifetime(o.accessTokenTtl, 3600, 'accessTokenTtl'),
     refreshTokenTtl: lifetime(o.refreshTokenTtl, 30 * 24 * 3600, 'refreshTokenTtl'),
     upstreamOutageGrace: o.upstreamOutageGrace === 0 ? 0 : lifetime(o.upstreamOutageGrace, 600, 'upstreamOutageGrace'),
+    forwardResource: o.forwardResource ?? false,
+    forwardScopes: o.forwardScopes ?? true,
+    forwardPkce: o.forwardPkce ?? true,
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 }

@@ -17,13 +17,13 @@ export async function upstreamAuthorizeUrl(ctx: ProxyContext, tx: TransactionRec
   p.set('client_id', options.clientId);
   p.set('redirect_uri', config.callbackUrl);
   p.set('state', state);
-  const scopes = [...new Set([...(options.upstreamScopes ?? []), ...tx.scopes])];
+  const scopes = [...new Set([...(options.upstreamScopes ?? []), ...(config.forwardScopes ? tx.scopes : [])])];
   if (scopes.length > 0) p.set('scope', scopes.join(' '));
   if (codeVerifier) {
     p.set('code_challenge', await pkceChallenge(codeVerifier));
     p.set('code_challenge_method', 'S256');
   }
-  if ((options.forwardResource ?? true) && tx.resource) p.set('resource', tx.resource);
+  if (config.forwardResource && tx.resource) p.set('resource', tx.resource);
   for (const [k, v] of Object.entries(options.extraAuthorizeParams ?? {})) p.set(k, v);
   return (options.hooks?.authorizeUrl?.(url, { scopes, resource: tx.resource }) ?? url).href;
 }
@@ -48,7 +48,7 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
       if (!tx) return null;
       const binding = await issueBrowserBinding(config.cookies, PENDING_TTL);
       const state = randomToken();
-      const codeVerifier = (ctx.options.forwardPkce ?? true) ? randomToken(48) : undefined;
+      const codeVerifier = config.forwardPkce ? randomToken(48) : undefined;
       await records.pending.set(state, { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash }, { ttlSeconds: PENDING_TTL });
       return { location: await upstreamAuthorizeUrl(ctx, tx, state, codeVerifier), cookies: [binding.cookie] };
     },

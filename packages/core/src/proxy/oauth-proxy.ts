@@ -25,6 +25,7 @@ import { UpstreamClient } from './upstream.js';
 import { UpstreamSessions } from './upstream-sessions.js';
 import { proxyAuthorizationServer, proxyRoutes } from './routes.js';
 import { resolveResource } from '../authorization-server/context.js';
+import { clientGrantTypes } from '../authorization-server/client-metadata.js';
 import type { AuthorizationServer } from '../authorization-server/index.js';
 
 /**
@@ -233,7 +234,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       upstreamClaims: code.upstreamClaims,
       setId: code.setId,
       refreshExpiresAt: code.refreshExpiresAt,
-    });
+    }, clientGrantTypes(client).includes('refresh_token'));
     return token;
   }
 

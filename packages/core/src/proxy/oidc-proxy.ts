@@ -69,7 +69,10 @@ function authMethodFor(options: OIDCProxyOptions, config: OIDCConfiguration): Up
 /**
  * An {@link OAuthProxy} configured from OpenID Connect discovery: the upstream endpoints come
  * from `configUrl` (fetched once at start-up, with a timeout; required members checked; the
- * issuer must match), `openid` is always requested, the token-endpoint authentication method
+ * issuer must match), `openid` is always requested, the client's scopes and `resource` stay
+ * here by default (`forwardScopes` and `forwardResource` are off: a stock provider refuses an
+ * unknown resource with `invalid_target` and drops unknown scopes; the scopes are granted on
+ * consent, narrowed by `hooks.grantScopes`), the token-endpoint authentication method
  * follows what the provider supports, `audience` is sent upstream when set, and the upstream
  * verifier comes from a factory you pass that receives the discovered `issuer` and `jwks_uri`
  * (core has no JWT verifier of its own: provider packages wire `@auth/jwt` in). With
@@ -124,6 +127,9 @@ export class OIDCProxy extends OAuthProxy {
         upstreamVerifier: verifier,
         tokenEndpointAuthMethod: authMethodFor(options, configuration),
         upstreamScopes: [...new Set(['openid', ...(options.upstreamScopes ?? [])])],
+        // A stock OpenID provider knows nothing of this server's scopes (it would drop or refuse
+        // them): they stay here, granted on consent unless a grantScopes hook narrows them.
+        forwardScopes: options.forwardScopes ?? false,
         extraAuthorizeParams: withAudience(options.extraAuthorizeParams),
         extraTokenParams: withAudience(options.extraTokenParams),
       },

@@ -67,11 +67,12 @@ export interface OAuthProxyHooks {
   /**
    * Which of the scopes the client asked for (and the user approved) are granted, once the user
    * has signed in upstream. The result is intersected with the requested scopes (a policy can
-   * only narrow). Default {@link grantUpstreamScopes}: the scopes the upstream says it granted
-   * (its token response's `scope`); when it sends none, RFC 6749 §5.1 says it granted what was
-   * asked. That default only means something when the client's scopes are the upstream's scope
-   * names (they are sent upstream): a provider whose server scopes are its own (GitHub) states
-   * its policy here, and so does a server with scopes only some users may have.
+   * only narrow). Default, when the client's scopes are sent upstream (`forwardScopes`):
+   * {@link grantUpstreamScopes}, the scopes the upstream says it granted (its token response's
+   * `scope`; when it sends none, RFC 6749 §5.1 says it granted what was asked). When they are not
+   * sent upstream, the upstream cannot vouch for them and the default grants what the user
+   * approved: a server with scopes only some users may have sets this hook (the demo grants
+   * `admin` to a configured list of users).
    *
    * @example
    * ```ts
@@ -127,6 +128,21 @@ export function grantUpstreamScopes(context: ScopeGrantContext): readonly string
   if (granted === undefined) return context.requested;
   const names = new Set(granted.split(' ').filter(Boolean));
   return context.requested.filter((s) => names.has(s));
+}
+
+/**
+ * The scope-grant policy that grants what the user approved on the consent page: every scope the
+ * client asked for. The default when the client's scopes are not sent upstream (nothing upstream
+ * can vouch for them); a provider states it explicitly when its upstream never sees this
+ * server's scopes.
+ *
+ * @example
+ * ```ts
+ * hooks: { grantScopes: grantApprovedScopes }
+ * ```
+ */
+export function grantApprovedScopes(context: ScopeGrantContext): readonly string[] {
+  return context.requested;
 }
 
 /**
@@ -206,8 +222,22 @@ export interface OAuthProxyOptions {
   upstreamScopes?: readonly string[] | undefined;
   /** Send a PKCE S256 challenge upstream (the proxy's own pair). Default true. */
   forwardPkce?: boolean | undefined;
-  /** Send the RFC 8707 `resource` upstream when the client sent one. Default true. */
+  /**
+   * Send the client's RFC 8707 `resource` (the MCP URL) upstream. Default `false`: the proxy
+   * issues its own tokens for the MCP resource, and an upstream that does not know the MCP URL
+   * as a resource refuses it (`invalid_target`). Turn it on for an upstream configured with the
+   * MCP URL as a resource indicator.
+   */
   forwardResource?: boolean | undefined;
+  /**
+   * Send the scopes the client asked for upstream, next to `upstreamScopes`. Default `true`:
+   * the MCP scopes are also the upstream's scope names, and the default scope-grant
+   * policy grants only those the upstream says it granted. Set `false` when the MCP scopes are
+   * this server's own (the upstream is asked for `upstreamScopes` only); the default policy then
+   * grants what the user approved on the consent page, so restrict scopes only some users may
+   * have with `hooks.grantScopes`. `OIDCProxy` defaults to `false`.
+   */
+  forwardScopes?: boolean | undefined;
   /** Extra parameters on the upstream authorization URL. */
   extraAuthorizeParams?: Readonly<Record<string, string>> | undefined;
   /** Extra parameters on the upstream code exchange and refresh. */

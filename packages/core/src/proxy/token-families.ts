@@ -26,9 +26,12 @@ export class TokenFamilies {
     this.#o = options;
   }
 
-  /** Start family `familyId` (a fresh random id) and issue its first tokens. */
-  async start(familyId: string, family: Omit<FamilyRecord, 'refreshJti'>): Promise<OAuthToken> {
-    return this.#issue(familyId, { ...family, refreshJti: '' }, family.scopes);
+  /**
+   * Start family `familyId` (a fresh random id) and issue its first tokens; a refresh token only
+   * when `refresh` (the client is registered for the `refresh_token` grant).
+   */
+  async start(familyId: string, family: Omit<FamilyRecord, 'refreshJti'>, refresh: boolean): Promise<OAuthToken> {
+    return this.#issue(familyId, { ...family, refreshJti: '' }, family.scopes, refresh);
   }
 
   /**
@@ -89,7 +92,7 @@ export class TokenFamilies {
     return family;
   }
 
-  async #issue(familyId: string, family: FamilyRecord, scopes: readonly string[]): Promise<OAuthToken> {
+  async #issue(familyId: string, family: FamilyRecord, scopes: readonly string[], refresh = true): Promise<OAuthToken> {
     const { records, now, accessTokenTtl } = this.#o;
     const issuer = await this.#o.issuer();
     const remaining = family.refreshExpiresAt - now();
@@ -101,12 +104,13 @@ export class TokenFamilies {
     const [accessToken, refreshToken] = await Promise.all([
       // Upstream identity claims stay server side (in the family), never inside the bearer token.
       issuer.issueAccessToken({ ...common, scopes, jti: accessJti, expiresIn }),
-      issuer.issueRefreshToken({ ...common, scopes: family.scopes, jti: refreshJti, expiresIn: remaining }),
+      refresh ? issuer.issueRefreshToken({ ...common, scopes: family.scopes, jti: refreshJti, expiresIn: remaining }) : undefined,
     ]);
-    await records.families.set(familyId, { ...family, refreshJti }, { ttlSeconds: remaining });
-    await records.refreshTokens.set(refreshJti, { familyId }, { ttlSeconds: remaining });
+    await records.families.set(familyId, { ...family, refreshJti: refresh ? refreshJti : '' }, { ttlSeconds: remaining });
+    if (refresh) await records.refreshTokens.set(refreshJti, { familyId }, { ttlSeconds: remaining });
     await records.accessTokens.set(accessJti, { familyId }, { ttlSeconds: expiresIn });
-    const token: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, refresh_token: refreshToken };
+    const token: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
+    if (refreshToken !== undefined) token.refresh_token = refreshToken;
     if (scopes.length > 0) token.scope = scopes.join(' ');
     return token;
   }

@@ -115,6 +115,9 @@ describe('MCP SDK v2 client through the OAuth proxy (oidc-provider upstream)', (
           upstreamScopes: ['offline_access'],
           validScopes: ['read', 'write'],
           requiredScopes: ['read'],
+          // this upstream knows the MCP URL as a resource and read/write as its scopes: opt in
+          forwardResource: true,
+          forwardScopes: true,
           http: { fetch: upstream.fetch },
           createVerifier: (ctx) => {
             seen = ctx;

@@ -44,6 +44,7 @@ describe('OIDCProxy', () => {
       consent: 'off',
       audience: 'https://api.example.com',
       upstreamVerifier: { verifyToken: async () => null },
+      forwardScopes: true,
     });
     const client = testClient();
     await proxy.registerClient(client);
@@ -56,6 +57,7 @@ describe('OIDCProxy', () => {
     const upstreamUrl = new URL((await proxy.handler(new Request(consentUrl))).headers.get('location')!);
     expect(upstreamUrl.searchParams.get('audience')).toBe('https://api.example.com');
     expect(upstreamUrl.searchParams.get('scope')!.split(' ')).toEqual(['openid', 'read']);
+    expect(upstreamUrl.searchParams.has('resource')).toBe(false);
   });
 
   it('needs a verifier or a verifier factory', async () => {

@@ -264,3 +264,14 @@ describe('per-request upstream validation', () => {
     expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
   });
 });
+
+describe('clients not registered for the refresh_token grant', () => {
+  it('get no refresh token (an MCP SDK v1 client without one re-authorizes on a step-up)', async () => {
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstreamVerifier: upstreamIntrospectionVerifier(h) }));
+    const client = testClient({ grant_types: ['authorization_code'] });
+    await proxy.registerClient(client);
+    const { tokens } = await authorizeAndExchange(proxy, h, client, { scopes: ['read'] });
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(await proxy.verifyToken(tokens.access_token)).toMatchObject({ clientId: client.client_id, scopes: ['read'] });
+  });
+});
