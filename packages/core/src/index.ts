@@ -97,6 +97,7 @@ export {
 
 // OAuth proxy (an authorization server in front of an IdP without dynamic registration)
 export { OAuthProxy } from './proxy/oauth-proxy.js';
+export { knownMcpClientRedirectUris } from './proxy/redirect-patterns.js';
 export {
   grantUpstreamScopes,
   type OAuthProxyHooks,
