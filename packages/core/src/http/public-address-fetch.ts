@@ -178,7 +178,8 @@ export function createPublicAddressFetch(options: PublicAddressFetchOptions = {}
           }
         },
       );
-      req.on('error', reject);
+      // Like fetch, an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout).
+      req.on('error', (error) => reject(request.signal.aborted ? request.signal.reason : error));
       req.end(body);
     });
   }) as typeof fetch;
