@@ -125,6 +125,7 @@ export {
   type OutboundResponse,
 } from './http/outbound.js';
 export { clientSecretBasic } from './http/client-secret-basic.js';
+export { createPublicAddressFetch, type PublicAddressFetchOptions, type ResolveAddresses, type ResolvedAddress } from './http/public-address-fetch.js';
 
 // storage
 export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';
