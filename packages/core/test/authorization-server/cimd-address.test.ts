@@ -49,9 +49,9 @@ async function authorize(d: ReturnType<typeof direct>, clientId: string) {
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
 
-function server(fetch: typeof globalThis.fetch | undefined, allowLoopback = true) {
+function server(fetch: typeof globalThis.fetch | undefined, allowLoopback = true, timeoutMs?: number) {
   const errors: unknown[] = [];
-  const d = direct({ server: { cimd: { allowLoopback, http: fetch ? { fetch } : undefined }, onError: (e) => errors.push(e) } });
+  const d = direct({ server: { cimd: { allowLoopback, http: fetch ? { fetch, timeoutMs } : undefined }, onError: (e) => errors.push(e) } });
   return Object.assign(d, { errors });
 }
 
@@ -131,6 +131,20 @@ describe('Client ID Metadata Documents through the guard', () => {
     const d = server(createPublicAddressFetch({ allowLoopback: true, resolve: resolverTo('127.0.0.1'), ca: tls.cert })!);
     const { clientId } = document(TLS_TEST_HOST);
     expect((await authorize(d, clientId)).status).toBe(302);
+  });
+
+  it('keeps the 5 KiB limit and the timeout through the guard', async () => {
+    const d = server(createPublicAddressFetch({ allowLoopback: true, ca: tls.cert })!);
+    const big = `/address/${++n}.json`;
+    const bigId = `https://localhost:${tls.port}${big}`;
+    tls.serve(big, JSON.stringify({ client_id: bigId, client_name: 'x'.repeat(6000), redirect_uris: [REDIRECT] }));
+    expect((await authorize(d, bigId)).status).toBe(400);
+    const hanging = `/address/${++n}.json`;
+    tls.serve(hanging, '{}', { hang: true });
+    const slow = server(createPublicAddressFetch({ allowLoopback: true, ca: tls.cert })!, true, 200);
+    expect((await authorize(slow, `https://localhost:${tls.port}${hanging}`)).status).toBe(400);
+    expect(d.errors.map(reasonOf)).toEqual(['too_large']);
+    expect(slow.errors.map(reasonOf)).toEqual(['timeout']);
   });
 
   it.skipIf(!ownIsInternal)(`by default (nothing injected), this machine's name (${own}) is resolved and refused`, async () => {
