@@ -53,12 +53,13 @@ export function renderConsentPage(c: ConsentPageContent): string {
   // A metadata document client is identified by the site serving its document: anyone can call
   // itself "Claude", not anyone can publish on claude.ai. The site is what the user judges.
   const site = isClientIdMetadataUrl(c.clientId) ? escapeHtml(new URL(c.clientId).host) : undefined;
+  // Without a client_name the name is the client id itself: no name to show beside the site.
+  const nameRow = c.clientName === c.clientId ? '' : `\n<div><dt>Name</dt><dd>${name}<small>self-declared, not verified</small></dd></div>`;
   const who = site
     ? `<h1>Allow the application from <strong>${site}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
 <p class="notice">This application is identified by ${site}, where its description is published. The name it gives itself is not verified. Approve only if you just started this sign-in from an application of ${site} you trust.</p>
 <dl>
-<div><dt>Identified by</dt><dd><strong>${site}</strong></dd></div>
-<div><dt>Name</dt><dd>${name}<small>self-declared, not verified</small></dd></div>`
+<div><dt>Identified by</dt><dd><strong>${site}</strong></dd></div>${nameRow}`
     : `<h1>Allow <strong>${name}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
 <p class="notice">This application registered itself with this server. Approve only if you just started this sign-in from an application you trust.</p>
 <dl>

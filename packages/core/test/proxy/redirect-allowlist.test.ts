@@ -219,6 +219,14 @@ describe('consent page of a Client ID Metadata Document client', () => {
     expect(html).toContain(`<title>Authorize ${host}</title>`);
     expect(html).toContain('Claude Code<small>self-declared, not verified</small>');
     expect(html).not.toMatch(/<h1>[^<]*<strong>Claude Code/);
+
+    // Without a client_name there is no name row (the URL is not a name).
+    const nameless = '/clients/nameless.json';
+    tls.serve(nameless, JSON.stringify({ client_id: `${tls.url}${nameless}`, redirect_uris: ['http://127.0.0.1:9/cb'] }));
+    const again = await proxy.handler(new Request(await authorizeUrl(`${tls.url}${nameless}`, 'http://127.0.0.1:9/cb', randomToken(48))));
+    const page = await (await proxy.handler(new Request(again.headers.get('location')!))).text();
+    expect(page).toContain('<dt>Identified by</dt>');
+    expect(page).not.toContain('<dt>Name</dt>');
   });
 
   it('a registered client keeps the name-first page', async () => {
