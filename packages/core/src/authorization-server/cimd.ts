@@ -24,7 +24,7 @@ export interface ClientIdMetadataDocumentOptions {
   allowLoopback?: boolean | undefined;
   /**
    * How documents are fetched. Timeout default 5 000 ms; the size limit is always 5 KiB; redirects
-   * are never followed. Without `fetch` or `ky`, on Node (and Bun, Deno) documents are fetched
+   * are never followed. Without `fetch` or `ky`, on Node 20.16+ documents are fetched
    * with a guarded fetch that connects only to public addresses after resolving the host name;
    * an injected `fetch` or `ky` replaces that guard (only the URL's literal host is judged then).
    */

@@ -122,7 +122,8 @@ function toResponse(res: IncomingMessage): Response {
  * Redirects are returned, not followed; each request has its own connection.
  *
  * `null` where Node's `https` and `dns` modules cannot be reached (`process.getBuiltinModule`:
- * Node 20.16+, Bun, Deno), for example on Cloudflare Workers or in a browser.
+ * Node 20.16+; other runtimes that provide it may work but are not tested), for example on
+ * Cloudflare Workers or in a browser.
  *
  * @example
  * ```ts
