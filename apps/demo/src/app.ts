@@ -49,6 +49,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
       const isAdmin = names.some((n) => (typeof n === 'string' || typeof n === 'number') && config.admins.includes(String(n)));
       return isAdmin ? requested : requested.filter((s) => s !== config.adminScope);
     },
+    allowedRedirectUris: config.allowedRedirectUris,
     onClose: (fn) => void closers.push(fn),
     note: (line) => void notes.push(line),
     onAuthError: (error) => console.warn(`[auth] ${isAuthError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`),

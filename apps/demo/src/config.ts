@@ -1,3 +1,5 @@
+import { knownMcpClientRedirectUris } from '@auth/core';
+
 /**
  * The demo's configuration, read from environment variables. Every problem is a {@link ConfigError}
  * whose message names the variable, so `main.ts` can print one clear line instead of a stack trace.
@@ -87,6 +89,12 @@ export const demoVariables = [
     description: 'Users granted the admin scope by the proxy providers (local, github), comma-separated; matched against the upstream sub, preferred_username, login or email',
     default: 'admin',
   },
+  {
+    name: 'DEMO_ALLOWED_REDIRECT_URIS',
+    description:
+      'Redirect URIs MCP clients may use with the proxy providers (local, github): comma-separated patterns; "known" stands for the callbacks of widely used MCP clients (Claude, ChatGPT, VS Code, Cursor) and loopback',
+    defaultLabel: 'loopback only',
+  },
 ] as const satisfies readonly EnvVariable[];
 
 /** The demo's own settings. */
@@ -99,6 +107,8 @@ export interface DemoConfig {
   adminScope: string;
   /** Who gets the admin scope (upstream `sub`, `preferred_username`, `login` or `email`). */
   admins: readonly string[];
+  /** Redirect URI patterns for the proxy providers; `undefined`: their default (loopback). */
+  allowedRedirectUris: readonly string[] | undefined;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -119,7 +129,23 @@ export function loadConfig(env: Env): DemoConfig {
   const adminScope = values['DEMO_ADMIN_SCOPE']!;
   if (!SCOPE_TOKEN.test(adminScope)) throw new ConfigError(`DEMO_ADMIN_SCOPE must be one OAuth scope, got "${adminScope}"`, ['DEMO_ADMIN_SCOPE']);
   const admins = listVariable(values['DEMO_ADMINS']);
-  return { provider: values['AUTH_PROVIDER']!.toLowerCase(), port, host: values['DEMO_HOST']!, baseUrl, adminScope, admins };
+  return {
+    provider: values['AUTH_PROVIDER']!.toLowerCase(),
+    port,
+    host: values['DEMO_HOST']!,
+    baseUrl,
+    adminScope,
+    admins,
+    allowedRedirectUris: redirectUriList(values['DEMO_ALLOWED_REDIRECT_URIS']),
+  };
+}
+
+/** `DEMO_ALLOWED_REDIRECT_URIS` as patterns, `known` expanded (the patterns themselves are checked by the proxy). */
+function redirectUriList(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const entries = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (entries.length === 0) throw new ConfigError('DEMO_ALLOWED_REDIRECT_URIS must list at least one redirect URI pattern, or "known"', ['DEMO_ALLOWED_REDIRECT_URIS']);
+  return [...new Set(entries.flatMap((entry) => (entry.toLowerCase() === 'known' ? knownMcpClientRedirectUris : [entry])))];
 }
 
 /** The public origin for a listening port: `DEMO_BASE_URL`, else `http://DEMO_HOST:PORT` (loopback for wildcard hosts). */

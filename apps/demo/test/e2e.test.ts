@@ -129,6 +129,16 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(who['scopes']).toEqual(expect.arrayContaining(['mcp:tools', 'admin']));
   });
 
+  it('by default allows loopback redirect URIs only: the claude.ai registration body is refused', async () => {
+    const res = await fetch(`${demo.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_redirect_uri');
+  });
+
   it('never prints a token or the upstream client secret', () => {
     const out = demo.output();
     expect(out).not.toContain((oauth.tokens() as { access_token: string }).access_token);
@@ -169,5 +179,27 @@ describe('the admin scope goes to the configured admins only (DEMO_ADMINS, defau
     } finally {
       await admin.close();
     }
+  });
+});
+
+describe('DEMO_ALLOWED_REDIRECT_URIS', () => {
+  // The registration body claude.ai sends (https://claude.com/docs/connectors/building/authentication).
+  const claude = { client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' };
+  const register = (url: string, body: object) =>
+    fetch(`${url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  let demo: DemoProcess | undefined;
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('"known" plus a custom URI: claude.ai registers, and so does a custom callback; others are dropped', async () => {
+    demo = await startDemo({ DEMO_ALLOWED_REDIRECT_URIS: 'known, https://my.app/cb' });
+    const res = await register(demo.url, claude);
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { redirect_uris: string[] }).redirect_uris).toEqual(claude.redirect_uris);
+    const mixed = await register(demo.url, { ...claude, redirect_uris: ['https://my.app/cb', 'https://elsewhere.example/cb'] });
+    expect(mixed.status).toBe(201);
+    expect(((await mixed.json()) as { redirect_uris: string[] }).redirect_uris).toEqual(['https://my.app/cb']);
   });
 });

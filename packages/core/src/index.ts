@@ -97,6 +97,7 @@ export {
 
 // OAuth proxy (an authorization server in front of an IdP without dynamic registration)
 export { OAuthProxy } from './proxy/oauth-proxy.js';
+export { knownMcpClientRedirectUris } from './proxy/redirect-patterns.js';
 export {
   grantApprovedScopes,
   grantUpstreamScopes,
@@ -125,6 +126,7 @@ export {
   type OutboundResponse,
 } from './http/outbound.js';
 export { clientSecretBasic } from './http/client-secret-basic.js';
+export { createPublicAddressFetch, type PublicAddressFetchOptions, type ResolveAddresses, type ResolvedAddress } from './http/public-address-fetch.js';
 
 // storage
 export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';

@@ -16,7 +16,7 @@ export const local = defineProvider({
   name: 'local',
   title: 'Local OpenID provider + OIDCProxy (offline)',
   variables: [{ name: 'LOCAL_IDP_PORT', description: 'Port of the local OpenID provider on 127.0.0.1 (0 picks a free one)', default: '0' }],
-  async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, onClose, note, onAuthError }) {
+  async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, allowedRedirectUris, onClose, note, onAuthError }) {
     const port = Number(env['LOCAL_IDP_PORT']);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(`LOCAL_IDP_PORT must be a port number (0-65535), got "${env['LOCAL_IDP_PORT']}"`, ['LOCAL_IDP_PORT']);
@@ -37,6 +37,7 @@ export const local = defineProvider({
       upstreamScopes: ['openid', 'profile', 'email', 'offline_access'],
       validScopes,
       requiredScopes: [TOOLS_SCOPE],
+      allowedClientRedirectUris: allowedRedirectUris,
       serverName: 'MCP auth demo',
       providerName: 'the local OpenID provider',
       scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },

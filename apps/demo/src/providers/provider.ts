@@ -18,6 +18,8 @@ export interface ProviderContext {
    * admin scope only for the users in `DEMO_ADMINS`.
    */
   readonly grantScopes: (context: ScopeGrantContext) => readonly string[];
+  /** Proxy providers pass it as `allowedClientRedirectUris` (`DEMO_ALLOWED_REDIRECT_URIS`); `undefined` keeps the default. */
+  readonly allowedRedirectUris: readonly string[] | undefined;
   /** Run `close` when the demo stops (a local IdP, a timer). */
   onClose(close: () => Promise<void> | void): void;
   /** A line to print under "Provider notes" at start-up and on the page (never a secret). */

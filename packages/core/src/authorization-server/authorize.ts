@@ -32,13 +32,14 @@ async function trustedTarget(
   if (!lookup.client) return invalidRequest(lookup.problem);
   const client = lookup.client;
   const requested = params.get('redirect_uri');
-  if (requested === undefined) {
-    if (client.redirect_uris.length !== 1) return invalidRequest('redirect_uri is required: the client has several registered');
-    return { client, redirectUri: client.redirect_uris[0]!, explicit: false };
-  }
-  const redirectUri = matchRedirectUri(client.redirect_uris, requested);
+  if (requested === undefined && client.redirect_uris.length !== 1) return invalidRequest('redirect_uri is required: the client has several registered');
+  const redirectUri = requested === undefined ? client.redirect_uris[0]! : matchRedirectUri(client.redirect_uris, requested);
   if (redirectUri === null) return invalidRequest('redirect_uri is not registered for this client');
-  return { client, redirectUri, explicit: true };
+  // A client registered before the server's allowlist changed keeps URIs the server no longer allows.
+  if (ctx.provider.isRedirectUriAllowed && !ctx.provider.isRedirectUriAllowed(redirectUri)) {
+    return invalidRequest('redirect_uri is not allowed by this server');
+  }
+  return { client, redirectUri, explicit: requested !== undefined };
 }
 
 /**
@@ -60,7 +61,7 @@ function requestedScopes(ctx: EndpointContext, value: string | undefined): strin
 /**
  * The authorization endpoint handler. Until the client and its redirect URI are validated, every
  * error is an HTML page, never a redirect (unknown client, unregistered or mismatched redirect
- * URI, unreadable request). After that, errors go to the redirect URI with `state` and `iss`
+ * URI, a redirect URI the provider's `isRedirectUriAllowed` refuses, unreadable request). After that, errors go to the redirect URI with `state` and `iss`
  * (RFC 9207): duplicated parameters, `response_type` other than `code`, a missing or non-S256
  * PKCE challenge, unknown scopes, a foreign `resource`. A valid request goes to
  * `provider.authorize`, whose URL the user agent is sent to.

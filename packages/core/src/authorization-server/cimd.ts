@@ -7,7 +7,9 @@
  */
 import { RegistrationError, UpstreamError } from '../errors/errors.js';
 import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
+import { createPublicAddressFetch } from '../http/public-address-fetch.js';
 import { TtlCache } from '../lib/cache.js';
+import { hostKind } from '../lib/ip-address.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { OAuthAuthorizationServerProvider, OAuthClientInformationFull } from '../protocols/provider.js';
 import type { ClientLookup, ClientResolver } from './client-auth.js';
@@ -20,15 +22,41 @@ export interface ClientIdMetadataDocumentOptions {
    * local development only. Private and link-local addresses stay refused.
    */
   allowLoopback?: boolean | undefined;
-  /** How documents are fetched. Timeout default 5 000 ms; the size limit is always 5 KiB; redirects are never followed. */
+  /**
+   * How documents are fetched. Timeout default 5 000 ms; the size limit is always 5 KiB; redirects
+   * are never followed. Without `fetch` or `ky`, on Node 20.16+ documents are fetched
+   * with a guarded fetch that connects only to public addresses after resolving the host name;
+   * an injected `fetch` or `ky` replaces that guard (only the URL's literal host is judged then).
+   */
   http?: Omit<HttpClientOptions, 'maxResponseBytes'> | undefined;
   /** Longest time a document is cached, whatever its caching headers say, in seconds. Default 86 400. */
   maxCacheSeconds?: number | undefined;
   /** Cache time of a document whose response has no caching headers, in seconds. Default 300. */
   defaultCacheSeconds?: number | undefined;
-  /** Documents kept in the cache. Default 1 000. */
+  /** Documents kept in the cache (and, apart, as many refused document URLs). Default 1 000. */
   maxEntries?: number | undefined;
 }
+
+/** What the authorization server adds to the options of {@link ClientMetadataDocuments}. */
+export interface ClientMetadataDocumentPolicy {
+  grantTypesSupported: readonly string[];
+  scopesSupported?: readonly string[] | undefined;
+  /**
+   * The server's redirect URI policy: a document's redirect URIs are kept only where it answers
+   * true, and a document left with none is refused.
+   */
+  redirectUriAllowed?: ((redirectUri: string) => boolean) | undefined;
+  /** Receives why a document was refused (the authorization endpoint shows a generic message). */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Clock in seconds since the epoch, for the caches. Default `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+/** How long a refused document URL is answered from memory, in seconds (no new fetch meanwhile). */
+export const CLIENT_METADATA_FAILURE_CACHE_SECONDS = 60;
+
+/** What the user sees when a document cannot be used: the reason goes to `onError`, never to the page. */
+const UNUSABLE = 'The client metadata document could not be fetched, or is not valid';
 
 /** Largest metadata document accepted, in bytes. */
 export const MAX_CLIENT_METADATA_DOCUMENT_BYTES = 5 * 1024;
@@ -56,55 +84,6 @@ export function isClientIdMetadataUrl(clientId: string): boolean {
   return !/\/\.\.?(\/|$)/.test(clientId.slice(url.origin.length));
 }
 
-function ipv4Octets(host: string): number[] | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m ? m.slice(1).map(Number) : null;
-}
-
-/** Parse the hex groups of a bracketed IPv6 host as the URL parser serializes it (compressed, no embedded IPv4). */
-function ipv6Groups(host: string): number[] | null {
-  if (!host.startsWith('[') || !host.endsWith(']')) return null;
-  const [head = '', tail] = host.slice(1, -1).split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
-  const groups = [...left, ...fill, ...right].map((g) => parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g)) ? groups : null;
-}
-
-type AddressKind = 'public' | 'loopback' | 'private';
-
-function ipv4Kind([a, b]: number[]): AddressKind {
-  if (a === 127) return 'loopback';
-  if (a === 0 || a === 10 || a! >= 224) return 'private';
-  if (a === 100 && b! >= 64 && b! <= 127) return 'private';
-  if (a === 169 && b === 254) return 'private';
-  if (a === 172 && b! >= 16 && b! <= 31) return 'private';
-  if (a === 192 && (b === 168 || b === 0)) return 'private';
-  if (a === 198 && (b === 18 || b === 19)) return 'private';
-  return 'public';
-}
-
-/**
- * What a URL host names, judged from the literal: loopback, private (RFC 1918, link-local,
- * CGNAT, unique-local, multicast, reserved), or public. A DNS name is `public` unless it is
- * `localhost` or under `.localhost`: names that resolve to private addresses cannot be seen
- * with the Fetch API (see {@link ClientIdMetadataDocumentOptions.http} to inject a guarded fetch).
- */
-export function hostKind(hostname: string): AddressKind {
-  const host = hostname.toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
-  const v4 = ipv4Octets(host);
-  if (v4) return ipv4Kind(v4);
-  const v6 = ipv6Groups(host);
-  if (!v6) return 'public';
-  if (v6.slice(0, 7).every((g) => g === 0)) return v6[7] === 1 ? 'loopback' : 'private';
-  const embedsV4 = (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff) || (v6[0] === 0x64 && v6[1] === 0xff9b);
-  if (embedsV4) return ipv4Kind([v6[6]! >> 8, v6[6]! & 0xff]);
-  if ((v6[0]! & 0xfe00) === 0xfc00 || (v6[0]! & 0xffc0) === 0xfe80 || (v6[0]! & 0xff00) === 0xff00) return 'private';
-  return 'public';
-}
-
 function cacheSeconds(headers: Headers, fallback: number, max: number): number {
   const cc = (headers.get('cache-control') ?? '').toLowerCase();
   let seconds = fallback;
@@ -123,13 +102,21 @@ function cacheSeconds(headers: Headers, fallback: number, max: number): number {
 
 /**
  * Fetches, validates and caches Client ID Metadata Documents: https only; loopback, private and
- * link-local address literals refused (loopback allowed with `allowLoopback`); no redirects;
- * at most 5 KiB; a timeout; cached per the response's caching headers, capped. The document's
- * `client_id` must equal its URL; it is validated like a registration (redirect URIs, grant and
- * response types, scope), and its client is public (`token_endpoint_auth_method: "none"`).
+ * link-local address literals refused (loopback allowed with `allowLoopback`); on Node, host
+ * names resolved and every resolved address checked the same way, the connection made to the
+ * checked address (see {@link createPublicAddressFetch}); no redirects; at most 5 KiB; a
+ * timeout; cached per the response's caching headers, capped. The document's `client_id` must
+ * equal its URL; it is validated like a registration (redirect URIs, grant and response types,
+ * scope), its redirect URIs are filtered through the server's policy, and its client is public
+ * (`token_endpoint_auth_method: "none"`).
  *
- * It does not resolve DNS names: a name pointing at a private address is fetched. Inject an
- * `http.fetch` that refuses such connections where that matters.
+ * A refused document is remembered for {@link CLIENT_METADATA_FAILURE_CACHE_SECONDS} (no new
+ * fetch meanwhile); its lookup answers a generic problem, and the reason goes to `onError`, so
+ * the error page cannot be used to probe what answers at a URL.
+ *
+ * Where Node's `https` module cannot be reached (Cloudflare Workers, browsers), or when `http`
+ * injects a `fetch` or `ky`, only the literal host is judged: a DNS name pointing at a private
+ * address is fetched. Inject a `fetch` that refuses such connections where that matters.
  *
  * @example
  * ```ts
@@ -139,18 +126,21 @@ function cacheSeconds(headers: Headers, fallback: number, max: number): number {
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
  */
 export class ClientMetadataDocuments {
-  readonly #options: ClientIdMetadataDocumentOptions;
-  readonly #grantTypes: readonly string[];
-  readonly #scopes: readonly string[] | undefined;
+  readonly #options: ClientIdMetadataDocumentOptions & ClientMetadataDocumentPolicy;
+  readonly #http: Omit<HttpClientOptions, 'maxResponseBytes'>;
   readonly #cache: TtlCache<string, OAuthClientInformationFull>;
+  readonly #failures: TtlCache<string, true>;
   readonly #flights = new SingleFlight<string, ClientLookup>();
 
-  constructor(options: ClientIdMetadataDocumentOptions & { grantTypesSupported: readonly string[]; scopesSupported?: readonly string[] | undefined }) {
+  constructor(options: ClientIdMetadataDocumentOptions & ClientMetadataDocumentPolicy) {
     this.#options = options;
-    this.#grantTypes = options.grantTypesSupported;
-    this.#scopes = options.scopesSupported;
+    const http = options.http ?? {};
+    const guarded = http.fetch || http.ky ? null : createPublicAddressFetch({ allowLoopback: options.allowLoopback });
+    this.#http = guarded ? { ...http, fetch: guarded } : http;
     const maxEntries = options.maxEntries ?? 1000;
-    this.#cache = new TtlCache({ maxEntries });
+    const now = options.now ? () => options.now!() * 1000 : undefined;
+    this.#cache = new TtlCache({ maxEntries, now });
+    this.#failures = new TtlCache({ maxEntries, now });
   }
 
   /** The client a metadata document URL describes, or the reason it cannot be used. */
@@ -158,7 +148,15 @@ export class ClientMetadataDocuments {
     if (!isClientIdMetadataUrl(clientId)) return Promise.resolve({ client: null, problem: 'Not a client metadata document URL' });
     const cached = this.#cache.get(clientId);
     if (cached) return Promise.resolve({ client: cached });
+    if (this.#failures.get(clientId)) return Promise.resolve({ client: null, problem: UNUSABLE });
     return this.#flights.run(clientId, () => this.#fetch(clientId));
+  }
+
+  /** Remember the refusal, report its reason, answer the generic problem. */
+  #refuse(clientId: string, reason: string, cause?: unknown): ClientLookup {
+    this.#failures.set(clientId, true, CLIENT_METADATA_FAILURE_CACHE_SECONDS * 1000);
+    this.#options.onError?.(new RegistrationError('invalid_client_metadata', `Client metadata document ${clientId} refused: ${reason}`, { cause }));
+    return { client: null, problem: UNUSABLE };
   }
 
   async #fetch(clientId: string): Promise<ClientLookup> {
@@ -170,30 +168,36 @@ export class ClientMetadataDocuments {
     let headers: Headers;
     try {
       ({ json, headers } = await fetchJson(clientId, { headers: { Accept: 'application/json' } }, {
-        ...this.#options.http,
-        timeoutMs: this.#options.http?.timeoutMs ?? 5000,
+        ...this.#http,
+        timeoutMs: this.#http.timeoutMs ?? 5000,
         maxResponseBytes: MAX_CLIENT_METADATA_DOCUMENT_BYTES,
       }));
     } catch (err) {
       const reason = err instanceof UpstreamError ? err.reason : 'network';
-      return { client: null, problem: `The client metadata document could not be fetched (${reason})` };
+      return this.#refuse(clientId, `it could not be fetched (${reason})`, err);
     }
-    if (json['client_id'] !== clientId) return { client: null, problem: 'The client metadata document names another client_id' };
+    if (json['client_id'] !== clientId) return this.#refuse(clientId, 'it names another client_id');
     if (json['client_secret'] !== undefined || json['client_secret_expires_at'] !== undefined) {
-      return { client: null, problem: 'A client metadata document must not contain a client secret' };
+      return this.#refuse(clientId, 'it contains a client secret');
     }
     let client: OAuthClientInformationFull;
     try {
       const metadata = validateClientMetadata(json, {
-        grantTypesSupported: this.#grantTypes,
-        scopesSupported: this.#scopes,
+        grantTypesSupported: this.#options.grantTypesSupported,
+        scopesSupported: this.#options.scopesSupported,
         defaultAuthMethod: 'none',
         allowedAuthMethods: ['none'],
       });
       client = { ...metadata, client_id: clientId };
     } catch (err) {
       const description = err instanceof RegistrationError ? err.errorDescription : undefined;
-      return { client: null, problem: `The client metadata document is invalid: ${description ?? 'unreadable'}` };
+      return this.#refuse(clientId, `it is invalid: ${description ?? 'unreadable'}`, err);
+    }
+    const allowed = this.#options.redirectUriAllowed;
+    if (allowed && client.redirect_uris.length > 0) {
+      const kept = client.redirect_uris.filter((uri) => allowed(uri));
+      if (kept.length === 0) return this.#refuse(clientId, 'none of its redirect URIs is allowed by this server');
+      client.redirect_uris = kept;
     }
     const ttl = cacheSeconds(headers, this.#options.defaultCacheSeconds ?? 300, this.#options.maxCacheSeconds ?? 86_400);
     this.#cache.set(clientId, client, ttl * 1000);

@@ -48,7 +48,10 @@ export interface AuthorizationServerOptions {
   bodyTimeoutMs?: number | undefined;
   /** URL of human-readable documentation (`service_documentation`). */
   serviceDocumentationUrl?: string | URL | undefined;
-  /** Called with unexpected errors (answered as `server_error`), for logging. */
+  /**
+   * Called, for logging, with unexpected errors (answered as `server_error`) and with why a
+   * Client ID Metadata Document was refused (a `RegistrationError`; the user sees a generic page).
+   */
   onError?: ((error: unknown) => void) | undefined;
   /** Clock in seconds since the epoch (tests inject one). */
   now?: (() => number) | undefined;
@@ -128,7 +131,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
 
   const documents =
-    options.cimd === false ? null : new ClientMetadataDocuments({ ...options.cimd, grantTypesSupported, scopesSupported });
+    options.cimd === false
+      ? null
+      : new ClientMetadataDocuments({
+          ...options.cimd,
+          grantTypesSupported,
+          scopesSupported,
+          redirectUriAllowed: provider.isRedirectUriAllowed ? (uri) => provider.isRedirectUriAllowed!(uri) : undefined,
+          onError: options.onError,
+          now: options.now,
+        });
   const resolveClient = createClientResolver(provider, documents);
   const ctx: EndpointContext = {
     provider,

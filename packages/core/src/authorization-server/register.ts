@@ -25,7 +25,8 @@ export interface ClientRegistrationOptions {
  * metadata is validated (redirect URIs, grant and response types, authentication method,
  * scope: see `validateClientMetadata`). A `client_id` is issued, and for a confidential client a
  * `client_secret` of 256 bits, returned once: the provider stores only its SHA-256
- * (`client_secret_hash`). Answers 201 with the registered metadata; errors are
+ * (`client_secret_hash`). Answers 201 with the metadata as the provider stored it (it may keep
+ * fewer redirect URIs than were sent); errors are
  * `invalid_client_metadata` / `invalid_redirect_uri` (400).
  *
  * @example
@@ -54,8 +55,8 @@ export function createRegisterHandler(ctx: EndpointContext, options: ClientRegis
         client.client_secret_hash = await sha256(secret);
         client.client_secret_expires_at = options.clientSecretExpiresIn === undefined ? 0 : now + options.clientSecretExpiresIn;
       }
-      await ctx.provider.registerClient(client);
-      const { client_secret_hash: _hash, ...response } = client;
+      const stored = (await ctx.provider.registerClient(client)) ?? client;
+      const { client_secret_hash: _hash, ...response } = stored;
       if (secret !== undefined) response.client_secret = secret;
       return jsonResponse(response, 201, { ...CORS, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     } catch (err) {

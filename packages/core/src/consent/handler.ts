@@ -118,6 +118,7 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
     const token = await issueCsrfToken(options.csrfKey, transaction);
     const html = renderConsentPage({
       serverName: options.serverName,
+      clientId: pending.clientId,
       clientName: pending.clientName,
       redirectUri: pending.redirectUri,
       scopes: pending.scopes,

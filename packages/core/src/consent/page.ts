@@ -1,9 +1,12 @@
+import { isClientIdMetadataUrl } from '../authorization-server/cimd.js';
 import { LOCK_ICON, escapeHtml, page } from './html.js';
 
 /** What the consent page shows. */
 export interface ConsentPageContent {
   /** Name of this MCP server, shown above the question. */
   serverName: string;
+  /** The client's id: for a Client ID Metadata Document client, the URL whose host is shown. */
+  clientId: string;
   /** The client's self-declared name (`client_name`), or its id. */
   clientName: string;
   /** Where the client will receive the result, shown as a host (or scheme for app URLs). */
@@ -46,12 +49,24 @@ export function renderConsentPage(c: ConsentPageContent): string {
   const next = c.providerName ? `you will sign in with ${escapeHtml(c.providerName)}, then ` : '';
   const target = redirectLabel(c.redirectUri);
   const note = target.note ? `<small>${escapeHtml(target.note)}</small>` : '';
-  const body = `<div class="mark">${LOCK_ICON}</div>
-<p class="eyebrow">Authorization request</p>
-<h1>Allow <strong>${escapeHtml(c.clientName)}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
+  const name = escapeHtml(c.clientName);
+  // A metadata document client is identified by the site serving its document: anyone can call
+  // itself "Claude", not anyone can publish on claude.ai. The site is what the user judges.
+  const site = isClientIdMetadataUrl(c.clientId) ? escapeHtml(new URL(c.clientId).host) : undefined;
+  // Without a client_name the name is the client id itself: no name to show beside the site.
+  const nameRow = c.clientName === c.clientId ? '' : `\n<div><dt>Name</dt><dd>${name}<small>self-declared, not verified</small></dd></div>`;
+  const who = site
+    ? `<h1>Allow the application from <strong>${site}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
+<p class="notice">This application is identified by ${site}, where its description is published. The name it gives itself is not verified. Approve only if you just started this sign-in from an application of ${site} you trust.</p>
+<dl>
+<div><dt>Identified by</dt><dd><strong>${site}</strong></dd></div>${nameRow}`
+    : `<h1>Allow <strong>${name}</strong> to access ${escapeHtml(c.serverName)} on your behalf?</h1>
 <p class="notice">This application registered itself with this server. Approve only if you just started this sign-in from an application you trust.</p>
 <dl>
-<div><dt>Application</dt><dd>${escapeHtml(c.clientName)}</dd></div>
+<div><dt>Application</dt><dd>${name}</dd></div>`;
+  const body = `<div class="mark">${LOCK_ICON}</div>
+<p class="eyebrow">Authorization request</p>
+${who}
 <div><dt>Returns to</dt><dd>${escapeHtml(target.target)}${note}</dd></div>
 ${provider}
 </dl>
@@ -68,7 +83,7 @@ ${scopeItems}
 </div>
 </form>
 <footer>If you approve, ${next}the application receives a token for ${escapeHtml(c.serverName)} only.</footer>`;
-  return page(`Authorize ${c.clientName}`, body);
+  return page(`Authorize ${site ? new URL(c.clientId).host : c.clientName}`, body);
 }
 
 /** An error page; it never redirects anywhere. */

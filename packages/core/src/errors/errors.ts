@@ -65,8 +65,11 @@ export type TokenInvalidReason =
   | 'key_not_found'
   | 'unverifiable';
 
-/** Why an outbound call to an upstream server failed. */
-export type UpstreamFailureReason = 'timeout' | 'network' | 'http_status' | 'oauth_error' | 'invalid_body' | 'too_large' | 'redirect';
+/**
+ * Why an outbound call to an upstream server failed. `forbidden_address`: the host is, or resolves
+ * to, an address the call may not reach (loopback or private), so nothing was sent.
+ */
+export type UpstreamFailureReason = 'timeout' | 'network' | 'http_status' | 'oauth_error' | 'invalid_body' | 'too_large' | 'redirect' | 'forbidden_address';
 
 /** Every stable error code of the package family. */
 export type AuthErrorCode = AnyAuthError['code'];

@@ -50,7 +50,8 @@ const decoder = new TextDecoder();
  * Send one outbound request with an explicit timeout, no redirects followed, no retry unless
  * configured, and the body read up to a size limit. Non-2xx statuses are returned, not thrown.
  *
- * Throws {@link UpstreamError} with reason `timeout`, `network`, `redirect` or `too_large`.
+ * Throws {@link UpstreamError} with reason `timeout`, `network`, `redirect` or `too_large` (or the
+ * `UpstreamError` an injected `fetch` rejects with, such as `forbidden_address`).
  * It does not check the status or the content type: see {@link fetchJson}.
  *
  * @example
@@ -93,6 +94,7 @@ export async function sendRequest(url: string | URL, request: OutboundRequest = 
   } catch (err) {
     const name = (err as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || name === 'AbortError' || deadline.aborted) throw timedOut(err);
+    if (err instanceof UpstreamError) throw err; // an injected fetch that refused the request itself
     throw new UpstreamError('network', `Upstream request to ${new URL(url).origin} failed`, { cause: err });
   }
   if (response.status >= 300 && response.status < 400) {

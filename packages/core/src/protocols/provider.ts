@@ -179,9 +179,21 @@ export interface OAuthAuthorizationServerProvider<
 
   /**
    * Save a client during dynamic registration. The client carries `client_secret_hash`, never the
-   * secret in clear. Throw a `RegistrationError` to refuse its metadata.
+   * secret in clear. Throw a `RegistrationError` to refuse its metadata. A provider may store less
+   * than was asked for (RFC 7591 §2 lets the server replace metadata: for example only the
+   * redirect URIs it allows): it then returns the client as stored, which is what the
+   * registration response shows.
    */
-  registerClient(client: OAuthClientInformationFull): Promise<void>;
+  registerClient(client: OAuthClientInformationFull): Promise<OAuthClientInformationFull | void>;
+
+  /**
+   * Whether clients may be sent to this redirect URI (the server's allowlist); leave it undefined
+   * to allow every redirect URI a client can register. The authorization endpoint asks it before
+   * it trusts a redirect URI (a refused one gets an error page, never a redirect: RFC 9700
+   * §4.11.2), and the redirect URIs of Client ID Metadata Documents are filtered through it.
+   * Dynamic registration is `registerClient`'s to filter.
+   */
+  isRedirectUriAllowed?(redirectUri: string): boolean;
 
   /**
    * Handle a validated authorization request and return the URL to send the user agent to: the

@@ -147,11 +147,24 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     return this.#records.clients.get(clientId);
   }
 
-  /** Store a dynamically registered client; its redirect URIs must match `allowedClientRedirectUris`. */
-  async registerClient(client: OAuthClientInformationFull): Promise<void> {
-    const refused = client.redirect_uris.filter((u) => !this.#config.redirectAllowed(u));
-    if (refused.length > 0) throw new RegistrationError('invalid_redirect_uri', `Redirect URI not allowed by this server: ${refused[0]}`);
-    await this.#records.clients.set(client.client_id, client);
+  /**
+   * Store a dynamically registered client with the redirect URIs `allowedClientRedirectUris`
+   * allows (RFC 7591 §2: the server may replace metadata), and return it as stored. Refused with
+   * `invalid_redirect_uri` when it asked for redirect URIs and none is allowed.
+   */
+  async registerClient(client: OAuthClientInformationFull): Promise<OAuthClientInformationFull> {
+    const allowed = client.redirect_uris.filter((u) => this.#config.redirectAllowed(u));
+    if (allowed.length === 0 && client.redirect_uris.length > 0) {
+      throw new RegistrationError('invalid_redirect_uri', `None of the redirect URIs is allowed by this server: ${client.redirect_uris.join(', ').slice(0, 300)}`);
+    }
+    const stored = { ...client, redirect_uris: allowed };
+    await this.#records.clients.set(client.client_id, stored);
+    return stored;
+  }
+
+  /** Whether `allowedClientRedirectUris` allows this redirect URI (the authorization server asks before it trusts one). */
+  isRedirectUriAllowed(redirectUri: string): boolean {
+    return this.#config.redirectAllowed(redirectUri);
   }
 
   // --- authorization ---------------------------------------------------------------------------

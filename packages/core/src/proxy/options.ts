@@ -207,9 +207,14 @@ export interface OAuthProxyOptions {
   /** Issuer of this authorization server. Default `baseUrl`. */
   issuerUrl?: string | URL | undefined;
   /**
-   * Redirect URIs clients may register, as patterns: `*` as the port matches any port, a `*`
-   * host label matches one label, a path ending in `*` is a prefix, no path means any path.
-   * Default: loopback on any port (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`).
+   * Redirect URIs clients may use, as patterns: `*` as the port matches any port, a `*` host
+   * label matches one label, a path ending in `*` is a prefix, no path means any path. A
+   * registration keeps the allowed subset of its redirect URIs (refused only when none is
+   * allowed); a Client ID Metadata Document's are filtered the same way; `/authorize` shows an
+   * error page, never a redirect, for a redirect URI outside the list. Default: loopback on any
+   * port (`http://localhost:*`, `http://127.0.0.1:*`, `http://[::1]:*`). `knownMcpClientRedirectUris`
+   * adds the hosted and custom-scheme callbacks of widely used MCP clients (Claude, ChatGPT,
+   * VS Code, Cursor).
    */
   allowedClientRedirectUris?: readonly string[] | undefined;
   /** Scopes clients may request (advertised in the metadata). Default: any. */

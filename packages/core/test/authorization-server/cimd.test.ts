@@ -2,8 +2,8 @@
  * Client ID Metadata Documents, fetched from an https server on loopback with the test option.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostKind } from '../../src/authorization-server/cimd.js';
-import { isClientIdMetadataUrl, type OAuthToken } from '../../src/index.js';
+import { hostKind } from '../../src/lib/ip-address.js';
+import { InMemoryOAuthProvider, isClientIdMetadataUrl, type OAuthToken } from '../../src/index.js';
 import { REDIRECT, SCOPE, direct, form, pkce, startTlsServer, type TlsServer } from './fixtures.js';
 
 let tls: TlsServer;
@@ -26,11 +26,16 @@ function document(doc: ((clientId: string) => Record<string, unknown> | string) 
 
 const valid = (clientId: string) => ({ client_id: clientId, client_name: 'Doc client', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'] });
 
+/** A server whose refused documents' reasons are collected in `errors`. */
 function cimdServer(extra: Record<string, unknown> = {}) {
-  return direct({ server: { cimd: { allowLoopback: true, http: { fetch: tls.fetch, timeoutMs: 300 }, ...extra } } });
+  const errors: string[] = [];
+  const d = direct({ server: { cimd: { allowLoopback: true, http: { fetch: tls.fetch, timeoutMs: 300 }, ...extra }, onError: (e) => errors.push(String((e as Error).message)) } });
+  return Object.assign(d, { errors });
 }
 
-async function authorizeStatus(d: ReturnType<typeof direct>, clientId: string): Promise<{ status: number; text: string; location: string | null }> {
+const GENERIC = 'The client metadata document could not be fetched, or is not valid';
+
+async function authorizeStatus(d: Pick<ReturnType<typeof direct>, 'fetch'>, clientId: string): Promise<{ status: number; text: string; location: string | null }> {
   const { challenge } = pkce();
   const res = await d.fetch(`/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: SCOPE })}`);
   return { status: res.status, text: await res.text(), location: res.headers.get('location') };
@@ -53,18 +58,34 @@ describe('Client ID Metadata Documents', () => {
   it.each([
     ['client_id differs from the URL', (id: string) => ({ ...valid(id), client_id: `${id}x` }), 'another client_id'],
     ['a client secret in the document', (id: string) => ({ ...valid(id), client_secret: 's' }), 'client secret'],
-    ['a shared-secret auth method', (id: string) => ({ ...valid(id), token_endpoint_auth_method: 'client_secret_basic' }), 'invalid'],
-    ['an http redirect URI', (id: string) => ({ ...valid(id), redirect_uris: ['http://app.example.com/cb'] }), 'invalid'],
+    ['a shared-secret auth method', (id: string) => ({ ...valid(id), token_endpoint_auth_method: 'client_secret_basic' }), 'token_endpoint_auth_method must be one of: none'],
+    ['an http redirect URI', (id: string) => ({ ...valid(id), redirect_uris: ['http://app.example.com/cb'] }), 'must use https'],
     ['not JSON', () => '<html>hi</html>', 'could not be fetched (invalid_body)'],
     ['a JSON array', () => '[]', 'could not be fetched (invalid_body)'],
     ['more than 5 KiB', (id: string) => ({ ...valid(id), client_name: 'x'.repeat(6000) }), 'could not be fetched (too_large)'],
-  ])('refuses a document with %s (error page, no redirect)', async (_name, doc, message) => {
+  ])('refuses a document with %s (a generic error page, no redirect; the reason to onError)', async (_name, doc, message) => {
     const d = cimdServer();
     const { clientId } = document(doc);
     const res = await authorizeStatus(d, clientId);
     expect(res.status).toBe(400);
     expect(res.location).toBeNull();
-    expect(res.text).toContain(message);
+    expect(res.text).toContain(GENERIC);
+    expect(res.text).not.toContain(message);
+    expect(d.errors).toHaveLength(1);
+    expect(d.errors[0]).toContain(clientId);
+    expect(d.errors[0]).toContain(message);
+  });
+
+  it('remembers a refused document for a minute: no new fetch per /authorize meanwhile', async () => {
+    const d = cimdServer();
+    const { path, clientId } = document(null);
+    for (let i = 0; i < 3; i++) expect((await authorizeStatus(d, clientId)).text).toContain(GENERIC);
+    expect(tls.hits(path)).toBe(1);
+    expect(d.errors).toHaveLength(1);
+    d.clock.advance(61);
+    tls.serve(path, JSON.stringify(valid(clientId)));
+    expect((await authorizeStatus(d, clientId)).status).toBe(302);
+    expect(tls.hits(path)).toBe(2);
   });
 
   it('refuses a redirect registered in a document that does not list it', async () => {
@@ -75,16 +96,32 @@ describe('Client ID Metadata Documents', () => {
     expect(res.text).toContain('redirect_uri is not registered');
   });
 
+  it("keeps only the document's redirect URIs the provider allows, and refuses a document left with none", async () => {
+    const allowed = (uri: string) => uri.startsWith('http://127.0.0.1:7777/');
+    const d = direct({
+      server: { cimd: { allowLoopback: true, http: { fetch: tls.fetch } } },
+      makeProvider: (o) => Object.assign(new InMemoryOAuthProvider(o), { isRedirectUriAllowed: allowed }),
+    });
+    const { clientId } = document((id) => ({ ...valid(id), redirect_uris: ['https://elsewhere.example/cb', REDIRECT] }));
+    expect((await authorizeStatus(d, clientId)).status).toBe(302);
+    expect((await d.as.resolveClient(clientId)).client?.redirect_uris).toEqual([REDIRECT]);
+    const none = document((id) => ({ ...valid(id), redirect_uris: ['https://elsewhere.example/cb'] }));
+    const res = await authorizeStatus(d, none.clientId);
+    expect(res.status).toBe(400);
+    expect(res.location).toBeNull();
+  });
+
   it('does not follow redirects, and refuses 404 and a server that does not answer in time', async () => {
     const d = cimdServer();
     const target = document(valid);
     const { clientId: redirecting } = document(() => '', { status: 302, headers: { Location: target.clientId } });
-    expect((await authorizeStatus(d, redirecting)).text).toContain('(redirect)');
+    expect((await authorizeStatus(d, redirecting)).text).toContain(GENERIC);
     expect(tls.hits(target.path)).toBe(0);
     const { clientId: missing } = document(null);
-    expect((await authorizeStatus(d, missing)).text).toContain('(http_status)');
+    expect((await authorizeStatus(d, missing)).text).toContain(GENERIC);
     const { clientId: hanging } = document(valid, { hang: true });
-    expect((await authorizeStatus(d, hanging)).text).toContain('(timeout)');
+    expect((await authorizeStatus(d, hanging)).text).toContain(GENERIC);
+    expect(d.errors.map((e) => /\((\w+)\)/.exec(e)?.[1])).toEqual(['redirect', 'http_status', 'timeout']);
   });
 
   it('refuses a document client at the token endpoint with invalid_client when the document is bad', async () => {

@@ -105,11 +105,11 @@ describe('MCP SDK v2 client against the authorization server', () => {
     tls = await startTlsServer();
     stack = await startStack({ cimd: { allowLoopback: true, http: { fetch: tls.fetch } } });
     const clientId = `${tls.url}/oauth/client.json`;
-    tls.serve('/oauth/client.json', JSON.stringify({ client_id: clientId, client_name: 'cimd client', redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }), { headers: { 'Cache-Control': 'max-age=600' } });
+    tls.serve('/oauth/client.json', JSON.stringify({ client_id: clientId, client_name: 'cimd client', redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }), { headers: { 'Cache-Control': 'max-age=3600' } });
     const provider = new HeadlessOAuthClient(clientId);
     await fullFlow(stack, provider, (id) => expect(id).toBe(clientId));
     expect(provider.client!.client_id).toBe(clientId);
-    // Fetched once, then served from the cache (max-age=600) for authorize, token and refresh.
+    // Fetched once, then served from the cache (max-age=3600; the cache runs on the server's clock) for authorize, token and refresh.
     expect(tls.hits('/oauth/client.json')).toBe(1);
   });
 

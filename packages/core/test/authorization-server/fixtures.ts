@@ -219,9 +219,14 @@ export interface ServeOptions {
   hang?: boolean;
 }
 
+/** A made-up host name the TLS server's certificate also names (tests resolve it themselves). */
+export const TLS_TEST_HOST = 'docs.example.test';
+
 export interface TlsServer extends Listening {
   /** A fetch that trusts this server's self-signed certificate. */
   fetch: typeof fetch;
+  /** The server's self-signed certificate (PEM), valid for 127.0.0.1, localhost and {@link TLS_TEST_HOST}. */
+  cert: string;
   /** Set what is served at a path (`null`: 404); `hang` never answers. */
   serve(path: string, body: string | null, options?: ServeOptions): void;
   /** Requests received per path. */
@@ -234,7 +239,7 @@ export async function startTlsServer(): Promise<TlsServer> {
   try {
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${TLS_TEST_HOST}`,
     ], { stdio: 'ignore' });
     const key = readFileSync(join(dir, 'key.pem'), 'utf8');
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
@@ -273,6 +278,7 @@ export async function startTlsServer(): Promise<TlsServer> {
       url: `https://127.0.0.1:${port}`,
       port,
       fetch: tlsFetch,
+      cert,
       serve: (path, body, options = {}) => (body === null ? documents.delete(path) : documents.set(path, { body, options })),
       hits: (path) => hits.get(path) ?? 0,
       close: () =>
