@@ -29,7 +29,9 @@ export {
   BearerError,
   ConfigurationError,
   OAuthProtocolError,
+  RateLimitError,
   RegistrationError,
+  StorageFullError,
   TokenError,
   TokenInvalidError,
   UpstreamError,
@@ -126,7 +128,7 @@ export {
 export { clientSecretBasic } from './http/client-secret-basic.js';
 
 // storage
-export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';
+export { collection, type Collection, type IncrementOptions, type KeyValueStore, type SetOptions } from './storage/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './storage/memory-store.js';
 export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypting-store.js';
 
