@@ -87,7 +87,7 @@ export {
 } from './authorization-server/metadata.js';
 export { isClientIdMetadataUrl, type ClientIdMetadataDocumentOptions } from './authorization-server/cimd.js';
 export { type ClientLookup, type ClientResolver } from './authorization-server/client-auth.js';
-export { type ClientRegistrationOptions } from './authorization-server/register.js';
+export { type ClientRegistrationOptions, type InitialAccessTokenVerifier, type RegistrationRateLimit } from './authorization-server/register.js';
 export { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from './authorization-server/redirect-uri.js';
 export {
   InMemoryOAuthProvider,
@@ -126,6 +126,7 @@ export {
   type OutboundResponse,
 } from './http/outbound.js';
 export { clientSecretBasic } from './http/client-secret-basic.js';
+export { clientAddressOf, setClientAddress } from './http/client-address.js';
 
 // storage
 export { collection, type Collection, type IncrementOptions, type KeyValueStore, type SetOptions } from './storage/store.js';
