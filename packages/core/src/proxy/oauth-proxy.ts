@@ -79,7 +79,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     this.#config = config;
     const keys = deriveProxyKeys((options.jwtSigningKey ?? options.clientSecret)!);
     keys.catch(() => undefined);
-    const records = proxyRecords(new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage)));
+    const store = new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage));
+    const records = proxyRecords(store);
     this.#records = records;
     this.#issuer = keys.then((k) => new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: k.signing }));
     this.#issuer.catch(() => undefined);
@@ -111,7 +112,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       now: config.now,
       onRevoke: (family) => sessions.revoke(family.setId),
     });
-    this.#as = proxyAuthorizationServer(this, config, options.authorizationServer, (err) => options.onError?.(err));
+    this.#as = proxyAuthorizationServer(this, config, { store, ...options.authorizationServer }, (err) => options.onError?.(err));
     this.#ctx = { options, config, records, keys, upstream, sessions, families, resolveClient: this.#as.resolveClient, onError };
 
     this.resourceUrl = config.resourceUrl;
@@ -146,11 +147,14 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     return this.#records.clients.get(clientId);
   }
 
-  /** Store a dynamically registered client; its redirect URIs must match `allowedClientRedirectUris`. */
+  /**
+   * Store a dynamically registered client; its redirect URIs must match `allowedClientRedirectUris`.
+   * It is kept `registeredClientTtl` seconds unless it completes an authorization.
+   */
   async registerClient(client: OAuthClientInformationFull): Promise<void> {
     const refused = client.redirect_uris.filter((u) => !this.#config.redirectAllowed(u));
     if (refused.length > 0) throw new RegistrationError('invalid_redirect_uri', `Redirect URI not allowed by this server: ${refused[0]}`);
-    await this.#records.clients.set(client.client_id, client);
+    await this.#records.clients.set(client.client_id, client, { ttlSeconds: this.#config.registeredClientTtl });
   }
 
   // --- authorization ---------------------------------------------------------------------------
@@ -234,6 +238,10 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       setId: code.setId,
       refreshExpiresAt: code.refreshExpiresAt,
     });
+    // A client in use lives as long as the grants it holds (a family's refresh expiry is fixed at its start).
+    const registered = await records.clients.get(client.client_id);
+    const keep = Math.max(config.registeredClientTtl, code.refreshExpiresAt - config.now() + 60);
+    if (registered) await records.clients.set(client.client_id, registered, { ttlSeconds: keep });
     return token;
   }
 
