@@ -55,7 +55,7 @@ export interface ErrorResponseOptions {
   basicAuthAttempted?: boolean | undefined;
   /** Extra headers (for example CORS) added to the response. */
   headers?: HeadersInit | undefined;
-  /** Called with errors that are not OAuth errors (they become a generic 500), for logging. */
+  /** Called with errors that are not OAuth errors (they become a generic 500), and with a `StorageFullError`, for logging. */
   onUnexpectedError?: ((error: unknown) => void) | undefined;
   /** The HTTP status to answer with instead of the error's own (for example 405 for a wrong method). */
   status?: number | undefined;
@@ -157,7 +157,8 @@ function capacityError(error: unknown): { error: OAuthProtocolError; status: num
  *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
  * - {@link UpstreamError} → 502 `server_error` without upstream details.
  * - {@link StorageFullError} → 503, {@link RateLimitError} → 429: `temporarily_unavailable` with
- *   a `Retry-After` header (seconds).
+ *   a `Retry-After` header (seconds). A full store is also passed to `onUnexpectedError`, so
+ *   operators hear of it.
  * - anything else → 500 `server_error` with a generic description: internal details never leak.
  * - with `redirect`: a 302 to the client's redirect URI carrying the error, `state` and `iss`;
  *   with `format: 'html'`: an error page (never a redirect) with anti-framing headers.
@@ -175,6 +176,8 @@ function capacityError(error: unknown): { error: OAuthProtocolError; status: num
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
   const capacity = capacityError(error);
   if (capacity) {
+    // A full store is an operational problem: report it (a rate limit is the limit working).
+    if (error instanceof StorageFullError) options.onUnexpectedError?.(error);
     const headers = new Headers(options.headers);
     headers.set('Retry-After', String(capacity.retryAfter));
     return errorResponse(capacity.error, { ...options, headers, status: options.status ?? capacity.status });
