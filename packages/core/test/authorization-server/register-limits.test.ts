@@ -37,6 +37,7 @@ describe('registration rate limit', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('40');
     expect(limited.headers.get('access-control-allow-origin')).toBe('*');
+    expect(limited.headers.get('access-control-expose-headers')).toContain('Retry-After');
     expect(await limited.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/too many/i) });
     d.clock.advance(40);
     expect(await statuses(d, 1, { address: '192.0.2.1' })).toEqual([201]);
