@@ -29,7 +29,9 @@ export {
   BearerError,
   ConfigurationError,
   OAuthProtocolError,
+  RateLimitError,
   RegistrationError,
+  StorageFullError,
   TokenError,
   TokenInvalidError,
   UpstreamError,
@@ -85,7 +87,7 @@ export {
 } from './authorization-server/metadata.js';
 export { isClientIdMetadataUrl, type ClientIdMetadataDocumentOptions } from './authorization-server/cimd.js';
 export { type ClientLookup, type ClientResolver } from './authorization-server/client-auth.js';
-export { type ClientRegistrationOptions } from './authorization-server/register.js';
+export { type ClientRegistrationOptions, type InitialAccessTokenVerifier, type RegistrationRateLimit } from './authorization-server/register.js';
 export { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from './authorization-server/redirect-uri.js';
 export {
   InMemoryOAuthProvider,
@@ -127,9 +129,10 @@ export {
 } from './http/outbound.js';
 export { clientSecretBasic } from './http/client-secret-basic.js';
 export { createPublicAddressFetch, type PublicAddressFetchOptions, type ResolveAddresses, type ResolvedAddress } from './http/public-address-fetch.js';
+export { clientAddressOf, setClientAddress } from './http/client-address.js';
 
 // storage
-export { collection, type Collection, type KeyValueStore, type SetOptions } from './storage/store.js';
+export { collection, type Collection, type IncrementOptions, type KeyValueStore, type SetOptions } from './storage/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './storage/memory-store.js';
 export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypting-store.js';
 

@@ -3,7 +3,9 @@ import {
   AuthorizeError,
   BearerError,
   ConfigurationError,
+  RateLimitError,
   RegistrationError,
+  StorageFullError,
   TokenError,
   TokenInvalidError,
   UpstreamError,
@@ -23,6 +25,8 @@ describe('error classes', () => {
       new TokenInvalidError('expired', 'old'),
       new UpstreamError('timeout', 'slow'),
       new ConfigurationError('bad creds'),
+      new StorageFullError('as.clients', 12.2),
+      new RateLimitError(0.2),
     ];
     const codes = errors.map((e) => {
       switch (e.code) {
@@ -30,6 +34,10 @@ describe('error classes', () => {
           return `${e.code}:${e.error}`;
         case 'ERR_TOKEN_INVALID':
           return `${e.code}:${e.reason}`;
+        case 'ERR_STORE_FULL':
+          return `${e.code}:${e.collection}:${e.retryAfter}`;
+        case 'ERR_RATE_LIMITED':
+          return `${e.code}:${e.retryAfter}`;
         default:
           return e.code;
       }
@@ -42,6 +50,8 @@ describe('error classes', () => {
       'ERR_TOKEN_INVALID:expired',
       'ERR_UPSTREAM',
       'ERR_CONFIGURATION',
+      'ERR_STORE_FULL:as.clients:13',
+      'ERR_RATE_LIMITED:1',
     ]);
     expect(errors.every(isAuthError)).toBe(true);
     expect(isAuthError(new Error('x'))).toBe(false);
@@ -54,6 +64,29 @@ async function body(res: Response) {
 }
 
 describe('errorResponse', () => {
+  it('answers a full store with 503 and a rate limit with 429, temporarily_unavailable and Retry-After, in every format', async () => {
+    const reported: unknown[] = [];
+    const full = errorResponse(new StorageFullError('as.refresh', 30), { headers: { 'Access-Control-Allow-Origin': '*' }, onUnexpectedError: (e) => reported.push(e) });
+    expect(reported).toHaveLength(1);
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('30');
+    expect(full.headers.get('access-control-allow-origin')).toBe('*');
+    expect(full.headers.get('cache-control')).toBe('no-store');
+    const fullBody = await body(full);
+    expect(fullBody['error']).toBe('temporarily_unavailable');
+    expect(JSON.stringify(fullBody)).not.toContain('as.refresh');
+    const limited = errorResponse(new RateLimitError(42, 'Too many registrations'));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('42');
+    expect(await body(limited)).toEqual({ error: 'temporarily_unavailable', error_description: 'Too many registrations' });
+    const page = errorResponse(new StorageFullError('proxy-transactions', 5), { format: 'html' });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('temporarily_unavailable');
+    const redirect = errorResponse(new StorageFullError('as.codes', 5), { redirect: { redirectUri: 'http://127.0.0.1:1/cb', state: 's', issuer: 'http://127.0.0.1:9' } });
+    expect(redirect.status).toBe(302);
+    expect(new URL(redirect.headers.get('location')!).searchParams.get('error')).toBe('temporarily_unavailable');
+  });
+
   it('maps token errors to RFC 6749 §5.2 statuses and bodies, no-store', async () => {
     const r1 = errorResponse(new TokenError('invalid_grant', 'Code expired'));
     expect(r1.status).toBe(400);

@@ -1,4 +1,4 @@
-import type { KeyValueStore, SetOptions } from '@auth/core';
+import { StorageFullError, type IncrementOptions, type KeyValueStore, type SetOptions } from '@auth/core';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 
 /** Options shared by both ways of building a {@link RedisStore}. */
@@ -49,10 +49,23 @@ const OWNED_CLIENT_DEFAULTS: RedisOptions = {
  * command's arguments (keys and values, which may hold codes or tokens) to its errors, and an
  * application that logs errors would log them.
  */
-function failure(command: string, err: unknown): Error {
+function failure(command: string, err: unknown, key?: string): Error {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+  // Redis at `maxmemory` with a `noeviction` policy refuses writes with an OOM error.
+  if (key !== undefined && err instanceof Error && err.message.startsWith('OOM')) {
+    const colon = key.indexOf(':');
+    return new StorageFullError(colon < 0 ? '' : key.slice(0, colon), 60, `RedisStore: ${command} refused, Redis is out of memory`);
+  }
   return new Error(`RedisStore: ${command} failed (${message})`);
 }
+
+/**
+ * `INCR` and, for a new counter, `PEXPIRE`, in one atomic script (a counter never lives without
+ * its TTL). A counter that somehow has no TTL gets one.
+ */
+const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
 
 /**
  * A `KeyValueStore` on Redis, for deployments with several instances: registered clients,
@@ -62,7 +75,13 @@ function failure(command: string, err: unknown): Error {
  * - `take` is `GETDEL` (one atomic command; Redis 6.2 or later).
  * - A TTL is `SET key value EX seconds` (`PX` milliseconds for a fraction of a second, rounded
  *   up); a zero or negative TTL deletes the key; a `set` without TTL clears an earlier one.
+ * - `increment` runs `INCR` and, for a new counter, `PEXPIRE` in one Lua script (atomic).
  * - Every key is prefixed (default `mcp-auth:`).
+ * - Nothing is evicted by the store: give Redis the memory it needs and the `noeviction` policy
+ *   (an evicting policy would drop live grants). A write Redis refuses for lack of memory
+ *   (`OOM`) rejects with a `StorageFullError`, which the endpoints answer with a `503`.
+ *   Entries an anonymous caller can create (registrations, pending authorizations, rate-limit
+ *   counters) are written with a TTL.
  * - Failures fail closed: when Redis is unreachable, times out or answers an error, the call
  *   rejects with an `Error` whose message names the command and the client's error, but not
  *   the keys or values. Nothing is retried beyond ioredis' own `maxRetriesPerRequest`.
@@ -126,7 +145,7 @@ export class RedisStore implements KeyValueStore {
       else if (Number.isInteger(ttl)) await this.client.set(k, value, 'EX', ttl);
       else await this.client.set(k, value, 'PX', Math.ceil(ttl * 1000));
     } catch (err) {
-      throw failure('SET', err);
+      throw failure('SET', err, key);
     }
   }
 
@@ -143,6 +162,16 @@ export class RedisStore implements KeyValueStore {
       return await this.client.getdel(this.prefix + key);
     } catch (err) {
       throw failure('GETDEL', err);
+    }
+  }
+
+  async increment(key: string, options: IncrementOptions): Promise<number> {
+    const ttl = options?.ttlSeconds;
+    if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) throw new TypeError('RedisStore: increment ttlSeconds must be a positive finite number');
+    try {
+      return Number(await this.client.eval(INCREMENT_SCRIPT, 1, this.prefix + key, Math.ceil(ttl * 1000)));
+    } catch (err) {
+      throw failure('INCR', err, key);
     }
   }
 

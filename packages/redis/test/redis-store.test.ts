@@ -1,4 +1,4 @@
-import { EncryptingStore, deriveJwtKey } from '@auth/core';
+import { EncryptingStore, StorageFullError, deriveJwtKey } from '@auth/core';
 import { startRedis, storeContract, takeConcurrently, type RedisHarness } from '@auth/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,41 @@ describe('RedisStore', () => {
       expect(errors.length).toBe(errorsAtClose);
     } finally {
       store.client.disconnect();
+    }
+  });
+
+  it('increment: one atomic script sets the TTL on the first count only (a fixed window), and repairs a counter without one', async () => {
+    const store = open({ prefix: 'inc:' });
+    expect(await store.increment('limit:a', { ttlSeconds: 60 })).toBe(1);
+    const first = await raw.pttl('inc:limit:a');
+    expect(first).toBeGreaterThan(50_000);
+    expect(first).toBeLessThanOrEqual(60_000);
+    expect(await store.increment('limit:a', { ttlSeconds: 600 })).toBe(2);
+    expect(await raw.pttl('inc:limit:a')).toBeLessThanOrEqual(60_000);
+    await raw.set('inc:limit:b', '7');
+    expect(await store.increment('limit:b', { ttlSeconds: 30 })).toBe(8);
+    expect(await raw.pttl('inc:limit:b')).toBeGreaterThan(0);
+    await expect(store.increment('limit:c', { ttlSeconds: 0 })).rejects.toThrow(TypeError);
+  });
+
+  it('a write refused by Redis for lack of memory (noeviction) is a StorageFullError naming the collection', async () => {
+    const full = await startRedis();
+    const store = new RedisStore({ url: full.url });
+    try {
+      await store.set('as.clients:kept', 'v');
+      const admin = new Redis(full.url);
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      const err = await store.set('as.clients:new-secret-id', 'secret-value', { ttlSeconds: 60 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageFullError);
+      expect((err as StorageFullError).collection).toBe('as.clients');
+      expect((err as Error).message).not.toContain('secret');
+      await expect(store.increment('as.register-limit:x', { ttlSeconds: 60 })).rejects.toBeInstanceOf(StorageFullError);
+      expect(await store.get('as.clients:kept')).toBe('v');
+      await admin.quit();
+    } finally {
+      await store.close();
+      await full.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessToken } from '../protocols/access-token.js';
+import { setClientAddress } from '../http/client-address.js';
 import type { FetchHandler } from '../http/router.js';
 import type { BearerGuard } from '../resource-server/bearer-guard.js';
 import { nodeBody, type NodeBody } from './node-body.js';
@@ -74,7 +75,9 @@ function fetchRequest(req: IncomingMessage, options: NodeAdapterOptions): { requ
       init.duplex = 'half';
     }
   }
-  return { request: new Request(requestUrl(req, options), init), body };
+  const request = new Request(requestUrl(req, options), init);
+  setClientAddress(request, req.socket?.remoteAddress);
+  return { request, body };
 }
 
 /**
@@ -84,6 +87,7 @@ function fetchRequest(req: IncomingMessage, options: NodeAdapterOptions): { requ
  * already consumed it (Express), the parsed body is re-encoded. Headers are taken as sent
  * (`rawHeaders`), so a header sent twice is seen twice. Prefer {@link toNodeHandler}, which also
  * drains and closes what a handler left unread.
+ * The socket's remote address is recorded for `clientAddressOf` (registration rate limit).
  *
  * @example
  * ```ts

@@ -6,6 +6,7 @@
  */
 import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js';
 import { normalizeResource } from '../resource-server/resource-url.js';
+import type { KeyValueStore } from '../storage/store.js';
 import type { ClientResolver } from './client-auth.js';
 
 /** The configuration every endpoint handler receives. */
@@ -23,6 +24,8 @@ export interface EndpointContext {
   maxBodyBytes: number;
   /** Deadline for a request body to arrive, in milliseconds (then `408`). */
   bodyTimeoutMs: number;
+  /** Where the server keeps its own counters (registration rate limit). */
+  store: KeyValueStore;
   /** Clock in seconds since the epoch. */
   now: () => number;
   /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */

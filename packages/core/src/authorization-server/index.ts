@@ -8,6 +8,8 @@
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import { JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider } from '../protocols/provider.js';
 import { normalizeResource } from '../resource-server/resource-url.js';
+import { MemoryStore } from '../storage/memory-store.js';
+import type { KeyValueStore } from '../storage/store.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
 import type { ClientResolver } from './client-auth.js';
@@ -35,7 +37,16 @@ export interface AuthorizationServerOptions {
    * another resource are refused with `invalid_target`; requests naming none are bound to it.
    */
   resourceUrl?: string | URL | undefined;
-  /** Dynamic client registration: enabled by default; `false` disables `/register`. */
+  /**
+   * Where the server keeps its own short-lived state: the registration rate-limit counters.
+   * Default: the provider's `store` when it exposes one (so instances sharing a Redis store share
+   * the limit), else a new `MemoryStore`.
+   */
+  store?: KeyValueStore | undefined;
+  /**
+   * Dynamic client registration: enabled by default, rate limited per client address; `false`
+   * disables `/register`. `initialAccessToken` closes it (RFC 7591 §3).
+   */
   clientRegistration?: false | ClientRegistrationOptions | undefined;
   /** Client ID Metadata Documents: enabled by default; `false` disables them. */
   cimd?: false | ClientIdMetadataDocumentOptions | undefined;
@@ -87,7 +98,8 @@ export interface AuthorizationServer {
  *
  * - `GET /.well-known/oauth-authorization-server{issuer path}`: RFC 8414 metadata, with `iss`
  *   support (RFC 9207), S256 only, and the jwt-bearer grant when the provider implements it.
- * - `POST {issuer}/register`: RFC 7591 dynamic registration (secrets stored hashed).
+ * - `POST {issuer}/register`: RFC 7591 dynamic registration (secrets stored hashed), rate limited
+ *   per client address (429 with `Retry-After`), optionally closed with an initial access token.
  * - `GET|POST {issuer}/authorize`: exact redirect URI matching (any port on loopback), PKCE
  *   S256 required; errors before the client is trusted are an HTML page, never a redirect.
  * - `POST {issuer}/token`: client authentication, single-use codes, refresh rotation, `no-store`.
@@ -151,6 +163,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     grantTypesSupported,
     maxBodyBytes,
     bodyTimeoutMs,
+    store: options.store ?? provider.store ?? new MemoryStore(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     onError: options.onError,
   };

@@ -275,6 +275,57 @@ export class ConfigurationError extends AuthError {
   readonly code = 'ERR_CONFIGURATION' as const;
 }
 
+/**
+ * A store refused to add a new key because its collection is full (the per-collection bound of
+ * `MemoryStore` / `FileStore`, or a Redis server out of memory). Nothing already stored was
+ * dropped to make room: the new write is refused instead. {@link errorResponse} answers it with
+ * `503 temporarily_unavailable` and a `Retry-After` header.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.set('as.clients:abc', json, { ttlSeconds: 86_400 });
+ * } catch (err) {
+ *   if (err instanceof StorageFullError) console.warn(`collection ${err.collection} is full`);
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4
+ */
+export class StorageFullError extends AuthError {
+  readonly code = 'ERR_STORE_FULL' as const;
+  /** The collection that is full (the key up to its first `:`); `''` for keys without one. */
+  readonly collection: string;
+  /** Seconds after which a retry may succeed (when an entry of the collection expires), at least 1. */
+  readonly retryAfter: number;
+
+  constructor(collection: string, retryAfter: number, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `The store collection "${collection}" is full`, options);
+    this.collection = collection;
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
+  }
+}
+
+/**
+ * A caller went over a rate limit (for example registrations per client address at `/register`).
+ * {@link errorResponse} answers it with `429 temporarily_unavailable` and a `Retry-After` header.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RateLimitError) console.info(`rate limited for ${err.retryAfter} s`);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
+ */
+export class RateLimitError extends AuthError {
+  readonly code = 'ERR_RATE_LIMITED' as const;
+  /** Seconds until the limit resets, at least 1. */
+  readonly retryAfter: number;
+
+  constructor(retryAfter: number, message = 'Too many requests; try again later', options?: { cause?: unknown }) {
+    super(message, options);
+    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
+  }
+}
+
 /** The union of every concrete error class; `switch (err.code)` narrows it. */
 export type AnyAuthError =
   | AuthorizeError
@@ -283,7 +334,9 @@ export type AnyAuthError =
   | BearerError
   | TokenInvalidError
   | UpstreamError
-  | ConfigurationError;
+  | ConfigurationError
+  | StorageFullError
+  | RateLimitError;
 
 /**
  * Whether a value is one of the package family's errors.

@@ -1,5 +1,5 @@
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
-import { AuthorizeError, BearerError, OAuthProtocolError, TokenError, UpstreamError } from './errors.js';
+import { AuthorizeError, BearerError, OAuthProtocolError, RateLimitError, StorageFullError, TokenError, UpstreamError } from './errors.js';
 
 /** Parameters of an RFC 6750 `WWW-Authenticate: Bearer` challenge. */
 export interface BearerChallenge {
@@ -55,7 +55,7 @@ export interface ErrorResponseOptions {
   basicAuthAttempted?: boolean | undefined;
   /** Extra headers (for example CORS) added to the response. */
   headers?: HeadersInit | undefined;
-  /** Called with errors that are not OAuth errors (they become a generic 500), for logging. */
+  /** Called with errors that are not OAuth errors (they become a generic 500), and with a `StorageFullError`, for logging. */
   onUnexpectedError?: ((error: unknown) => void) | undefined;
   /** The HTTP status to answer with instead of the error's own (for example 405 for a wrong method). */
   status?: number | undefined;
@@ -131,6 +131,24 @@ function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorR
 }
 
 /**
+ * A full store or a rate limit as the OAuth error sent for it (`temporarily_unavailable`), with
+ * its status (503 / 429) and `Retry-After` seconds; `undefined` for other errors.
+ */
+function capacityError(error: unknown): { error: OAuthProtocolError; status: number; retryAfter: number } | undefined {
+  if (error instanceof StorageFullError) {
+    return {
+      error: new TokenError('temporarily_unavailable', 'The server cannot take new sign-ins or registrations right now; try again later'),
+      status: 503,
+      retryAfter: error.retryAfter,
+    };
+  }
+  if (error instanceof RateLimitError) {
+    return { error: new TokenError('temporarily_unavailable', error.message), status: 429, retryAfter: error.retryAfter };
+  }
+  return undefined;
+}
+
+/**
  * Turn any thrown value into an HTTP `Response`: the one place where errors become responses.
  *
  * - {@link BearerError} → 400 / 401 / 403 with `WWW-Authenticate: Bearer …` (RFC 6750 §3.1).
@@ -138,6 +156,9 @@ function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorR
  *   `{ error, error_description }` with the RFC status (400; 401 for `invalid_client`; 500 for
  *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
  * - {@link UpstreamError} → 502 `server_error` without upstream details.
+ * - {@link StorageFullError} → 503, {@link RateLimitError} → 429: `temporarily_unavailable` with
+ *   a `Retry-After` header (seconds). A full store is also passed to `onUnexpectedError`, so
+ *   operators hear of it.
  * - anything else → 500 `server_error` with a generic description: internal details never leak.
  * - with `redirect`: a 302 to the client's redirect URI carrying the error, `state` and `iss`;
  *   with `format: 'html'`: an error page (never a redirect) with anti-framing headers.
@@ -153,6 +174,14 @@ function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorR
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function errorResponse(error: unknown, options: ErrorResponseOptions = {}): Response {
+  const capacity = capacityError(error);
+  if (capacity) {
+    // A full store is an operational problem: report it (a rate limit is the limit working).
+    if (error instanceof StorageFullError) options.onUnexpectedError?.(error);
+    const headers = new Headers(options.headers);
+    headers.set('Retry-After', String(capacity.retryAfter));
+    return errorResponse(capacity.error, { ...options, headers, status: options.status ?? capacity.status });
+  }
   if (options.redirect || options.format === 'html') {
     let oauthError: OAuthProtocolError;
     if (error instanceof OAuthProtocolError) oauthError = error;

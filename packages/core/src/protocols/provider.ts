@@ -1,4 +1,5 @@
 import type { AccessToken } from './access-token.js';
+import type { KeyValueStore } from '../storage/store.js';
 
 /**
  * Client metadata as registered through RFC 7591 dynamic client registration or read from a
@@ -174,6 +175,13 @@ export interface OAuthAuthorizationServerProvider<
   TRefresh extends RefreshToken = RefreshToken,
   TAccess extends AccessToken = AccessToken,
 > {
+  /**
+   * The store the provider keeps its state in, when it has one. `createAuthorizationServer`
+   * keeps its registration rate-limit counters there too (unless given its own `store`), so
+   * instances sharing the provider's store share the limit.
+   */
+  readonly store?: KeyValueStore | undefined;
+
   /** The client with this id, or `null` when it does not exist. */
   getClient(clientId: string): Promise<OAuthClientInformationFull | null>;
 

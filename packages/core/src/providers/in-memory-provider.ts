@@ -1,7 +1,7 @@
 import { normalizeIssuer } from '../authorization-server/metadata.js';
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
 import { clientGrantTypes } from '../authorization-server/client-metadata.js';
-import { AuthorizeError, TokenError } from '../errors/errors.js';
+import { AuthorizeError, StorageFullError, TokenError } from '../errors/errors.js';
 import type { JWTIssuer } from '../jwt-issuer/issuer.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
 import { parseScopes, type AccessToken } from '../protocols/access-token.js';
@@ -47,6 +47,13 @@ export interface InMemoryOAuthProviderOptions {
   refreshTokenTtl?: number | undefined;
   /** Authorization code lifetime in seconds. Default 300. */
   codeTtl?: number | undefined;
+  /**
+   * How long a dynamically registered client is kept, in seconds, if it never gets a token.
+   * Every token issued to it extends its lifetime to the refresh-token lifetime, so a client
+   * with live grants never expires; one that registered and never completed an authorization
+   * is dropped after this. Default 1 day.
+   */
+  registeredClientTtl?: number | undefined;
   /** Approves authorization requests. Default: approve everything as subject `"dev-user"` (development and tests only). */
   approve?: ApprovalHook | undefined;
   /** Scopes granted when neither the request nor the client's registration names any. Default none. */
@@ -104,16 +111,19 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
  */
 export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, InMemoryRefreshToken, AccessToken> {
   readonly issuer: string;
+  /** The store holding clients, codes and tokens (the authorization server keeps its rate-limit counters there too). */
+  readonly store: KeyValueStore;
   readonly #clients: Collection<OAuthClientInformationFull>;
   readonly #codes: Collection<StoredCode>;
   readonly #usedCodes: Collection<string>;
   readonly #access: Collection<StoredToken>;
   readonly #refresh: Collection<StoredToken>;
-  readonly #rotated: Collection<string>;
+  readonly #families: Collection<string>;
   readonly #revoked: Collection<number>;
   readonly #accessTtl: number;
   readonly #refreshTtl: number;
   readonly #codeTtl: number;
+  readonly #clientTtl: number;
   readonly #approve: ApprovalHook;
   readonly #defaultScopes: readonly string[];
   readonly #jwt: JWTIssuer | undefined;
@@ -123,16 +133,18 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     if (!options) throw new TypeError('InMemoryOAuthProvider: options with issuerUrl are required');
     this.issuer = normalizeIssuer(options.issuerUrl);
     const store = options.store ?? new MemoryStore();
+    this.store = store;
     this.#clients = collection(store, 'as.clients');
     this.#codes = collection(store, 'as.codes');
     this.#usedCodes = collection(store, 'as.used-codes');
     this.#access = collection(store, 'as.access');
     this.#refresh = collection(store, 'as.refresh');
-    this.#rotated = collection(store, 'as.rotated');
+    this.#families = collection(store, 'as.families');
     this.#revoked = collection(store, 'as.revoked');
     this.#accessTtl = positive(options.accessTokenTtl, 3600, 'accessTokenTtl');
     this.#refreshTtl = positive(options.refreshTokenTtl, 30 * 86_400, 'refreshTokenTtl');
     this.#codeTtl = positive(options.codeTtl, 300, 'codeTtl');
+    this.#clientTtl = positive(options.registeredClientTtl, 86_400, 'registeredClientTtl');
     this.#approve = options.approve ?? (() => ({ subject: 'dev-user' }));
     this.#defaultScopes = [...(options.defaultScopes ?? [])];
     this.#jwt = options.jwtIssuer;
@@ -145,7 +157,7 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
 
   async registerClient(client: OAuthClientInformationFull): Promise<void> {
     const { client_secret: _neverStored, ...stored } = client;
-    await this.#clients.set(client.client_id, stored);
+    await this.#clients.set(client.client_id, stored, { ttlSeconds: this.#clientTtl });
   }
 
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string> {
@@ -192,11 +204,20 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
       await this.#revokeFamily(hash);
       throw new TokenError('invalid_grant', 'The authorization code was already used');
     }
-    await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
     if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now()) {
+      await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
       throw new TokenError('invalid_grant', 'The authorization code is invalid');
     }
-    return this.#issue(client, stored);
+    return this.#restoringWhenFull(
+      async () => {
+        await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
+        return this.#issue(client, stored);
+      },
+      async () => {
+        await this.#usedCodes.delete(hash);
+        await this.#codes.set(hash, stored, { ttlSeconds: stored.expiresAt - this.#now() });
+      },
+    );
   }
 
   async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<InMemoryRefreshToken | null> {
@@ -204,8 +225,10 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     const stored = await this.#refresh.get(hash);
     if (!stored) {
       // A rotated-out refresh token used again: the grant is compromised (RFC 9700 §4.14.2).
-      const family = await this.#rotated.get(hash);
-      if (family !== null) await this.#revokeFamily(family);
+      // Refresh tokens are `<family>.<random>`: the family's current token hash tells reuse apart.
+      const family = refreshToken.includes('.') ? refreshToken.slice(0, refreshToken.indexOf('.')) : '';
+      const current = family === '' ? null : await this.#families.get(family);
+      if (current !== null && current !== hash) await this.#revokeFamily(family);
       return null;
     }
     if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
@@ -219,12 +242,14 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
       await this.#revokeFamily(refreshToken.family);
       throw new TokenError('invalid_grant', 'The refresh token was already used');
     }
-    await this.#rotated.set(hash, stored.family, { ttlSeconds: this.#refreshTtl });
     if (stored.clientId !== client.client_id || (await this.#isRevoked(stored.family))) {
       throw new TokenError('invalid_grant', 'The refresh token is invalid');
     }
     const narrowed = scopes.filter((s) => stored.scopes.includes(s));
-    return this.#issue(client, { ...stored, scopes: narrowed });
+    return this.#restoringWhenFull(
+      () => this.#issue(client, { ...stored, scopes: narrowed }),
+      () => this.#refresh.set(hash, stored, { ttlSeconds: stored.expiresAt - this.#now() }),
+    );
   }
 
   async loadAccessToken(token: string): Promise<AccessToken | null> {
@@ -274,11 +299,31 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     await this.#access.set(await sha256(accessToken), { ...base, expiresAt: now + this.#accessTtl }, { ttlSeconds: this.#accessTtl });
     const response: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: this.#accessTtl, scope: grant.scopes.join(' ') };
     if (clientGrantTypes(client).includes('refresh_token')) {
-      const refreshToken = randomToken(32);
-      await this.#refresh.set(await sha256(refreshToken), { ...base, expiresAt: now + this.#refreshTtl }, { ttlSeconds: this.#refreshTtl });
+      const refreshToken = `${grant.family}.${randomToken(32)}`;
+      const hash = await sha256(refreshToken);
+      await this.#refresh.set(hash, { ...base, expiresAt: now + this.#refreshTtl }, { ttlSeconds: this.#refreshTtl });
+      // The family's one live refresh token: presenting an earlier one is reuse.
+      await this.#families.set(grant.family, hash, { ttlSeconds: this.#refreshTtl + 60 });
       response.refresh_token = refreshToken;
     }
+    // A client in use lives as long as the grants it holds.
+    const registered = await this.#clients.get(client.client_id);
+    if (registered) await this.#clients.set(client.client_id, registered, { ttlSeconds: Math.max(this.#clientTtl, this.#refreshTtl + 60) });
     return response;
+  }
+
+  /**
+   * Run `issue` after a code or refresh token was consumed; when the store refuses a write
+   * because a collection is full, put the consumed grant back (`restore`) so the client can
+   * retry after the `503`, and rethrow.
+   */
+  async #restoringWhenFull(issue: () => Promise<OAuthToken>, restore: () => Promise<void>): Promise<OAuthToken> {
+    try {
+      return await issue();
+    } catch (err) {
+      if (err instanceof StorageFullError) await restore().catch(() => undefined);
+      throw err;
+    }
   }
 
   async #isRevoked(family: string): Promise<boolean> {

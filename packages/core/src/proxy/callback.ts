@@ -1,7 +1,7 @@
 import { clearBrowserBinding, verifyBrowserBinding } from '../consent/binding.js';
 import { renderErrorPage } from '../consent/page.js';
 import { htmlResponse, redirectResponse } from '../consent/response.js';
-import { UpstreamError } from '../errors/errors.js';
+import { StorageFullError, UpstreamError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
 import type { AccessToken } from '../protocols/access-token.js';
@@ -136,6 +136,9 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
       ctx.onError(err);
+      if (err instanceof StorageFullError) {
+        return toClient(pending, { error: 'temporarily_unavailable', error_description: 'The server cannot take new sign-ins right now; try again later' }, clear);
+      }
       const description = err instanceof UpstreamError ? 'The identity provider could not complete the sign-in' : 'The sign-in could not be completed';
       return toClient(pending, { error: 'server_error', error_description: description }, clear);
     }

@@ -25,6 +25,7 @@ export interface ProxyConfig {
   requiredScopes: readonly string[];
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  registeredClientTtl: number;
   upstreamOutageGrace: number;
   /** Send the client's `resource` upstream (RFC 8707). */
   forwardResource: boolean;
@@ -140,6 +141,7 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     requiredScopes,
     accessTokenTtl: lifetime(o.accessTokenTtl, 3600, 'accessTokenTtl'),
     refreshTokenTtl: lifetime(o.refreshTokenTtl, 30 * 24 * 3600, 'refreshTokenTtl'),
+    registeredClientTtl: lifetime(o.registeredClientTtl, 24 * 3600, 'registeredClientTtl'),
     upstreamOutageGrace: o.upstreamOutageGrace === 0 ? 0 : lifetime(o.upstreamOutageGrace, 600, 'upstreamOutageGrace'),
     forwardResource: o.forwardResource ?? false,
     forwardScopes: o.forwardScopes ?? true,

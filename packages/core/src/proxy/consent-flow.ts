@@ -1,6 +1,8 @@
 import { RememberedApprovals } from '../consent/approvals.js';
 import { issueBrowserBinding } from '../consent/binding.js';
 import { createConsentHandler, type ConsentFlow, type ConsentRequest } from '../consent/handler.js';
+import { StorageFullError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
 import type { FetchHandler } from '../http/router.js';
 import { pkceChallenge, randomToken } from '../lib/crypto.js';
 import { PENDING_TTL, TRANSACTION_TTL } from './config.js';
@@ -49,7 +51,13 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
       const binding = await issueBrowserBinding(config.cookies, PENDING_TTL);
       const state = randomToken();
       const codeVerifier = config.forwardPkce ? randomToken(48) : undefined;
-      await records.pending.set(state, { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash }, { ttlSeconds: PENDING_TTL });
+      try {
+        await records.pending.set(state, { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash }, { ttlSeconds: PENDING_TTL });
+      } catch (err) {
+        // No room for the pending flow: keep the transaction so the user can approve again later.
+        if (err instanceof StorageFullError) await records.transactions.set(transaction, tx, { ttlSeconds: TRANSACTION_TTL }).catch(() => undefined);
+        throw err;
+      }
       return { location: await upstreamAuthorizeUrl(ctx, tx, state, codeVerifier), cookies: [binding.cookie] };
     },
     async deny(transaction) {
@@ -86,5 +94,13 @@ export function createProxyConsentHandler(ctx: ProxyContext): FetchHandler {
       bodyTimeoutMs: options.authorizationServer?.bodyTimeoutMs,
     });
   };
-  return async (request) => (await (handler ??= build()))(request);
+  return async (request) => {
+    try {
+      return await (await (handler ??= build()))(request);
+    } catch (err) {
+      // A full store: an error page with 503 and Retry-After instead of a bare 500.
+      if (err instanceof StorageFullError) return errorResponse(err, { format: 'html', onUnexpectedError: ctx.onError });
+      throw err;
+    }
+  };
 }

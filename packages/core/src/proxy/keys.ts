@@ -1,6 +1,6 @@
 import { deriveJwtKey } from '../jwt-issuer/derive-key.js';
 import { EncryptingStore } from '../storage/encrypting-store.js';
-import type { KeyValueStore, SetOptions } from '../storage/store.js';
+import type { IncrementOptions, KeyValueStore, SetOptions } from '../storage/store.js';
 
 /** The proxy's keys, each derived with its own salt from one secret. */
 export interface ProxyKeys {
@@ -42,5 +42,8 @@ export class ProxyStore implements KeyValueStore {
   }
   async take(key: string): Promise<string | null> {
     return (await this.#store).take(key);
+  }
+  async increment(key: string, options: IncrementOptions): Promise<number> {
+    return (await this.#store).increment(key, options);
   }
 }

@@ -80,7 +80,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     this.#config = config;
     const keys = deriveProxyKeys((options.jwtSigningKey ?? options.clientSecret)!);
     keys.catch(() => undefined);
-    const records = proxyRecords(new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage)));
+    const store = new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage));
+    const records = proxyRecords(store);
     this.#records = records;
     this.#issuer = keys.then((k) => new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: k.signing }));
     this.#issuer.catch(() => undefined);
@@ -112,7 +113,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       now: config.now,
       onRevoke: (family) => sessions.revoke(family.setId),
     });
-    this.#as = proxyAuthorizationServer(this, config, options.authorizationServer, (err) => options.onError?.(err));
+    this.#as = proxyAuthorizationServer(this, config, { store, ...options.authorizationServer }, (err) => options.onError?.(err));
     this.#ctx = { options, config, records, keys, upstream, sessions, families, resolveClient: this.#as.resolveClient, onError };
 
     this.resourceUrl = config.resourceUrl;
@@ -150,7 +151,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   /**
    * Store a dynamically registered client with the redirect URIs `allowedClientRedirectUris`
    * allows (RFC 7591 §2: the server may replace metadata), and return it as stored. Refused with
-   * `invalid_redirect_uri` when it asked for redirect URIs and none is allowed.
+   * `invalid_redirect_uri` when it asked for redirect URIs and none is allowed. It is kept
+   * `registeredClientTtl` seconds unless it completes an authorization.
    */
   async registerClient(client: OAuthClientInformationFull): Promise<OAuthClientInformationFull> {
     const allowed = client.redirect_uris.filter((u) => this.#config.redirectAllowed(u));
@@ -158,7 +160,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       throw new RegistrationError('invalid_redirect_uri', `None of the redirect URIs is allowed by this server: ${client.redirect_uris.join(', ').slice(0, 300)}`);
     }
     const stored = { ...client, redirect_uris: allowed };
-    await this.#records.clients.set(client.client_id, stored);
+    await this.#records.clients.set(client.client_id, stored, { ttlSeconds: this.#config.registeredClientTtl });
     return stored;
   }
 
@@ -248,6 +250,10 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       setId: code.setId,
       refreshExpiresAt: code.refreshExpiresAt,
     }, clientGrantTypes(client).includes('refresh_token'));
+    // A client in use lives as long as the grants it holds (a family's refresh expiry is fixed at its start).
+    const registered = await records.clients.get(client.client_id);
+    const keep = Math.max(config.registeredClientTtl, code.refreshExpiresAt - config.now() + 60);
+    if (registered) await records.clients.set(client.client_id, registered, { ttlSeconds: keep });
     return token;
   }
 

@@ -247,8 +247,18 @@ export interface OAuthProxyOptions {
   extraAuthorizeParams?: Readonly<Record<string, string>> | undefined;
   /** Extra parameters on the upstream code exchange and refresh. */
   extraTokenParams?: Readonly<Record<string, string>> | undefined;
-  /** Storage of clients, transactions, codes and token families. Default: a bounded memory store. */
+  /**
+   * Storage of clients, transactions, codes and token families (encrypted, keys hashed). Default:
+   * a `MemoryStore` (each collection bounded; a full one refuses new entries with a `503`, never
+   * evicts a live grant). The registration rate-limit counters are kept there too.
+   */
   store?: KeyValueStore | undefined;
+  /**
+   * How long a dynamically registered client is kept, in seconds, if it never completes an
+   * authorization. Each code exchange extends it to the lifetime of the grant's refresh tokens,
+   * so a client with live grants never expires. Default 1 day.
+   */
+  registeredClientTtl?: number | undefined;
   /** At least 32 random bytes; signs our tokens. Default: derived from `clientSecret`. */
   jwtSigningKey?: string | Uint8Array | undefined;
   /** Consent page: `always` (default), `remember`, `off` (development), `external` (consent collected upstream). */

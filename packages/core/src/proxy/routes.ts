@@ -25,7 +25,7 @@ export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, '
 export function proxyAuthorizationServer(
   provider: OAuthAuthorizationServerProvider,
   config: ProxyConfig,
-  options: ProxyAuthorizationServerOptions | undefined,
+  options: ProxyAuthorizationServerOptions & Pick<AuthorizationServerOptions, 'store'>,
   onError: (error: unknown) => void,
 ): AuthorizationServer {
   return createAuthorizationServer({

@@ -1,4 +1,4 @@
-import { TokenError } from '../errors/errors.js';
+import { StorageFullError, TokenError } from '../errors/errors.js';
 import type { JWTIssuer } from '../jwt-issuer/issuer.js';
 import { randomToken } from '../lib/crypto.js';
 import type { OAuthToken } from '../protocols/provider.js';
@@ -53,8 +53,11 @@ export class TokenFamilies {
     }
     const ttl = { ttlSeconds: Math.max(1, family.refreshExpiresAt - now()) };
     // Recorded before the (slow) upstream refresh: the same token presented meanwhile is a reuse
-    // and revokes the family.
-    await records.rotated.set(jti, { familyId: pointer.familyId }, ttl);
+    // and revokes the family. Skipped when its collection is full: the token is already taken, and
+    // a refused marker must not cost the user the grant (the store then refuses only new grants).
+    await records.rotated.set(jti, { familyId: pointer.familyId }, ttl).catch((err: unknown) => {
+      if (!(err instanceof StorageFullError)) throw err;
+    });
     try {
       await beforeIssue?.(family);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { base64url, fromBase64url, utf8 } from '../lib/encoding.js';
-import type { KeyValueStore, SetOptions } from './store.js';
+import type { IncrementOptions, KeyValueStore, SetOptions } from './store.js';
 
 /** Options of {@link EncryptingStore}. */
 export interface EncryptingStoreOptions {
@@ -55,7 +55,9 @@ async function importKeys(key: Uint8Array | CryptoKey, hashKeys: boolean): Promi
  *   a tampered or truncated value, or a value written by something else (and `take` still
  *   deletes it). `onUndecryptable` reports it. Changing the key therefore empties the store in
  *   effect: clients re-register and users sign in again.
- * - TTL, atomic `take` and failure behaviour are those of the underlying store.
+ * - TTL, atomic `take`, collection bounds and failure behaviour are those of the underlying store.
+ * - `increment` counters are not secret: they are stored in clear under the hashed key (the
+ *   underlying store must add to them atomically), and only `increment` reads them.
  * - A random 96-bit IV allows about 2³² values per key before the IV-collision bound of
  *   NIST SP 800-38D; rotate the key long before that.
  *
@@ -114,6 +116,10 @@ export class EncryptingStore implements KeyValueStore {
 
   async take(key: string): Promise<string | null> {
     return this.#decrypt(key, await this.#store.take(await this.#storedKey(key)));
+  }
+
+  async increment(key: string, options: IncrementOptions): Promise<number> {
+    return this.#store.increment(await this.#storedKey(key), options);
   }
 
   /** The key used in the underlying store: `<collection>:<hash>` when hashing, else the key itself. */

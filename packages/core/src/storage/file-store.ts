@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
-import { ExpiringMap, expiryOf, type ExpiringEntry } from '../lib/expiring-map.js';
-import type { KeyValueStore, SetOptions } from './store.js';
+import { ExpiringMap, counterExpiry, expiryOf, maxPerCollectionOption, type ExpiringEntry } from '../lib/expiring-map.js';
+import type { IncrementOptions, KeyValueStore, SetOptions } from './store.js';
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {
   /** The JSON file holding the entries; created (with its directory) on the first write. */
   path: string;
-  /** Maximum number of entries; beyond it expired entries are swept, then the oldest-written evicted. Default 10 000. */
-  maxEntries?: number | undefined;
+  /**
+   * Most entries one collection (the key up to its first `:`) may hold. When a collection is full
+   * its expired entries are swept, then a new key is refused with a `StorageFullError`: a live
+   * entry is never evicted. Entries reloaded from the file are kept even above it. Default 250 000.
+   */
+  maxEntriesPerCollection?: number | undefined;
   /** Clock in milliseconds (tests inject one). */
   now?: (() => number) | undefined;
 }
@@ -51,7 +55,9 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
  *   changes share one write. Each method resolves once its change is on disk; when the write
  *   fails it rejects, and the change stays in memory and is written with the next one.
  * - TTLs are stored as absolute times and honoured after a reload; expired entries are dropped.
- * - `take` is atomic within the process. One process per file: two processes writing the same
+ * - Each collection is bounded on its own, as in `MemoryStore`: a full collection refuses new
+ *   keys with a `StorageFullError` and never evicts a live entry.
+ * - `take` and `increment` are atomic within the process. One process per file: two processes writing the same
  *   file overwrite each other's changes. For several instances use `@auth/redis`.
  * - The file is read on first use; a missing file is an empty store; a file that does not parse
  *   makes every method reject with a {@link ConfigurationError} (nothing is overwritten).
@@ -85,8 +91,7 @@ export class FileStore implements KeyValueStore {
     if (!options || typeof options.path !== 'string' || options.path.length === 0) {
       throw new TypeError('FileStore: path must be a non-empty string');
     }
-    const max = options.maxEntries ?? 10_000;
-    if (!Number.isInteger(max) || max <= 0) throw new TypeError('FileStore: maxEntries must be a positive integer');
+    const max = maxPerCollectionOption(options, 'FileStore');
     this.path = options.path;
     this.#now = options.now ?? Date.now;
     this.#entries = new ExpiringMap(max, this.#now);
@@ -123,6 +128,13 @@ export class FileStore implements KeyValueStore {
     return value;
   }
 
+  async increment(key: string, options: IncrementOptions): Promise<number> {
+    await this.ready();
+    const count = this.#entries.increment(key, counterExpiry(options?.ttlSeconds, this.#now()));
+    await this.#persist();
+    return count;
+  }
+
   async #load(): Promise<void> {
     let text: string;
     try {
@@ -131,7 +143,7 @@ export class FileStore implements KeyValueStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    for (const [key, value, expiresAt] of parseContent(text, this.path)) this.#entries.set(key, value, expiresAt);
+    for (const [key, value, expiresAt] of parseContent(text, this.path)) this.#entries.restore(key, value, expiresAt);
   }
 
   #persist(): Promise<void> {

@@ -8,6 +8,15 @@ export interface SetOptions {
   ttlSeconds?: number | undefined;
 }
 
+/** Options of {@link KeyValueStore.increment}. */
+export interface IncrementOptions {
+  /**
+   * Lifetime of the counter in seconds, from its creation (a fixed window): later increments do
+   * not extend it. Must be positive.
+   */
+  ttlSeconds: number;
+}
+
 /**
  * The storage every stateful part of the packages runs on (clients, codes, transactions, token
  * families). Values are strings; keys are namespaced by {@link collection}. Implementations:
@@ -18,6 +27,11 @@ export interface SetOptions {
  * shared, exactly one gets the value. Codes and refresh tokens are consumed with it. `set`
  * replaces the value and its TTL. Every method rejects when the backend fails (fail closed);
  * none throws synchronously.
+ *
+ * A store never drops live entries to make room. Bounded stores bound each collection (the key
+ * up to its first `:`) on its own: when one is full, a `set` of a *new* key rejects with a
+ * `StorageFullError` (overwriting an existing key always works). Everything an anonymous caller
+ * can create is written with a TTL, so a full collection empties itself.
  *
  * @example
  * ```ts
@@ -31,6 +45,13 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
   /** Get and delete, atomically. */
   take(key: string): Promise<string | null>;
+  /**
+   * Add one to the counter at `key` and return its new value, atomically (across processes where
+   * the store is shared). A missing or expired counter starts at 1 and lives `ttlSeconds` from
+   * then; the TTL is not extended by later increments (a fixed window). Rate limits count with it.
+   * Use a key for counters only; reading a counter back with `get` is not part of the contract.
+   */
+  increment(key: string, options: IncrementOptions): Promise<number>;
 }
 
 /** A typed view on one namespace of a {@link KeyValueStore}, storing values as JSON. */

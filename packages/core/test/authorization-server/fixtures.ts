@@ -57,6 +57,8 @@ export interface Direct {
 export interface DirectOptions {
   issuer?: string;
   store?: KeyValueStore;
+  /** `maxEntriesPerCollection` of the default memory store. */
+  boundPerCollection?: number;
   provider?: Partial<InMemoryOAuthProviderOptions>;
   server?: Partial<AuthorizationServerOptions>;
   /** Build the provider (to test a subclass). */
@@ -67,7 +69,7 @@ export function direct(options: DirectOptions = {}): Direct {
   const clock = new TestClock();
   const issuer = options.issuer ?? 'http://127.0.0.1:9999';
   const resourceUrl = `${issuer}/mcp`;
-  const store = options.store ?? new MemoryStore({ now: clock.nowMs });
+  const store = options.store ?? new MemoryStore({ now: clock.nowMs, maxEntriesPerCollection: options.boundPerCollection });
   const providerOptions = { issuerUrl: issuer, store, now: clock.now, ...options.provider };
   const provider = options.makeProvider ? options.makeProvider(providerOptions) : new InMemoryOAuthProvider(providerOptions);
   const as = createAuthorizationServer({ provider, issuerUrl: issuer, scopesSupported: [SCOPE, 'mcp:admin'], resourceUrl, now: clock.now, ...options.server });

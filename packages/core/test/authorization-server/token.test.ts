@@ -39,7 +39,7 @@ describe('token endpoint: authorization_code', () => {
     const body = await tokens(res);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: SCOPE });
     expect(body.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     const access = await d.provider.loadAccessToken(body.access_token);
     expect(access).toMatchObject({ clientId: client.client_id, scopes: [SCOPE], resource: d.resourceUrl, subject: 'dev-user' });
     expect(access?.claims).toMatchObject({ iss: d.issuer, aud: d.resourceUrl, sub: 'dev-user' });

@@ -1,4 +1,4 @@
-import { storeContract, takeConcurrently } from '@auth/testing';
+import { boundedStoreContract, storeContract, takeConcurrently } from '@auth/testing';
 import { describe, expect, it } from 'vitest';
 import { EncryptingStore, MemoryStore, deriveJwtKey } from '../../src/index.js';
 
@@ -20,6 +20,12 @@ describe('EncryptingStore', async () => {
   describe('contract (32-byte key, keys hashed with HMAC)', () => {
     const store = new EncryptingStore({ store: new MemoryStore(), key });
     for (const c of storeContract) it(c.name, () => c.run(store));
+  });
+
+  describe('bounded contract (over a bounded MemoryStore: collection names stay visible)', () => {
+    for (const c of boundedStoreContract) {
+      it(c.name, () => c.run((max) => new EncryptingStore({ store: new MemoryStore({ maxEntriesPerCollection: max }), key })));
+    }
   });
 
   describe('contract (CryptoKey, keys hashed with SHA-256)', async () => {

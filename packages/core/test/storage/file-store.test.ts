@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storeContract, takeConcurrently } from '@auth/testing';
+import { boundedStoreContract, storeContract, takeConcurrently } from '@auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
 import { FileStore } from '../../src/node.js';
@@ -19,6 +19,18 @@ describe('FileStore', () => {
     const store = new FileStore({ path: join(tmpdir(), `file-store-contract-${process.pid}-${Date.now()}.json`) });
     afterAll(() => rm(store.path, { force: true }));
     for (const c of storeContract) it(c.name, () => c.run(store));
+    for (const c of boundedStoreContract) it(`bounded: ${c.name}`, () => c.run((max) => new FileStore({ path: file(), maxEntriesPerCollection: max })));
+  });
+
+  it('keeps every entry of its file on reload even above the bound, and refuses new keys then', async () => {
+    const path = file();
+    const big = new FileStore({ path, maxEntriesPerCollection: 5 });
+    for (let i = 0; i < 5; i++) await big.set(`grants:${i}`, String(i), { ttlSeconds: 3600 });
+    const small = new FileStore({ path, maxEntriesPerCollection: 2 });
+    for (let i = 0; i < 5; i++) expect(await small.get(`grants:${i}`)).toBe(String(i));
+    await expect(small.set('grants:new', 'x')).rejects.toMatchObject({ code: 'ERR_STORE_FULL' });
+    expect(await small.increment('limits:a', { ttlSeconds: 60 })).toBe(1);
+    expect(await new FileStore({ path }).increment('limits:a', { ttlSeconds: 60 })).toBe(2);
   });
 
   it('keeps its data across a restart (a new instance on the same file)', async () => {
@@ -116,6 +128,6 @@ describe('FileStore', () => {
 
   it('refuses bad options', () => {
     expect(() => new FileStore({ path: '' })).toThrow(TypeError);
-    expect(() => new FileStore({ path: file(), maxEntries: 0 })).toThrow(TypeError);
+    expect(() => new FileStore({ path: file(), maxEntriesPerCollection: 0 })).toThrow(TypeError);
   });
 });

@@ -1,6 +1,6 @@
-import { storeContract } from '@auth/testing';
+import { boundedStoreContract, storeContract } from '@auth/testing';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, collection } from '../../src/index.js';
+import { MemoryStore, StorageFullError, collection } from '../../src/index.js';
 
 describe('MemoryStore', () => {
   const store = new MemoryStore();
@@ -29,34 +29,64 @@ describe('MemoryStore', () => {
     expect(await clock.get('k')).toBe('forever');
   });
 
-  it('stays within maxEntries, evicting expired entries before live ones', async () => {
+  for (const c of boundedStoreContract) it(`bounded: ${c.name}`, () => c.run((max) => new MemoryStore({ maxEntriesPerCollection: max })));
+
+  it('a full collection sweeps its expired entries before refusing, and says when to retry', async () => {
     let now = 0;
-    const small = new MemoryStore({ maxEntries: 3, now: () => now });
-    await small.set('old-live', '1');
-    await small.set('expiring', '2', { ttlSeconds: 1 });
-    await small.set('c', '3');
+    const small = new MemoryStore({ maxEntriesPerCollection: 3, now: () => now });
+    await small.set('c:live', '1');
+    await small.set('c:expiring', '2', { ttlSeconds: 1 });
+    await small.set('c:later', '3', { ttlSeconds: 100 });
     now += 2_000;
-    await small.set('d', '4');
+    await small.set('c:d', '4');
+    expect(await small.get('c:live')).toBe('1');
+    expect(await small.get('c:d')).toBe('4');
+    const refused = await small.set('c:e', '5').catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(StorageFullError);
+    expect((refused as StorageFullError).collection).toBe('c');
+    expect((refused as StorageFullError).retryAfter).toBe(98);
+    expect(await small.get('c:later')).toBe('3');
+    now += 98_000;
+    await small.set('c:e', '5');
+    expect(await small.get('c:e')).toBe('5');
     expect(small.size).toBe(3);
-    expect(await small.get('old-live')).toBe('1');
-    expect(await small.get('d')).toBe('4');
-    await small.set('e', '5');
-    expect(small.size).toBe(3);
-    expect(await small.get('old-live')).toBeNull();
-    expect(await small.get('e')).toBe('5');
   });
 
-  it('is bounded under many writes', async () => {
-    const small = new MemoryStore({ maxEntries: 100 });
-    for (let i = 0; i < 1_000; i++) await small.set(`k${i}`, String(i));
-    expect(small.size).toBe(100);
-    expect(await small.get('k999')).toBe('999');
-    expect(await small.get('k899')).toBeNull();
+  it('under a flood of new keys in one collection, keeps the first entries and every other collection', async () => {
+    const small = new MemoryStore({ maxEntriesPerCollection: 100 });
+    await small.set('grants:mine', 'kept');
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++) await small.set(`flood:k${i}`, String(i), { ttlSeconds: 3600 }).catch(() => refused++);
+    expect(refused).toBe(900);
+    expect(await small.get('flood:k0')).toBe('0');
+    expect(await small.get('flood:k99')).toBe('99');
+    expect(await small.get('flood:k100')).toBeNull();
+    expect(await small.get('grants:mine')).toBe('kept');
   });
 
-  it('refuses a bad maxEntries', () => {
-    expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(TypeError);
-    expect(() => new MemoryStore({ maxEntries: 1.5 })).toThrow(TypeError);
+  it('sweeps expired entries of a growing collection, so memory follows the live entries', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    for (let i = 0; i < 1_000; i++) await store.set(`codes:${i}`, 'x', { ttlSeconds: 1 });
+    now += 2_000;
+    for (let i = 0; i < 1_000; i++) await store.set(`codes:n${i}`, 'x', { ttlSeconds: 1 });
+    expect(store.size).toBeLessThan(2_000);
+  });
+
+  it('increment counts within a fixed window that later increments do not extend', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now });
+    expect(await store.increment('rl:a', { ttlSeconds: 10 })).toBe(1);
+    now += 9_000;
+    expect(await store.increment('rl:a', { ttlSeconds: 10 })).toBe(2);
+    now += 1_000;
+    expect(await store.increment('rl:a', { ttlSeconds: 10 })).toBe(1);
+  });
+
+  it('refuses a bad bound, and the old maxEntries option with a pointer to the new one', () => {
+    expect(() => new MemoryStore({ maxEntriesPerCollection: 0 })).toThrow(TypeError);
+    expect(() => new MemoryStore({ maxEntriesPerCollection: 1.5 })).toThrow(TypeError);
+    expect(() => new MemoryStore({ maxEntries: 10 } as never)).toThrow(/maxEntriesPerCollection/);
   });
 });
 
