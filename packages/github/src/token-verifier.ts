@@ -4,6 +4,7 @@ import {
   TtlCache,
   SingleFlight,
   UpstreamError,
+  secureUrl,
   sendRequest,
   sha256,
   type AccessToken,
@@ -46,7 +47,7 @@ export type GitHubTokenVerifierOptions = HttpClientOptions & {
   /** Clock in milliseconds (tests inject one). */
   now?: (() => number) | undefined;
 } & (
-    | { /** REST API base. Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
+    | { /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
     | { /** GitHub Enterprise Server URL: the API is at `{enterpriseUrl}/api/v3`. */ enterpriseUrl: string; apiBaseUrl?: undefined }
   );
 
@@ -99,7 +100,8 @@ export class GitHubTokenVerifier implements TokenVerifier {
     const ttl = options.cacheTtlSeconds ?? 300;
     if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds must be a positive number');
     const apiBaseUrl = options.apiBaseUrl ?? githubEndpoints(options.enterpriseUrl).apiBaseUrl;
-    this.#userUrl = `${new URL(apiBaseUrl).href.replace(/\/+$/, '')}/user`;
+    // The bearer token goes to this URL: https only (http on loopback, for tests).
+    this.#userUrl = `${secureUrl(apiBaseUrl, 'GitHubTokenVerifier: apiBaseUrl').href.replace(/\/+$/, '')}/user`;
     this.#clientId = options.clientId ?? 'github';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
     this.#ttlMs = ttl * 1000;

@@ -36,15 +36,11 @@ export const PENDING_TTL = 10 * 60;
 /** Client authorization codes live this long (seconds). */
 export const CODE_TTL = 5 * 60;
 
+/** A public URL of the proxy: https (http only on loopback), no query or fragment. */
 function url(value: string | URL, name: string): URL {
-  try {
-    const u = new URL(value);
-    if (u.search || u.hash) throw new TypeError(`OAuthProxy: ${name} must not have a query or fragment`);
-    return u;
-  } catch (err) {
-    if (err instanceof TypeError && err.message.startsWith('OAuthProxy')) throw err;
-    throw new TypeError(`OAuthProxy: ${name} must be an absolute URL`);
-  }
+  const u = secureUrl(value, `OAuthProxy: ${name}`);
+  if (u.search) throw new TypeError(`OAuthProxy: ${name} must not have a query or fragment`);
+  return u;
 }
 
 function path(value: string | undefined, fallback: string, name: string): string {

@@ -161,6 +161,9 @@ describe('OAuthProxy options', () => {
 
   it.each<[string, Partial<OAuthProxyOptions>]>([
     ['plain http off loopback', { baseUrl: 'http://mcp.example.com' }],
+    ['a plain http resourceBaseUrl off loopback', { resourceBaseUrl: 'http://api.example.com' }],
+    ['a plain http issuerUrl off loopback', { issuerUrl: 'http://mcp.example.com' }],
+    ['an http revocation endpoint', { upstream: { authorizationEndpoint: 'https://idp.example.com/a', tokenEndpoint: 'https://idp.example.com/t', revocationEndpoint: 'http://idp.example.com/r' } }],
     ['an http upstream', { upstream: { authorizationEndpoint: 'http://idp.example.com/a', tokenEndpoint: 'https://idp.example.com/t' } }],
     ['no verifier', { upstreamVerifier: undefined as never }],
     ['no secret and no signing key', { clientSecret: undefined }],
