@@ -1,3 +1,4 @@
+import { MIN_KEY_BYTES, isStrongKeyMaterial } from '../lib/key-material.js';
 import { secureUrl } from '../lib/url.js';
 import { cookiePolicyFor, type CookiePolicy } from '../consent/cookies.js';
 import type { ConsentMode } from '../consent/handler.js';
@@ -85,8 +86,13 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   if (authMethod !== 'none' && !o.clientSecret) throw new TypeError(`OAuthProxy: ${authMethod} needs clientSecret`);
   const key = o.jwtSigningKey;
   if (key === undefined && !o.clientSecret) throw new TypeError('OAuthProxy: jwtSigningKey is required when there is no clientSecret');
-  if (key !== undefined && (typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : 0) < 32) {
-    throw new TypeError('OAuthProxy: jwtSigningKey must be at least 32 random bytes');
+  if (key !== undefined && !isStrongKeyMaterial(key)) {
+    throw new TypeError(`OAuthProxy: jwtSigningKey must be at least ${MIN_KEY_BYTES} random bytes`);
+  }
+  if (key === undefined && !isStrongKeyMaterial(o.clientSecret)) {
+    throw new TypeError(
+      `OAuthProxy: without jwtSigningKey every proxy key is derived from clientSecret, which is shorter than ${MIN_KEY_BYTES} bytes: set jwtSigningKey to ${MIN_KEY_BYTES} random bytes`,
+    );
   }
   const consent = o.consent ?? 'always';
   if (!['always', 'remember', 'off', 'external'].includes(consent)) throw new TypeError('OAuthProxy: consent must be always, remember, off or external');
