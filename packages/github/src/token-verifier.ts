@@ -71,8 +71,11 @@ function stringOrNull(value: unknown): string | null {
  * (sign in again), and `GitHubProvider` keeps sessions on their last good check meanwhile
  * (`upstreamOutageGrace`).
  *
- * It does not check which OAuth app the token was issued to (`/user` does not say): put it
- * behind `GitHubProvider`, where clients only ever see the proxy's own tokens.
+ * It does not check which OAuth app the token was issued to (`/user` does not say), and GitHub
+ * tokens name no resource (RFC 8707), so a bearer guard can only take it with
+ * `dangerouslyAcceptAnyAudience: true`, and would then accept any user's GitHub token of any app.
+ * Put it behind `GitHubProvider` instead, where clients only ever see the proxy's own tokens,
+ * issued for the MCP endpoint.
  *
  * @example
  * ```ts

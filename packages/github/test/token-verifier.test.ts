@@ -184,7 +184,9 @@ describe('GitHubTokenVerifier', () => {
   });
 
   it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 502 (retry, not sign in again)', async () => {
-    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }) });
+    // GitHub tokens name no resource: standalone, the guard can only be opted out of the audience check
+    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }), dangerouslyAcceptAnyAudience: true });
+    expect(() => createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url }) } as never)).toThrow(/expectedResource is required/);
     const req = (t: string) => new Request('http://localhost/mcp', { headers: { authorization: `Bearer ${t}` } });
     expect(await guard(req('gho_valid'))).toMatchObject({ subject: '583231' });
     expect(((await guard(req('gho_nope'))) as Response).status).toBe(401);

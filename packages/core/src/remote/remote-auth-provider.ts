@@ -61,7 +61,8 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    * must name this resource URL (`resource` or `aud`), as the MCP authorization spec requires.
    * `'verifier'`: the IdP puts its own audience in tokens (Supabase `authenticated`, a Descope
    * project id, a Scalekit resource id) and the `verifier` checks it; the guard then does not ask
-   * for the resource URL. Use it only with a verifier that enforces issuer and audience.
+   * for the resource URL (its `dangerouslyAcceptAnyAudience`). Use it only with a verifier that
+   * enforces issuer and audience (a `JWTVerifier` with `audience`).
    */
   audienceCheck?: 'resource' | 'verifier' | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
@@ -190,13 +191,12 @@ export class RemoteAuthProvider implements AuthProvider {
     this.requiredScopes = required;
     this.metadata = prm.document;
     this.routes = routes;
-    this.guard = createBearerGuard({
-      verifier: options.verifier,
-      resourceMetadataUrl: prm.url,
-      requiredScopes: required,
-      expectedResource: options.audienceCheck === 'verifier' ? undefined : this.resourceUrl,
-      onError: options.onError,
-    });
+    const common = { verifier: options.verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
+    this.guard = createBearerGuard(
+      options.audienceCheck === 'verifier'
+        ? { ...common, dangerouslyAcceptAnyAudience: true } // the verifier checks the IdP's own audience
+        : { ...common, expectedResource: this.resourceUrl },
+    );
     this.handler = createRouter(routes);
   }
 }

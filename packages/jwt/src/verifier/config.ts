@@ -148,6 +148,16 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ.length === 0)) fail('typ must be a non-empty string');
   if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') fail('requireExp must be a boolean');
+  const anyAudience = (options as { dangerouslyAcceptAnyAudience?: unknown }).dangerouslyAcceptAnyAudience;
+  if (anyAudience !== undefined && anyAudience !== true) fail('dangerouslyAcceptAnyAudience must be true when given');
+  const audience = stringList(options.audience, 'audience');
+  if (audience !== undefined && anyAudience === true) fail('give audience or dangerouslyAcceptAnyAudience, not both');
+  if (audience === undefined && anyAudience !== true) {
+    fail(
+      'audience is required: an MCP server must refuse tokens issued for another API (RFC 8707). Pass the MCP endpoint URL ' +
+        '(or the audience your IdP puts in its tokens), or dangerouslyAcceptAnyAudience: true if the audience is checked elsewhere',
+    );
+  }
   const cacheOption = options.cache;
   if (cacheOption !== undefined && cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
     fail('cache must be an object or false');
@@ -157,7 +167,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
     keySet,
     algorithms,
     issuer: stringList(options.issuer, 'issuer'),
-    audience: stringList(options.audience, 'audience'),
+    audience,
     requiredScopes: [...requiredScopes],
     clockTolerance: seconds(options.clockTolerance, 'clockTolerance', DEFAULTS.clockTolerance)!,
     maxTokenAge: seconds(options.maxTokenAge, 'maxTokenAge', undefined, { positive: true }),
