@@ -1,5 +1,6 @@
 import {
   clientSecretBasic,
+  requireAudienceCheck,
   secureUrl,
   ConfigurationError,
   SingleFlight,
@@ -196,18 +197,8 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     }
 
     this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
-    const anyAudience = (options as { dangerouslyAcceptAnyAudience?: unknown }).dangerouslyAcceptAnyAudience;
-    if (anyAudience !== undefined && anyAudience !== true) throw new TypeError('IntrospectionTokenVerifier: dangerouslyAcceptAnyAudience must be true when given');
+    requireAudienceCheck(options, 'IntrospectionTokenVerifier', 'expectedAudience', 'the MCP endpoint URL');
     const audience = options.expectedAudience;
-    if (audience !== undefined && anyAudience === true) {
-      throw new TypeError('IntrospectionTokenVerifier: give expectedAudience or dangerouslyAcceptAnyAudience, not both');
-    }
-    if (audience === undefined && anyAudience !== true) {
-      throw new TypeError(
-        'IntrospectionTokenVerifier: expectedAudience is required: an MCP server must refuse tokens issued for another API (RFC 8707). ' +
-          'Pass the MCP endpoint URL, or dangerouslyAcceptAnyAudience: true if the bearer guard checks expectedResource',
-      );
-    }
     const list = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience];
     if (list !== undefined && (list.length === 0 || list.some((a) => typeof a !== 'string' || a.length === 0))) {
       throw new TypeError('IntrospectionTokenVerifier: expectedAudience must be a non-empty string or a non-empty list of them');

@@ -3,6 +3,7 @@ import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { secureUrl } from '../lib/url.js';
+import { requireAudienceCheck } from './audience-rule.js';
 import { sameResource } from './resource-url.js';
 
 /**
@@ -123,17 +124,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   if (!options || typeof options.verifier?.verifyToken !== 'function') {
     throw new TypeError('createBearerGuard: verifier must implement verifyToken');
   }
-  const anyAudience = (options as { dangerouslyAcceptAnyAudience?: unknown }).dangerouslyAcceptAnyAudience;
-  if (anyAudience !== undefined && anyAudience !== true) throw new TypeError('createBearerGuard: dangerouslyAcceptAnyAudience must be true when given');
-  if (options.expectedResource !== undefined && anyAudience === true) {
-    throw new TypeError('createBearerGuard: give expectedResource or dangerouslyAcceptAnyAudience, not both');
-  }
-  if (options.expectedResource === undefined && anyAudience !== true) {
-    throw new TypeError(
-      'createBearerGuard: expectedResource is required: an MCP server must refuse tokens issued for another API (RFC 8707). ' +
-        'Pass the MCP endpoint URL, or dangerouslyAcceptAnyAudience: true if the verifier checks the audience itself',
-    );
-  }
+  requireAudienceCheck(options, 'createBearerGuard', 'expectedResource', 'the MCP endpoint URL');
   const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
   const expected = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));

@@ -1,4 +1,4 @@
-import { secureUrl, type AnyAuthError, type HttpClientOptions } from '@auth/core';
+import { requireAudienceCheck, secureUrl, type AnyAuthError, type HttpClientOptions } from '@auth/core';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';
@@ -148,16 +148,8 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ.length === 0)) fail('typ must be a non-empty string');
   if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') fail('requireExp must be a boolean');
-  const anyAudience = (options as { dangerouslyAcceptAnyAudience?: unknown }).dangerouslyAcceptAnyAudience;
-  if (anyAudience !== undefined && anyAudience !== true) fail('dangerouslyAcceptAnyAudience must be true when given');
+  requireAudienceCheck(options, 'JWTVerifier', 'audience', 'the MCP endpoint URL (or the audience your IdP puts in its tokens)');
   const audience = stringList(options.audience, 'audience');
-  if (audience !== undefined && anyAudience === true) fail('give audience or dangerouslyAcceptAnyAudience, not both');
-  if (audience === undefined && anyAudience !== true) {
-    fail(
-      'audience is required: an MCP server must refuse tokens issued for another API (RFC 8707). Pass the MCP endpoint URL ' +
-        '(or the audience your IdP puts in its tokens), or dangerouslyAcceptAnyAudience: true if the audience is checked elsewhere',
-    );
-  }
   const cacheOption = options.cache;
   if (cacheOption !== undefined && cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
     fail('cache must be an object or false');
