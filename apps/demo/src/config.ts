@@ -5,6 +5,8 @@ import { knownMcpClientRedirectUris } from '@auth/core';
  * whose message names the variable, so `main.ts` can print one clear line instead of a stack trace.
  */
 
+import { isLoopbackHost, isSecureUrl } from '@auth/core';
+
 /** A configuration problem the user can fix by setting an environment variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -58,7 +60,7 @@ export function readVariables(variables: readonly EnvVariable[], env: Env, conte
   return values;
 }
 
-/** Parse an `http(s)` URL from a variable, or throw a {@link ConfigError} naming it. */
+/** Parse an https URL (http only on loopback) from a variable, or throw a {@link ConfigError} naming it. */
 export function urlVariable(name: string, value: string): URL {
   let url: URL;
   try {
@@ -69,6 +71,8 @@ export function urlVariable(name: string, value: string): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError(`${name} must be an http(s) URL, got "${value}"`, [name]);
   }
+  // The same rule as every URL in the library: credentials and tokens travel there.
+  if (!isSecureUrl(url)) throw new ConfigError(`${name} must use https (http only on a loopback host), got "${value}"`, [name]);
   return url;
 }
 
@@ -126,13 +130,17 @@ export function loadConfig(env: Env): DemoConfig {
       throw new ConfigError(`DEMO_BASE_URL must be an origin such as https://mcp.example.com (no path), got "${values['DEMO_BASE_URL']}"`, ['DEMO_BASE_URL']);
     }
   }
+  const host = values['DEMO_HOST']!;
+  if (baseUrl === undefined && !isLoopbackHost(host.includes(':') ? `[${host}]` : host) && host !== '0.0.0.0' && host !== '::') {
+    throw new ConfigError(`DEMO_HOST "${host}" is not a loopback address: set DEMO_BASE_URL to the https origin clients reach the demo at`, ['DEMO_HOST', 'DEMO_BASE_URL']);
+  }
   const adminScope = values['DEMO_ADMIN_SCOPE']!;
   if (!SCOPE_TOKEN.test(adminScope)) throw new ConfigError(`DEMO_ADMIN_SCOPE must be one OAuth scope, got "${adminScope}"`, ['DEMO_ADMIN_SCOPE']);
   const admins = listVariable(values['DEMO_ADMINS']);
   return {
     provider: values['AUTH_PROVIDER']!.toLowerCase(),
     port,
-    host: values['DEMO_HOST']!,
+    host,
     baseUrl,
     adminScope,
     admins,

@@ -126,6 +126,18 @@ describe('configuration errors', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('takes URLs over https only (http only on loopback), like the library', async () => {
+    const jwks = await runDemoToExit({ AUTH_PROVIDER: 'jwt', JWT_JWKS_URI: 'http://idp.example.com/jwks', JWT_ISSUER: 'https://idp.example.com' });
+    expect(jwks.code).toBe(2);
+    expect(jwks.stderr).toContain('JWT_JWKS_URI must use https (http only on a loopback host)');
+    const base = await runDemoToExit({ DEMO_BASE_URL: 'http://mcp.example.com' });
+    expect(base.code).toBe(2);
+    expect(base.stderr).toContain('DEMO_BASE_URL must use https');
+    const host = await runDemoToExit({ DEMO_HOST: '192.0.2.1' });
+    expect(host.code).toBe(2);
+    expect(host.stderr).toMatch(/DEMO_HOST "192\.0\.2\.1" is not a loopback address: set DEMO_BASE_URL/);
+  });
+
   it('lists the known providers for an unknown name', async () => {
     const { code, stderr } = await runDemoToExit({ AUTH_PROVIDER: 'nope' });
     expect(code).toBe(2);

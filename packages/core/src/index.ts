@@ -61,6 +61,7 @@ export {
 
 // resource server
 export { createBearerGuard, extractBearerToken, type BearerGuard, type BearerGuardOptions } from './resource-server/bearer-guard.js';
+export { requireAudienceCheck } from './resource-server/audience-rule.js';
 export {
   createProtectedResourceMetadata,
   type ProtectedResourceMetadata,

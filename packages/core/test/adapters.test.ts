@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createBearerGuard, createProtectedResourceMetadata, type AccessToken, type TokenVerifier } from '../src/index.js';
 import { expressBearerAuth, expressRoutes, toNodeHandler } from '../src/node.js';
 
+const RESOURCE = 'http://127.0.0.1/mcp';
 const verifier: TokenVerifier = {
-  verifyToken: async (token) => (token === 'ok' ? { token, clientId: 'c', scopes: ['mcp'], subject: 'alice', claims: {} } : null),
+  verifyToken: async (token) => (token === 'ok' ? { token, clientId: 'c', scopes: ['mcp'], subject: 'alice', resource: RESOURCE, claims: {} } : null),
 };
-const prm = createProtectedResourceMetadata({ resource: 'http://127.0.0.1/mcp', authorizationServers: ['https://as.test'] });
-const guard = createBearerGuard({ verifier, resourceMetadataUrl: prm.url, requiredScopes: ['mcp'] });
+const prm = createProtectedResourceMetadata({ resource: RESOURCE, authorizationServers: ['https://as.test'] });
+const guard = createBearerGuard({ verifier, resourceMetadataUrl: prm.url, requiredScopes: ['mcp'], expectedResource: RESOURCE });
 
 describe('node:http adapter', () => {
   it('streams request bodies in, writes status, headers, cookies and body out', async () => {

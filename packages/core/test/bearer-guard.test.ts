@@ -84,26 +84,40 @@ describe('createBearerGuard', () => {
 
   it('a verifier that throws → 500 without details, reported to onError', async () => {
     const errors: unknown[] = [];
-    const g = createBearerGuard({ verifier, resourceMetadataUrl: MD, onError: (e) => errors.push(e) });
+    const g = createBearerGuard({ verifier, resourceMetadataUrl: MD, expectedResource: RESOURCE, onError: (e) => errors.push(e) });
     const res = (await g(req({ Authorization: 'Bearer boom' }))) as Response;
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('secret');
     expect(errors).toHaveLength(1);
-    const upstreamDown = createBearerGuard({ verifier: { verifyToken: async () => Promise.reject(new UpstreamError('timeout', 'IdP timed out')) } });
+    const upstreamDown = createBearerGuard({ verifier: { verifyToken: async () => Promise.reject(new UpstreamError('timeout', 'IdP timed out')) }, expectedResource: RESOURCE });
     const r502 = (await upstreamDown(req({ Authorization: 'Bearer x' }))) as Response;
     expect(r502.status).toBe(502);
     expect(r502.headers.get('www-authenticate')).toBeNull();
   });
 
   it('escapes quotes in header values', async () => {
-    const g = createBearerGuard({ verifier, resourceMetadataUrl: 'https://x.example/"evil"', requiredScopes: ['a"b'] });
+    const g = createBearerGuard({ verifier, resourceMetadataUrl: 'https://x.example/"evil"', requiredScopes: ['a"b'], expectedResource: RESOURCE });
     const r = await refused(await g(req()));
     expect(r.challenge).toBe('Bearer scope="a\\"b", resource_metadata="https://x.example/\\"evil\\""');
   });
 
   it('advertises the verifier requiredScopes when none are given, and rejects bad options', async () => {
-    const g = createBearerGuard({ verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] } });
+    const g = createBearerGuard({ verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] }, expectedResource: RESOURCE });
     expect((await refused(await g(req()))).challenge).toBe('Bearer scope="x"');
     expect(() => createBearerGuard({} as never)).toThrow(TypeError);
+    expect(() => createBearerGuard({ verifier, expectedResource: 'http://api.example.com/mcp' })).toThrow(/expectedResource must use https/);
+  });
+
+  it('refuses to start without expectedResource (MCP: a token must have been issued for this server), unless loudly opted out', async () => {
+    const bare = () => createBearerGuard({ verifier } as never);
+    expect(bare).toThrow(TypeError);
+    expect(bare).toThrow(/expectedResource is required/);
+    expect(bare).toThrow(/dangerouslyAcceptAnyAudience/);
+    expect(() => createBearerGuard({ verifier, dangerouslyAcceptAnyAudience: false } as never)).toThrow(/must be true/);
+    expect(() => createBearerGuard({ verifier, expectedResource: RESOURCE, dangerouslyAcceptAnyAudience: true } as never)).toThrow(/not both/);
+    // opted out: a token for another API, or naming none, passes (the verifier alone decides)
+    const open = createBearerGuard({ verifier, dangerouslyAcceptAnyAudience: true, now });
+    expect(await open(req({ Authorization: 'Bearer other' }))).toMatchObject({ token: 'other' });
+    expect(await open(req({ Authorization: 'Bearer noAud' }))).toMatchObject({ token: 'noAud' });
   });
 });

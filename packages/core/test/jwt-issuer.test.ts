@@ -5,7 +5,7 @@ import { JWTIssuer, PBKDF2_ITERATIONS, TokenInvalidError, deriveJwtKey } from '.
 const ISS = 'https://mcp.example.com';
 const AUD = 'https://mcp.example.com/mcp';
 
-async function issuer(material = 'upstream-client-secret') {
+async function issuer(material = 'upstream-client-secret-0123456789abcdef') {
   return new JWTIssuer({ issuer: ISS, audience: AUD, signingKey: await deriveJwtKey({ highEntropyMaterial: material }, 'salt-1') });
 }
 
@@ -21,12 +21,13 @@ async function reason(p: Promise<unknown>): Promise<string> {
 
 describe('deriveJwtKey', () => {
   it('derives 32 deterministic bytes, different per method, material and salt', async () => {
-    const a = await deriveJwtKey({ highEntropyMaterial: 'secret' }, 'salt');
+    const secret = 'a-high-entropy-secret-0123456789abcdef';
+    const a = await deriveJwtKey({ highEntropyMaterial: secret }, 'salt');
     expect(a).toHaveLength(32);
-    expect(await deriveJwtKey({ highEntropyMaterial: 'secret' }, 'salt')).toEqual(a);
-    expect(await deriveJwtKey({ highEntropyMaterial: 'secret' }, 'salt2')).not.toEqual(a);
-    expect(await deriveJwtKey({ highEntropyMaterial: 'secret2' }, 'salt')).not.toEqual(a);
-    const low = await deriveJwtKey({ lowEntropyMaterial: 'secret' }, 'salt');
+    expect(await deriveJwtKey({ highEntropyMaterial: secret }, 'salt')).toEqual(a);
+    expect(await deriveJwtKey({ highEntropyMaterial: secret }, 'salt2')).not.toEqual(a);
+    expect(await deriveJwtKey({ highEntropyMaterial: `${secret}2` }, 'salt')).not.toEqual(a);
+    const low = await deriveJwtKey({ lowEntropyMaterial: secret }, 'salt');
     expect(low).toHaveLength(32);
     expect(low).not.toEqual(a);
     expect(PBKDF2_ITERATIONS).toBeGreaterThanOrEqual(600_000);
@@ -36,7 +37,14 @@ describe('deriveJwtKey', () => {
     await expect(deriveJwtKey({} as never, 'salt')).rejects.toThrow(TypeError);
     await expect(deriveJwtKey({ highEntropyMaterial: 'a', lowEntropyMaterial: 'b' } as never, 'salt')).rejects.toThrow(TypeError);
     await expect(deriveJwtKey({ highEntropyMaterial: '' }, 'salt')).rejects.toThrow(TypeError);
-    await expect(deriveJwtKey({ highEntropyMaterial: 'x' }, '')).rejects.toThrow(TypeError);
+    await expect(deriveJwtKey({ highEntropyMaterial: 'x'.repeat(32) }, '')).rejects.toThrow(TypeError);
+  });
+
+  it('takes high-entropy material of 32 bytes or more only (HKDF does not stretch); a passphrase may be shorter', async () => {
+    await expect(deriveJwtKey({ highEntropyMaterial: 'x'.repeat(31) }, 'salt')).rejects.toThrow(/at least 32 bytes/);
+    await expect(deriveJwtKey({ highEntropyMaterial: new Uint8Array(31) }, 'salt')).rejects.toThrow(TypeError);
+    expect(await deriveJwtKey({ highEntropyMaterial: crypto.getRandomValues(new Uint8Array(32)) }, 'salt')).toHaveLength(32);
+    expect(await deriveJwtKey({ lowEntropyMaterial: 'correct horse' }, 'salt')).toHaveLength(32);
   });
 });
 
@@ -61,7 +69,7 @@ describe('JWTIssuer', () => {
   });
 
   it('refuses wrong issuer, wrong audience, expired, tampered, other key, wrong algorithm', async () => {
-    const key = await deriveJwtKey({ highEntropyMaterial: 'upstream-client-secret' }, 'salt-1');
+    const key = await deriveJwtKey({ highEntropyMaterial: 'upstream-client-secret-0123456789abcdef' }, 'salt-1');
     const jwt = new JWTIssuer({ issuer: ISS, audience: AUD, signingKey: key });
     const sign = (claims: Record<string, unknown>, exp = Math.floor(Date.now() / 1000) + 60) =>
       new SignJWT({ client_id: 'c', scope: '', token_use: 'access', ...claims })
@@ -79,7 +87,7 @@ describe('JWTIssuer', () => {
     const [h, p, s] = good.split('.');
     const tamperedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(good), scope: 'admin' })).toString('base64url');
     expect(await reason(jwt.verifyToken(`${h}.${tamperedPayload}.${s}`, { expectedTokenUse: 'access' }))).toBe('signature');
-    const other = await issuer('another-secret');
+    const other = await issuer('another-secret-0123456789abcdef0123456789');
     expect(await reason(other.verifyToken(good, { expectedTokenUse: 'access' }))).toBe('signature');
     expect(await reason(jwt.verifyToken('not-a-jwt', { expectedTokenUse: 'access' }))).toBe('malformed');
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`;

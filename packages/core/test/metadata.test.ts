@@ -43,6 +43,13 @@ describe('protected resource metadata (RFC 9728)', () => {
     expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp', authorizationServers: [] })).toThrow(TypeError);
     expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp#x', authorizationServers: ['https://as.example'] })).toThrow(TypeError);
   });
+
+  it('takes the resource and its authorization servers over https only (http only on loopback)', () => {
+    expect(() => createProtectedResourceMetadata({ resource: 'http://api.example.com/mcp', authorizationServers: ['https://as.example'] })).toThrow(/resource must use https/);
+    expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp', authorizationServers: ['http://as.example.com'] })).toThrow(/authorizationServers\[0\] must use https/);
+    const prm = createProtectedResourceMetadata({ resource: 'http://127.0.0.1:3000/mcp', authorizationServers: ['http://localhost:9000'] });
+    expect(prm.document.authorization_servers).toEqual(['http://localhost:9000']);
+  });
 });
 
 describe('resource identifiers', () => {

@@ -310,7 +310,15 @@ describe('RemoteAuthProvider', () => {
       { ...ok, forwardAuthorizationServerMetadata: { cacheTtlSeconds: 0 } },
     ];
     for (const options of bad) expect(() => new RemoteAuthProvider(options as RemoteAuthProviderOptions), JSON.stringify(options)).toThrow(TypeError);
-    // Plain http is fine for an authorization server that is only listed, not fetched from.
-    expect(() => new RemoteAuthProvider({ ...ok, authorizationServers: ['http://as.internal:8080'] })).not.toThrow();
+  });
+
+  it('takes public URLs over https only (http only on loopback), like every other URL of the project', () => {
+    const verifier: TokenVerifier = { verifyToken: async () => null };
+    const ok = { resourceUrl: 'https://api.example.com/mcp', authorizationServers: ['https://as.example.com'], verifier };
+    expect(() => new RemoteAuthProvider({ baseUrl: 'http://api.example.com', authorizationServers: ok.authorizationServers, verifier })).toThrow(/baseUrl must use https/);
+    expect(() => new RemoteAuthProvider({ ...ok, resourceUrl: 'http://api.example.com/mcp' })).toThrow(/resourceUrl must use https/);
+    // an authorization server clients are sent to must be https too, even when nothing is fetched from it
+    expect(() => new RemoteAuthProvider({ ...ok, authorizationServers: ['http://as.internal:8080'] })).toThrow(/authorizationServers\[0\] must use https/);
+    expect(new RemoteAuthProvider({ baseUrl: 'http://127.0.0.1:8080', authorizationServers: ['http://localhost:9000'], verifier }).resourceUrl).toBe('http://127.0.0.1:8080/mcp');
   });
 });

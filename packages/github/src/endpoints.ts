@@ -1,3 +1,5 @@
+import { secureUrl } from '@auth/core';
+
 /** The endpoints of one GitHub deployment. */
 export interface GitHubEndpoints {
   /** REST API base, without a trailing slash (`https://api.github.com`, `{ghes}/api/v3`). */
@@ -11,6 +13,7 @@ export interface GitHubEndpoints {
 /**
  * The endpoints of github.com, or of a GitHub Enterprise Server instance when `enterpriseUrl`
  * is given (REST API at `{enterpriseUrl}/api/v3`, OAuth at `{enterpriseUrl}/login/oauth/…`).
+ * `enterpriseUrl` must be https (http only on a loopback host): tokens and secrets go there.
  *
  * @example
  * ```ts
@@ -28,13 +31,8 @@ export function githubEndpoints(enterpriseUrl?: string): GitHubEndpoints {
       tokenEndpoint: 'https://github.com/login/oauth/access_token',
     };
   }
-  let url: URL;
-  try {
-    url = new URL(enterpriseUrl);
-  } catch {
-    throw new TypeError('GitHub: enterpriseUrl must be an absolute URL');
-  }
-  if (url.search || url.hash) throw new TypeError('GitHub: enterpriseUrl must not have a query or fragment');
+  const url = secureUrl(enterpriseUrl, 'GitHub: enterpriseUrl');
+  if (url.search) throw new TypeError('GitHub: enterpriseUrl must not have a query or fragment');
   const base = url.href.replace(/\/+$/, '');
   return {
     apiBaseUrl: `${base}/api/v3`,

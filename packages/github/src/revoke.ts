@@ -1,4 +1,4 @@
-import { UpstreamError, clientSecretBasic, sendRequest, type UpstreamRevocation } from '@auth/core';
+import { UpstreamError, clientSecretBasic, secureUrl, sendRequest, type UpstreamRevocation } from '@auth/core';
 
 /**
  * Revoke a GitHub OAuth token the way GitHub does it (it has no RFC 7009 endpoint):
@@ -14,9 +14,11 @@ import { UpstreamError, clientSecretBasic, sendRequest, type UpstreamRevocation 
  * @see https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token
  */
 export function githubTokenRevoker(apiBaseUrl: string): (request: UpstreamRevocation) => Promise<void> {
+  // The app's credentials and the token go to this URL: https only (http on loopback, for tests).
+  const base = secureUrl(apiBaseUrl, 'GitHub: apiBaseUrl').href.replace(/\/+$/, '');
   return async ({ token, clientId, clientSecret, http }) => {
     const res = await sendRequest(
-      `${apiBaseUrl}/applications/${encodeURIComponent(clientId)}/token`,
+      `${base}/applications/${encodeURIComponent(clientId)}/token`,
       {
         method: 'DELETE',
         headers: { Authorization: clientSecretBasic(clientId, clientSecret ?? ''), Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },

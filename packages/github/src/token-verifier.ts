@@ -4,6 +4,7 @@ import {
   TtlCache,
   SingleFlight,
   UpstreamError,
+  secureUrl,
   sendRequest,
   sha256,
   type AccessToken,
@@ -46,7 +47,7 @@ export type GitHubTokenVerifierOptions = HttpClientOptions & {
   /** Clock in milliseconds (tests inject one). */
   now?: (() => number) | undefined;
 } & (
-    | { /** REST API base. Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
+    | { /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
     | { /** GitHub Enterprise Server URL: the API is at `{enterpriseUrl}/api/v3`. */ enterpriseUrl: string; apiBaseUrl?: undefined }
   );
 
@@ -70,8 +71,11 @@ function stringOrNull(value: unknown): string | null {
  * (sign in again), and `GitHubProvider` keeps sessions on their last good check meanwhile
  * (`upstreamOutageGrace`).
  *
- * It does not check which OAuth app the token was issued to (`/user` does not say): put it
- * behind `GitHubProvider`, where clients only ever see the proxy's own tokens.
+ * It does not check which OAuth app the token was issued to (`/user` does not say), and GitHub
+ * tokens name no resource (RFC 8707), so a bearer guard can only take it with
+ * `dangerouslyAcceptAnyAudience: true`, and would then accept any user's GitHub token of any app.
+ * Put it behind `GitHubProvider` instead, where clients only ever see the proxy's own tokens,
+ * issued for the MCP endpoint.
  *
  * @example
  * ```ts
@@ -99,7 +103,8 @@ export class GitHubTokenVerifier implements TokenVerifier {
     const ttl = options.cacheTtlSeconds ?? 300;
     if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds must be a positive number');
     const apiBaseUrl = options.apiBaseUrl ?? githubEndpoints(options.enterpriseUrl).apiBaseUrl;
-    this.#userUrl = `${new URL(apiBaseUrl).href.replace(/\/+$/, '')}/user`;
+    // The bearer token goes to this URL: https only (http on loopback, for tests).
+    this.#userUrl = `${secureUrl(apiBaseUrl, 'GitHubTokenVerifier: apiBaseUrl').href.replace(/\/+$/, '')}/user`;
     this.#clientId = options.clientId ?? 'github';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
     this.#ttlMs = ttl * 1000;

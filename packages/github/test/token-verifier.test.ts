@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError, createBearerGuard, type AnyAuthError } from '@auth/core';
 import { toAuthInfo } from '@auth/core/mcp';
-import { GitHubTokenVerifier, githubEndpoints } from '../src/index.js';
+import { GitHubProvider, GitHubTokenVerifier, githubEndpoints, githubTokenRevoker } from '../src/index.js';
+
+const SECRET = 'github-test-client-secret-0123456789abcdef';
 import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
 let github: FakeGitHub;
@@ -169,8 +171,22 @@ describe('GitHubTokenVerifier', () => {
     expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'https://x', enterpriseUrl: 'https://y' } as never)).toThrow(TypeError);
   });
 
+  it('sends tokens only over https (http only on loopback): apiBaseUrl, enterpriseUrl and the revoker are checked at construction', () => {
+    expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'http://api.example.com' })).toThrow(/apiBaseUrl must use https/);
+    expect(() => new GitHubTokenVerifier({ enterpriseUrl: 'http://ghe.example.com' })).toThrow(/enterpriseUrl must use https/);
+    expect(() => githubTokenRevoker('http://api.example.com')).toThrow(/apiBaseUrl must use https/);
+    expect(() => new GitHubProvider({ clientId: 'x', clientSecret: SECRET, baseUrl: 'https://mcp.example.com', enterpriseUrl: 'http://ghe.example.com' })).toThrow(TypeError);
+    expect(() => new GitHubProvider({ clientId: 'x', clientSecret: SECRET, baseUrl: 'https://mcp.example.com', verifier: { apiBaseUrl: 'http://api.example.com' } })).toThrow(TypeError);
+    // loopback http stays allowed (tests, local fakes)
+    expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'http://127.0.0.1:9/' })).not.toThrow();
+    expect(() => new GitHubTokenVerifier({ enterpriseUrl: 'http://localhost:9' })).not.toThrow();
+    expect(() => githubTokenRevoker('http://[::1]:9')).not.toThrow();
+  });
+
   it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 502 (retry, not sign in again)', async () => {
-    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }) });
+    // GitHub tokens name no resource: standalone, the guard can only be opted out of the audience check
+    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }), dangerouslyAcceptAnyAudience: true });
+    expect(() => createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url }) } as never)).toThrow(/expectedResource is required/);
     const req = (t: string) => new Request('http://localhost/mcp', { headers: { authorization: `Bearer ${t}` } });
     expect(await guard(req('gho_valid'))).toMatchObject({ subject: '583231' });
     expect(((await guard(req('gho_nope'))) as Response).status).toBe(401);

@@ -31,9 +31,10 @@ function verifier(options: Partial<IntrospectionTokenVerifierOptions> = {}): Int
     clientId: RS.client_id,
     clientSecret: RS.client_secret,
     requiredScopes: ['read'],
+    expectedAudience: 'urn:test:api', // the harness's default resource
     fetch: countingFetch,
     ...options,
-  });
+  } as IntrospectionTokenVerifierOptions);
 }
 
 async function mustVerify(v: IntrospectionTokenVerifier): Promise<void> {

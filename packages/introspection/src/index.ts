@@ -7,6 +7,8 @@
 export {
   IntrospectionTokenVerifier,
   type ClientAuthMethod,
+  type IntrospectionAudienceOptions,
   type IntrospectionCacheOptions,
+  type IntrospectionCommonOptions,
   type IntrospectionTokenVerifierOptions,
 } from './introspection-verifier.js';

@@ -1,5 +1,6 @@
 import {
   clientSecretBasic,
+  requireAudienceCheck,
   secureUrl,
   ConfigurationError,
   SingleFlight,
@@ -50,11 +51,50 @@ export interface IntrospectionCacheOptions {
  *   introspectionUrl: 'https://auth.example.com/oauth2/introspect',
  *   clientId: 'mcp-resource-server',
  *   clientSecret: process.env.INTROSPECTION_SECRET!,
+ *   expectedAudience: 'https://mcp.example.com/mcp',
  *   requiredScopes: ['mcp:tools'],
  * };
  * ```
  */
-export interface IntrospectionTokenVerifierOptions extends Omit<HttpClientOptions, 'retry'> {
+export type IntrospectionTokenVerifierOptions = IntrospectionCommonOptions & IntrospectionAudienceOptions;
+
+/**
+ * The audience check of an {@link IntrospectionTokenVerifier}: `expectedAudience` is required
+ * (the MCP authorization spec: a server MUST check that a token was issued for it), unless the
+ * loudly named `dangerouslyAcceptAnyAudience: true` says the caller checks it (a bearer guard with
+ * `expectedResource`, which reads the `aud` of the introspection response).
+ *
+ * @example
+ * ```ts
+ * const check: IntrospectionAudienceOptions = { expectedAudience: 'https://mcp.example.com/mcp' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export type IntrospectionAudienceOptions =
+  | {
+      /** Accept only tokens whose `aud` names one of these (usually the MCP endpoint URL). */
+      expectedAudience: string | readonly string[];
+      dangerouslyAcceptAnyAudience?: never;
+    }
+  | {
+      expectedAudience?: never;
+      /**
+       * Accept tokens whatever their `aud`: a token issued for another API passes unless the
+       * bearer guard checks `expectedResource`. Only when the audience is checked there.
+       */
+      dangerouslyAcceptAnyAudience: true;
+    };
+
+/**
+ * Options of {@link IntrospectionTokenVerifier} other than the audience check.
+ *
+ * @example
+ * ```ts
+ * const common: IntrospectionCommonOptions = { introspectionUrl: 'https://auth.example.com/oauth2/introspect', clientId: 'rs', clientSecret: process.env.RS_SECRET! };
+ * ```
+ */
+export interface IntrospectionCommonOptions extends Omit<HttpClientOptions, 'retry'> {
   /** The RFC 7662 endpoint. `https:` is required, except `http:` on a loopback host (tests, sidecars). */
   introspectionUrl: string | URL;
   /** Our client id at the authorization server (the resource server's credentials). */
@@ -65,8 +105,6 @@ export interface IntrospectionTokenVerifierOptions extends Omit<HttpClientOption
   clientAuthMethod?: ClientAuthMethod | undefined;
   /** Scopes every token must carry; others are refused (reason `insufficient_scope`). */
   requiredScopes?: readonly string[] | undefined;
-  /** Accept only tokens whose `aud` names one of these. */
-  expectedAudience?: string | readonly string[] | undefined;
   /** Accept only tokens whose `iss` equals this. */
   expectedIssuer?: string | undefined;
   /** Clock skew tolerated on `exp` and `nbf`, in seconds. Default 30. */
@@ -122,10 +160,11 @@ function isCredentialsRejection(error: unknown): error is UpstreamError {
  *   introspectionUrl: 'https://keycloak.example.com/realms/mcp/protocol/openid-connect/token/introspect',
  *   clientId: 'mcp-server',
  *   clientSecret: process.env.KEYCLOAK_CLIENT_SECRET!,
+ *   expectedAudience: 'https://mcp.example.com/mcp',
  *   requiredScopes: ['mcp:tools'],
  *   onInvalidToken: (err) => console.info('token refused', err.code, err.message),
  * });
- * const guard = createBearerGuard({ verifier, resourceMetadataUrl });
+ * const guard = createBearerGuard({ verifier, resourceMetadataUrl, expectedResource: 'https://mcp.example.com/mcp' });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
@@ -158,8 +197,13 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     }
 
     this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
+    requireAudienceCheck(options, 'IntrospectionTokenVerifier', 'expectedAudience', 'the MCP endpoint URL');
     const audience = options.expectedAudience;
-    this.#expectedAudience = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience];
+    const list = audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience];
+    if (list !== undefined && (list.length === 0 || list.some((a) => typeof a !== 'string' || a.length === 0))) {
+      throw new TypeError('IntrospectionTokenVerifier: expectedAudience must be a non-empty string or a non-empty list of them');
+    }
+    this.#expectedAudience = list;
     this.#expectedIssuer = options.expectedIssuer;
     this.#clockTolerance = options.clockTolerance ?? 30;
     if (!Number.isFinite(this.#clockTolerance) || this.#clockTolerance < 0) {

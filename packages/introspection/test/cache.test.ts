@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { fakeEndpoint, json, reports, type FakeEndpoint } from './helpers.js';
 
+const AUD = 'https://mcp.example.com/mcp';
+
 // Cache and single flight, counted at a small local endpoint; time is an injected clock.
 
 let endpoint: FakeEndpoint;
@@ -19,10 +21,11 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
     introspectionUrl: `${endpoint.url}/introspect`,
     clientId: 'rs',
     clientSecret: 'rs-secret',
+    expectedAudience: AUD,
     onInvalidToken: hook,
     now: () => now,
     ...options,
-  });
+  } as IntrospectionTokenVerifierOptions);
   return { verifier, errors };
 }
 
@@ -33,7 +36,7 @@ function counter(): () => number {
 }
 
 function activeFor(seconds: number) {
-  return (_req: unknown, res: ServerResponse) => json(res, 200, { active: true, client_id: 'app', scope: 'read', exp: now + seconds });
+  return (_req: unknown, res: ServerResponse) => json(res, 200, { active: true, aud: AUD, client_id: 'app', scope: 'read', exp: now + seconds });
 }
 
 describe('single flight', () => {

@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { activeTimers, fakeEndpoint, json, reports, trackingFetch, until, type FakeEndpoint } from './helpers.js';
 
+const AUD = 'https://mcp.example.com/mcp';
+
 // Faults a hosted authorization server can produce, served by a small local endpoint.
 
 let endpoint: FakeEndpoint;
@@ -29,10 +31,11 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
     introspectionUrl: `${endpoint.url}/introspect`,
     clientId: 'rs',
     clientSecret: 'rs-secret',
+    expectedAudience: AUD,
     fetch: tracked.fetch,
     onInvalidToken: hook,
     ...options,
-  });
+  } as IntrospectionTokenVerifierOptions);
   return { verifier, errors, tracked };
 }
 
@@ -165,6 +168,7 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
       introspectionUrl: `${endpoint.url}/introspect`,
       clientId: 'rs',
       clientSecret: 'rs-secret',
+      expectedAudience: AUD,
       onInvalidToken: () => {
         throw new Error('logger down');
       },
@@ -178,7 +182,7 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
     const gone = await fakeEndpoint();
     await gone.close();
     const { hook, errors } = reports();
-    const verifier = new IntrospectionTokenVerifier({ introspectionUrl: gone.url, clientId: 'rs', clientSecret: 's', onInvalidToken: hook });
+    const verifier = new IntrospectionTokenVerifier({ introspectionUrl: gone.url, clientId: 'rs', clientSecret: 's', expectedAudience: AUD, onInvalidToken: hook });
     await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
     expect((errors[0] as UpstreamError).reason).toBe('network');
   });

@@ -27,6 +27,7 @@ beforeAll(async () => {
     clientId: RS.client_id,
     clientSecret: RS.client_secret,
     expectedIssuer: harness.issuer,
+    expectedAudience: 'urn:test:api', // the harness's default resource
   });
   const gate = requireBearerAuth({ verifier: toOAuthTokenVerifier(verifier), requiredScopes: ['read'] });
   const mcp = createMcpHandler(() => {

@@ -32,9 +32,10 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
     introspectionUrl: harness.introspectionEndpoint,
     clientId: RS_BASIC.client_id,
     clientSecret: RS_BASIC.client_secret,
+    expectedAudience: RESOURCE,
     onInvalidToken: hook,
     ...options,
-  });
+  } as IntrospectionTokenVerifierOptions);
   return { verifier, errors };
 }
 
@@ -158,6 +159,7 @@ describe('expiry', () => {
         clientId: RS_POST.client_id,
         clientSecret: RS_POST.client_secret,
         clientAuthMethod: 'client_secret_post',
+        expectedAudience: RESOURCE,
         onInvalidToken: hook,
       });
       const active = await verifier.verifyToken(issued.access_token);

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { fakeEndpoint, json, reports, type FakeEndpoint } from './helpers.js';
 
+const AUD = 'https://mcp.example.com/mcp';
+
 // The request we send and the rules applied to the answer, against a small local endpoint.
 
 const NOW = 1_800_000_000;
@@ -20,10 +22,11 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
     introspectionUrl: `${endpoint.url}/oauth2/introspect`,
     clientId: 'rs',
     clientSecret: 'rs-secret',
+    expectedAudience: AUD,
     onInvalidToken: hook,
     now: () => NOW,
     ...options,
-  });
+  } as IntrospectionTokenVerifierOptions);
   return { verifier, errors };
 }
 
@@ -40,7 +43,7 @@ describe('request', () => {
     const clientId = 'rs:basic client';
     const clientSecret = 'sec ret:+/%~!&=';
     const { verifier } = setup({ clientId, clientSecret });
-    answer({ active: true, client_id: 'app' });
+    answer({ active: true, aud: AUD, client_id: 'app' });
     const before = endpoint.requests.length;
 
     await verifier.verifyToken('opaque-token+/=');
@@ -64,7 +67,7 @@ describe('request', () => {
 
   it('client_secret_post: credentials in the form, no Authorization header', async () => {
     const { verifier } = setup({ clientAuthMethod: 'client_secret_post' });
-    answer({ active: true, client_id: 'app' });
+    answer({ active: true, aud: AUD, client_id: 'app' });
     const before = endpoint.requests.length;
 
     await verifier.verifyToken('opaque-token');
@@ -83,7 +86,7 @@ describe('request', () => {
     let hooked = 0;
     const client = ky.create({ hooks: { beforeRequest: [() => void hooked++] } });
     const { verifier } = setup({ ky: client });
-    answer({ active: true, client_id: 'app' });
+    answer({ active: true, aud: AUD, client_id: 'app' });
     await expect(verifier.verifyToken('t')).resolves.not.toBeNull();
     expect(hooked).toBe(1);
   });
@@ -128,7 +131,7 @@ describe('response', () => {
   });
 
   it('scope may be an array; clientId falls back to sub', async () => {
-    answer({ active: true, sub: 'svc-account', scope: ['read', 'write'] });
+    answer({ active: true, aud: AUD, sub: 'svc-account', scope: ['read', 'write'] });
     const token = await setup().verifier.verifyToken('t');
     expect(token).toMatchObject({ clientId: 'svc-account', subject: 'svc-account', scopes: ['read', 'write'] });
     expect(token?.expiresAt).toBeUndefined();
@@ -141,13 +144,13 @@ describe('response', () => {
     ['exp that is not a number', { exp: String(NOW + 60) }, {}, 'claim'],
     ['a missing required scope', { scope: 'read' }, { requiredScopes: ['read', 'write'] }, 'insufficient_scope'],
     ['another audience', { aud: 'https://other.example.com' }, { expectedAudience: ['https://mcp.example.com/mcp'] }, 'audience'],
-    ['no audience when one is expected', {}, { expectedAudience: 'https://mcp.example.com/mcp' }, 'audience'],
+    ['no audience when one is expected', { aud: undefined }, { expectedAudience: 'https://mcp.example.com/mcp' }, 'audience'],
     ['another issuer', { iss: 'https://evil.example.com' }, { expectedIssuer: 'https://auth.example.com' }, 'issuer'],
     ['neither client_id nor sub', { client_id: undefined, sub: '' }, {}, 'claim'],
   ];
 
   it.each(refusals)('refuses %s', async (_name, claims, options, reason) => {
-    answer({ active: true, client_id: 'app', scope: 'read', ...claims });
+    answer({ active: true, aud: AUD, client_id: 'app', scope: 'read', ...claims });
     const { verifier, errors } = setup(options);
     await expect(verifier.verifyToken('t')).resolves.toBeNull();
     expect(errors).toHaveLength(1);
@@ -156,13 +159,13 @@ describe('response', () => {
   });
 
   it('accepts exp and nbf within the clock tolerance', async () => {
-    answer({ active: true, client_id: 'app', exp: NOW - 20, nbf: NOW + 20 });
+    answer({ active: true, aud: AUD, client_id: 'app', exp: NOW - 20, nbf: NOW + 20 });
     await expect(setup({ clockTolerance: 30 }).verifier.verifyToken('t')).resolves.not.toBeNull();
   });
 });
 
 describe('options', () => {
-  const base = { introspectionUrl: 'https://auth.example.com/introspect', clientId: 'rs', clientSecret: 's' };
+  const base = { introspectionUrl: 'https://auth.example.com/introspect', clientId: 'rs', clientSecret: 's', expectedAudience: AUD };
 
   it.each<[string, Record<string, unknown>]>([
     ['a relative URL', { introspectionUrl: '/introspect' }],
@@ -181,6 +184,21 @@ describe('options', () => {
     for (const url of ['https://auth.example.com/i', 'http://localhost:8080/i', 'http://127.0.0.1/i', 'http://[::1]:9000/i']) {
       expect(() => new IntrospectionTokenVerifier({ ...base, introspectionUrl: url })).not.toThrow();
     }
+  });
+
+  it('need an expectedAudience (MCP: a token must have been issued for this server), or the loudly named opt-out', async () => {
+    const { expectedAudience: _, ...bare } = base;
+    const build = (extra: Record<string, unknown>) => () => new IntrospectionTokenVerifier({ ...bare, ...extra } as IntrospectionTokenVerifierOptions);
+    expect(build({})).toThrow(/expectedAudience is required/);
+    expect(build({})).toThrow(/dangerouslyAcceptAnyAudience/);
+    expect(build({ expectedAudience: [] })).toThrow(/expectedAudience must be a non-empty/);
+    expect(build({ dangerouslyAcceptAnyAudience: 'yes' })).toThrow(/must be true/);
+    expect(build({ expectedAudience: AUD, dangerouslyAcceptAnyAudience: true })).toThrow(/not both/);
+    // opted out: a token introspected as issued for another API is accepted (a guard with expectedResource must check it)
+    answer({ active: true, aud: 'https://other-api.example.com', client_id: 'app' });
+    const open = new IntrospectionTokenVerifier({ ...bare, introspectionUrl: `${endpoint.url}/oauth2/introspect`, dangerouslyAcceptAnyAudience: true, now: () => NOW });
+    await expect(open.verifyToken('t')).resolves.toMatchObject({ clientId: 'app' });
+    await expect(setup().verifier.verifyToken('t')).resolves.toBeNull();
   });
 
   it('expose requiredScopes for the bearer guard', () => {

@@ -6,6 +6,7 @@
  */
 export { JWTVerifier } from './verifier/jwt-verifier.js';
 export type {
+  JWTVerifierAudienceOptions,
   JWTVerifierCacheOptions,
   JWTVerifierCommonOptions,
   JWTVerifierJwksOptions,

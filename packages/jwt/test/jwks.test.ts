@@ -4,6 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';
 import { manualClock, recorder, startJwksServer, type JwksServer } from './helpers.js';
 
+const AUD = 'https://mcp.example.com/mcp';
+
 const [a, b] = await Promise.all([RSAKeyPair.generate({ kid: 'key-a' }), RSAKeyPair.generate({ kid: 'key-b' })]);
 let server: JwksServer;
 
@@ -18,7 +20,7 @@ afterEach(async () => {
 function verifier(options: Partial<JWTVerifierOptions> = {}) {
   const log = recorder();
   const clock = manualClock();
-  const v = new JWTVerifier({ jwksUri: server.jwksUri, now: clock.now, onInvalidToken: log.hook, ...options } as JWTVerifierOptions);
+  const v = new JWTVerifier({ jwksUri: server.jwksUri, audience: AUD, now: clock.now, onInvalidToken: log.hook, ...options } as JWTVerifierOptions);
   return { v, log, clock };
 }
 
@@ -30,8 +32,8 @@ function upstreamReason(error: unknown): string | undefined {
 describe('JWKS', () => {
   it('verifies tokens with keys from the endpoint, fetched once', async () => {
     const { v } = verifier({ cache: false });
-    expect(await v.verifyToken(await a.createToken({ scopes: ['read'] }))).toMatchObject({ scopes: ['read'] });
-    expect(await v.verifyToken(await a.createToken({}))).not.toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD, scopes: ['read'] }))).toMatchObject({ scopes: ['read'] });
+    expect(await v.verifyToken(await a.createToken({ audience: AUD }))).not.toBeNull();
     expect(server.requests).toBe(1);
   });
 
@@ -59,7 +61,7 @@ describe('JWKS', () => {
       a.publicJwk,
     ];
     const { v, log } = verifier();
-    expect(await v.verifyToken(await a.createToken({}))).not.toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD }))).not.toBeNull();
     const skipped = log.errors.filter((e) => e instanceof ConfigurationError).map((e) => e.message);
     expect(skipped).toHaveLength(11);
     expect(skipped.join('\n')).toMatch(/key #0 left out: not a JSON object/);
@@ -73,31 +75,31 @@ describe('JWKS', () => {
   it('accepts a token without kid when the set has one usable key', async () => {
     server.keys = [{ kty: 'EC', crv: 'P-999', x: 'AA', y: 'AA' }, a.publicJwk];
     const { v } = verifier();
-    expect(await v.verifyToken(await a.createToken({ kid: null }))).not.toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD, kid: null }))).not.toBeNull();
   });
 
   it('tries every candidate key for a token without kid', async () => {
     server.keys = [a.publicJwk, b.publicJwk];
     const { v, log } = verifier();
-    expect(await v.verifyToken(await b.createToken({ kid: null }))).not.toBeNull();
-    expect(await v.verifyToken(await a.createToken({ kid: null }))).not.toBeNull();
+    expect(await v.verifyToken(await b.createToken({ audience: AUD, kid: null }))).not.toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD, kid: null }))).not.toBeNull();
     const stranger = await RSAKeyPair.generate();
-    expect(await v.verifyToken(await stranger.createToken({ kid: null }))).toBeNull();
+    expect(await v.verifyToken(await stranger.createToken({ audience: AUD, kid: null }))).toBeNull();
     expect(log.reasons()).toEqual(['signature']);
   });
 
   it('reports a claim failure found with the right key among several', async () => {
     server.keys = [a.publicJwk, b.publicJwk];
     const { v, log } = verifier({ issuer: 'https://expected.example' });
-    expect(await v.verifyToken(await b.createToken({ kid: null }))).toBeNull();
+    expect(await v.verifyToken(await b.createToken({ audience: AUD, kid: null }))).toBeNull();
     expect(log.reasons()).toEqual(['issuer']);
   });
 
   it('refetches for an unknown kid at most once per cooldown', async () => {
     const { v, log, clock } = verifier({ jwksCooldown: 30 });
-    await v.verifyToken(await a.createToken({}));
+    await v.verifyToken(await a.createToken({ audience: AUD }));
     server.keys = [a.publicJwk, b.publicJwk];
-    const tokenB = await b.createToken({});
+    const tokenB = await b.createToken({ audience: AUD });
     expect(await v.verifyToken(tokenB)).toBeNull();
     expect(log.reasons()).toEqual(['key_not_found']);
     expect(server.requests).toBe(1);
@@ -108,8 +110,8 @@ describe('JWKS', () => {
 
   it('fetches once for 1000 concurrent verifications of tokens with a new kid', async () => {
     const { v, clock } = verifier();
-    await v.verifyToken(await a.createToken({}));
-    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => b.createToken({ subject: `user-${i}` })));
+    await v.verifyToken(await a.createToken({ audience: AUD }));
+    const tokens = await Promise.all(Array.from({ length: 1000 }, (_, i) => b.createToken({ audience: AUD, subject: `user-${i}` })));
     server.keys = [a.publicJwk, b.publicJwk];
     clock.advance(31);
     const before = server.requests;
@@ -120,7 +122,7 @@ describe('JWKS', () => {
 
   it('refreshes a stale set in the background while its keys keep working', async () => {
     const { v, clock, log } = verifier({ jwksCacheMaxAge: 600, jwksCooldown: 30, cache: false, timeoutMs: 500 });
-    const token = await a.createToken({});
+    const token = await a.createToken({ audience: AUD });
     await v.verifyToken(token);
     clock.advance(601);
     server.mode = 'hang';
@@ -140,7 +142,7 @@ describe('JWKS', () => {
 
   it('flushes cached tokens when the key set changes', async () => {
     const { v, clock, log } = verifier({ jwksCacheMaxAge: 600, timeoutMs: 1000 });
-    const tokenA = await a.createToken({});
+    const tokenA = await a.createToken({ audience: AUD });
     expect(await v.verifyToken(tokenA)).not.toBeNull();
     // key A is withdrawn (compromised, say): once the set is refreshed, A's tokens stop working
     server.keys = [b.publicJwk];
@@ -149,13 +151,13 @@ describe('JWKS', () => {
     await vi.waitFor(() => expect(server.requests).toBe(2));
     await vi.waitFor(async () => expect(await v.verifyToken(tokenA)).toBeNull());
     expect(log.reasons()).toContain('key_not_found');
-    expect(await v.verifyToken(await b.createToken({}))).not.toBeNull();
+    expect(await v.verifyToken(await b.createToken({ audience: AUD }))).not.toBeNull();
   });
 
   it('forgets the keys it selected when the set is fetched again (new key material under the same kid)', async () => {
     const { v, clock, log } = verifier({ jwksCacheMaxAge: 600, cache: false });
     const reissued = await RSAKeyPair.generate({ kid: 'key-a' });
-    const oldToken = await a.createToken({});
+    const oldToken = await a.createToken({ audience: AUD });
     expect(await v.verifyToken(oldToken)).not.toBeNull();
     expect(await v.verifyToken(oldToken)).not.toBeNull();
     server.keys = [reissued.publicJwk];
@@ -165,13 +167,13 @@ describe('JWKS', () => {
     await vi.waitFor(() => expect(server.requests).toBe(2));
     await vi.waitFor(async () => expect(await v.verifyToken(oldToken)).toBeNull());
     expect(log.reasons()).toContain('signature');
-    expect(await v.verifyToken(await reissued.createToken({}))).not.toBeNull();
+    expect(await v.verifyToken(await reissued.createToken({ audience: AUD }))).not.toBeNull();
   });
 
   it('fails closed within the timeout when the endpoint hangs', async () => {
     server.mode = 'hang';
     const { v, log } = verifier({ timeoutMs: 300 });
-    expect(await v.verifyToken(await a.createToken({}))).toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD }))).toBeNull();
     expect(log.last()).toBeInstanceOf(TokenInvalidError);
     expect(log.reasons()).toEqual(['unverifiable']);
     expect(upstreamReason(log.last())).toBe('timeout');
@@ -189,7 +191,7 @@ describe('JWKS', () => {
       server.mode = mode;
       server.raw = raw;
       const { v, log } = verifier({ maxResponseBytes: 2048 });
-      expect(await v.verifyToken(await a.createToken({})), reason).toBeNull();
+      expect(await v.verifyToken(await a.createToken({ audience: AUD })), reason).toBeNull();
       expect(upstreamReason(log.last()), reason).toBe(reason);
     }
   });
@@ -197,7 +199,7 @@ describe('JWKS', () => {
   it('reports an empty key set and refuses every token', async () => {
     server.keys = [];
     const { v, log } = verifier();
-    expect(await v.verifyToken(await a.createToken({}))).toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD }))).toBeNull();
     expect(log.errors[0]).toBeInstanceOf(ConfigurationError);
     expect(log.reasons()).toContain('key_not_found');
   });
@@ -206,11 +208,11 @@ describe('JWKS', () => {
     const { alg: _alg, ...anyRsa } = a.publicJwk;
     server.keys = [anyRsa];
     const { v, log } = verifier({ algorithms: ['PS256'] });
-    const ps = await new SignJWT({ sub: 'x', exp: Math.floor(Date.now() / 1000) + 60 })
+    const ps = await new SignJWT({ sub: 'x', aud: AUD, exp: Math.floor(Date.now() / 1000) + 60 })
       .setProtectedHeader({ alg: 'PS256', kid: 'key-a' })
       .sign(await importPKCS8(a.privateKeyPem, 'PS256'));
     expect(await v.verifyToken(ps)).not.toBeNull();
-    expect(await v.verifyToken(await a.createToken({}))).toBeNull();
+    expect(await v.verifyToken(await a.createToken({ audience: AUD }))).toBeNull();
     expect(log.reasons()).toEqual(['algorithm']);
   });
 });

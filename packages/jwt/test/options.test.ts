@@ -4,7 +4,9 @@ import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.j
 
 const keys = await RSAKeyPair.generate();
 const secret = 'a'.repeat(32);
-const build = (options: unknown) => () => new JWTVerifier(options as JWTVerifierOptions);
+const AUD = 'https://mcp.example.com/mcp';
+/** A verifier from `options`, with an audience unless the options say otherwise. */
+const build = (options: unknown) => () => new JWTVerifier({ audience: AUD, ...(options as object) } as JWTVerifierOptions);
 
 describe('JWTVerifier options', () => {
   it('needs exactly one key source', () => {
@@ -82,11 +84,27 @@ describe('JWTVerifier options', () => {
     expect(build({ ...base, onInvalidToken: 'log' })).toThrow(/onInvalidToken/);
   });
 
+  it('needs an audience (MCP: a token must have been issued for this server), or the loudly named opt-out', async () => {
+    const bare = () => new JWTVerifier({ secret } as JWTVerifierOptions);
+    expect(bare).toThrow(TypeError);
+    expect(bare).toThrow(/audience is required/);
+    expect(bare).toThrow(/dangerouslyAcceptAnyAudience/);
+    expect(build({ secret, audience: undefined })).toThrow(/audience is required/);
+    expect(build({ secret, audience: [] })).toThrow(/audience/);
+    expect(build({ secret, audience: undefined, dangerouslyAcceptAnyAudience: false })).toThrow(/dangerouslyAcceptAnyAudience must be true/);
+    expect(build({ secret, dangerouslyAcceptAnyAudience: true })).toThrow(/not both/);
+    // the opt-out accepts a token issued for another API; the audience refuses it
+    const token = await keys.createToken({ audience: 'https://other-api.example.com' });
+    const open = new JWTVerifier({ publicKey: keys.publicJwk, dangerouslyAcceptAnyAudience: true });
+    expect(await open.verifyToken(token)).not.toBeNull();
+    expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD }).verifyToken(token)).toBeNull();
+  });
+
   it('exposes the required scopes for the bearer guard', () => {
-    const verifier = new JWTVerifier({ secret, requiredScopes: ['read', 'write'] });
+    const verifier = new JWTVerifier({ secret, audience: AUD, requiredScopes: ['read', 'write'] });
     expect(verifier.requiredScopes).toEqual(['read', 'write']);
     expect(Object.isFrozen(verifier.requiredScopes)).toBe(true);
-    expect(new JWTVerifier({ secret }).requiredScopes).toEqual([]);
+    expect(new JWTVerifier({ secret, audience: AUD }).requiredScopes).toEqual([]);
   });
 
   it('rejects mixed key sources at compile time too', () => {

@@ -2,6 +2,7 @@ import { getHeapSnapshot } from 'node:v8';
 import { expect, it } from 'vitest';
 import { JWTVerifier, RSAKeyPair } from '../src/index.js';
 
+const AUD = 'https://mcp.example.com/mcp';
 const reverse = (text: string) => Array.from(text).reverse().join('');
 
 /**
@@ -32,7 +33,7 @@ async function heapHolds(reversed: string, expectAbsent = false): Promise<boolea
 
 /** Verify a fresh token and forget it; returns its signature's middle, reversed (not in the heap as such). */
 async function verifyAndForget(verifier: JWTVerifier, keys: RSAKeyPair, keep: string[]): Promise<string> {
-  const token = await keys.createToken({ scopes: ['read'] });
+  const token = await keys.createToken({ audience: AUD, scopes: ['read'] });
   const accepted = (await verifier.verifyToken(token)) !== null;
   if (!accepted) throw new Error('token refused');
   keep.push(...(keep.length > 0 ? [token] : []));
@@ -41,7 +42,7 @@ async function verifyAndForget(verifier: JWTVerifier, keys: RSAKeyPair, keep: st
 
 it('keeps no usable token in the verified-token cache', async () => {
   const keys = await RSAKeyPair.generate();
-  const verifier = new JWTVerifier({ publicKey: keys.publicJwk });
+  const verifier = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD });
   const forgotten = await verifyAndForget(verifier, keys, []);
   expect(await heapHolds(forgotten, true)).toBe(false);
   // control: a token the test still references is found, so the probe can see tokens

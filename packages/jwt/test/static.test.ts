@@ -1,3 +1,4 @@
+import { createBearerGuard } from '@auth/core';
 import { describe, expect, it } from 'vitest';
 import { StaticTokenVerifier, type StaticTokenVerifierOptions } from '../src/index.js';
 import { manualClock, recorder } from './helpers.js';
@@ -61,5 +62,24 @@ describe('StaticTokenVerifier (development only)', () => {
     expect(build({ tokens: { '': { clientId: 'x', scopes: [] } } })).toThrow(/non-empty/);
     expect(build({ tokens: { t: { scopes: [] } } })).toThrow(/clientId/);
     expect(build({ tokens: { t: { clientId: 'x', scopes: 'read' } } })).toThrow(/scopes/);
+    expect(build({ tokens: { t: { clientId: 'x', scopes: [], resource: 'http://mcp.example.com/mcp' } } })).toThrow(/resource must use https/);
+  });
+
+  it('names the resource a token is for, so a bearer guard with expectedResource accepts it (and refuses the others)', async () => {
+    const resource = 'http://127.0.0.1:3000/mcp';
+    const guard = createBearerGuard({
+      verifier: new StaticTokenVerifier({
+        tokens: {
+          'for-us': { clientId: 'dev', scopes: [], resource },
+          'for-another-api': { clientId: 'dev', scopes: [], resource: 'https://other.example.com/api' },
+          'for-nothing': { clientId: 'dev', scopes: [] },
+        },
+      }),
+      expectedResource: resource,
+    });
+    const call = (token: string) => guard(new Request(resource, { headers: { authorization: `Bearer ${token}` } }));
+    expect(await call('for-us')).toMatchObject({ clientId: 'dev', resource });
+    expect(((await call('for-another-api')) as Response).status).toBe(401);
+    expect(((await call('for-nothing')) as Response).status).toBe(401);
   });
 });

@@ -40,7 +40,7 @@ describe('key sources', () => {
       expect((await verifier.verifyToken(await sign({}, privateKey, 'ES256')))?.clientId).toBe('alice');
       // an RSA-signed token does not fit this EC key
       const log = recorder();
-      const strict = new JWTVerifier({ publicKey: readFileSync(join(dir, 'cert.pem'), 'utf8'), onInvalidToken: log.hook });
+      const strict = new JWTVerifier({ publicKey: readFileSync(join(dir, 'cert.pem'), 'utf8'), audience: AUD, onInvalidToken: log.hook });
       expect(await strict.verifyToken(await sign({}))).toBeNull();
       expect(log.reasons()).toEqual(['algorithm']);
     } finally {
@@ -52,11 +52,11 @@ describe('key sources', () => {
     for (const alg of ['ES256', 'ES384', 'ES512', 'EdDSA'] as const) {
       const pair = await generateKeyPair(alg, { extractable: true });
       const log = recorder();
-      const verifier = new JWTVerifier({ publicKey: await exportSPKI(pair.publicKey), onInvalidToken: log.hook });
+      const verifier = new JWTVerifier({ publicKey: await exportSPKI(pair.publicKey), audience: AUD, onInvalidToken: log.hook });
       expect((await verifier.verifyToken(await sign({}, pair.privateKey, alg)))?.clientId, alg).toBe('alice');
       expect(await verifier.verifyToken(await sign({}))).toBeNull();
       expect(log.reasons()).toEqual(['algorithm']);
-      const fromJwk = new JWTVerifier({ publicKey: await exportJWK(pair.publicKey) });
+      const fromJwk = new JWTVerifier({ publicKey: await exportJWK(pair.publicKey), audience: AUD });
       expect(await fromJwk.verifyToken(await sign({}, pair.privateKey, alg))).not.toBeNull();
     }
   });
@@ -65,17 +65,17 @@ describe('key sources', () => {
     const secret = 'correct horse battery staple, 32+';
     const bytes = new TextEncoder().encode(secret);
     const token = await sign({}, bytes, 'HS256');
-    expect(await new JWTVerifier({ secret, issuer: ISS }).verifyToken(token)).not.toBeNull();
-    expect(await new JWTVerifier({ secret: bytes, issuer: ISS }).verifyToken(token)).not.toBeNull();
+    expect(await new JWTVerifier({ secret, audience: AUD, issuer: ISS }).verifyToken(token)).not.toBeNull();
+    expect(await new JWTVerifier({ secret: bytes, audience: AUD, issuer: ISS }).verifyToken(token)).not.toBeNull();
     const log = recorder();
-    expect(await new JWTVerifier({ secret: secret + '!', onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
+    expect(await new JWTVerifier({ secret: secret + '!', audience: AUD, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
     expect(log.reasons()).toEqual(['signature']);
   });
 
   it('reports an unusable PEM as a configuration error and refuses', async () => {
     const log = recorder();
     const garbage = '-----BEGIN PUBLIC KEY-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PUBLIC KEY-----\n';
-    const verifier = new JWTVerifier({ publicKey: garbage, onInvalidToken: log.hook });
+    const verifier = new JWTVerifier({ publicKey: garbage, audience: AUD, onInvalidToken: log.hook });
     expect(await verifier.verifyToken(await sign({}))).toBeNull();
     expect(log.last()).toBeInstanceOf(ConfigurationError);
   });
@@ -100,20 +100,20 @@ describe('mapping to AccessToken', () => {
 
   it('refuses a token that names no client', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, onInvalidToken: log.hook });
     expect(await v.verifyToken(await sign({ sub: undefined }))).toBeNull();
     expect(log.reasons()).toEqual(['claim']);
   });
 
   it('takes the single aud as resource when no audience is configured', async () => {
-    const open = new JWTVerifier({ publicKey: keys.publicJwk });
+    const open = new JWTVerifier({ publicKey: keys.publicJwk, dangerouslyAcceptAnyAudience: true });
     expect((await open.verifyToken(await sign({})))?.resource).toBe(AUD);
     expect((await open.verifyToken(await sign({ aud: ['x', 'y'] })))?.resource).toBeUndefined();
   });
 
   it('refuses tokens without the required scopes', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, requiredScopes: ['read', 'write'], onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, requiredScopes: ['read', 'write'], onInvalidToken: log.hook });
     expect(await v.verifyToken(await sign({ scope: 'read' }))).toBeNull();
     expect(log.reasons()).toEqual(['insufficient_scope']);
     expect(await v.verifyToken(await sign({ scope: 'write read admin' }))).not.toBeNull();
@@ -122,14 +122,14 @@ describe('mapping to AccessToken', () => {
   it('accepts tokens without exp only when told so', async () => {
     const log = recorder();
     const token = await sign({ exp: undefined });
-    expect(await new JWTVerifier({ publicKey: keys.publicJwk, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
+    expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
     expect(log.reasons()).toEqual(['claim']);
-    expect(await new JWTVerifier({ publicKey: keys.publicJwk, requireExp: false }).verifyToken(token)).toMatchObject({ expiresAt: undefined });
+    expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, requireExp: false }).verifyToken(token)).toMatchObject({ expiresAt: undefined });
   });
 
   it('refuses tokens older than maxTokenAge', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, maxTokenAge: 60, clockTolerance: 0, onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, maxTokenAge: 60, clockTolerance: 0, onInvalidToken: log.hook });
     expect(await v.verifyToken(await sign({ iat: nowSeconds() - 120 }))).toBeNull();
     expect(await v.verifyToken(await sign({ iat: undefined }))).toBeNull();
     expect(log.reasons()).toEqual(['too_old', 'claim']);
@@ -137,7 +137,7 @@ describe('mapping to AccessToken', () => {
   });
 
   it('hands out tokens whose claims cannot be changed through the cache', async () => {
-    const v = new JWTVerifier({ publicKey: keys.publicJwk });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD });
     const token = await sign({ scope: 'read', nested: { role: 'user' } });
     const first = (await v.verifyToken(token))!;
     first.scopes.push('admin');
@@ -152,6 +152,7 @@ describe('mapping to AccessToken', () => {
   it('never throws, even when the hook does', async () => {
     const v = new JWTVerifier({
       publicKey: keys.publicJwk,
+      audience: AUD,
       onInvalidToken: () => {
         throw new Error('hook failure');
       },
@@ -177,7 +178,7 @@ describe('verified-token cache', () => {
 
   it('verifies every time when turned off', async () => {
     const spy = verifyCalls();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, cache: false });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, cache: false });
     const token = await sign({});
     await v.verifyToken(token);
     await v.verifyToken(token);
@@ -186,7 +187,7 @@ describe('verified-token cache', () => {
 
   it('collapses concurrent verifications of one token into one', async () => {
     const spy = verifyCalls();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD });
     const token = await sign({});
     const results = await Promise.all(Array.from({ length: 50 }, () => v.verifyToken(token)));
     expect(results.every((r) => r?.clientId === 'alice')).toBe(true);
@@ -196,7 +197,7 @@ describe('verified-token cache', () => {
   it('never keeps an entry past exp, nor past ttlSeconds', async () => {
     const clock = manualClock();
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, now: clock.now, clockTolerance: 0, cache: { ttlSeconds: 60 }, onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, now: clock.now, clockTolerance: 0, cache: { ttlSeconds: 60 }, onInvalidToken: log.hook });
     const spy = verifyCalls();
     const shortLived = await sign({ exp: clock.now() + 30 });
     expect(await v.verifyToken(shortLived)).not.toBeNull();
@@ -215,7 +216,7 @@ describe('verified-token cache', () => {
   });
 
   it('is bounded: the least recently used token is verified again', async () => {
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, cache: { maxEntries: 2 } });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, cache: { maxEntries: 2 } });
     const [a, b, c] = await Promise.all([sign({ jti: 'a' }), sign({ jti: 'b' }), sign({ jti: 'c' })]);
     const spy = verifyCalls();
     await v.verifyToken(a);
@@ -230,7 +231,7 @@ describe('verified-token cache', () => {
 
   it('answers from the cache only for the exact token: its signature on other claims is refused', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, onInvalidToken: log.hook });
     const token = await sign({ scope: 'read' });
     expect(await v.verifyToken(token)).not.toBeNull();
     const [header, , signature] = token.split('.');
@@ -247,7 +248,7 @@ describe('verified-token cache', () => {
     const [header, , signature] = token.split('.');
     const forged = `${header}.${Buffer.from(JSON.stringify({ iss: ISS, aud: AUD, sub: 'mallory', scope: 'admin', exp: nowSeconds() + 600 })).toString('base64url')}.${signature}`;
     for (const order of [[token, forged], [forged, token]]) {
-      const v = new JWTVerifier({ publicKey: keys.publicJwk });
+      const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD });
       const results = await Promise.all(order.map((t) => v.verifyToken(t)));
       const byToken = new Map(order.map((t, i) => [t, results[i]]));
       expect(byToken.get(token)).toMatchObject({ subject: 'alice' });
@@ -257,7 +258,7 @@ describe('verified-token cache', () => {
 
   it('does not cache invalid tokens', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, issuer: 'https://someone-else.example', onInvalidToken: log.hook });
+    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, issuer: 'https://someone-else.example', onInvalidToken: log.hook });
     const spy = verifyCalls();
     const token = await sign({});
     expect(await v.verifyToken(token)).toBeNull();

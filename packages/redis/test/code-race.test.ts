@@ -36,7 +36,7 @@ describe('one authorization code, 50 concurrent token requests, on Redis', () =>
   });
 
   it('the same through EncryptingStore on each instance', async () => {
-    const key = await deriveJwtKey({ highEntropyMaterial: 'redis-race-secret-0123456789' }, 'redis-race');
+    const key = await deriveJwtKey({ highEntropyMaterial: 'redis-race-secret-0123456789-0123456789' }, 'redis-race');
     const result = await raceCodeRedemption([new EncryptingStore({ store: open(), key }), new EncryptingStore({ store: open(), key })]);
     expect(result.succeeded).toBe(1);
     expect(result.errors).toHaveLength(49);

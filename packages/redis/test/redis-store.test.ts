@@ -34,7 +34,7 @@ describe('RedisStore contract (an ioredis instance passed in)', () => {
 describe('EncryptingStore over RedisStore (contract)', () => {
   for (const c of storeContract) {
     it(c.name, async () => {
-      const key = await deriveJwtKey({ highEntropyMaterial: 'redis-test-secret-0123456789' }, 'redis-test');
+      const key = await deriveJwtKey({ highEntropyMaterial: 'redis-test-secret-0123456789-0123456789' }, 'redis-test');
       await c.run(new EncryptingStore({ store: open(), key }));
     });
   }

@@ -1,6 +1,7 @@
 import {
   RemoteAuthProvider,
   TokenInvalidError,
+  secureUrl,
   type AccessToken,
   type ForwardMetadataOptions,
   type RemoteAuthProviderOptions,
@@ -69,7 +70,8 @@ export interface SupabaseEndpoints {
 }
 
 /**
- * The endpoints of a Supabase project's Auth server.
+ * The endpoints of a Supabase project's Auth server. `projectUrl` must be https (http only on a
+ * loopback host).
  *
  * @example
  * ```ts
@@ -79,13 +81,8 @@ export interface SupabaseEndpoints {
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
  */
 export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v1'): SupabaseEndpoints {
-  let url: URL;
-  try {
-    url = new URL(projectUrl);
-  } catch {
-    throw new TypeError('SupabaseProvider: projectUrl must be an absolute URL');
-  }
-  if (url.search || url.hash) throw new TypeError('SupabaseProvider: projectUrl must not have a query or fragment');
+  const url = secureUrl(projectUrl, 'SupabaseProvider: projectUrl');
+  if (url.search) throw new TypeError('SupabaseProvider: projectUrl must not have a query or fragment');
   if (!/^(\/[A-Za-z0-9\-._~]+)+$/.test(authRoute)) throw new TypeError('SupabaseProvider: authRoute must be a path such as "/auth/v1"');
   const origin = url.href.replace(/\/+$/, '');
   return {

@@ -10,6 +10,7 @@ import { JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider } from '..
 import { normalizeResource } from '../resource-server/resource-url.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import type { KeyValueStore } from '../storage/store.js';
+import { secureUrl } from '../lib/url.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
 import type { ClientResolver } from './client-auth.js';
@@ -131,8 +132,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const issuer = normalizeIssuer(options.issuerUrl);
   let resourceUrl: string | undefined;
   if (options.resourceUrl !== undefined) {
-    resourceUrl = normalizeResource(String(options.resourceUrl)) ?? undefined;
-    if (resourceUrl === undefined) throw new TypeError('createAuthorizationServer: resourceUrl must be an absolute URL');
+    resourceUrl = normalizeResource(secureUrl(options.resourceUrl, 'createAuthorizationServer: resourceUrl').href)!;
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FORM_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new TypeError('createAuthorizationServer: maxBodyBytes must be a positive integer');

@@ -4,6 +4,7 @@
  * @module
  */
 import { corsHeaders, type FetchHandler } from '../http/router.js';
+import { secureUrl } from '../lib/url.js';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './client-metadata.js';
 import { methodNotAllowed } from './request.js';
 
@@ -39,17 +40,10 @@ export interface AuthorizationServerMetadata {
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export function normalizeIssuer(issuer: string | URL): string {
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new TypeError('Authorization server: issuerUrl must be an absolute URL');
-  }
-  if (url.search || url.hash || url.username || url.password) {
+  const url = secureUrl(issuer, 'Authorization server: issuerUrl');
+  if (url.search || url.username || url.password) {
     throw new TypeError('Authorization server: issuerUrl must not have a query, fragment or user information');
   }
-  const loopback = url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !loopback) throw new TypeError('Authorization server: issuerUrl must use https (http only on loopback)');
   return url.href.replace(/\/$/, '');
 }
 

@@ -1,9 +1,10 @@
 import { utf8 } from '../lib/encoding.js';
+import { MIN_KEY_BYTES, isStrongKeyMaterial } from '../lib/key-material.js';
 
 /** Key material for {@link deriveJwtKey}: exactly one of the two. */
 export type JwtKeyMaterial =
   | {
-      /** Random, high-entropy material (an upstream client secret, a 32-byte random key): HKDF-SHA256. */
+      /** Random, high-entropy material of at least 32 bytes (an upstream client secret, a 32-byte random key): HKDF-SHA256. */
       highEntropyMaterial: string | Uint8Array;
       lowEntropyMaterial?: never;
     }
@@ -49,6 +50,10 @@ export async function deriveJwtKey(material: JwtKeyMaterial, salt: string | Uint
   }
   const input = bytes((high ?? low)!);
   if (input.length === 0) throw new TypeError('deriveJwtKey: key material must not be empty');
+  // HKDF does not stretch: shorter material than the key it makes would be a weaker key.
+  if (high !== undefined && !isStrongKeyMaterial(input)) {
+    throw new TypeError(`deriveJwtKey: highEntropyMaterial must be at least ${MIN_KEY_BYTES} bytes (use lowEntropyMaterial for a passphrase)`);
+  }
   const saltBytes = bytes(salt);
   if (saltBytes.length === 0) throw new TypeError('deriveJwtKey: salt must not be empty');
   if (high !== undefined) {

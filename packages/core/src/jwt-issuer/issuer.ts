@@ -1,6 +1,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { TokenInvalidError, UpstreamError } from '../errors/errors.js';
 import { parseScopes } from '../protocols/access-token.js';
+import { MIN_KEY_BYTES, isStrongKeyMaterial } from '../lib/key-material.js';
 
 /** Options of {@link JWTIssuer}. */
 export interface JWTIssuerOptions {
@@ -84,8 +85,8 @@ export class JWTIssuer {
     if (typeof options.audience !== 'string' || options.audience.length === 0) {
       throw new TypeError('JWTIssuer: audience must be a non-empty string');
     }
-    if (!(options.signingKey instanceof Uint8Array) || options.signingKey.length < 32) {
-      throw new TypeError('JWTIssuer: signingKey must be at least 32 bytes (use deriveJwtKey)');
+    if (!(options.signingKey instanceof Uint8Array) || !isStrongKeyMaterial(options.signingKey)) {
+      throw new TypeError(`JWTIssuer: signingKey must be at least ${MIN_KEY_BYTES} bytes (use deriveJwtKey)`);
     }
     this.issuer = options.issuer;
     this.audience = options.audience;

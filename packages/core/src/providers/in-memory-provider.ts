@@ -103,8 +103,9 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
  * @example
  * ```ts
  * const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:3000' });
- * const as = createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', scopesSupported: ['mcp:tools'] });
- * const guard = createBearerGuard({ verifier: new ProviderTokenVerifier(provider) });
+ * const resourceUrl = 'http://127.0.0.1:3000/mcp';
+ * const as = createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', resourceUrl, scopesSupported: ['mcp:tools'] });
+ * const guard = createBearerGuard({ verifier: new ProviderTokenVerifier(provider), expectedResource: resourceUrl });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.5
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2

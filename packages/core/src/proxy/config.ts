@@ -1,3 +1,4 @@
+import { MIN_KEY_BYTES, isStrongKeyMaterial } from '../lib/key-material.js';
 import { secureUrl } from '../lib/url.js';
 import { cookiePolicyFor, type CookiePolicy } from '../consent/cookies.js';
 import type { ConsentMode } from '../consent/handler.js';
@@ -43,15 +44,11 @@ export const PENDING_TTL = 10 * 60;
 /** Client authorization codes live this long (seconds). */
 export const CODE_TTL = 5 * 60;
 
+/** A public URL of the proxy: https (http only on loopback), no query or fragment. */
 function url(value: string | URL, name: string): URL {
-  try {
-    const u = new URL(value);
-    if (u.search || u.hash) throw new TypeError(`OAuthProxy: ${name} must not have a query or fragment`);
-    return u;
-  } catch (err) {
-    if (err instanceof TypeError && err.message.startsWith('OAuthProxy')) throw err;
-    throw new TypeError(`OAuthProxy: ${name} must be an absolute URL`);
-  }
+  const u = secureUrl(value, `OAuthProxy: ${name}`);
+  if (u.search) throw new TypeError(`OAuthProxy: ${name} must not have a query or fragment`);
+  return u;
 }
 
 function path(value: string | undefined, fallback: string, name: string): string {
@@ -96,8 +93,13 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   if (authMethod !== 'none' && !o.clientSecret) throw new TypeError(`OAuthProxy: ${authMethod} needs clientSecret`);
   const key = o.jwtSigningKey;
   if (key === undefined && !o.clientSecret) throw new TypeError('OAuthProxy: jwtSigningKey is required when there is no clientSecret');
-  if (key !== undefined && (typeof key === 'string' ? key.length : key instanceof Uint8Array ? key.length : 0) < 32) {
-    throw new TypeError('OAuthProxy: jwtSigningKey must be at least 32 random bytes');
+  if (key !== undefined && !isStrongKeyMaterial(key)) {
+    throw new TypeError(`OAuthProxy: jwtSigningKey must be at least ${MIN_KEY_BYTES} random bytes`);
+  }
+  if (key === undefined && !isStrongKeyMaterial(o.clientSecret)) {
+    throw new TypeError(
+      `OAuthProxy: without jwtSigningKey every proxy key is derived from clientSecret, which is shorter than ${MIN_KEY_BYTES} bytes: set jwtSigningKey to ${MIN_KEY_BYTES} random bytes`,
+    );
   }
   const consent = o.consent ?? 'always';
   if (!['always', 'remember', 'off', 'external'].includes(consent)) throw new TypeError('OAuthProxy: consent must be always, remember, off or external');

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../lib/url.js';
 import { deriveJwtKey } from '../jwt-issuer/derive-key.js';
 import { EncryptingStore } from '../storage/encrypting-store.js';
 import type { IncrementOptions, KeyValueStore, SetOptions } from '../storage/store.js';
@@ -17,6 +18,20 @@ export async function deriveProxyKeys(material: string | Uint8Array): Promise<Pr
   const derive = (purpose: string) => deriveJwtKey({ highEntropyMaterial: material }, `mcp-auth/oauth-proxy/${purpose}`);
   const [signing, storage, consent] = await Promise.all([derive('jwt'), derive('store'), derive('consent')]);
   return { signing, storage, consent };
+}
+
+/**
+ * Warn (once, at construction) when a deployed proxy derives every key from the upstream client
+ * secret: rotating that secret would invalidate every token, consent cookie and stored record, and
+ * whoever holds it can mint this server's tokens. Silent on loopback (development, tests).
+ */
+export function warnIfKeysFromClientSecret(jwtSigningKey: unknown, baseUrl: URL): void {
+  if (jwtSigningKey !== undefined || isLoopbackHost(baseUrl.hostname)) return;
+  console.warn(
+    `OAuthProxy (${baseUrl.origin}): no jwtSigningKey, so token signing, consent cookie and store encryption keys are all derived ` +
+      'from the upstream client secret. Rotating that secret will invalidate every issued token, cookie and stored record, and anyone ' +
+      'who holds it can mint tokens for this server. Set jwtSigningKey to 32 random bytes (e.g. `openssl rand -base64 32`).',
+  );
 }
 
 /**

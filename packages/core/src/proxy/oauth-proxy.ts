@@ -17,7 +17,7 @@ import { MemoryStore } from '../storage/memory-store.js';
 import { randomToken } from '../lib/crypto.js';
 import { CODE_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
 import type { ProxyContext } from './context.js';
-import { ProxyStore, deriveProxyKeys } from './keys.js';
+import { ProxyStore, deriveProxyKeys, warnIfKeysFromClientSecret } from './keys.js';
 import type { OAuthProxyOptions } from './options.js';
 import { proxyRecords, type ProxyRecords } from './records.js';
 import { TokenFamilies } from './token-families.js';
@@ -78,6 +78,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   constructor(options: OAuthProxyOptions) {
     const config = resolveConfig(options);
     this.#config = config;
+    warnIfKeysFromClientSecret(options.jwtSigningKey, config.baseUrl);
     const keys = deriveProxyKeys((options.jwtSigningKey ?? options.clientSecret)!);
     keys.catch(() => undefined);
     const store = new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage));

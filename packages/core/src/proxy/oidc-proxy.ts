@@ -9,7 +9,7 @@ import type { OAuthProxyOptions, UpstreamAuthMethod } from './options.js';
  * @example
  * ```ts
  * const createVerifier = ({ jwksUri, issuer, clientId, audience, verifyIdToken }: OIDCVerifierContext) =>
- *   new JWTVerifier({ jwksUri, issuer, audience: verifyIdToken ? clientId : audience });
+ *   new JWTVerifier({ jwksUri, issuer, audience: verifyIdToken ? clientId : (audience ?? clientId) });
  * ```
  */
 export interface OIDCVerifierContext {
@@ -34,9 +34,10 @@ export interface OIDCVerifierContext {
  * @example
  * ```ts
  * const options: OIDCProxyOptions = {
- *   configUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/openid-configuration',
+ *   configUrl: 'https://idp.example.com/.well-known/openid-configuration',
  *   clientId, clientSecret, baseUrl: 'https://mcp.example.com',
- *   createVerifier: ({ jwksUri, issuer }) => new JWTVerifier({ jwksUri, issuer }),
+ *   // the audience the IdP puts in the access tokens it issues to this client
+ *   createVerifier: ({ jwksUri, issuer, clientId }) => new JWTVerifier({ jwksUri, issuer, audience: clientId }),
  * };
  * ```
  */

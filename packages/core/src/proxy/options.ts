@@ -259,7 +259,14 @@ export interface OAuthProxyOptions {
    * so a client with live grants never expires. Default 1 day.
    */
   registeredClientTtl?: number | undefined;
-  /** At least 32 random bytes; signs our tokens. Default: derived from `clientSecret`. */
+  /**
+   * At least 32 random bytes, the material every proxy key is derived from (token signing, consent
+   * cookie signing, store encryption). Without it they are derived from `clientSecret` (which then
+   * must be 32 bytes or more): fine for development, but rotating the upstream secret would then
+   * invalidate every token, cookie and stored record, and whoever holds that secret can mint tokens
+   * for this server. Set it in production; the proxy warns once at start-up when it is missing and
+   * `baseUrl` is not on loopback.
+   */
   jwtSigningKey?: string | Uint8Array | undefined;
   /** Consent page: `always` (default), `remember`, `off` (development), `external` (consent collected upstream). */
   consent?: ConsentMode | undefined;

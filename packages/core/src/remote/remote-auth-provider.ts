@@ -1,4 +1,4 @@
-import { isSecureUrl } from '../lib/url.js';
+import { secureUrl } from '../lib/url.js';
 import type { HttpClientOptions } from '../http/outbound.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
@@ -35,7 +35,7 @@ export interface ForwardMetadataOptions {
 export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   /**
    * Issuer URLs of the authorization servers that issue tokens for this resource (at least one),
-   * listed in the RFC 9728 metadata. https, or http on loopback when metadata is forwarded.
+   * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
    */
   authorizationServers: readonly (string | URL)[];
   /** Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@auth/jwt`). */
@@ -61,7 +61,8 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    * must name this resource URL (`resource` or `aud`), as the MCP authorization spec requires.
    * `'verifier'`: the IdP puts its own audience in tokens (Supabase `authenticated`, a Descope
    * project id, a Scalekit resource id) and the `verifier` checks it; the guard then does not ask
-   * for the resource URL. Use it only with a verifier that enforces issuer and audience.
+   * for the resource URL (its `dangerouslyAcceptAnyAudience`). Use it only with a verifier that
+   * enforces issuer and audience (a `JWTVerifier` with `audience`).
    */
   audienceCheck?: 'resource' | 'verifier' | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
@@ -71,15 +72,10 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
 };
 
 
-function absoluteUrl(value: string | URL, name: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`RemoteAuthProvider: ${name} must be an absolute URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`RemoteAuthProvider: ${name} must be an http(s) URL`);
-  if (url.hash || url.search) throw new TypeError(`RemoteAuthProvider: ${name} must not have a query or fragment`);
+/** A public URL of this set-up: https (http only on loopback), no query or fragment. */
+function publicUrl(value: string | URL, name: string): URL {
+  const url = secureUrl(value, `RemoteAuthProvider: ${name}`);
+  if (url.search) throw new TypeError(`RemoteAuthProvider: ${name} must not have a query or fragment`);
   return url;
 }
 
@@ -87,8 +83,8 @@ function resourceOf(options: RemoteResourceLocation): URL {
   if ((options.resourceUrl === undefined) === (options.baseUrl === undefined)) {
     throw new TypeError('RemoteAuthProvider: pass exactly one of resourceUrl or baseUrl');
   }
-  if (options.resourceUrl !== undefined) return absoluteUrl(options.resourceUrl, 'resourceUrl');
-  const base = absoluteUrl(options.baseUrl, 'baseUrl');
+  if (options.resourceUrl !== undefined) return publicUrl(options.resourceUrl, 'resourceUrl');
+  const base = publicUrl(options.baseUrl, 'baseUrl');
   const path = options.mcpPath ?? '/mcp';
   if (!/^\/[A-Za-z0-9\-._~/%]*$/.test(path)) throw new TypeError('RemoteAuthProvider: mcpPath must be a path starting with "/"');
   return new URL(base.href.replace(/\/$/, '') + path);
@@ -152,7 +148,7 @@ export class RemoteAuthProvider implements AuthProvider {
     if (!Array.isArray(options.authorizationServers) || options.authorizationServers.length === 0) {
       throw new TypeError('RemoteAuthProvider: authorizationServers must name at least one issuer');
     }
-    const servers = options.authorizationServers.map((s, i) => absoluteUrl(s, `authorizationServers[${i}]`));
+    const servers = options.authorizationServers.map((s, i) => publicUrl(s, `authorizationServers[${i}]`));
     const resource = resourceOf(options);
     const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
     if (options.audienceCheck !== undefined && options.audienceCheck !== 'resource' && options.audienceCheck !== 'verifier') {
@@ -175,12 +171,7 @@ export class RemoteAuthProvider implements AuthProvider {
       const metadataUrl =
         settings.metadataUrl === undefined
           ? new URL(`${issuer.href.replace(/\/$/, '')}/.well-known/oauth-authorization-server`)
-          : absoluteUrl(settings.metadataUrl, 'metadataUrl');
-      for (const url of [issuer, metadataUrl]) {
-        if (!isSecureUrl(url)) {
-          throw new TypeError('RemoteAuthProvider: forwarded authorization server metadata must come over https (http only on loopback)');
-        }
-      }
+          : publicUrl(settings.metadataUrl, 'metadataUrl');
       const ttl = settings.cacheTtlSeconds ?? 3600;
       if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('RemoteAuthProvider: cacheTtlSeconds must be a positive number');
       const handler = forwardedMetadataHandler({
@@ -200,13 +191,12 @@ export class RemoteAuthProvider implements AuthProvider {
     this.requiredScopes = required;
     this.metadata = prm.document;
     this.routes = routes;
-    this.guard = createBearerGuard({
-      verifier: options.verifier,
-      resourceMetadataUrl: prm.url,
-      requiredScopes: required,
-      expectedResource: options.audienceCheck === 'verifier' ? undefined : this.resourceUrl,
-      onError: options.onError,
-    });
+    const common = { verifier: options.verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
+    this.guard = createBearerGuard(
+      options.audienceCheck === 'verifier'
+        ? { ...common, dangerouslyAcceptAnyAudience: true } // the verifier checks the IdP's own audience
+        : { ...common, expectedResource: this.resourceUrl },
+    );
     this.handler = createRouter(routes);
   }
 }

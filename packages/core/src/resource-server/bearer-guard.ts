@@ -2,26 +2,51 @@ import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.
 import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { secureUrl } from '../lib/url.js';
+import { requireAudienceCheck } from './audience-rule.js';
 import { sameResource } from './resource-url.js';
 
-/** Options of {@link createBearerGuard}. */
-export interface BearerGuardOptions {
+/**
+ * Options of {@link createBearerGuard}. `expectedResource` is required (the MCP authorization
+ * spec: a server MUST check that a token was issued for it), unless the loudly named
+ * `dangerouslyAcceptAnyAudience: true` says the verifier checks the audience itself.
+ *
+ * @example
+ * ```ts
+ * const options: BearerGuardOptions = { verifier, resourceMetadataUrl, expectedResource: 'https://mcp.example.com/mcp' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export type BearerGuardOptions = {
   /** Verifies the bearer token. */
   verifier: TokenVerifier;
   /** RFC 9728 metadata URL advertised in every challenge (`resource_metadata="…"`). */
   resourceMetadataUrl?: string | undefined;
   /** Scopes every request needs; missing ones → 403 `insufficient_scope`. Defaults to the verifier's `requiredScopes`. */
   requiredScopes?: readonly string[] | undefined;
-  /**
-   * RFC 8707 audience check: accept only tokens whose `resource` (or `aud` claim) names this
-   * server's resource URL, ignoring a fragment and one trailing slash.
-   */
-  expectedResource?: string | URL | undefined;
   /** Called with each refusal and each verifier failure (never with the token). */
   onError?: ((error: AnyAuthError | unknown) => void) | undefined;
   /** Clock in seconds since the epoch (tests inject one). */
   now?: (() => number) | undefined;
-}
+} & (
+  | {
+      /**
+       * RFC 8707 audience check: accept only tokens whose `resource` (or `aud` claim) names this
+       * server's resource URL (the MCP endpoint), ignoring a fragment and one trailing slash.
+       */
+      expectedResource: string | URL;
+      dangerouslyAcceptAnyAudience?: never;
+    }
+  | {
+      expectedResource?: never;
+      /**
+       * Skip the audience check: a token issued for another API passes unless the `verifier`
+       * refuses it. Only for a verifier that checks the audience itself (a `JWTVerifier` with
+       * `audience`, a verifier of tokens that name no resource and are bound otherwise).
+       */
+      dangerouslyAcceptAnyAudience: true;
+    }
+);
 
 /** A guard: the verified token, or the `Response` to send back. */
 export type BearerGuard = (request: Request) => Promise<AccessToken | Response>;
@@ -80,7 +105,7 @@ function audienceMatches(token: AccessToken, expected: string): boolean {
  * - no credentials → 401 with `WWW-Authenticate: Bearer resource_metadata="…"` (plus `scope`
  *   when scopes are required) and no error code;
  * - malformed header, or credentials sent twice → 400 `invalid_request`;
- * - invalid, expired, or issued for another resource → 401 `invalid_token`;
+ * - invalid, expired, or issued for another resource (`expectedResource`, required) → 401 `invalid_token`;
  * - missing required scopes → 403 `insufficient_scope` with `scope`;
  * - a verifier that throws → 500 without details; 502 when it throws `UpstreamError` (its
  *   identity provider cannot be reached: a transient failure, not an invalid token).
@@ -99,8 +124,9 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   if (!options || typeof options.verifier?.verifyToken !== 'function') {
     throw new TypeError('createBearerGuard: verifier must implement verifyToken');
   }
+  requireAudienceCheck(options, 'createBearerGuard', 'expectedResource', 'the MCP endpoint URL');
   const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
-  const expected = options.expectedResource === undefined ? undefined : new URL(options.expectedResource).href;
+  const expected = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
 

@@ -1,11 +1,12 @@
 import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler, type Route } from '../http/router.js';
+import { secureUrl } from '../lib/url.js';
 import { protectedResourceMetadataUrl } from './resource-url.js';
 
 /** Options of {@link createProtectedResourceMetadata}. */
 export interface ProtectedResourceMetadataOptions {
-  /** The protected resource's URL, e.g. `https://api.example.com/mcp`. */
+  /** The protected resource's URL, e.g. `https://api.example.com/mcp`: https (http only on loopback). */
   resource: string | URL;
-  /** Issuer URLs of the authorization servers that issue tokens for it (at least one). */
+  /** Issuer URLs of the authorization servers that issue tokens for it (at least one; https, http only on loopback). */
   authorizationServers: readonly (string | URL)[];
   /** Scopes the resource understands. `offline_access` is never advertised. */
   scopesSupported?: readonly string[] | undefined;
@@ -52,15 +53,14 @@ export function createProtectedResourceMetadata(options: ProtectedResourceMetada
   route: Route;
   handler: FetchHandler;
 } {
-  const resource = new URL(options.resource);
-  if (resource.hash) throw new TypeError('Protected resource metadata: resource must not have a fragment');
+  const resource = secureUrl(options.resource, 'Protected resource metadata: resource');
   if (!options.authorizationServers || options.authorizationServers.length === 0) {
     throw new TypeError('Protected resource metadata: authorizationServers must name at least one authorization server');
   }
   const document: ProtectedResourceMetadata = {
     ...options.extra,
     resource: resource.href,
-    authorization_servers: options.authorizationServers.map((s) => new URL(s).href.replace(/\/$/, '')),
+    authorization_servers: options.authorizationServers.map((s, i) => secureUrl(s, `Protected resource metadata: authorizationServers[${i}]`).href.replace(/\/$/, '')),
     bearer_methods_supported: [...(options.bearerMethodsSupported ?? ['header'])],
   };
   const scopes = options.scopesSupported?.filter((s) => s !== 'offline_access');

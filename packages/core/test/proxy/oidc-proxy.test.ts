@@ -62,7 +62,7 @@ describe('OIDCProxy', () => {
 
   it('needs a verifier or a verifier factory', async () => {
     await expect(
-      OIDCProxy.create({ configUrl: `${h.issuer}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'y', baseUrl: BASE } as never),
+      OIDCProxy.create({ configUrl: `${h.issuer}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789', baseUrl: BASE } as never),
     ).rejects.toThrow(TypeError);
   });
 });
@@ -139,7 +139,7 @@ describe('OIDC discovery', () => {
       OIDCProxy.create({
         configUrl: `${s.url}/.well-known/openid-configuration`,
         clientId: 'x',
-        clientSecret: 'y',
+        clientSecret: 'upstream-secret-0123456789abcdef0123456789',
         baseUrl: BASE,
         upstreamVerifier: { verifyToken: async () => null },
       }),

@@ -1,5 +1,5 @@
 import { listen, type Listening } from '@auth/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { UpstreamError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import type { OAuthProxyOptions } from '../../src/proxy/options.js';
@@ -144,7 +144,7 @@ describe('OAuthProxy options', () => {
   const valid: OAuthProxyOptions = {
     upstream: { authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token' },
     clientId: 'id',
-    clientSecret: 'secret-0123456789',
+    clientSecret: 'upstream-secret-0123456789abcdef0123456789',
     upstreamVerifier: { verifyToken: async () => null },
     baseUrl: 'https://mcp.example.com',
   };
@@ -161,6 +161,9 @@ describe('OAuthProxy options', () => {
 
   it.each<[string, Partial<OAuthProxyOptions>]>([
     ['plain http off loopback', { baseUrl: 'http://mcp.example.com' }],
+    ['a plain http resourceBaseUrl off loopback', { resourceBaseUrl: 'http://api.example.com' }],
+    ['a plain http issuerUrl off loopback', { issuerUrl: 'http://mcp.example.com' }],
+    ['an http revocation endpoint', { upstream: { authorizationEndpoint: 'https://idp.example.com/a', tokenEndpoint: 'https://idp.example.com/t', revocationEndpoint: 'http://idp.example.com/r' } }],
     ['an http upstream', { upstream: { authorizationEndpoint: 'http://idp.example.com/a', tokenEndpoint: 'https://idp.example.com/t' } }],
     ['no verifier', { upstreamVerifier: undefined as never }],
     ['no secret and no signing key', { clientSecret: undefined }],
@@ -177,5 +180,42 @@ describe('OAuthProxy options', () => {
 
   it('accepts a public upstream client with a signing key', () => {
     expect(() => new OAuthProxy({ ...valid, clientSecret: undefined, jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) })).not.toThrow();
+  });
+
+  it('derives its keys only from 32 bytes or more: a short clientSecret needs a jwtSigningKey', () => {
+    expect(() => new OAuthProxy({ ...valid, clientSecret: 'abc' })).toThrow(/set jwtSigningKey/);
+    expect(() => new OAuthProxy({ ...valid, clientSecret: 's'.repeat(31) })).toThrow(TypeError);
+    expect(() => new OAuthProxy({ ...valid, jwtSigningKey: 'k'.repeat(31) })).toThrow(/jwtSigningKey must be at least 32/);
+    expect(() => new OAuthProxy({ ...valid, jwtSigningKey: new Uint8Array(31) })).toThrow(TypeError);
+    // bytes, not UTF-16 code units: 16 two-byte characters are 32 bytes
+    expect(() => new OAuthProxy({ ...valid, jwtSigningKey: 'é'.repeat(16) })).not.toThrow();
+    expect(() => new OAuthProxy({ ...valid, clientSecret: 'abc', jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) })).not.toThrow();
+    expect(() => new OAuthProxy({ ...valid, clientSecret: 's'.repeat(32) })).not.toThrow();
+  });
+
+  describe('without jwtSigningKey', () => {
+    let warn: MockInstance<typeof console.warn>;
+    beforeEach(() => {
+      warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    });
+    afterEach(() => warn.mockRestore());
+
+    it('warns once per proxy when it is deployed (baseUrl not on loopback), never naming the secret', () => {
+      new OAuthProxy(valid);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const message = String(warn.mock.calls[0]![0]);
+      expect(message).toMatch(/jwtSigningKey/);
+      expect(message).toMatch(/https:\/\/mcp\.example\.com/);
+      expect(message).not.toContain(valid.clientSecret);
+      new OAuthProxy(valid);
+      expect(warn).toHaveBeenCalledTimes(2);
+    });
+
+    it('stays silent with a jwtSigningKey, or on loopback (development)', () => {
+      new OAuthProxy({ ...valid, jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) });
+      new OAuthProxy({ ...valid, baseUrl: 'http://127.0.0.1:3000' });
+      new OAuthProxy({ ...valid, baseUrl: 'http://localhost:3000' });
+      expect(warn).not.toHaveBeenCalled();
+    });
   });
 });

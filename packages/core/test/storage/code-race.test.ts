@@ -22,7 +22,7 @@ describe('one authorization code, 50 concurrent token requests, on the file stor
   });
 
   it('exactly one succeeds across two server instances sharing one encrypted file store', async () => {
-    const key = await deriveJwtKey({ highEntropyMaterial: 'code-race-secret-0123456789' }, 'code-race');
+    const key = await deriveJwtKey({ highEntropyMaterial: 'code-race-secret-0123456789-0123456789' }, 'code-race');
     const shared = new EncryptingStore({ store: new FileStore({ path: join(dir, 'shared.json') }), key });
     const result = await raceCodeRedemption([shared, shared]);
     expect(result.succeeded).toBe(1);

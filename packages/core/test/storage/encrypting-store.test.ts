@@ -2,8 +2,8 @@ import { boundedStoreContract, storeContract, takeConcurrently } from '@auth/tes
 import { describe, expect, it } from 'vitest';
 import { EncryptingStore, MemoryStore, deriveJwtKey } from '../../src/index.js';
 
-const keyA = () => deriveJwtKey({ highEntropyMaterial: 'store-secret-a-0123456789abcdef' }, 'test-server');
-const keyB = () => deriveJwtKey({ highEntropyMaterial: 'store-secret-b-0123456789abcdef' }, 'test-server');
+const keyA = () => deriveJwtKey({ highEntropyMaterial: 'store-secret-a-0123456789abcdef-0123456789' }, 'test-server');
+const keyB = () => deriveJwtKey({ highEntropyMaterial: 'store-secret-b-0123456789abcdef-0123456789' }, 'test-server');
 
 /** A MemoryStore that shows what the wrapped store actually holds. */
 class Inspectable extends MemoryStore {

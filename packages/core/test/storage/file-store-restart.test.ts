@@ -15,7 +15,7 @@ describe('authorization server on a FileStore, across a restart', () => {
 
   it('keeps registered clients and refresh tokens (a new process on the same encrypted file)', async () => {
     const path = join(dir, 'auth.json');
-    const key = await deriveJwtKey({ highEntropyMaterial: 'restart-secret-0123456789abcdef' }, 'restart');
+    const key = await deriveJwtKey({ highEntropyMaterial: 'restart-secret-0123456789abcdef-0123456789' }, 'restart');
     const open = () => new EncryptingStore({ store: new FileStore({ path }), key });
 
     const before = direct({ store: open() });

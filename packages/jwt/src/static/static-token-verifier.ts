@@ -1,4 +1,4 @@
-import { TokenInvalidError, hasScopes, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@auth/core';
+import { TokenInvalidError, hasScopes, secureUrl, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@auth/core';
 import { sha256Hex } from '../lib/sha256.js';
 
 /**
@@ -6,12 +6,17 @@ import { sha256Hex } from '../lib/sha256.js';
  *
  * @example
  * ```ts
- * const info: StaticTokenInfo = { clientId: 'dev', scopes: ['mcp:tools'], subject: 'alice' };
+ * const info: StaticTokenInfo = { clientId: 'dev', scopes: ['mcp:tools'], subject: 'alice', resource: 'http://127.0.0.1:3000/mcp' };
  * ```
  */
 export interface StaticTokenInfo {
   clientId: string;
   scopes: readonly string[];
+  /**
+   * The resource (MCP endpoint URL) the token is for: the bearer guard's `expectedResource` check
+   * (RFC 8707) accepts the token only when it names that URL (here or as `claims.aud`).
+   */
+  resource?: string | undefined;
   /** Expiry in seconds since the epoch; none means the token never expires. */
   expiresAt?: number | undefined;
   subject?: string | undefined;
@@ -52,15 +57,21 @@ interface Entry {
  * your configuration in clear and cannot be rotated or revoked without a restart; use
  * `JWTVerifier` or an introspection verifier in production.
  *
+ * It takes no `audience` option, unlike `JWTVerifier`: no one issues these tokens but your own
+ * configuration, so none can have been issued for another API. Give each token the `resource` it
+ * is for, and the bearer guard checks it against its `expectedResource` like any other token.
+ *
  * The lookup compares the SHA-256 of the presented token with every configured token's in
  * constant time, so response timing reveals neither which token nor how much of one matched.
  *
  * @example
  * ```ts
+ * const resource = 'http://127.0.0.1:3000/mcp';
  * const verifier = new StaticTokenVerifier({
- *   tokens: { [process.env.DEV_TOKEN!]: { clientId: 'dev-client', scopes: ['mcp:tools'], subject: 'alice' } },
+ *   tokens: { [process.env.DEV_TOKEN!]: { clientId: 'dev-client', scopes: ['mcp:tools'], subject: 'alice', resource } },
  * });
- * await verifier.verifyToken(process.env.DEV_TOKEN!); // { clientId: 'dev-client', ... }
+ * const guard = createBearerGuard({ verifier, expectedResource: resource });
+ * await verifier.verifyToken(process.env.DEV_TOKEN!); // { clientId: 'dev-client', resource, ... }
  * ```
  */
 export class StaticTokenVerifier implements TokenVerifier {
@@ -79,6 +90,7 @@ export class StaticTokenVerifier implements TokenVerifier {
       if (!info || typeof info.clientId !== 'string' || !Array.isArray(info.scopes)) {
         throw new TypeError('StaticTokenVerifier: each token needs a clientId and a scopes list');
       }
+      if (info.resource !== undefined) secureUrl(info.resource, 'StaticTokenVerifier: resource');
       return { hash: sha256Hex(token), info: { ...info, scopes: [...info.scopes] } };
     });
     this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
@@ -104,6 +116,7 @@ export class StaticTokenVerifier implements TokenVerifier {
       clientId: info.clientId,
       scopes: [...info.scopes],
       expiresAt: info.expiresAt,
+      resource: info.resource,
       subject: info.subject,
       claims: { ...info.claims },
     };

@@ -1,4 +1,4 @@
-import { secureUrl, type AnyAuthError, type HttpClientOptions } from '@auth/core';
+import { requireAudienceCheck, secureUrl, type AnyAuthError, type HttpClientOptions } from '@auth/core';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';
@@ -148,6 +148,8 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ.length === 0)) fail('typ must be a non-empty string');
   if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') fail('requireExp must be a boolean');
+  requireAudienceCheck(options, 'JWTVerifier', 'audience', 'the MCP endpoint URL (or the audience your IdP puts in its tokens)');
+  const audience = stringList(options.audience, 'audience');
   const cacheOption = options.cache;
   if (cacheOption !== undefined && cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
     fail('cache must be an object or false');
@@ -157,7 +159,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
     keySet,
     algorithms,
     issuer: stringList(options.issuer, 'issuer'),
-    audience: stringList(options.audience, 'audience'),
+    audience,
     requiredScopes: [...requiredScopes],
     clockTolerance: seconds(options.clockTolerance, 'clockTolerance', DEFAULTS.clockTolerance)!,
     maxTokenAge: seconds(options.maxTokenAge, 'maxTokenAge', undefined, { positive: true }),

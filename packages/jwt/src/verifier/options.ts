@@ -22,19 +22,13 @@ export interface JWTVerifierCacheOptions {
  *
  * @example
  * ```ts
- * const checks: JWTVerifierCommonOptions = { issuer: 'https://auth.example.com/', audience: 'https://mcp.example.com/mcp', typ: 'at+jwt' };
+ * const checks: JWTVerifierCommonOptions = { issuer: 'https://auth.example.com/', typ: 'at+jwt', clockTolerance: 10 };
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1
  */
 export interface JWTVerifierCommonOptions {
   /** Accepted `iss` values; the token's `iss` must equal one of them. */
   issuer?: string | readonly string[] | undefined;
-  /**
-   * Accepted audiences (RFC 8707 resource indicators, usually the MCP server URL); the token's
-   * `aud` must contain at least one of them, compared exactly. The first match becomes the
-   * token's `resource`.
-   */
-  audience?: string | readonly string[] | undefined;
   /** Allowed `alg` values. Default: every algorithm the key kind supports (see the README). */
   algorithms?: readonly JwsAlgorithm[] | undefined;
   /** Scopes every token must carry; others are refused (reason `insufficient_scope`). */
@@ -56,6 +50,39 @@ export interface JWTVerifierCommonOptions {
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: (() => number) | undefined;
 }
+
+/**
+ * The audience check every {@link JWTVerifier} makes: `audience` is required (the MCP
+ * authorization spec: a server MUST check that a token was issued for it, RFC 8707), unless the
+ * loudly named `dangerouslyAcceptAnyAudience: true` says that tokens issued for any API are
+ * accepted, for a verifier whose caller checks the audience itself.
+ *
+ * @example
+ * ```ts
+ * const check: JWTVerifierAudienceOptions = { audience: 'https://mcp.example.com/mcp' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ * @see https://modelcontextprotocol.io/specification/draft/basic/authorization#token-audience-binding-and-validation
+ */
+export type JWTVerifierAudienceOptions =
+  | {
+      /**
+       * Accepted audiences (RFC 8707 resource indicators, usually the MCP endpoint URL); the
+       * token's `aud` must contain at least one of them, compared exactly. The first match becomes
+       * the token's `resource`.
+       */
+      audience: string | readonly string[];
+      dangerouslyAcceptAnyAudience?: never;
+    }
+  | {
+      audience?: never;
+      /**
+       * Accept tokens whatever their `aud`: a token issued for another API passes. Only for a
+       * verifier whose audience is checked elsewhere (a bearer guard with `expectedResource`) or
+       * tokens that carry none; never for a verifier that alone protects an MCP endpoint.
+       */
+      dangerouslyAcceptAnyAudience: true;
+    };
 
 /**
  * Keys from a JWKS endpoint (RFC 7517 §5), fetched with ky through core's HTTP client: explicit
@@ -108,8 +135,8 @@ export interface JWTVerifierSecretOptions {
 }
 
 /**
- * Options of {@link JWTVerifier}: exactly one key source (`jwksUri`, `publicKey` or `secret`)
- * plus the claim checks.
+ * Options of {@link JWTVerifier}: exactly one key source (`jwksUri`, `publicKey` or `secret`),
+ * the audience (required, see {@link JWTVerifierAudienceOptions}) and the other claim checks.
  *
  * @example
  * ```ts
@@ -120,4 +147,6 @@ export interface JWTVerifierSecretOptions {
  * };
  * ```
  */
-export type JWTVerifierOptions = JWTVerifierCommonOptions & (JWTVerifierJwksOptions | JWTVerifierPublicKeyOptions | JWTVerifierSecretOptions);
+export type JWTVerifierOptions = JWTVerifierCommonOptions &
+  JWTVerifierAudienceOptions &
+  (JWTVerifierJwksOptions | JWTVerifierPublicKeyOptions | JWTVerifierSecretOptions);
