@@ -1,5 +1,5 @@
-import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler } from '@auth/core';
-import { createMcpAuthHandler } from '@auth/core/mcp';
+import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler } from '@mcpauth/core';
+import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames } from '@modelcontextprotocol/server';
 import { ConfigError, readVariables, type DemoConfig, type Env } from './config.js';
 import { createMcpServer, toolList } from './mcp/tools.js';

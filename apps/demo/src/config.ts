@@ -1,11 +1,11 @@
-import { knownMcpClientRedirectUris } from '@auth/core';
+import { knownMcpClientRedirectUris } from '@mcpauth/core';
 
 /**
  * The demo's configuration, read from environment variables. Every problem is a {@link ConfigError}
  * whose message names the variable, so `main.ts` can print one clear line instead of a stack trace.
  */
 
-import { isLoopbackHost, isSecureUrl } from '@auth/core';
+import { isLoopbackHost, isSecureUrl } from '@mcpauth/core';
 
 /** A configuration problem the user can fix by setting an environment variable. */
 export class ConfigError extends Error {

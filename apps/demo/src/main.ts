@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeHandler } from '@auth/core/node';
+import { toNodeHandler } from '@mcpauth/core/node';
 import { createDemo, type Demo } from './app.js';
 import { ConfigError, loadConfig, publicOrigin } from './config.js';
 import { banner } from './page.js';

@@ -1,4 +1,4 @@
-import { CookieJar, parseForm } from '@auth/testing';
+import { CookieJar, parseForm } from '@mcpauth/testing';
 
 /** One HTML page the scripted browser saw, and what it submitted there. */
 export interface VisitedPage {

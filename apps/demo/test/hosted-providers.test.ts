@@ -4,7 +4,7 @@
  * AUTH_PROVIDER=github with a fake GitHub (GitHub Enterprise Server URL) through the whole
  * OAuth flow with the MCP SDK v2 client.
  */
-import { MemoryOAuthClientProvider } from '@auth/testing';
+import { MemoryOAuthClientProvider } from '@mcpauth/testing';
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCTOCAT, startFakeGitHub, type FakeGitHub, type FakeOAuthApp } from '../../../packages/github/test/fake-github.js';

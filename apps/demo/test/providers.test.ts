@@ -1,4 +1,4 @@
-import { startOidcProvider, type OidcHarness } from '@auth/testing';
+import { startOidcProvider, type OidcHarness } from '@mcpauth/testing';
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemoToExit, startDemo, type DemoProcess } from './demo-process.js';

@@ -1,5 +1,5 @@
 /**
- * `@auth/core`: the protocols, errors, token issuer, resource-server and authorization-server
+ * `@mcpauth/core`: the protocols, errors, token issuer, resource-server and authorization-server
  * HTTP handlers, and storage of the MCP auth packages.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Adapters between `@auth/core` and the MCP TypeScript SDK v2 (`@modelcontextprotocol/server`,
+ * Adapters between `@mcpauth/core` and the MCP TypeScript SDK v2 (`@modelcontextprotocol/server`,
  * an optional peer dependency).
  *
  * @module

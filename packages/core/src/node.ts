@@ -1,5 +1,5 @@
 /**
- * Node-only parts of `@auth/core`: the Node `http` and Express adapters for its Fetch handlers
+ * Node-only parts of `@mcpauth/core`: the Node `http` and Express adapters for its Fetch handlers
  * and guards, and the {@link FileStore}.
  *
  * @module

@@ -1,4 +1,4 @@
-import { listen } from '@auth/testing';
+import { listen } from '@mcpauth/testing';
 import express from 'express';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';

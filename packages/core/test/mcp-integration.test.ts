@@ -1,4 +1,4 @@
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler, requireBearerAuth, type AuthInfo } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

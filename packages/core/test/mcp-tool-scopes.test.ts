@@ -3,7 +3,7 @@
  * scope the request needs — the endpoint's required scopes, the token's, the tool's — so a client
  * that replaces its scope with the challenge's still ends with a working token.
  */
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteAuthProvider, type TokenVerifier } from '../src/index.js';

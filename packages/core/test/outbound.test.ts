@@ -1,4 +1,4 @@
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SingleFlight, TtlCache, UpstreamError, clientSecretBasic, fetchJson, sendRequest, timingSafeEqual, pkceChallenge, isPkceVerifier, randomToken, sha256 } from '../src/index.js';
 

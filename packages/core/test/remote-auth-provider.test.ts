@@ -1,4 +1,4 @@
-import { listen, startOidcProvider, type Listening, type OidcHarness } from '@auth/testing';
+import { listen, startOidcProvider, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -9,7 +9,7 @@ import { toAuthInfo } from '../src/mcp.js';
 import { toNodeHandler } from '../src/node.js';
 
 /**
- * A small JWT verifier for the provider's access tokens (the real one lives in @auth/jwt, which
+ * A small JWT verifier for the provider's access tokens (the real one lives in @mcpauth/jwt, which
  * core must not depend on). It checks signature and issuer only: the audience is left to the
  * provider's guard, which is what these tests exercise.
  */

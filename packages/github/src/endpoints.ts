@@ -1,4 +1,4 @@
-import { secureUrl } from '@auth/core';
+import { secureUrl } from '@mcpauth/core';
 
 /** The endpoints of one GitHub deployment. */
 export interface GitHubEndpoints {

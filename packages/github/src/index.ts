@@ -1,5 +1,5 @@
 /**
- * `@auth/github`: GitHub OAuth for MCP servers.
+ * `@mcpauth/github`: GitHub OAuth for MCP servers.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-import { OAuthProxy, grantApprovedScopes, type OAuthProxyOptions } from '@auth/core';
+import { OAuthProxy, grantApprovedScopes, type OAuthProxyOptions } from '@mcpauth/core';
 import { githubEndpoints } from './endpoints.js';
 import { githubTokenRevoker } from './revoke.js';
 import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-verifier.js';
@@ -41,7 +41,7 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  *
  * @example
  * ```ts
- * import { GitHubProvider } from '@auth/github';
+ * import { GitHubProvider } from '@mcpauth/github';
  * const auth = new GitHubProvider({
  *   clientId: process.env.GITHUB_CLIENT_ID!,
  *   clientSecret: process.env.GITHUB_CLIENT_SECRET!,

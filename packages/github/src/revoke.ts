@@ -1,4 +1,4 @@
-import { UpstreamError, clientSecretBasic, secureUrl, sendRequest, type UpstreamRevocation } from '@auth/core';
+import { UpstreamError, clientSecretBasic, secureUrl, sendRequest, type UpstreamRevocation } from '@mcpauth/core';
 
 /**
  * Revoke a GitHub OAuth token the way GitHub does it (it has no RFC 7009 endpoint):

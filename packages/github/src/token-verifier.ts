@@ -11,7 +11,7 @@ import {
   type HttpClientOptions,
   type InvalidTokenHook,
   type TokenVerifier,
-} from '@auth/core';
+} from '@mcpauth/core';
 import { githubEndpoints } from './endpoints.js';
 
 /**

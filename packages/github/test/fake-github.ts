@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 
 /** A GitHub user as `GET /user` returns it (abridged to the documented fields we read). */
 export interface FakeUser {

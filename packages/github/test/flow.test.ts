@@ -3,12 +3,12 @@
  * codes and tokens: DCR → consent page → GitHub authorize → our callback (code exchange, GET
  * /user) → code to the client → token → tool calls; then GitHub revoking the token.
  */
-import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@auth/testing';
+import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { isAuthError, type AnyAuthError, type FetchHandler } from '@auth/core';
-import { createMcpAuthHandler } from '@auth/core/mcp';
-import { toNodeHandler } from '@auth/core/node';
+import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
+import { createMcpAuthHandler } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubProvider, type GitHubProviderOptions } from '../src/index.js';
 import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';

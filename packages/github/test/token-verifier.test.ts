@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamError, createBearerGuard, type AnyAuthError } from '@auth/core';
-import { toAuthInfo } from '@auth/core/mcp';
+import { UpstreamError, createBearerGuard, type AnyAuthError } from '@mcpauth/core';
+import { toAuthInfo } from '@mcpauth/core/mcp';
 import { GitHubProvider, GitHubTokenVerifier, githubEndpoints, githubTokenRevoker } from '../src/index.js';
 
 const SECRET = 'github-test-client-secret-0123456789abcdef';

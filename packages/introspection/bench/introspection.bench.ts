@@ -1,4 +1,4 @@
-import { startOidcProvider } from '@auth/testing';
+import { startOidcProvider } from '@mcpauth/testing';
 import { afterAll, bench, describe } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 

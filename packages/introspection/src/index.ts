@@ -1,5 +1,5 @@
 /**
- * `@auth/introspection`: verify bearer tokens for MCP servers with OAuth 2.0 Token
+ * `@mcpauth/introspection`: verify bearer tokens for MCP servers with OAuth 2.0 Token
  * Introspection (RFC 7662).
  *
  * @module

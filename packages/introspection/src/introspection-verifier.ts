@@ -15,7 +15,7 @@ import {
   type HttpClientOptions,
   type InvalidTokenHook,
   type TokenVerifier,
-} from '@auth/core';
+} from '@mcpauth/core';
 import { toAccessToken } from './lib/response.js';
 
 /**
@@ -153,8 +153,8 @@ function isCredentialsRejection(error: unknown): error is UpstreamError {
  *
  * @example
  * ```ts
- * import { IntrospectionTokenVerifier } from '@auth/introspection';
- * import { createBearerGuard } from '@auth/core';
+ * import { IntrospectionTokenVerifier } from '@mcpauth/introspection';
+ * import { createBearerGuard } from '@mcpauth/core';
  *
  * const verifier = new IntrospectionTokenVerifier({
  *   introspectionUrl: 'https://keycloak.example.com/realms/mcp/protocol/openid-connect/token/introspect',

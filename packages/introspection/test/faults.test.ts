@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ConfigurationError, TokenInvalidError, UpstreamError } from '@auth/core';
+import { ConfigurationError, TokenInvalidError, UpstreamError } from '@mcpauth/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { activeTimers, fakeEndpoint, json, reports, trackingFetch, until, type FakeEndpoint } from './helpers.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { listen, type Listening } from '@auth/testing';
-import type { AnyAuthError } from '@auth/core';
+import { listen, type Listening } from '@mcpauth/testing';
+import type { AnyAuthError } from '@mcpauth/core';
 
 /** One request as the fake endpoint saw it. */
 export interface SeenRequest {

@@ -1,6 +1,6 @@
-import { toOAuthTokenVerifier } from '@auth/core/mcp';
-import { toNodeHandler } from '@auth/core/node';
-import { listen, startOidcProvider, type Listening, type OidcHarness } from '@auth/testing';
+import { toOAuthTokenVerifier } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
+import { listen, startOidcProvider, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler, requireBearerAuth } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { ConfigurationError, TokenInvalidError } from '@auth/core';
-import { startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
+import { ConfigurationError, TokenInvalidError } from '@mcpauth/core';
+import { startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { reports, trackingFetch } from './helpers.js';

@@ -1,4 +1,4 @@
-import { TokenInvalidError } from '@auth/core';
+import { TokenInvalidError } from '@mcpauth/core';
 import ky from 'ky';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';

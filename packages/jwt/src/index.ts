@@ -1,5 +1,5 @@
 /**
- * `@auth/jwt`: verify JWT access tokens for MCP servers (`JWTVerifier`: JWKS, PEM, JWK or
+ * `@mcpauth/jwt`: verify JWT access tokens for MCP servers (`JWTVerifier`: JWKS, PEM, JWK or
  * HMAC), plus `StaticTokenVerifier` for development and `RSAKeyPair` for tests.
  *
  * @module

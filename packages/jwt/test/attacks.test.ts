@@ -1,4 +1,4 @@
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import { CompactEncrypt, CompactSign, SignJWT, base64url, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';

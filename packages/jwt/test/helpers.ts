@@ -1,5 +1,5 @@
-import type { AnyAuthError, TokenInvalidReason } from '@auth/core';
-import { listen, type Listening } from '@auth/testing';
+import type { AnyAuthError, TokenInvalidReason } from '@mcpauth/core';
+import { listen, type Listening } from '@mcpauth/testing';
 
 /** A JWKS endpoint on loopback whose answer tests can change, counting requests. */
 export interface JwksServer {

@@ -1,4 +1,4 @@
-import { ConfigurationError, TokenInvalidError, UpstreamError } from '@auth/core';
+import { ConfigurationError, TokenInvalidError, UpstreamError } from '@mcpauth/core';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';

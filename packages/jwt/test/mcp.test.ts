@@ -1,7 +1,7 @@
-import { protectedResourceMetadataUrl } from '@auth/core';
-import { toOAuthTokenVerifier } from '@auth/core/mcp';
-import { toNodeHandler } from '@auth/core/node';
-import { listen, startOidcProvider, type Listening, type OidcHarness } from '@auth/testing';
+import { protectedResourceMetadataUrl } from '@mcpauth/core';
+import { toOAuthTokenVerifier } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
+import { listen, startOidcProvider, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler, requireBearerAuth, type AuthInfo } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { UpstreamError } from '@auth/core';
-import { startOidcProvider, type OidcHarness } from '@auth/testing';
+import { UpstreamError } from '@mcpauth/core';
+import { startOidcProvider, type OidcHarness } from '@mcpauth/testing';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { createBearerGuard } from '@auth/core';
+import { createBearerGuard } from '@mcpauth/core';
 import { describe, expect, it } from 'vitest';
 import { StaticTokenVerifier, type StaticTokenVerifierOptions } from '../src/index.js';
 import { manualClock, recorder } from './helpers.js';

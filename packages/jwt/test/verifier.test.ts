@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, TokenInvalidError } from '@auth/core';
+import { ConfigurationError, TokenInvalidError } from '@mcpauth/core';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, importPKCS8 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JWTVerifier, RSAKeyPair } from '../src/index.js';

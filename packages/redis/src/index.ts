@@ -1,5 +1,5 @@
 /**
- * `@auth/redis`: a Redis-backed `KeyValueStore` for MCP auth deployments with several instances.
+ * `@mcpauth/redis`: a Redis-backed `KeyValueStore` for MCP auth deployments with several instances.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-import { StorageFullError, type IncrementOptions, type KeyValueStore, type SetOptions } from '@auth/core';
+import { StorageFullError, type IncrementOptions, type KeyValueStore, type SetOptions } from '@mcpauth/core';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 
 /** Options shared by both ways of building a {@link RedisStore}. */
@@ -85,12 +85,12 @@ return n`;
  * - Failures fail closed: when Redis is unreachable, times out or answers an error, the call
  *   rejects with an `Error` whose message names the command and the client's error, but not
  *   the keys or values. Nothing is retried beyond ioredis' own `maxRetriesPerRequest`.
- * - Values are stored as given: wrap the store in `EncryptingStore` (`@auth/core`) for secrets.
+ * - Values are stored as given: wrap the store in `EncryptingStore` (`@mcpauth/core`) for secrets.
  *
  * @example
  * ```ts
- * import { EncryptingStore, deriveJwtKey } from '@auth/core';
- * import { RedisStore } from '@auth/redis';
+ * import { EncryptingStore, deriveJwtKey } from '@mcpauth/core';
+ * import { RedisStore } from '@mcpauth/redis';
  *
  * const redis = new RedisStore({ url: process.env.REDIS_URL!, prefix: 'my-mcp:' });
  * const store = new EncryptingStore({ store: redis, key: await deriveJwtKey({ highEntropyMaterial: process.env.STORE_SECRET! }, 'my-mcp') });

@@ -1,5 +1,5 @@
-import { EncryptingStore, deriveJwtKey } from '@auth/core';
-import { startRedis, type RedisHarness } from '@auth/testing';
+import { EncryptingStore, deriveJwtKey } from '@mcpauth/core';
+import { startRedis, type RedisHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The authorization server's reusable race (core's test helper), run here on Redis.
 import { raceCodeRedemption } from '../../core/test/authorization-server/concurrent-code.js';

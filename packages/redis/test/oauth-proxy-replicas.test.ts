@@ -2,13 +2,13 @@
  * Two OAuthProxy instances sharing one Redis store behind a path-routing "load balancer":
  * authorize and consent on A, the upstream callback on B, the token request on A, the MCP call
  * on B. Then both instances validate concurrently after the upstream token expired, and the
- * upstream is refreshed once between them. (This lives here, not in @auth/core, because
- * @auth/redis depends on @auth/core.)
+ * upstream is refreshed once between them. (This lives here, not in @mcpauth/core, because
+ * @mcpauth/redis depends on @mcpauth/core.)
  */
-import { OAuthProxy, parseScopes, routeRequest, type AccessToken, type FetchHandler, type TokenVerifier } from '@auth/core';
-import { toAuthInfo } from '@auth/core/mcp';
-import { toNodeHandler } from '@auth/core/node';
-import { ScriptedOAuthClient, listen, startOidcProvider, startRedis, type Listening, type OidcHarness, type RedisHarness } from '@auth/testing';
+import { OAuthProxy, parseScopes, routeRequest, type AccessToken, type FetchHandler, type TokenVerifier } from '@mcpauth/core';
+import { toAuthInfo } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
+import { ScriptedOAuthClient, listen, startOidcProvider, startRedis, type Listening, type OidcHarness, type RedisHarness } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-import { EncryptingStore, StorageFullError, deriveJwtKey } from '@auth/core';
-import { startRedis, storeContract, takeConcurrently, type RedisHarness } from '@auth/testing';
+import { EncryptingStore, StorageFullError, deriveJwtKey } from '@mcpauth/core';
+import { startRedis, storeContract, takeConcurrently, type RedisHarness } from '@mcpauth/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';

@@ -1,5 +1,5 @@
-import { createAuthorizationServer, InMemoryOAuthProvider, setClientAddress, type AuthorizationServer } from '@auth/core';
-import { startRedis, type RedisHarness } from '@auth/testing';
+import { createAuthorizationServer, InMemoryOAuthProvider, setClientAddress, type AuthorizationServer } from '@mcpauth/core';
+import { startRedis, type RedisHarness } from '@mcpauth/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';

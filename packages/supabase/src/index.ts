@@ -1,5 +1,5 @@
 /**
- * `@auth/supabase`: Supabase Auth for MCP servers.
+ * `@mcpauth/supabase`: Supabase Auth for MCP servers.
  *
  * @module
  */

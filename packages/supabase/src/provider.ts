@@ -7,8 +7,8 @@ import {
   type RemoteAuthProviderOptions,
   type RemoteResourceLocation,
   type TokenVerifier,
-} from '@auth/core';
-import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@auth/jwt';
+} from '@mcpauth/core';
+import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
 
 /**
  * The claims of a Supabase Auth access token (`token.claims`). OAuth access tokens carry
@@ -106,7 +106,7 @@ export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v
  *
  * @example
  * ```ts
- * import { SupabaseProvider } from '@auth/supabase';
+ * import { SupabaseProvider } from '@mcpauth/supabase';
  * const auth = new SupabaseProvider({ projectUrl: 'https://abcdefghijklmnop.supabase.co', baseUrl: 'https://mcp.example.com' });
  * // serve auth.routes; guard /mcp with auth.guard
  * ```

@@ -1,5 +1,5 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload, type CryptoKey } from 'jose';
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 
 /** How the fake's JWKS endpoint answers. */
 export type JwksMode = 'up' | 'malformed' | 'server_error' | 'hang';

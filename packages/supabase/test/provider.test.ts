@@ -1,9 +1,9 @@
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { type FetchHandler } from '@auth/core';
-import { createMcpAuthHandler } from '@auth/core/mcp';
-import { toNodeHandler } from '@auth/core/node';
+import { type FetchHandler } from '@mcpauth/core';
+import { createMcpAuthHandler } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SupabaseProvider, supabaseEndpoints, type SupabaseProviderOptions } from '../src/index.js';

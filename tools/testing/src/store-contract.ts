@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-/** The shape of `@auth/core`'s `KeyValueStore` (kept structural: this package does not depend on core). */
+/** The shape of `@mcpauth/core`'s `KeyValueStore` (kept structural: this package does not depend on core). */
 export interface StoreUnderTest {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, options?: { ttlSeconds?: number | undefined }): Promise<void>;

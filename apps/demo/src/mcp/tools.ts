@@ -1,5 +1,5 @@
-import { principalComponents, type AccessToken } from '@auth/core';
-import { requireToolScopes } from '@auth/core/mcp';
+import { principalComponents, type AccessToken } from '@mcpauth/core';
+import { requireToolScopes } from '@mcpauth/core/mcp';
 import { McpServer, type AuthInfo, type CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 

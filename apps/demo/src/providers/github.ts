@@ -1,4 +1,4 @@
-import { GitHubProvider } from '@auth/github';
+import { GitHubProvider } from '@mcpauth/github';
 import { listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 

@@ -1,4 +1,4 @@
-import { IntrospectionTokenVerifier } from '@auth/introspection';
+import { IntrospectionTokenVerifier } from '@mcpauth/introspection';
 import { ConfigError, listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 import { remoteProvider } from './remote.js';

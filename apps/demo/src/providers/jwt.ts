@@ -1,4 +1,4 @@
-import { JWTVerifier, type JwsAlgorithm } from '@auth/jwt';
+import { JWTVerifier, type JwsAlgorithm } from '@mcpauth/jwt';
 import { listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 import { remoteProvider } from './remote.js';

@@ -1,5 +1,5 @@
-import { OIDCProxy } from '@auth/core';
-import { JWTVerifier } from '@auth/jwt';
+import { OIDCProxy } from '@mcpauth/core';
+import { JWTVerifier } from '@mcpauth/jwt';
 import { ConfigError } from '../config.js';
 import { startLocalIdp } from '../local-idp.js';
 import { defineProvider } from './provider.js';

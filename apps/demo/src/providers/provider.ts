@@ -1,4 +1,4 @@
-import type { AuthProvider, ScopeGrantContext } from '@auth/core';
+import type { AuthProvider, ScopeGrantContext } from '@mcpauth/core';
 import type { EnvVariable } from '../config.js';
 
 /** What the demo hands a provider factory. */

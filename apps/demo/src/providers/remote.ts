@@ -1,4 +1,4 @@
-import { RemoteAuthProvider, type TokenVerifier } from '@auth/core';
+import { RemoteAuthProvider, type TokenVerifier } from '@mcpauth/core';
 import type { ProviderContext } from './provider.js';
 
 /**

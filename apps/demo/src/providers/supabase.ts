@@ -1,4 +1,4 @@
-import { SupabaseProvider } from '@auth/supabase';
+import { SupabaseProvider } from '@mcpauth/supabase';
 import { ConfigError, listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 

@@ -114,7 +114,7 @@ function withCors(response: Response): Response {
  * @example
  * ```ts
  * import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
- * import { createMcpAuthHandler } from '@auth/core/mcp';
+ * import { createMcpAuthHandler } from '@mcpauth/core/mcp';
  *
  * const mcp = createMcpHandler(() => buildServer());
  * export default { fetch: createMcpAuthHandler({ auth, mcp }) };   // Workers, Bun, Deno, Hono
@@ -156,7 +156,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  *
  * @example
  * ```ts
- * import { requireToolScopes } from '@auth/core/mcp';
+ * import { requireToolScopes } from '@mcpauth/core/mcp';
  * server.registerTool('admin_status', { scopeChallenge: requireToolScopes(auth, 'admin') }, handler);
  * ```
  * @see https://modelcontextprotocol.io/specification/draft/basic/authorization#scope-challenge-handling

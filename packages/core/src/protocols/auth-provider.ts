@@ -11,7 +11,7 @@ import type { TokenVerifier } from './token-verifier.js';
  * @example
  * ```ts
  * const auth: AuthProvider = new RemoteAuthProvider({ … });
- * // the usual wiring, in one line (`@auth/core/mcp`):
+ * // the usual wiring, in one line (`@mcpauth/core/mcp`):
  * export default { fetch: createMcpAuthHandler({ auth, mcp }) };
  * // by hand, with the same pieces:
  * async function fetchHandler(request: Request) {

@@ -91,7 +91,7 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
 
 /**
  * A complete authorization-server back end on a {@link KeyValueStore} (memory by default, so
- * "in memory"; give it a `FileStore` or `@auth/redis` store to persist). It issues opaque tokens
+ * "in memory"; give it a `FileStore` or `@mcpauth/redis` store to persist). It issues opaque tokens
  * of 256 bits (or `JWTIssuer` JWTs), stores codes and tokens only by their SHA-256, consumes
  * codes and refresh tokens with an atomic `take`, rotates refresh tokens, and revokes a whole
  * grant at once: revoking one token, replaying a code or reusing a rotated refresh token ends

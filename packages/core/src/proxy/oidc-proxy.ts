@@ -76,13 +76,13 @@ function authMethodFor(options: OIDCProxyOptions, config: OIDCConfiguration): Up
  * consent, narrowed by `hooks.grantScopes`), the token-endpoint authentication method
  * follows what the provider supports, `audience` is sent upstream when set, and the upstream
  * verifier comes from a factory you pass that receives the discovered `issuer` and `jwks_uri`
- * (core has no JWT verifier of its own: provider packages wire `@auth/jwt` in). With
+ * (core has no JWT verifier of its own: provider packages wire `@mcpauth/jwt` in). With
  * `verifyIdToken`, the ID token is verified instead of the access token, for IdPs whose access
  * tokens are opaque.
  *
  * @example
  * ```ts
- * import { JWTVerifier } from '@auth/jwt';
+ * import { JWTVerifier } from '@mcpauth/jwt';
  * const auth = await OIDCProxy.create({
  *   configUrl: 'https://tenant.example.com/.well-known/openid-configuration',
  *   clientId, clientSecret,

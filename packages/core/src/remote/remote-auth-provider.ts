@@ -38,7 +38,7 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
    */
   authorizationServers: readonly (string | URL)[];
-  /** Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@auth/jwt`). */
+  /** Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@mcpauth/jwt`). */
   verifier: TokenVerifier;
   /** Scopes advertised in the metadata (`scopes_supported`). Default: `requiredScopes`. */
   scopesSupported?: readonly string[] | undefined;
@@ -105,9 +105,9 @@ function resourceOf(options: RemoteResourceLocation): URL {
  *
  * @example
  * ```ts
- * import { RemoteAuthProvider, routeRequest } from '@auth/core';
- * import { toAuthInfo } from '@auth/core/mcp';
- * import { JWTVerifier } from '@auth/jwt';
+ * import { RemoteAuthProvider, routeRequest } from '@mcpauth/core';
+ * import { toAuthInfo } from '@mcpauth/core/mcp';
+ * import { JWTVerifier } from '@mcpauth/jwt';
  *
  * const auth = new RemoteAuthProvider({
  *   baseUrl: 'https://mcp.example.com',

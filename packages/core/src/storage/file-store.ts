@@ -47,7 +47,7 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
 /**
  * A {@link KeyValueStore} that persists to one JSON file, for a single server that must keep
  * registered clients, refresh tokens and pending codes across restarts. Node only: import it from
- * `@auth/core/node`.
+ * `@mcpauth/core/node`.
  *
  * - Entries are held in memory and the whole file is rewritten after each change: written to a
  *   temporary file in the same directory (mode `0600`), flushed to disk, then renamed over the
@@ -58,7 +58,7 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
  * - Each collection is bounded on its own, as in `MemoryStore`: a full collection refuses new
  *   keys with a `StorageFullError` and never evicts a live entry.
  * - `take` and `increment` are atomic within the process. One process per file: two processes writing the same
- *   file overwrite each other's changes. For several instances use `@auth/redis`.
+ *   file overwrite each other's changes. For several instances use `@mcpauth/redis`.
  * - The file is read on first use; a missing file is an empty store; a file that does not parse
  *   makes every method reject with a {@link ConfigurationError} (nothing is overwritten).
  *   Call {@link FileStore.ready} at start-up to find out early.
@@ -68,8 +68,8 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
  *
  * @example
  * ```ts
- * import { EncryptingStore, deriveJwtKey } from '@auth/core';
- * import { FileStore } from '@auth/core/node';
+ * import { EncryptingStore, deriveJwtKey } from '@mcpauth/core';
+ * import { FileStore } from '@mcpauth/core/node';
  *
  * const file = new FileStore({ path: './data/auth-store.json' });
  * await file.ready();

@@ -16,7 +16,7 @@ export interface MemoryStoreOptions {
 /**
  * The default {@link KeyValueStore}: in process memory, with per-key TTL, each collection bounded
  * on its own. `take` and `increment` are atomic within the process. Lost on restart and not
- * shared between instances: use `FileStore` (`@auth/core/node`) or `@auth/redis` for that.
+ * shared between instances: use `FileStore` (`@mcpauth/core/node`) or `@mcpauth/redis` for that.
  *
  * A live entry is never evicted to make room: when a collection reaches
  * `maxEntriesPerCollection`, its expired entries are swept and, if it is still full, the write of

@@ -20,8 +20,8 @@ export interface IncrementOptions {
 /**
  * The storage every stateful part of the packages runs on (clients, codes, transactions, token
  * families). Values are strings; keys are namespaced by {@link collection}. Implementations:
- * `MemoryStore` (the bounded default), `FileStore` (`@auth/core/node`), the `EncryptingStore`
- * wrapper, and `RedisStore` (`@auth/redis`).
+ * `MemoryStore` (the bounded default), `FileStore` (`@mcpauth/core/node`), the `EncryptingStore`
+ * wrapper, and `RedisStore` (`@mcpauth/redis`).
  *
  * `take` is atomic: of many concurrent `take`s of one key, across processes where the store is
  * shared, exactly one gets the value. Codes and refresh tokens are consumed with it. `set`

@@ -3,7 +3,7 @@
  * grants are never evicted, registrations are rate limited and expire, a full collection refuses
  * the new write with a 503 instead of dropping an old entry.
  */
-import { listen } from '@auth/testing';
+import { listen } from '@mcpauth/testing';
 import { describe, expect, it } from 'vitest';
 import { setClientAddress, type OAuthToken } from '../../src/index.js';
 import { toNodeHandler } from '../../src/node.js';

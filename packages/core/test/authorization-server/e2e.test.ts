@@ -3,7 +3,7 @@
  * v2 MCP server guarded by this stack, over real HTTP.
  */
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
-import { HeadlessOAuthClientProvider } from '@auth/testing';
+import { HeadlessOAuthClientProvider } from '@mcpauth/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCOPE, startStack, startTlsServer, type Stack, type TlsServer } from './fixtures.js';
 

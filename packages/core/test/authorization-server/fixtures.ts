@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes, createHash } from 'node:crypto';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import type { Listening } from '@auth/testing';
+import type { Listening } from '@mcpauth/testing';
 import {
   InMemoryOAuthProvider,
   MemoryStore,
@@ -169,7 +169,7 @@ export interface Stack {
 export async function startStack(options: { cimd?: AuthorizationServerOptions['cimd'] } = {}): Promise<Stack> {
   const clock = new TestClock();
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
-  const { listen } = await import('@auth/testing');
+  const { listen } = await import('@mcpauth/testing');
   const server = await listen(toNodeHandler((request) => app(request)));
   const url = server.url;
   const mcpUrl = `${url}/mcp`;

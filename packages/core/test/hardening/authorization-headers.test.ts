@@ -3,7 +3,7 @@
  * `Bearer <valid>` + `Bearer junk` used to pass and the reverse was refused. Both orders must be a
  * 400 `invalid_request`, through `toNodeHandler` and through the Express middleware.
  */
-import { listen, type Listening } from '@auth/testing';
+import { listen, type Listening } from '@mcpauth/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBearerGuard, type TokenVerifier } from '../../src/index.js';

@@ -1,6 +1,6 @@
-import type { OidcHarness } from '@auth/testing';
+import type { OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CookieJar } from '@auth/testing';
+import { CookieJar } from '@mcpauth/testing';
 import { MemoryStore, pkceChallenge, randomToken, setClientAddress, StorageFullError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { CLIENT_REDIRECT, authorizeAndExchange, proxyOptions, startUpstream, submitConsent, testClient, upstreamIntrospectionVerifier } from './helpers.js';

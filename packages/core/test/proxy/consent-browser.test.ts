@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, listen, type Listening } from '@auth/testing';
+import { launchChromium, listen, type Listening } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkceChallenge, randomToken } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';

@@ -1,4 +1,4 @@
-import { CookieJar, parseForm, type OidcHarness } from '@auth/testing';
+import { CookieJar, parseForm, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkceChallenge, randomToken } from '../../src/index.js';
 import { RememberedApprovals } from '../../src/consent/approvals.js';

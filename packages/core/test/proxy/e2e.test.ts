@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
 import { proxyOptions, upstreamActive, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET } from './helpers.js';
-import type { ScriptedOAuthClient } from '@auth/testing';
+import type { ScriptedOAuthClient } from '@mcpauth/testing';
 import { scriptedClient, startProxyStack, type ProxyStack } from './stack.js';
 
 async function connect(stack: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {

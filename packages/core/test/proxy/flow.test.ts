@@ -1,4 +1,4 @@
-import { CookieJar, type OidcHarness } from '@auth/testing';
+import { CookieJar, type OidcHarness } from '@mcpauth/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizeError, RegistrationError, TokenError, pkceChallenge, randomToken } from '../../src/index.js';

@@ -1,4 +1,4 @@
-import { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
+import { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { parseScopes, pkceChallenge, randomToken, type AccessToken, type OAuthClientInformationFull, type OAuthToken, type TokenVerifier } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';

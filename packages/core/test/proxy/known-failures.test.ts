@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CookieJar, listen, type OidcHarness } from '@auth/testing';
+import { CookieJar, listen, type OidcHarness } from '@mcpauth/testing';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, parseScopes, pkceChallenge, randomToken, type AccessToken } from '../../src/index.js';

@@ -1,4 +1,4 @@
-import { listen, type Listening, type OidcHarness } from '@auth/testing';
+import { listen, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/index.js';
 import { discoverOpenIdConfiguration } from '../../src/proxy/oidc-discovery.js';

@@ -4,7 +4,7 @@
  * §4.11.2 at `/authorize`, and the consent page of a Client ID Metadata Document client. Through
  * the proxy's Fetch handler, with the oidc-provider upstream.
  */
-import { CookieJar, type OidcHarness } from '@auth/testing';
+import { CookieJar, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, knownMcpClientRedirectUris, pkceChallenge, randomToken } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';

@@ -1,4 +1,4 @@
-import type { OidcHarness } from '@auth/testing';
+import type { OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, TokenError, UpstreamError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';

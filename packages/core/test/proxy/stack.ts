@@ -1,8 +1,8 @@
 /**
  * An MCP server (SDK v2) behind an OAuth proxy over real HTTP, the oidc-provider upstream, and the
- * scripted MCP SDK client of `@auth/testing` (consent page and upstream login scripted).
+ * scripted MCP SDK client of `@mcpauth/testing` (consent page and upstream login scripted).
  */
-import { ScriptedOAuthClient, listen, type Listening, type OidcHarness, type OidcHarnessOptions } from '@auth/testing';
+import { ScriptedOAuthClient, listen, type Listening, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { routeRequest, type FetchHandler } from '../../src/index.js';
 import { toAuthInfo } from '../../src/mcp.js';

@@ -1,4 +1,4 @@
-import { boundedStoreContract, storeContract, takeConcurrently } from '@auth/testing';
+import { boundedStoreContract, storeContract, takeConcurrently } from '@mcpauth/testing';
 import { describe, expect, it } from 'vitest';
 import { EncryptingStore, MemoryStore, deriveJwtKey } from '../../src/index.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedStoreContract, storeContract, takeConcurrently } from '@auth/testing';
+import { boundedStoreContract, storeContract, takeConcurrently } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/index.js';
 import { FileStore } from '../../src/node.js';

@@ -1,4 +1,4 @@
-import { boundedStoreContract, storeContract } from '@auth/testing';
+import { boundedStoreContract, storeContract } from '@mcpauth/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, StorageFullError, collection } from '../../src/index.js';
 

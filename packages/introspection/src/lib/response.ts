@@ -1,4 +1,4 @@
-import { TokenInvalidError, UpstreamError, hasScopes, parseScopes, type AccessToken } from '@auth/core';
+import { TokenInvalidError, UpstreamError, hasScopes, parseScopes, type AccessToken } from '@mcpauth/core';
 
 /** What an introspection response is checked against. */
 export interface ResponseChecks {

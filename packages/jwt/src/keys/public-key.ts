@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@auth/core';
+import { ConfigurationError } from '@mcpauth/core';
 import { errors as joseErrors, exportJWK, importJWK, importSPKI, importX509, type JWK, type JWTVerifyGetKey } from 'jose';
 import { algorithmsForCryptoKey, algorithmsForJwk, type JwsAlgorithm } from './algorithms.js';
 

@@ -1,4 +1,4 @@
-import { ConfigurationError, UpstreamError, fetchJson, type AnyAuthError, type HttpClientOptions } from '@auth/core';
+import { ConfigurationError, UpstreamError, fetchJson, type AnyAuthError, type HttpClientOptions } from '@mcpauth/core';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { usableKeys } from './jwks-filter.js';
 

@@ -1,4 +1,4 @@
-import { TokenInvalidError, hasScopes, secureUrl, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@auth/core';
+import { TokenInvalidError, hasScopes, secureUrl, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
 import { sha256Hex } from '../lib/sha256.js';
 
 /**

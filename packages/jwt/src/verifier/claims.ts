@@ -1,4 +1,4 @@
-import { TokenInvalidError, parseScopes } from '@auth/core';
+import { TokenInvalidError, parseScopes } from '@mcpauth/core';
 import type { JWTPayload } from 'jose';
 
 /** What a verified token maps to, without the raw token (cache entries never hold it). */

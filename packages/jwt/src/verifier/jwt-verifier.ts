@@ -8,7 +8,7 @@ import {
   type AccessToken,
   type AnyAuthError,
   type TokenVerifier,
-} from '@auth/core';
+} from '@mcpauth/core';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { sha256Key } from '../lib/sha256.js';
 import { mapClaims, type VerifiedClaims } from './claims.js';
@@ -77,7 +77,7 @@ function toReported(err: unknown): AnyAuthError {
  *
  * @example
  * ```ts
- * import { JWTVerifier } from '@auth/jwt';
+ * import { JWTVerifier } from '@mcpauth/jwt';
  *
  * const verifier = new JWTVerifier({
  *   jwksUri: 'https://tenant.auth0.com/.well-known/jwks.json',

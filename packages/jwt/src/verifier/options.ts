@@ -1,4 +1,4 @@
-import type { HttpClientOptions, InvalidTokenHook } from '@auth/core';
+import type { HttpClientOptions, InvalidTokenHook } from '@mcpauth/core';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { PublicKeyInput } from '../keys/public-key.js';
 
