@@ -66,7 +66,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
   }
 
   const startedAt = Date.now();
-  const mcp = createMcpHandler(() => createMcpServer({ provider: entry.name, adminScope: config.adminScope, requiredScopes: auth.requiredScopes, startedAt }));
+  const mcp = createMcpHandler(() => createMcpServer({ provider: entry.name, adminScope: config.adminScope, auth, startedAt }));
   closers.push(() => mcp.close());
 
   const wellKnown = auth.routes.map((r) => r.path).filter((p) => p.startsWith('/.well-known/') && `${origin}${p}` !== auth.resourceMetadataUrl);

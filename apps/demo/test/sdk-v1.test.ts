@@ -6,8 +6,9 @@
  * SDK v1 re-authorizes on a 403 `insufficient_scope` with the challenge's `scope` *alone*: the
  * demo's challenge names every scope the call needs (`mcp:tools admin`), so the new token works
  * for every tool. A v1 client holding a refresh token refreshes instead of re-authorizing (a
- * refresh cannot add a scope) and gives up with "Server returned 403 after trying upscoping":
- * that is v1's behaviour, fixed in v2, and the last test pins it down.
+ * refresh cannot add a scope); the challenge told the proxy (`requireToolScopes` →
+ * `noteInsufficientScope`), which refuses that refresh with `invalid_grant`, and v1 then drops its
+ * tokens and authorizes again with the challenge's scope.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -115,12 +116,29 @@ describe('the demo with the MCP SDK v1 client', () => {
     await client.close();
   });
 
-  it('with a refresh token, v1 refreshes instead of re-authorizing and gives up (a v1 limitation)', async () => {
+  it('with a refresh token: v1 refreshes first, the proxy refuses that refresh after the challenge, v1 re-authorizes and steps up', async () => {
     const oauth = new V1Client(new ScriptedBrowser({ login: 'alice' }), ['authorization_code', 'refresh_token']);
-    const { client } = await connect(demo.mcpUrl, oauth);
-    expect(oauth.tokens()?.refresh_token).toBeDefined();
-    await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toThrow(/403 after trying upscoping/);
-    expect(oauth.authorizationUrls).toHaveLength(1);
+    const { client, transport } = await connect(demo.mcpUrl, oauth);
+    const first = oauth.tokens()!;
+    expect(first.refresh_token).toBeDefined();
+
+    await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toBeInstanceOf(UnauthorizedError);
+    // v1 dropped its tokens after the refused refresh and started a new authorization with the challenge's scope
+    expect(oauth.authorizationUrls).toHaveLength(2);
+    expect(oauth.authorizationUrls[1]!.searchParams.get('scope')).toBe('mcp:tools admin');
+    await finish(oauth, transport);
+    expect(json(await client.callTool({ name: 'admin_status', arguments: {} }))['scopes']).toEqual(['mcp:tools', 'admin']);
+    expect(oauth.tokens()!.refresh_token).not.toBe(first.refresh_token);
+    await client.close();
+  });
+
+  it('a user who is not an admin still gets no admin scope, and v1 stops after one round', async () => {
+    const oauth = new V1Client(new ScriptedBrowser({ login: 'bob' }), ['authorization_code', 'refresh_token']);
+    const { client, transport } = await connect(demo.mcpUrl, oauth);
+    await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toBeInstanceOf(UnauthorizedError);
+    await finish(oauth, transport);
+    await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toThrow(/403/);
+    expect(json(await client.callTool({ name: 'whoami', arguments: {} }))['scopes']).toEqual(['mcp:tools']);
     await client.close();
   });
 });

@@ -56,6 +56,16 @@ describe('requireToolScopes', () => {
     expect(await res.text()).toContain('ok');
   });
 
+  it('tells the auth set-up of the challenge before answering', async () => {
+    const noted: [string, readonly string[]][] = [];
+    const handler = requireToolScopes({ requiredScopes: ['mcp'], noteInsufficientScope: async (token, scopes) => void noted.push([token, scopes]) }, 'admin');
+    const authInfo = { token: 't1', clientId: 'c', scopes: ['mcp'] };
+    expect(await handler({ request: { jsonrpc: '2.0', id: 1, method: 'tools/call' }, authInfo } as never)).toMatchObject({ scopes: ['mcp', 'admin'] });
+    expect(noted).toEqual([['t1', ['mcp', 'admin']]]);
+    expect(await handler({ request: { jsonrpc: '2.0', id: 1, method: 'tools/call' }, authInfo: { ...authInfo, scopes: ['mcp', 'admin'] } } as never)).toBeUndefined();
+    expect(noted).toHaveLength(1);
+  });
+
   it('refuses bad scopes at construction', () => {
     expect(() => requireToolScopes(auth)).toThrow(TypeError);
     expect(() => requireToolScopes(['mcp'], 'has space')).toThrow(TypeError);

@@ -1,4 +1,4 @@
-import { principalComponents, type AccessToken } from '@mcpauth/core';
+import { principalComponents, type AccessToken, type AuthProvider } from '@mcpauth/core';
 import { requireToolScopes } from '@mcpauth/core/mcp';
 import { McpServer, type AuthInfo, type CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -17,8 +17,8 @@ export interface McpServerOptions {
   provider: string;
   /** The scope `admin_status` needs: calling it without that scope answers 403 `insufficient_scope`. */
   adminScope: string;
-  /** The scopes every request to the MCP endpoint needs (the auth set-up's `requiredScopes`). */
-  requiredScopes: readonly string[];
+  /** The auth set-up: the scopes every request needs, and who to tell of a step-up challenge. */
+  auth: Pick<AuthProvider, 'requiredScopes' | 'noteInsufficientScope'>;
   /** When the demo started (epoch milliseconds). */
   startedAt: number;
 }
@@ -87,8 +87,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       // `WWW-Authenticate: Bearer error="insufficient_scope", scope="…", resource_metadata="…"`
       // before the handler runs; MCP clients then re-authorize (step-up). The challenge names every
       // scope the call needs (the endpoint's, the token's, the tool's), so a client that asks for
-      // the challenge's scope alone (MCP SDK v1) still gets a token that works.
-      scopeChallenge: requireToolScopes(options.requiredScopes, options.adminScope),
+      // the challenge's scope alone (MCP SDK v1) still gets a token that works; and the proxy is
+      // told, so a client that refreshes instead of re-authorizing (SDK v1) is sent to authorize.
+      scopeChallenge: requireToolScopes(options.auth, options.adminScope),
       annotations: { readOnlyHint: true },
     },
     async (ctx) => {

@@ -152,7 +152,10 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * endpoint needs (`auth.requiredScopes`), the scopes the token already has, and the tool's. A
  * client that replaces its scope with the challenge's (MCP SDK v1 clients do) then still ends
  * with a token that works for the endpoint and for the tools it could already call, as the MCP
- * authorization spec's step-up section recommends.
+ * authorization spec's step-up section recommends. Given an auth set-up (not a scope list), it
+ * also tells it of the challenge (`noteInsufficientScope`): the OAuth proxies then refuse the
+ * grant's next refresh, so a client that refreshes instead of re-authorizing (MCP SDK v1)
+ * authorizes again and can get the scope.
  *
  * @example
  * ```ts
@@ -162,7 +165,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * @see https://modelcontextprotocol.io/specification/draft/basic/authorization#scope-challenge-handling
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function requireToolScopes(auth: Pick<AuthProvider, 'requiredScopes'> | readonly string[], ...scopes: string[]): ScopeChallengeHandler {
+export function requireToolScopes(auth: Pick<AuthProvider, 'requiredScopes' | 'noteInsufficientScope'> | readonly string[], ...scopes: string[]): ScopeChallengeHandler {
   if (scopes.length === 0) throw new TypeError('requireToolScopes: name at least one scope');
   const always = Array.isArray(auth) ? (auth as readonly string[]) : ((auth as Pick<AuthProvider, 'requiredScopes'>).requiredScopes ?? []);
   for (const scope of [...always, ...scopes]) {
@@ -170,12 +173,15 @@ export function requireToolScopes(auth: Pick<AuthProvider, 'requiredScopes'> | r
   }
   const tool = [...scopes];
   const base = [...always];
-  return ({ authInfo }): ScopeChallenge | undefined => {
+  const note = Array.isArray(auth) ? undefined : (auth as Pick<AuthProvider, 'noteInsufficientScope'>).noteInsufficientScope?.bind(auth);
+  return async ({ authInfo }): Promise<ScopeChallenge | undefined> => {
     // no token: the bearer guard in front answers 401, not this challenge
     if (authInfo === undefined) return undefined;
     const held = new Set(authInfo.scopes);
     if (tool.every((s) => held.has(s))) return undefined;
     const needed = [...new Set([...base, ...authInfo.scopes.filter((s) => SCOPE_TOKEN.test(s)), ...tool])] as [string, ...string[]];
+    // before the 403 leaves: a client that refreshes at once must find the note
+    await note?.(authInfo.token, needed).catch(() => undefined);
     return { scopes: needed, errorDescription: `This tool needs the scope${tool.length > 1 ? 's' : ''} ${tool.join(' ')}` };
   };
 }

@@ -38,4 +38,12 @@ export interface AuthProvider {
   readonly guard: BearerGuard;
   /** One Fetch handler for all routes, answering 404 elsewhere (convenience over `routes`). */
   readonly handler: FetchHandler;
+  /**
+   * Told when a request with `token` was refused with `insufficient_scope` for `scopes` (the
+   * per-tool challenge of `requireToolScopes` calls it before answering). An authorization server
+   * that issued the token can then refuse the next refresh of that grant with `invalid_grant`, so a
+   * client that refreshes instead of re-authorizing (MCP SDK v1) authorizes again and can get the
+   * scopes. Optional.
+   */
+  noteInsufficientScope?(token: string, scopes: readonly string[]): Promise<void>;
 }

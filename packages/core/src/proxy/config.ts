@@ -43,6 +43,8 @@ export const TRANSACTION_TTL = 15 * 60;
 export const PENDING_TTL = 10 * 60;
 /** Client authorization codes live this long (seconds). */
 export const CODE_TTL = 5 * 60;
+/** A step-up challenge refuses the grant's next refresh for this long (seconds). */
+export const STEP_UP_TTL = 10 * 60;
 
 /** A public URL of the proxy: https (http only on loopback), no query or fragment. */
 function url(value: string | URL, name: string): URL {

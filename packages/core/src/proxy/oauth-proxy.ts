@@ -15,7 +15,7 @@ import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { randomToken } from '../lib/crypto.js';
-import { CODE_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
+import { CODE_TTL, STEP_UP_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
 import type { ProxyContext } from './context.js';
 import { ProxyStore, deriveProxyKeys, warnIfKeysFromClientSecret } from './keys.js';
 import type { OAuthProxyOptions } from './options.js';
@@ -281,6 +281,12 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     }
     const family = await this.#ctx.families.family(pointer.familyId);
     if (!family || family.clientId !== client.client_id || family.refreshJti !== claims.jti) return null;
+    // The resource just asked this grant for scopes it does not have: a refresh cannot add them,
+    // so refuse it (the grant stays) and the client authorizes again with the scopes.
+    const stepUp = await this.#records.stepUps.take(pointer.familyId);
+    if (stepUp && stepUp.scopes.some((s) => !family.scopes.includes(s))) {
+      throw new TokenError('invalid_grant', 'The resource asked for scopes this grant does not have: authorize again');
+    }
     return {
       token: refreshToken,
       clientId: family.clientId,
@@ -289,6 +295,31 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       resource: family.resource,
       subject: family.subject,
     };
+  }
+
+  /**
+   * Remember, for a few minutes, that the grant behind access token `token` was challenged for
+   * `scopes` it lacks: its next refresh is refused with `invalid_grant` (the grant itself stays),
+   * so a client that answers a step-up challenge by refreshing (MCP SDK v1) authorizes again and
+   * can be granted the scopes. Called by `requireToolScopes`; best effort (never throws).
+   *
+   * @example
+   * ```ts
+   * await auth.noteInsufficientScope(authInfo.token, ['mcp:tools', 'admin']);
+   * ```
+   */
+  async noteInsufficientScope(token: string, scopes: readonly string[]): Promise<void> {
+    try {
+      const claims = await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'access' });
+      const pointer = await this.#records.accessTokens.get(claims.jti);
+      const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
+      const missing = scopes.filter((s) => !family?.scopes.includes(s));
+      if (pointer && family && missing.length > 0) {
+        await this.#records.stepUps.set(pointer.familyId, { scopes: [...scopes] }, { ttlSeconds: STEP_UP_TTL });
+      }
+    } catch {
+      // an invalid token or a full store: nothing to remember
+    }
   }
 
   /** Rotate our refresh token, refreshing upstream first when the upstream gave a refresh token. */

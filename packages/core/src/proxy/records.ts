@@ -59,6 +59,11 @@ export interface UpstreamSetRecord {
   retainUntil: number;
 }
 
+/** Scopes a resource asked a family's token for, beyond what the family holds. */
+export interface StepUpRecord {
+  scopes: string[];
+}
+
 /** Points a token id at its family. */
 export interface FamilyPointer {
   familyId: string;
@@ -77,6 +82,8 @@ export interface ProxyRecords {
   rotated: Collection<FamilyPointer>;
   /** Codes already exchanged: a replay revokes the family they started. */
   usedCodes: Collection<FamilyPointer>;
+  /** Families whose token was just challenged for scopes it lacks (keyed by family id; minutes). */
+  stepUps: Collection<StepUpRecord>;
   upstream: Collection<UpstreamSetRecord>;
   /** One ticket per upstream generation: whoever takes it refreshes (across instances). */
   tickets: Collection<true>;
@@ -94,6 +101,7 @@ export function proxyRecords(store: KeyValueStore): ProxyRecords {
     refreshTokens: collection(store, 'proxy-refresh'),
     rotated: collection(store, 'proxy-rotated'),
     usedCodes: collection(store, 'proxy-used-codes'),
+    stepUps: collection(store, 'proxy-step-ups'),
     upstream: collection(store, 'proxy-upstream'),
     tickets: collection(store, 'proxy-tickets'),
   };

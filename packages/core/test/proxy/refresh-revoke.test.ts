@@ -275,3 +275,21 @@ describe('clients not registered for the refresh_token grant', () => {
     expect(await proxy.verifyToken(tokens.access_token)).toMatchObject({ clientId: client.client_id, scopes: ['read'] });
   });
 });
+
+describe('a step-up challenge refuses the next refresh (for clients that refresh instead of re-authorizing)', () => {
+  it('refuses one refresh with invalid_grant after noteInsufficientScope, keeps the grant', async () => {
+    const { proxy, client, tokens } = await setUp();
+    await proxy.noteInsufficientScope(tokens.access_token, ['read', 'write', 'admin']);
+    await expect(proxy.loadRefreshToken(client, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // the grant is intact: the access token works, and the next refresh goes through
+    expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
+    expect(await proxy.loadRefreshToken(client, tokens.refresh_token!)).toMatchObject({ scopes: ['read', 'write'] });
+  });
+
+  it('ignores a challenge for scopes the grant already has, and invalid tokens', async () => {
+    const { proxy, client, tokens } = await setUp();
+    await proxy.noteInsufficientScope(tokens.access_token, ['read']);
+    await proxy.noteInsufficientScope('not-a-token', ['admin']);
+    expect(await proxy.loadRefreshToken(client, tokens.refresh_token!)).not.toBeNull();
+  });
+});
