@@ -1,4 +1,6 @@
-import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler } from '@mcpauth/core';
+import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler, type KeyValueStore } from '@mcpauth/core';
+import { FileStore } from '@mcpauth/core/node';
+import { RedisStore } from '@mcpauth/redis';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { createMcpHandler, hostHeaderValidationResponse, localhostAllowedHostnames } from '@modelcontextprotocol/server';
 import { ConfigError, readVariables, type DemoConfig, type Env } from './config.js';
@@ -16,6 +18,17 @@ export interface Demo {
   auth: AuthProvider;
   info: DemoInfo;
   close(): Promise<void>;
+}
+
+/** The store `DEMO_STORE` names, and how to close it; `undefined` for memory (each provider's default). */
+async function openStore(setting: DemoConfig['store']): Promise<{ store: KeyValueStore; close(): Promise<void> } | undefined> {
+  if (setting.kind === 'memory') return undefined;
+  if (setting.kind === 'file') {
+    const store = new FileStore({ path: setting.path });
+    return { store, close: async () => undefined };
+  }
+  const redis = new RedisStore({ url: setting.url, onError: (err) => console.warn(`[store] ${err.message}`) });
+  return { store: redis, close: () => redis.close() };
 }
 
 /** Read the protected resource metadata the provider serves, for the page and the banner. */
@@ -38,12 +51,16 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     for (const fn of closers.reverse()) await fn();
   };
   const mcpUrl = `${origin}${MCP_PATH}`;
+  const store = await openStore(config.store);
+  if (store) closers.push(() => store.close());
   const context: ProviderContext = {
     env: readVariables(entry.variables, env, `AUTH_PROVIDER=${entry.name}`),
     baseUrl: origin,
     mcpPath: MCP_PATH,
     mcpUrl,
     scopes: { admin: config.adminScope },
+    store: store?.store,
+    signingKey: config.signingKey,
     grantScopes: ({ requested, upstream, upstreamClaims }) => {
       const names = [upstream.subject, ...['sub', 'preferred_username', 'login', 'email'].map((c) => upstreamClaims[c])];
       const isAdmin = names.some((n) => (typeof n === 'string' || typeof n === 'number') && config.admins.includes(String(n)));

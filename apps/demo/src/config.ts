@@ -99,6 +99,15 @@ export const demoVariables = [
       'Redirect URIs MCP clients may use with the proxy providers (local, github): comma-separated patterns; "known" stands for the callbacks of widely used MCP clients (Claude, ChatGPT, VS Code, Cursor) and loopback',
     defaultLabel: 'loopback only',
   },
+  {
+    name: 'DEMO_STORE',
+    description: 'Where the proxy providers keep clients, grants and sessions: memory, a redis:// or rediss:// URL (several instances share it), or a file path (survives restarts)',
+    default: 'memory',
+  },
+  {
+    name: 'DEMO_SIGNING_KEY',
+    description: 'Key material (32+ bytes) of the proxy providers\' tokens, cookies and stored records; give every instance the same one (without it, keys derive from the upstream client secret)',
+  },
 ] as const satisfies readonly EnvVariable[];
 
 /** The demo's own settings. */
@@ -111,6 +120,10 @@ export interface DemoConfig {
   adminScope: string;
   /** Who gets the admin scope (upstream `sub`, `preferred_username`, `login` or `email`). */
   admins: readonly string[];
+  /** `DEMO_STORE`: the store of the proxy providers. */
+  store: { kind: 'memory' } | { kind: 'redis'; url: string } | { kind: 'file'; path: string };
+  /** `DEMO_SIGNING_KEY`, when set. */
+  signingKey: string | undefined;
   /** Redirect URI patterns for the proxy providers; `undefined`: their default (loopback). */
   allowedRedirectUris: readonly string[] | undefined;
 }
@@ -145,7 +158,25 @@ export function loadConfig(env: Env): DemoConfig {
     adminScope,
     admins,
     allowedRedirectUris: redirectUriList(values['DEMO_ALLOWED_REDIRECT_URIS']),
+    store: storeSetting(values['DEMO_STORE']!),
+    signingKey: signingKeySetting(values['DEMO_SIGNING_KEY']),
   };
+}
+
+function storeSetting(value: string): DemoConfig['store'] {
+  if (value === 'memory') return { kind: 'memory' };
+  if (/^rediss?:\/\//i.test(value)) return { kind: 'redis', url: value };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new ConfigError(`DEMO_STORE must be memory, a redis:// URL or a file path, got "${value.split('@').pop()}"`, ['DEMO_STORE']);
+  }
+  return { kind: 'file', path: value };
+}
+
+function signingKeySetting(value: string | undefined): string | undefined {
+  if (value !== undefined && new TextEncoder().encode(value).length < 32) {
+    throw new ConfigError('DEMO_SIGNING_KEY must be at least 32 bytes (for example `openssl rand -base64 32`)', ['DEMO_SIGNING_KEY']);
+  }
+  return value;
 }
 
 /** `DEMO_ALLOWED_REDIRECT_URIS` as patterns, `known` expanded (the patterns themselves are checked by the proxy). */

@@ -8,6 +8,9 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The client id of the proxy's static client at the local provider. */
+export const LOCAL_CLIENT_ID = 'mcp-demo-proxy';
+
 /** Options of {@link startLocalIdp}. */
 export interface LocalIdpOptions {
   /** Redirect URIs of the static client (the proxy's callback). */
@@ -18,6 +21,8 @@ export interface LocalIdpOptions {
   resourceScopes: string[];
   /** Port on 127.0.0.1; 0 picks a free one. */
   port?: number;
+  /** Secret of the static client; default random (give several demo instances the same one). */
+  clientSecret?: string | undefined;
 }
 
 /** A running local OpenID provider. */
@@ -69,8 +74,8 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const clientId = 'mcp-demo-proxy';
-  const clientSecret = randomBytes(32).toString('base64url');
+  const clientId = LOCAL_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? randomBytes(32).toString('base64url');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 

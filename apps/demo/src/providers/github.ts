@@ -18,7 +18,7 @@ export const github = defineProvider({
     { name: 'GITHUB_ENTERPRISE_URL', description: 'GitHub Enterprise Server URL, e.g. https://ghe.example.com', defaultLabel: 'github.com' },
     { name: 'GITHUB_SCOPES', description: 'GitHub scopes to request, space-separated', default: 'read:user' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
     const enterpriseUrl = env['GITHUB_ENTERPRISE_URL'] === undefined ? undefined : urlVariable('GITHUB_ENTERPRISE_URL', env['GITHUB_ENTERPRISE_URL']).href;
     note(`GitHub OAuth app callback URL: ${baseUrl}/auth/callback`);
     return new GitHubProvider({
@@ -35,6 +35,8 @@ export const github = defineProvider({
       scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
       onError: onAuthError,
       hooks: { grantScopes },
+      store,
+      jwtSigningKey: signingKey,
     });
   },
 });

@@ -1,7 +1,7 @@
 import { OIDCProxy } from '@mcpauth/core';
 import { JWTVerifier } from '@mcpauth/jwt';
-import { ConfigError } from '../config.js';
-import { startLocalIdp } from '../local-idp.js';
+import { ConfigError, urlVariable } from '../config.js';
+import { LOCAL_CLIENT_ID, startLocalIdp } from '../local-idp.js';
 import { defineProvider } from './provider.js';
 
 /** The scope every MCP request needs in local mode. */
@@ -15,16 +15,33 @@ const TOOLS_SCOPE = 'mcp:tools';
 export const local = defineProvider({
   name: 'local',
   title: 'Local OpenID provider + OIDCProxy (offline)',
-  variables: [{ name: 'LOCAL_IDP_PORT', description: 'Port of the local OpenID provider on 127.0.0.1 (0 picks a free one)', default: '0' }],
-  async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, allowedRedirectUris, onClose, note, onAuthError }) {
+  variables: [
+    { name: 'LOCAL_IDP_PORT', description: 'Port of the local OpenID provider on 127.0.0.1 (0 picks a free one)', default: '0' },
+    {
+      name: 'LOCAL_IDP_URL',
+      description: 'Use the local OpenID provider another demo instance started (its URL) instead of starting one; needs LOCAL_IDP_CLIENT_SECRET',
+    },
+    { name: 'LOCAL_IDP_CLIENT_SECRET', description: 'Secret of the local provider\'s static client (default: random); give every instance the same one' },
+  ],
+  async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, allowedRedirectUris, store, signingKey, onClose, note, onAuthError }) {
     const port = Number(env['LOCAL_IDP_PORT']);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(`LOCAL_IDP_PORT must be a port number (0-65535), got "${env['LOCAL_IDP_PORT']}"`, ['LOCAL_IDP_PORT']);
     }
     const validScopes = [TOOLS_SCOPE, scopes.admin];
-    const idp = await startLocalIdp({ redirectUris: [`${baseUrl}/auth/callback`], defaultResource: mcpUrl, resourceScopes: validScopes, port });
-    onClose(() => idp.close());
-    note(`Local OpenID provider: ${idp.issuer} (development only). Sign in with any username and password.`);
+    const secret = env['LOCAL_IDP_CLIENT_SECRET'];
+    let idp: { issuer: string; clientId: string; clientSecret: string };
+    if (env['LOCAL_IDP_URL'] !== undefined) {
+      // another instance's provider: same issuer, same static client
+      if (secret === undefined) throw new ConfigError('LOCAL_IDP_URL needs LOCAL_IDP_CLIENT_SECRET (the secret the first instance was given)', ['LOCAL_IDP_CLIENT_SECRET']);
+      idp = { issuer: urlVariable('LOCAL_IDP_URL', env['LOCAL_IDP_URL']).origin, clientId: LOCAL_CLIENT_ID, clientSecret: secret };
+      note(`Local OpenID provider of another instance: ${idp.issuer} (development only).`);
+    } else {
+      const started = await startLocalIdp({ redirectUris: [`${baseUrl}/auth/callback`], defaultResource: mcpUrl, resourceScopes: validScopes, port, clientSecret: secret });
+      onClose(() => started.close());
+      idp = started;
+      note(`Local OpenID provider: ${idp.issuer} (development only). Sign in with any username and password.`);
+    }
 
     return OIDCProxy.create({
       configUrl: `${idp.issuer}/.well-known/openid-configuration`,
@@ -43,6 +60,8 @@ export const local = defineProvider({
       scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
       onError: onAuthError,
       hooks: { grantScopes },
+      store,
+      jwtSigningKey: signingKey,
     });
   },
 });

@@ -1,4 +1,4 @@
-import type { AuthProvider, ScopeGrantContext } from '@mcpauth/core';
+import type { AuthProvider, KeyValueStore, ScopeGrantContext } from '@mcpauth/core';
 import type { EnvVariable } from '../config.js';
 
 /** What the demo hands a provider factory. */
@@ -20,6 +20,10 @@ export interface ProviderContext {
   readonly grantScopes: (context: ScopeGrantContext) => readonly string[];
   /** Proxy providers pass it as `allowedClientRedirectUris` (`DEMO_ALLOWED_REDIRECT_URIS`); `undefined` keeps the default. */
   readonly allowedRedirectUris: readonly string[] | undefined;
+  /** `DEMO_STORE` for the proxy providers; `undefined`: their default memory store. */
+  readonly store: KeyValueStore | undefined;
+  /** `DEMO_SIGNING_KEY` for the proxy providers' `jwtSigningKey`, when set. */
+  readonly signingKey: string | undefined;
   /** Run `close` when the demo stops (a local IdP, a timer). */
   onClose(close: () => Promise<void> | void): void;
   /** A line to print under "Provider notes" at start-up and on the page (never a secret). */
