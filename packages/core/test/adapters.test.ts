@@ -1,9 +1,12 @@
 import { listen } from '@mcpauth/testing';
 import express from 'express';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createBearerGuard, createProtectedResourceMetadata, type AccessToken, type TokenVerifier } from '../src/index.js';
 import { expressBearerAuth, expressRoutes, toNodeHandler } from '../src/node.js';
+import { toAuthInfo } from '../src/mcp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
 const verifier: TokenVerifier = {
@@ -50,7 +53,8 @@ describe('Express adapter', () => {
     app.use(expressRoutes([prm.route, { path: '/echo', handler: async (r) => new Response(await r.text()) }]));
     app.use(express.json());
     app.post('/mcp', expressBearerAuth(guard), (req, res) => {
-      res.json({ subject: (req as unknown as { auth: AccessToken }).auth.subject, body: req.body });
+      expectTypeOf(req.auth).toEqualTypeOf<AccessToken | undefined>();
+      res.json({ subject: req.auth?.subject, body: req.body });
     });
     app.get('/other', (_req, res) => res.send('other'));
     const srv = await listen(app);
@@ -73,6 +77,27 @@ describe('Express adapter', () => {
     const srv = await listen(app);
     const res = await fetch(`${srv.url}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=two+words' });
     expect(await res.text()).toBe('a=1&b=two+words');
+    await srv.close();
+  });
+});
+
+describe('Express in front of the MCP SDK v2 handler', () => {
+  it('hands the verified token to the SDK as authInfo (body parsed by express.json first)', async () => {
+    const mcp = createMcpHandler(() => {
+      const server = new McpServer({ name: 'express', version: '1.0.0' });
+      server.registerTool('whoami', { description: 'caller' }, async (ctx) => ({ content: [{ type: 'text', text: String(ctx.http?.authInfo?.extra?.['subject']) }] }));
+      return server;
+    });
+    const app = express();
+    app.use(express.json());
+    app.post('/mcp', expressBearerAuth(guard), (req, res) => toNodeHandler((request) => mcp.fetch(request, { authInfo: toAuthInfo(req.auth!) }))(req, res));
+    const srv = await listen(app);
+    const client = new Client({ name: 'express-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { Authorization: 'Bearer ok' } } }));
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    expect((result.content as { text: string }[])[0]!.text).toBe('alice');
+    await client.close();
+    await mcp.close();
     await srv.close();
   });
 });

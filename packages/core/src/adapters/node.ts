@@ -14,6 +14,19 @@ export interface NodeAdapterOptions {
   baseUrl?: string | URL | undefined;
 }
 
+declare global {
+  // Express merges this interface into its `Request` (`@types/express-serve-static-core` declares
+  // the same global namespace), so `req.auth` is typed after `expressBearerAuth`; without Express
+  // installed it is an unused, empty namespace.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified access token, set by `expressBearerAuth` (`@mcpauth/core/node`). */
+      auth?: AccessToken;
+    }
+  }
+}
+
 type ExpressLikeRequest = IncomingMessage & { body?: unknown; originalUrl?: string; auth?: AccessToken };
 type Next = (err?: unknown) => void;
 
@@ -173,7 +186,7 @@ export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions
  *
  * @example
  * ```ts
- * app.post('/mcp', expressBearerAuth(guard), (req, res) => { console.log(req.auth.subject); });
+ * app.post('/mcp', expressBearerAuth(guard), (req, res) => { res.json({ subject: req.auth?.subject }); });
  * ```
  */
 export function expressBearerAuth(guard: BearerGuard, options: NodeAdapterOptions = {}) {
