@@ -98,6 +98,10 @@ export {
   type InMemoryRefreshToken,
 } from './providers/in-memory-provider.js';
 
+// several verifiers behind one set-up; a development verifier
+export { MultiAuth, type MultiAuthOptions } from './multi/multi-auth.js';
+export { DebugTokenVerifier, type DebugTokenVerifierOptions } from './multi/debug-token-verifier.js';
+
 // OAuth proxy (an authorization server in front of an IdP without dynamic registration)
 export { OAuthProxy } from './proxy/oauth-proxy.js';
 export { knownMcpClientRedirectUris } from './proxy/redirect-patterns.js';
