@@ -10,6 +10,7 @@ export { hasScopes, parseScopes, principalComponents, type AccessToken } from '.
 export { ProviderTokenVerifier, type AccessTokenLoader, type InvalidTokenHook, type TokenVerifier } from './protocols/token-verifier.js';
 export {
   JWT_BEARER_GRANT_TYPE,
+  CLIENT_CREDENTIALS_GRANT_TYPE,
   type AuthorizationCode,
   type AuthorizationParams,
   type IdentityAssertionParams,
@@ -94,6 +95,7 @@ export {
   InMemoryOAuthProvider,
   type Approval,
   type ApprovalHook,
+  type ClientCredentialsHook,
   type InMemoryOAuthProviderOptions,
   type InMemoryRefreshToken,
 } from './providers/in-memory-provider.js';

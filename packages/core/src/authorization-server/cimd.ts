@@ -186,7 +186,7 @@ export class ClientMetadataDocuments {
         grantTypesSupported: this.#options.grantTypesSupported,
         scopesSupported: this.#options.scopesSupported,
         defaultAuthMethod: 'none',
-        allowedAuthMethods: ['none'],
+        allowedAuthMethods: ['none', 'private_key_jwt'],
       });
       client = { ...metadata, client_id: clientId };
     } catch (err) {

@@ -1,6 +1,7 @@
 /**
  * Client authentication at the token and revocation endpoints (RFC 6749 §2.3): `none` for public
- * clients, `client_secret_basic` and `client_secret_post` for confidential ones.
+ * clients, `client_secret_basic`, `client_secret_post` and `private_key_jwt` (RFC 7523 §2.2) for
+ * confidential ones.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { sha256, timingSafeEqual } from '../lib/crypto.js';
 import type { OAuthClientInformationFull } from '../protocols/provider.js';
 import { clientAuthMethod } from './client-metadata.js';
 import type { Params } from './request.js';
+import { JWT_CLIENT_ASSERTION_TYPE, assertionClientId, verifyClientAssertion, type ClientAssertionContext } from './client-assertion.js';
 
 /**
  * A client looked up by id: found, or not with the reason (for the error description).
@@ -36,7 +38,7 @@ export type ClientResolver = (clientId: string) => Promise<ClientLookup>;
 /** An authenticated client and how it authenticated. */
 export interface AuthenticatedClient {
   client: OAuthClientInformationFull;
-  method: 'none' | 'client_secret_basic' | 'client_secret_post';
+  method: 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 }
 
 const MAX_CREDENTIAL_LENGTH = 1024;
@@ -80,13 +82,29 @@ function basicCredentials(header: string): { id: string; secret: string } {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
-export async function authenticateClient(request: Request, params: Params, resolveClient: ClientResolver, now: number): Promise<AuthenticatedClient> {
+export async function authenticateClient(
+  request: Request,
+  params: Params,
+  resolveClient: ClientResolver,
+  now: number,
+  assertions?: ClientAssertionContext,
+): Promise<AuthenticatedClient> {
   const header = request.headers.get('authorization');
   const bodySecret = params.get('client_secret');
+  const assertion = params.get('client_assertion');
   let id: string | undefined;
   let secret: string | undefined;
   let method: AuthenticatedClient['method'];
-  if (header !== null) {
+  if (assertion !== undefined || params.get('client_assertion_type') !== undefined) {
+    if (header !== null || bodySecret !== undefined) throw new TokenError('invalid_request', 'Use only one client authentication method');
+    if (params.get('client_assertion_type') !== JWT_CLIENT_ASSERTION_TYPE || assertion === undefined || !assertions) {
+      throw new TokenError('invalid_client', 'Client authentication failed');
+    }
+    id = assertionClientId(assertion);
+    const bodyId = params.get('client_id');
+    if (id === undefined || (bodyId !== undefined && bodyId !== id)) throw new TokenError('invalid_client', 'Client authentication failed');
+    method = 'private_key_jwt';
+  } else if (header !== null) {
     if (!/^Basic /i.test(header)) throw new TokenError('invalid_client', 'Only Basic client authentication is accepted in the Authorization header');
     ({ id, secret } = basicCredentials(header));
     if (bodySecret !== undefined) throw new TokenError('invalid_request', 'Use only one client authentication method');
@@ -113,7 +131,9 @@ export async function authenticateClient(request: Request, params: Params, resol
   const client = lookup.client;
   const presented = secret === undefined ? undefined : await sha256(secret);
   if (!client || clientAuthMethod(client) !== method) throw failed();
-  if (method !== 'none') {
+  if (method === 'private_key_jwt') {
+    await verifyClientAssertion(client, assertion!, assertions!);
+  } else if (method !== 'none') {
     const hash = client.client_secret_hash;
     if (typeof hash !== 'string' || presented === undefined || !timingSafeEqual(presented, hash)) throw failed();
     const expiresAt = client.client_secret_expires_at ?? 0;

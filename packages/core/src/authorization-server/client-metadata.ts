@@ -6,11 +6,11 @@
  */
 import { RegistrationError } from '../errors/errors.js';
 import { parseScopes } from '../protocols/access-token.js';
-import { JWT_BEARER_GRANT_TYPE, type OAuthClientMetadata } from '../protocols/provider.js';
+import { CLIENT_CREDENTIALS_GRANT_TYPE, JWT_BEARER_GRANT_TYPE, type OAuthClientMetadata } from '../protocols/provider.js';
 import { MAX_REDIRECT_URI_LENGTH, isLoopbackHttp, redirectUriProblem } from './redirect-uri.js';
 
 /** Token endpoint authentication methods the authorization server supports. */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 /** A supported token endpoint authentication method. */
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
@@ -53,6 +53,23 @@ function webUrl(value: unknown, field: string): string {
   return value;
 }
 
+const MAX_KEYS = 10;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+/** A client's `jwks` (RFC 7591 §2): public keys only, at most ten. */
+function publicKeySet(value: unknown): { keys: Record<string, unknown>[] } {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (typeof value !== 'object' || value === null || !Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) {
+    throw invalid(`jwks must be a JWK Set with 1 to ${MAX_KEYS} keys`);
+  }
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw invalid('jwks keys must be JWKs');
+    if (PRIVATE_JWK_MEMBERS.some((m) => m in key)) throw invalid('jwks must hold public keys only');
+  }
+  if (JSON.stringify(value).length > 16 * 1024) throw invalid('jwks is too large');
+  return { keys: keys as Record<string, unknown>[] };
+}
+
 /**
  * Validate client metadata and return the registered form: only known members, defaults filled
  * in (`grant_types: ["authorization_code"]`, `response_types: ["code"]`, the policy's
@@ -81,8 +98,8 @@ export function validateClientMetadata(raw: Record<string, unknown>, policy: Cli
   for (const g of grantTypes) {
     if (!policy.grantTypesSupported.includes(g)) throw invalid(`Unsupported grant type "${g}"`);
   }
-  if (grantTypes.includes(JWT_BEARER_GRANT_TYPE) && method === 'none') {
-    throw invalid('The jwt-bearer grant needs a confidential client (a client_secret authentication method)');
+  if ((grantTypes.includes(JWT_BEARER_GRANT_TYPE) || grantTypes.includes(CLIENT_CREDENTIALS_GRANT_TYPE)) && method === 'none') {
+    throw invalid('The jwt-bearer and client_credentials grants need a confidential client (an authentication method other than none)');
   }
   if (!grantTypes.some((g) => g !== 'refresh_token')) throw invalid('grant_types must contain a grant other than refresh_token');
 
@@ -122,6 +139,11 @@ export function validateClientMetadata(raw: Record<string, unknown>, policy: Cli
   }
   for (const field of URL_FIELDS) {
     if (raw[field] !== undefined) metadata[field] = webUrl(raw[field], field);
+  }
+  if (raw['jwks'] !== undefined) metadata['jwks'] = publicKeySet(raw['jwks']);
+  if (raw['jwks'] !== undefined && raw['jwks_uri'] !== undefined) throw invalid('Send jwks or jwks_uri, not both');
+  if (method === 'private_key_jwt' && metadata['jwks'] === undefined && metadata.jwks_uri === undefined) {
+    throw invalid('private_key_jwt needs the client\'s public keys: jwks or jwks_uri');
   }
   if (raw['contacts'] !== undefined) {
     const contacts = stringArray(raw['contacts'], 'contacts', MAX_CONTACTS);

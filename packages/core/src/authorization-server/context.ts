@@ -8,6 +8,7 @@ import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js'
 import { normalizeResource } from '../resource-server/resource-url.js';
 import type { KeyValueStore } from '../storage/store.js';
 import type { ClientResolver } from './client-auth.js';
+import type { ClientAssertionContext } from './client-assertion.js';
 
 /** The configuration every endpoint handler receives. */
 export interface EndpointContext {
@@ -30,6 +31,11 @@ export interface EndpointContext {
   now: () => number;
   /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */
   onError: ((error: unknown) => void) | undefined;
+}
+
+/** How client assertions (`private_key_jwt`) are checked at this server's token and revocation endpoints. */
+export function clientAssertionContext(ctx: EndpointContext): ClientAssertionContext {
+  return { audiences: [`${ctx.issuer}/token`, ctx.issuer], store: ctx.store, now: ctx.now };
 }
 
 /**

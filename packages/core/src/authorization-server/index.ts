@@ -6,7 +6,7 @@
  * @module
  */
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
-import { JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider } from '../protocols/provider.js';
+import { CLIENT_CREDENTIALS_GRANT_TYPE, JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider } from '../protocols/provider.js';
 import { normalizeResource } from '../resource-server/resource-url.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import type { KeyValueStore } from '../storage/store.js';
@@ -141,6 +141,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const scopesSupported = options.scopesSupported ? [...options.scopesSupported] : undefined;
   const grantTypesSupported = ['authorization_code', 'refresh_token'];
   if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
+  if (typeof provider.exchangeClientCredentials === 'function') grantTypesSupported.push(CLIENT_CREDENTIALS_GRANT_TYPE);
 
   const documents =
     options.cimd === false

@@ -152,7 +152,8 @@ export function createRegisterHandler(ctx: EndpointContext, options: ClientRegis
       const now = ctx.now();
       const client: OAuthClientInformationFull = { ...metadata, client_id: randomToken(16), client_id_issued_at: now };
       let secret: string | undefined;
-      if (metadata.token_endpoint_auth_method !== 'none') {
+      // a secret for the secret-based methods; a private_key_jwt client proves itself with its keys
+      if (metadata.token_endpoint_auth_method === 'client_secret_basic' || metadata.token_endpoint_auth_method === 'client_secret_post') {
         secret = randomToken(32);
         client.client_secret_hash = await sha256(secret);
         client.client_secret_expires_at = options.clientSecretExpiresIn === undefined ? 0 : now + options.clientSecretExpiresIn;

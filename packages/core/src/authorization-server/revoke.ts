@@ -6,7 +6,7 @@
 import { TokenError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { authenticateClient } from './client-auth.js';
-import type { EndpointContext } from './context.js';
+import { clientAssertionContext, type EndpointContext } from './context.js';
 import { formEndpoint } from './request.js';
 
 
@@ -25,7 +25,7 @@ import { formEndpoint } from './request.js';
  */
 export function createRevokeHandler(ctx: EndpointContext): FetchHandler {
   return formEndpoint(ctx, async (request, params) => {
-    const { client } = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
+    const { client } = await authenticateClient(request, params, ctx.resolveClient, ctx.now(), clientAssertionContext(ctx));
     const token = params.get('token');
     if (token === undefined) throw new TokenError('invalid_request', 'token is required');
     const lookups = [

@@ -8,10 +8,10 @@ import { TokenError } from '../errors/errors.js';
 import { jsonResponse, type FetchHandler } from '../http/router.js';
 import { isPkceVerifier, pkceChallenge, timingSafeEqual } from '../lib/crypto.js';
 import { parseScopes } from '../protocols/access-token.js';
-import { JWT_BEARER_GRANT_TYPE, type OAuthToken } from '../protocols/provider.js';
+import { CLIENT_CREDENTIALS_GRANT_TYPE, JWT_BEARER_GRANT_TYPE, type OAuthToken } from '../protocols/provider.js';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.js';
 import { clientGrantTypes } from './client-metadata.js';
-import { resolveResource, unknownScopes, type EndpointContext } from './context.js';
+import { clientAssertionContext, resolveResource, unknownScopes, type EndpointContext } from './context.js';
 import { formEndpoint, type Params } from './request.js';
 
 const invalidRequest = (description: string) => new TokenError('invalid_request', description);
@@ -77,10 +77,24 @@ async function jwtBearerGrant(ctx: EndpointContext, { client, method }: Authenti
   return exchange.call(ctx.provider, client, { assertion, scopes, resource });
 }
 
+async function clientCredentialsGrant(ctx: EndpointContext, { client, method }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+  const exchange = ctx.provider.exchangeClientCredentials;
+  if (!exchange) throw new TokenError('unsupported_grant_type', 'The client_credentials grant is not supported');
+  if (method === 'none') throw new TokenError('unauthorized_client', 'The client_credentials grant requires a confidential client');
+  const scopeParam = params.get('scope');
+  const scopes = scopeParam === undefined ? undefined : [...new Set(parseScopes(scopeParam).filter((s) => s !== 'offline_access'))];
+  const unknown = unknownScopes(scopes ?? [], ctx.scopesSupported);
+  if (unknown.length > 0) throw new TokenError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
+  const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
+  if (resource === null) throw new TokenError('invalid_target', 'The resource is not served by this authorization server');
+  return exchange.call(ctx.provider, client, { scopes, resource });
+}
+
 const GRANTS: Record<string, (ctx: EndpointContext, client: AuthenticatedClient, params: Params) => Promise<OAuthToken>> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   [JWT_BEARER_GRANT_TYPE]: jwtBearerGrant,
+  [CLIENT_CREDENTIALS_GRANT_TYPE]: clientCredentialsGrant,
 };
 
 /**
@@ -110,7 +124,7 @@ export function createTokenHandler(ctx: EndpointContext): FetchHandler {
     const grantType = required(params, 'grant_type');
     const grant = Object.hasOwn(GRANTS, grantType) && ctx.grantTypesSupported.includes(grantType) ? GRANTS[grantType] : undefined;
     if (!grant) throw new TokenError('unsupported_grant_type', 'This grant type is not supported');
-    const authenticated = await authenticateClient(request, params, ctx.resolveClient, ctx.now());
+    const authenticated = await authenticateClient(request, params, ctx.resolveClient, ctx.now(), clientAssertionContext(ctx));
     if (!clientGrantTypes(authenticated.client).includes(grantType)) {
       throw new TokenError('unauthorized_client', 'This client is not registered for this grant type');
     }

@@ -9,7 +9,7 @@ import type { KeyValueStore } from '../storage/store.js';
  */
 export interface OAuthClientMetadata {
   redirect_uris: string[];
-  token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post' | (string & {});
+  token_endpoint_auth_method?: 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | (string & {});
   grant_types?: string[];
   response_types?: string[];
   client_name?: string;
@@ -20,6 +20,8 @@ export interface OAuthClientMetadata {
   tos_uri?: string;
   policy_uri?: string;
   jwks_uri?: string;
+  /** The client's public keys (for `private_key_jwt`), when it does not publish them at `jwks_uri`. */
+  jwks?: { keys: Record<string, unknown>[] };
   software_id?: string;
   software_version?: string;
   [extension: string]: unknown;
@@ -153,6 +155,17 @@ export interface IdentityAssertionParams {
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer' as const;
 
 /**
+ * The `grant_type` of the client-credentials grant (RFC 6749 §4.4), for machine clients.
+ *
+ * @example
+ * ```ts
+ * if (form.get('grant_type') === CLIENT_CREDENTIALS_GRANT_TYPE) await provider.exchangeClientCredentials?.(client, params);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export const CLIENT_CREDENTIALS_GRANT_TYPE = 'client_credentials' as const;
+
+/**
  * What an OAuth authorization server needs from its back end. The HTTP handlers in this package
  * (metadata, register, authorize, token, revoke) are written against this interface; the OAuth
  * proxy and the in-memory provider implement it.
@@ -249,4 +262,14 @@ export interface OAuthAuthorizationServerProvider<
    * `TokenError('invalid_grant')` for a rejected assertion, `invalid_target` for an unknown resource.
    */
   exchangeIdentityAssertion?(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken>;
+
+  /**
+   * Issue an access token to a machine client (the `client_credentials` grant, RFC 6749 §4.4;
+   * MCP's client-credentials extension). Leave it undefined to refuse the grant
+   * (`unsupported_grant_type`; it is then not advertised). The handler only calls it for an
+   * authenticated confidential client registered for the grant, with `scopes` within the server's
+   * supported scopes and `resource` bound to the server's resource. The implementation decides
+   * what the client may have (policy); it SHOULD NOT issue a refresh token.
+   */
+  exchangeClientCredentials?(client: OAuthClientInformationFull, params: { scopes: string[] | undefined; resource: string | undefined }): Promise<OAuthToken>;
 }

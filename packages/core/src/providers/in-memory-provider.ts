@@ -35,6 +35,22 @@ export interface Approval {
  */
 export type ApprovalHook = (client: OAuthClientInformationFull, params: AuthorizationParams) => Approval | false | Promise<Approval | false>;
 
+/**
+ * Decides a client-credentials request (a machine client asking for a token for itself): the
+ * scopes granted (the client is the subject), or `false` to refuse (`unauthorized_client`).
+ *
+ * @example
+ * ```ts
+ * const clientCredentials: ClientCredentialsHook = (client, scopes) =>
+ *   robots.has(client.client_id) ? { scopes: scopes ?? ['mcp:tools'] } : false;
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export type ClientCredentialsHook = (
+  client: OAuthClientInformationFull,
+  scopes: readonly string[] | undefined,
+) => { scopes: readonly string[] } | false | Promise<{ scopes: readonly string[] } | false>;
+
 /** Options of {@link InMemoryOAuthProvider}. */
 export interface InMemoryOAuthProviderOptions {
   /** The authorization server's issuer (sent as `iss` on redirects); the same value as given to `createAuthorizationServer`. */
@@ -56,6 +72,12 @@ export interface InMemoryOAuthProviderOptions {
   registeredClientTtl?: number | undefined;
   /** Approves authorization requests. Default: approve everything as subject `"dev-user"` (development and tests only). */
   approve?: ApprovalHook | undefined;
+  /**
+   * Turns on the `client_credentials` grant for confidential clients registered for it, and
+   * decides each request (which scopes, or `false`). Off by default: with open registration,
+   * anyone could otherwise register a client and mint tokens for it.
+   */
+  clientCredentials?: ClientCredentialsHook | undefined;
   /** Scopes granted when neither the request nor the client's registration names any. Default none. */
   defaultScopes?: readonly string[] | undefined;
   /** Issue `JWTIssuer` access tokens instead of opaque ones (still revocable: their state is stored). */
@@ -150,7 +172,26 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     this.#defaultScopes = [...(options.defaultScopes ?? [])];
     this.#jwt = options.jwtIssuer;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const decide = options.clientCredentials;
+    if (decide !== undefined) {
+      if (typeof decide !== 'function') throw new TypeError('InMemoryOAuthProvider: clientCredentials must be a function');
+      this.exchangeClientCredentials = async (client, params) => {
+        const decision = await decide(client, params.scopes);
+        if (decision === false) throw new TokenError('unauthorized_client', 'This client may not use the client_credentials grant');
+        const family = randomToken(16);
+        return this.#issue(client, { clientId: client.client_id, scopes: [...decision.scopes], resource: params.resource, subject: client.client_id, family }, false);
+      };
+    }
   }
+
+  /**
+   * The client-credentials grant, present only with the `clientCredentials` option: an access
+   * token for the client itself (subject = client id), no refresh token.
+   */
+  readonly exchangeClientCredentials?: (
+    client: OAuthClientInformationFull,
+    params: { scopes: string[] | undefined; resource: string | undefined },
+  ) => Promise<OAuthToken>;
 
   async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
     return this.#clients.get(clientId);
@@ -285,7 +326,7 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     await Promise.all([this.#access.delete(hash), this.#refresh.delete(hash)]);
   }
 
-  async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>): Promise<OAuthToken> {
+  async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>, refreshable = true): Promise<OAuthToken> {
     const now = this.#now();
     const base = { clientId: client.client_id, scopes: grant.scopes, resource: grant.resource, subject: grant.subject, family: grant.family };
     const accessToken = this.#jwt
@@ -299,7 +340,7 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
       : randomToken(32);
     await this.#access.set(await sha256(accessToken), { ...base, expiresAt: now + this.#accessTtl }, { ttlSeconds: this.#accessTtl });
     const response: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: this.#accessTtl, scope: grant.scopes.join(' ') };
-    if (clientGrantTypes(client).includes('refresh_token')) {
+    if (refreshable && clientGrantTypes(client).includes('refresh_token')) {
       const refreshToken = `${grant.family}.${randomToken(32)}`;
       const hash = await sha256(refreshToken);
       await this.#refresh.set(hash, { ...base, expiresAt: now + this.#refreshTtl }, { ttlSeconds: this.#refreshTtl });

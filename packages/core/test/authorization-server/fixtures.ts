@@ -26,6 +26,7 @@ import {
   type FetchHandler,
   type InMemoryOAuthProviderOptions,
   type KeyValueStore,
+  type ClientCredentialsHook,
 } from '../../src/index.js';
 import { toAuthInfo } from '../../src/mcp.js';
 import { toNodeHandler } from '../../src/node.js';
@@ -166,14 +167,20 @@ export interface Stack {
 }
 
 /** Serve the whole stack over HTTP on a loopback port. */
-export async function startStack(options: { cimd?: AuthorizationServerOptions['cimd'] } = {}): Promise<Stack> {
+export async function startStack(options: { cimd?: AuthorizationServerOptions['cimd']; clientCredentials?: ClientCredentialsHook } = {}): Promise<Stack> {
   const clock = new TestClock();
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const { listen } = await import('@mcpauth/testing');
   const server = await listen(toNodeHandler((request) => app(request)));
   const url = server.url;
   const mcpUrl = `${url}/mcp`;
-  const provider = new InMemoryOAuthProvider({ issuerUrl: url, store: new MemoryStore({ now: clock.nowMs }), now: clock.now, accessTokenTtl: 600 });
+  const provider = new InMemoryOAuthProvider({
+    issuerUrl: url,
+    store: new MemoryStore({ now: clock.nowMs }),
+    now: clock.now,
+    accessTokenTtl: 600,
+    clientCredentials: options.clientCredentials,
+  });
   const as = createAuthorizationServer({ provider, issuerUrl: url, scopesSupported: [SCOPE], resourceUrl: mcpUrl, cimd: options.cimd, now: clock.now });
   const prm = createProtectedResourceMetadata({ resource: mcpUrl, authorizationServers: [url], scopesSupported: [SCOPE] });
   const guard = createBearerGuard({
