@@ -14,6 +14,8 @@ export {
   type AuthorizationCode,
   type AuthorizationParams,
   type IdentityAssertionParams,
+  type IdentityAssertionClaims,
+  type IdentityAssertionVerifier,
   type OAuthAuthorizationServerProvider,
   type OAuthClientInformationFull,
   type OAuthClientMetadata,
@@ -96,6 +98,7 @@ export {
   type Approval,
   type ApprovalHook,
   type ClientCredentialsHook,
+  type IdentityAssertionOptions,
   type InMemoryOAuthProviderOptions,
   type InMemoryRefreshToken,
 } from './providers/in-memory-provider.js';

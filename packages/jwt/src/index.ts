@@ -16,5 +16,6 @@ export type {
 } from './verifier/options.js';
 export type { JwsAlgorithm } from './keys/algorithms.js';
 export type { PublicKeyInput } from './keys/public-key.js';
+export { IdJagVerifier, type IdJagVerifierOptions, type TrustedIdentityProvider } from './id-jag/id-jag-verifier.js';
 export { StaticTokenVerifier, type StaticTokenInfo, type StaticTokenVerifierOptions } from './static/static-token-verifier.js';
 export { RSAKeyPair, type CreateTokenParams } from './testing/rsa-key-pair.js';

@@ -155,6 +155,48 @@ export interface IdentityAssertionParams {
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer' as const;
 
 /**
+ * The claims of a verified Identity Assertion JWT Authorization Grant (ID-JAG, SEP-990), as an
+ * {@link IdentityAssertionVerifier} returns them.
+ *
+ * @example
+ * ```ts
+ * const claims: IdentityAssertionClaims | null = await verifier.verify(params.assertion);
+ * if (claims?.client_id !== client.client_id) throw new TokenError('invalid_grant', 'Not issued to this client');
+ * ```
+ */
+export interface IdentityAssertionClaims {
+  /** The enterprise identity provider. */
+  iss: string;
+  /** The end user. */
+  sub: string;
+  /** The client the grant was issued to. */
+  client_id: string;
+  /** Single-use identifier. */
+  jti: string;
+  exp: number;
+  iat: number;
+  /** The resource the grant is for (RFC 8707). */
+  resource?: string | undefined;
+  /** Space-separated scopes the identity provider granted. */
+  scope?: string | undefined;
+  [claim: string]: unknown;
+}
+
+/**
+ * Verifies ID-JAGs: signature, trusted issuer, `typ: oauth-id-jag+jwt`, audience, required
+ * claims. Invalid → `null`; an identity provider that cannot be reached → throws `UpstreamError`.
+ * `IdJagVerifier` (`@mcpauth/jwt`) is one.
+ *
+ * @example
+ * ```ts
+ * const verifier: IdentityAssertionVerifier = new IdJagVerifier({ trustedIssuers, audience: issuerUrl });
+ * ```
+ */
+export interface IdentityAssertionVerifier {
+  verify(assertion: string): Promise<IdentityAssertionClaims | null>;
+}
+
+/**
  * The `grant_type` of the client-credentials grant (RFC 6749 §4.4), for machine clients.
  *
  * @example

@@ -8,11 +8,15 @@ import { parseScopes, type AccessToken } from '../protocols/access-token.js';
 import type {
   AuthorizationCode,
   AuthorizationParams,
+  IdentityAssertionClaims,
+  IdentityAssertionParams,
+  IdentityAssertionVerifier,
   OAuthAuthorizationServerProvider,
   OAuthClientInformationFull,
   OAuthToken,
   RefreshToken,
 } from '../protocols/provider.js';
+import { sameResource } from '../resource-server/resource-url.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { collection, type Collection, type KeyValueStore } from '../storage/store.js';
 
@@ -51,6 +55,28 @@ export type ClientCredentialsHook = (
   scopes: readonly string[] | undefined,
 ) => { scopes: readonly string[] } | false | Promise<{ scopes: readonly string[] } | false>;
 
+/**
+ * Turns on SEP-990 Enterprise-Managed Authorization: the jwt-bearer grant with an ID-JAG.
+ *
+ * @example
+ * ```ts
+ * const identityAssertions: IdentityAssertionOptions = {
+ *   verifier: new IdJagVerifier({ trustedIssuers: [{ issuer: 'https://idp.acme.com', jwksUri: 'https://idp.acme.com/jwks' }], audience: issuerUrl }),
+ *   grantScopes: (claims, requested) => (claims.sub.endsWith('@acme.com') ? requested : []),
+ * };
+ * ```
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-identity-assertion-authz-grant/
+ */
+export interface IdentityAssertionOptions {
+  /** Verifies the ID-JAG itself (signature, trusted issuer, `typ`, audience, required claims). */
+  verifier: IdentityAssertionVerifier;
+  /**
+   * The scopes granted: from the assertion's `scope` (and the request's `scope`, which can only
+   * narrow it), decided by policy. Default: the assertion's scopes, narrowed by the request's.
+   */
+  grantScopes?: ((claims: IdentityAssertionClaims, requested: readonly string[]) => readonly string[] | Promise<readonly string[]>) | undefined;
+}
+
 /** Options of {@link InMemoryOAuthProvider}. */
 export interface InMemoryOAuthProviderOptions {
   /** The authorization server's issuer (sent as `iss` on redirects); the same value as given to `createAuthorizationServer`. */
@@ -78,6 +104,11 @@ export interface InMemoryOAuthProviderOptions {
    * anyone could otherwise register a client and mint tokens for it.
    */
   clientCredentials?: ClientCredentialsHook | undefined;
+  /**
+   * Turns on the jwt-bearer grant with Identity Assertion JWT Authorization Grants (SEP-990) for
+   * confidential clients. Off by default.
+   */
+  identityAssertions?: IdentityAssertionOptions | undefined;
   /** Scopes granted when neither the request nor the client's registration names any. Default none. */
   defaultScopes?: readonly string[] | undefined;
   /** Issue `JWTIssuer` access tokens instead of opaque ones (still revocable: their state is stored). */
@@ -110,6 +141,27 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
   if (!Number.isInteger(v) || v <= 0) throw new TypeError(`InMemoryOAuthProvider: ${name} must be a positive integer`);
   return v;
 };
+
+/**
+ * The grants `InMemoryOAuthProvider` offers only when configured (declared here so that they are
+ * absent, not undefined fields, otherwise: the authorization server advertises a grant only when
+ * its method exists, and a subclass may define them as methods).
+ */
+export interface InMemoryOAuthProvider {
+  /**
+   * The jwt-bearer grant with an ID-JAG (SEP-990), present only with the `identityAssertions`
+   * option. Beyond the verifier's checks: the assertion's `client_id` must be the authenticated
+   * client, its `resource` the resource this token is for, its `jti` unused (remembered until it
+   * expires); scopes come from the assertion and policy, never from the request alone; the token
+   * carries the enterprise subject; no refresh token.
+   */
+  exchangeIdentityAssertion?(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken>;
+  /**
+   * The client-credentials grant, present only with the `clientCredentials` option: an access
+   * token for the client itself (subject = client id), no refresh token.
+   */
+  exchangeClientCredentials?(client: OAuthClientInformationFull, params: { scopes: string[] | undefined; resource: string | undefined }): Promise<OAuthToken>;
+}
 
 /**
  * A complete authorization-server back end on a {@link KeyValueStore} (memory by default, so
@@ -172,6 +224,11 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     this.#defaultScopes = [...(options.defaultScopes ?? [])];
     this.#jwt = options.jwtIssuer;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const assertions = options.identityAssertions;
+    if (assertions !== undefined) {
+      if (typeof assertions?.verifier?.verify !== 'function') throw new TypeError('InMemoryOAuthProvider: identityAssertions.verifier must have verify(assertion)');
+      this.exchangeIdentityAssertion = (client, params) => this.#exchangeIdentityAssertion(assertions, client, params);
+    }
     const decide = options.clientCredentials;
     if (decide !== undefined) {
       if (typeof decide !== 'function') throw new TypeError('InMemoryOAuthProvider: clientCredentials must be a function');
@@ -184,14 +241,6 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     }
   }
 
-  /**
-   * The client-credentials grant, present only with the `clientCredentials` option: an access
-   * token for the client itself (subject = client id), no refresh token.
-   */
-  readonly exchangeClientCredentials?: (
-    client: OAuthClientInformationFull,
-    params: { scopes: string[] | undefined; resource: string | undefined },
-  ) => Promise<OAuthToken>;
 
   async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
     return this.#clients.get(clientId);
@@ -324,6 +373,25 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     if (!stored) return;
     await this.#revokeFamily(stored.family);
     await Promise.all([this.#access.delete(hash), this.#refresh.delete(hash)]);
+  }
+
+  async #exchangeIdentityAssertion(options: IdentityAssertionOptions, client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken> {
+    const refused = (why: string) => new TokenError('invalid_grant', `The identity assertion was refused: ${why}`);
+    const claims = await options.verifier.verify(params.assertion);
+    if (!claims) throw refused('not a valid ID-JAG from a trusted identity provider for this server');
+    if (claims.client_id !== client.client_id) throw refused('it was issued to another client');
+    // the ID-JAG names the resource; the request's `resource` (bound by the server to its own) must match it
+    if (claims.resource === undefined || params.resource === undefined || !sameResource(claims.resource, params.resource)) {
+      throw new TokenError('invalid_target', 'The identity assertion is not for this resource');
+    }
+    const ttl = Math.max(1, claims.exp - this.#now() + 60);
+    if ((await this.store.increment(`as.id-jag-jti:${await sha256(`${claims.iss}\n${claims.jti}`)}`, { ttlSeconds: ttl })) > 1) {
+      throw refused('it was already used');
+    }
+    const asserted = parseScopes(claims.scope);
+    const requested = params.scopes === undefined ? asserted : asserted.filter((s) => params.scopes!.includes(s));
+    const scopes = options.grantScopes ? (await options.grantScopes(claims, requested)).filter((s) => requested.includes(s)) : requested;
+    return this.#issue(client, { clientId: client.client_id, scopes: [...scopes], resource: params.resource, subject: claims.sub, family: randomToken(16) }, false);
   }
 
   async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>, refreshable = true): Promise<OAuthToken> {

@@ -46,7 +46,7 @@ describe('authorization server metadata (RFC 8414)', () => {
 
   it('advertises the jwt-bearer grant only when the provider implements exchangeIdentityAssertion', () => {
     class WithAssertions extends InMemoryOAuthProvider {
-      async exchangeIdentityAssertion(): Promise<never> {
+      override async exchangeIdentityAssertion(): Promise<never> {
         throw new Error('not called');
       }
     }

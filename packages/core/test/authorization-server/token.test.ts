@@ -316,7 +316,7 @@ class IdJagProvider extends InMemoryOAuthProvider {
   idpKey!: CryptoKey;
   calls: IdentityAssertionParams[] = [];
 
-  async exchangeIdentityAssertion(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken> {
+  override async exchangeIdentityAssertion(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken> {
     this.calls.push(params);
     let payload;
     try {
