@@ -82,10 +82,11 @@ async function keySet(client: OAuthClientInformationFull, context: ClientAsserti
  */
 export async function verifyClientAssertion(client: OAuthClientInformationFull, assertion: string, context: ClientAssertionContext): Promise<void> {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw fail();
-  // an unreachable jwks_uri is an outage (UpstreamError → 502), not a failed authentication
-  const keys = await keySet(client, context);
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
+    // keys the client's own jwks_uri cannot deliver (down, refused as an internal address,
+    // malformed) fail its authentication: the client's infrastructure, not this server's
+    const keys = await keySet(client, context);
     ({ payload } = await jwtVerify(assertion, keys, {
       algorithms: ALGORITHMS,
       issuer: client.client_id,

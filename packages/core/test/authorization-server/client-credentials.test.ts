@@ -117,6 +117,30 @@ describe('client credentials', () => {
     expect(pub.status).toBe(400);
   });
 
+  it('never fetches a jwks_uri on an internal address (SSRF): the client fails authentication', async () => {
+    let fetched = 0;
+    const { listen } = await import('@mcpauth/testing');
+    const internal = await listen((_req, res) => {
+      fetched++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keys.publicJwk] }));
+    });
+    try {
+      const robot = await register({
+        client_name: 'robot',
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: `${internal.url.replace('http://', 'https://')}/jwks`,
+      });
+      ROBOTS.add(robot.client_id);
+      const res = await tokenRequest(robot.client_id, await assertion(robot.client_id));
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
+      expect(fetched).toBe(0);
+    } finally {
+      await internal.close();
+    }
+  });
+
   it('registration checks the keys of a private_key_jwt client', async () => {
     const post = (body: Record<string, unknown>) =>
       fetch(`${stack.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_types: ['client_credentials'], ...body }) });
