@@ -86,7 +86,7 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
     const s = new McpServer({ name: 'github-flow', version: '1.0.0' });
     s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], github: info?.extra?.['upstream_claims'] }) }] };
+      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], github: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['upstream_claims'] }) }] };
     });
     return s;
   });

@@ -24,8 +24,8 @@ function toUrl(value: unknown): URL | undefined {
 
 /**
  * Convert our {@link AccessToken} to the MCP SDK v2 `AuthInfo`: `expiresAt` is always set,
- * `resource` is the token's resource (or its single `aud`) as a URL, claims and subject are in
- * `extra`.
+ * `resource` is the token's resource (or its single `aud`) as a URL, and `extra` is
+ * `{ subject, claims }` (the verified claims once, under `claims`).
  *
  * @example
  * ```ts
@@ -42,7 +42,7 @@ export function toAuthInfo(token: AccessToken, options: McpAdapterOptions = {}):
     clientId: token.clientId,
     scopes: [...token.scopes],
     expiresAt: token.expiresAt ?? Math.floor(Date.now() / 1000) + (options.fallbackExpiresIn ?? 300),
-    extra: { ...token.claims, subject: token.subject, claims: token.claims },
+    extra: { subject: token.subject, claims: token.claims },
   };
   if (resource) info.resource = resource;
   return info;
