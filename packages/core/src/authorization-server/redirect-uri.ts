@@ -4,9 +4,7 @@
  *
  * @module
  */
-
-/** Host names of loopback redirect URIs (RFC 8252 §7.3 names the IP literals; `localhost` is common in practice). */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+import { isLoopbackHost } from '../lib/url.js';
 
 /** Schemes that are never a redirect target: script, local content, and web schemes other than https. */
 const FORBIDDEN_SCHEMES = new Set([
@@ -29,9 +27,12 @@ const FORBIDDEN_SCHEMES = new Set([
 /** Longest redirect URI accepted. */
 export const MAX_REDIRECT_URI_LENGTH = 2048;
 
-/** Whether a parsed URL is `http:` on a loopback host (`127.0.0.1`, `[::1]`, `localhost`). */
+/**
+ * Whether a parsed URL is `http:` on a loopback host (RFC 8252 §7.3 names the IP literals;
+ * `localhost` is common in practice): the one loopback rule, `isLoopbackHost`.
+ */
 export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isClientIdMetadataUrl } from '../authorization-server/cimd.js';
 import { LOCK_ICON, escapeHtml, page } from './html.js';
+import { isLoopbackHost } from '../lib/url.js';
 
 /** What the consent page shows. */
 export interface ConsentPageContent {
@@ -28,8 +29,7 @@ export interface ConsentPageContent {
 export function redirectLabel(redirectUri: string): { target: string; note?: string } {
   const url = new URL(redirectUri);
   if (url.protocol === 'http:' || url.protocol === 'https:') {
-    const local = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
-    return local ? { target: url.host, note: 'an app on this computer' } : { target: url.host };
+    return isLoopbackHost(url.hostname) ? { target: url.host, note: 'an app on this computer' } : { target: url.host };
   }
   return { target: `${url.protocol}//`, note: 'an app on this device' };
 }

@@ -3,11 +3,12 @@ import { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from '
 
 describe('redirect URIs', () => {
   it('registration rules', () => {
-    for (const ok of ['https://a.example.com/cb', 'http://127.0.0.1/cb', 'http://[::1]:9/cb', 'http://localhost:1/', 'com.example.app:/cb', 'myapp://cb']) {
+    // loopback is one rule everywhere (lib/url isLoopbackHost): localhost, 127.0.0.0/8, [::1]
+    for (const ok of ['https://a.example.com/cb', 'http://127.0.0.1/cb', 'http://127.0.0.2/cb', 'http://[::1]:9/cb', 'http://localhost:1/', 'com.example.app:/cb', 'myapp://cb']) {
       expect(redirectUriProblem(ok), ok).toBeNull();
     }
     expect(redirectUriProblem('http://a.example.com/cb')).toContain('https');
-    expect(redirectUriProblem('http://127.0.0.2/cb')).toContain('https');
+    expect(redirectUriProblem('http://128.0.0.1/cb')).toContain('https');
     expect(redirectUriProblem('http://localhost.evil.example/cb')).toContain('https');
     expect(redirectUriProblem('https://a.example.com/cb#x')).toContain('fragment');
     expect(redirectUriProblem('https://u@a.example.com/cb')).toContain('user information');
