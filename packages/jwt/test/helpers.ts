@@ -1,4 +1,5 @@
 import type { AnyAuthError, TokenInvalidReason } from '@mcpauth/core';
+import { vi } from 'vitest';
 import { listen, type Listening } from '@mcpauth/testing';
 
 /** A JWKS endpoint on loopback whose answer tests can change, counting requests. */
@@ -65,3 +66,18 @@ export function manualClock(start = Math.floor(Date.now() / 1000)) {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Counts signature checks on either path: WebCrypto's `subtle.verify` (jose) and `node:crypto`'s
+ * `verify` (the native fast path), so cache tests hold whichever path verifies.
+ */
+export function countSignatureChecks() {
+  const nodeCrypto = process.getBuiltinModule('node:crypto');
+  const subtle = vi.spyOn(crypto.subtle, 'verify');
+  const native = vi.spyOn(nodeCrypto, 'verify');
+  return {
+    calls: () => subtle.mock.calls.length + native.mock.calls.length,
+    subtle: () => subtle.mock.calls.length,
+    native: () => native.mock.calls.length,
+  };
+}
