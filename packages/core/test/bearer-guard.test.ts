@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { UpstreamError, createBearerGuard, sameResource, type AccessToken, type TokenVerifier } from '../src/index.js';
 
 const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
 const RESOURCE = 'https://api.example.com/mcp';
@@ -73,6 +73,20 @@ describe('createBearerGuard', () => {
   it('audience matches ignoring a trailing slash, and through the aud claim', async () => {
     expect(await guard(req({ Authorization: 'Bearer slash' }))).toMatchObject({ token: 'slash' });
     expect(await guard(req({ Authorization: 'Bearer audOnly' }))).toMatchObject({ token: 'audOnly' });
+  });
+
+  it('compares audiences as sameResource does, whatever form the expected resource was given in', async () => {
+    const variants = ['https://API.example.com/mcp/', 'https://api.example.com:443/mcp', 'https://api.example.com//', 'https://api.example.com/', 'https://api.example.com/mcp?x=1'];
+    const resources = [...variants, RESOURCE, `${RESOURCE}/`, 'https://api.example.com', 'https://api.example.com/mcp?x=1/', 'https://api.example.com/mcp?x=2', 'not a url', ''];
+    for (const expectedResource of variants) {
+      for (const resource of resources) {
+        const token: AccessToken = { token: 't', clientId: 'c', scopes: [], resource, claims: {} };
+        const g = createBearerGuard({ verifier: { verifyToken: async () => token }, expectedResource, now });
+        const byClaim = createBearerGuard({ verifier: { verifyToken: async () => ({ ...token, resource: undefined, claims: { aud: [7, resource] } }) }, expectedResource, now });
+        const same = sameResource(resource, new URL(expectedResource).href);
+        for (const guarded of [g, byClaim]) expect((await guarded(req({ Authorization: 'Bearer t' }))) instanceof Response, `${expectedResource} vs ${resource}`).toBe(!same);
+      }
+    }
   });
 
   it('missing scope → 403 insufficient_scope with scope', async () => {

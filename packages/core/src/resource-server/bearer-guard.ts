@@ -2,9 +2,10 @@ import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.
 import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { requestUrl } from '../http/request-url.js';
 import { secureUrl } from '../lib/url.js';
 import { requireAudienceCheck } from './audience-rule.js';
-import { sameResource } from './resource-url.js';
+import { normalizeResource } from './resource-url.js';
 
 /**
  * Options of {@link createBearerGuard}. `expectedResource` is required (the MCP authorization
@@ -68,7 +69,7 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function extractBearerToken(request: Request): string | null {
   const header = request.headers.get('authorization');
-  const inQuery = new URL(request.url).searchParams.has('access_token');
+  const inQuery = requestUrl(request).searchParams.has('access_token');
   if (inQuery) {
     throw new BearerError(
       'invalid_request',
@@ -91,11 +92,29 @@ export function extractBearerToken(request: Request): string | null {
   return token;
 }
 
-function audienceMatches(token: AccessToken, expected: string): boolean {
-  if (token.resource !== undefined) return sameResource(token.resource, expected);
+/**
+ * Whether the token names the resource `expected` (as `sameResource` compares, with the expected
+ * side normalised once at construction): a value equal to its `href` or its normalised form, the
+ * usual case, needs no parsing.
+ */
+function audienceMatches(token: AccessToken, expected: ExpectedResource): boolean {
+  const matches = (value: string) => value === expected.href || value === expected.same || normalizeResource(value) === expected.normalized;
+  if (token.resource !== undefined) return matches(token.resource);
   const aud = token.claims['aud'];
-  const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
-  return list.some((a) => sameResource(a, expected));
+  if (typeof aud === 'string') return matches(aud);
+  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && matches(a));
+}
+
+interface ExpectedResource {
+  href: string;
+  normalized: string;
+  /** `normalized` when normalising it again gives itself (always, but for paths like `//`). */
+  same: string | undefined;
+}
+
+function expectedResource(href: string): ExpectedResource {
+  const normalized = normalizeResource(href)!;
+  return { href, normalized, same: normalizeResource(normalized) === normalized ? normalized : undefined };
 }
 
 /**
@@ -126,7 +145,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   }
   requireAudienceCheck(options, 'createBearerGuard', 'expectedResource', 'the MCP endpoint URL');
   const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
-  const expected = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
+  const href = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
+  const expected = href === undefined ? undefined : expectedResource(href);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
 
