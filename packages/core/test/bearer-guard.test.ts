@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, createBearerGuard, sameResource, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { UpstreamError, createBearerGuard, extractBearerToken, sameResource, type AccessToken, type TokenVerifier } from '../src/index.js';
 
 const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
 const RESOURCE = 'https://api.example.com/mcp';
@@ -29,6 +29,39 @@ async function refused(res: AccessToken | Response) {
   const r = res as Response;
   return { status: r.status, challenge: r.headers.get('www-authenticate'), body: (await r.json()) as Record<string, unknown> };
 }
+
+/** The header rule as regular expressions (what extractBearerToken's one-pass check must agree with). */
+function byRegex(header: string): string | Error {
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  const refused = (message: string) => new Error(`invalid_request: ${message}`);
+  if (!match) return refused(/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header) ? 'The Authorization header must be "Bearer <token>"' : 'Malformed bearer credentials');
+  return /^[A-Za-z0-9\-._~+/]+=*$/.test(match[1]!) ? match[1]! : refused('Malformed bearer credentials');
+}
+
+describe('extractBearerToken', () => {
+  it('agrees with the regular expressions of RFC 6750 §2.1 on generated headers', () => {
+    const parts = ['Bearer', 'bearer', 'BEARER', 'BeArEr', 'Bearerx', 'Basic', 'Bearer\t', 'ßearer', 'Bearer\u00e9', 'Béarer', ''];
+    const gaps = ['', ' ', '  ', '\t', ' \t'];
+    const tokens = ['abc', 'a.b-c_d~e+f/g', 'abc=', 'abc==', '=abc', 'a=b', 'ä', 'a b', 'a\u00a0', '', 'x'.repeat(300), 'eyJ.eyJ.sig'];
+    const tails = ['', ' ', '   ', '\t', 'x', ' x'];
+    let compared = 0;
+    for (const part of parts) for (const gap of gaps) for (const token of tokens) for (const tail of tails) {
+      const header = `${part}${gap}${token}${tail}`;
+      if (header.includes(',') || header.trim().length === 0) continue;
+      let got: string | Error;
+      try {
+        got = extractBearerToken(new Request(RESOURCE, { headers: { Authorization: header } })) ?? new Error('none');
+      } catch (err) {
+        got = new Error((err as Error).message);
+      }
+      // Headers trims surrounding whitespace from values: compare with what the request carries
+      const carried = new Request(RESOURCE, { headers: { Authorization: header } }).headers.get('authorization')!;
+      expect(got, JSON.stringify(header)).toEqual(byRegex(carried));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});
 
 describe('createBearerGuard', () => {
   it('accepts a valid token and returns it', async () => {

@@ -53,6 +53,30 @@ export type BearerGuardOptions = {
 export type BearerGuard = (request: Request) => Promise<AccessToken | Response>;
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const TOKEN68_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/') TOKEN68_CHAR[c.charCodeAt(0)] = 1;
+const BEARER = 'bearer';
+
+/**
+ * A well-formed `Bearer <token68>` header in one pass (what the regular expressions below accept,
+ * without running them on a long token); `undefined` for anything else, which they then judge.
+ */
+function wellFormedBearer(header: string): string | undefined {
+  for (let i = 0; i < BEARER.length; i++) {
+    const c = header.charCodeAt(i);
+    if (c >= 128 || (c | 0x20) !== BEARER.charCodeAt(i)) return undefined;
+  }
+  let start = BEARER.length;
+  if (header.charCodeAt(start) !== 32) return undefined;
+  while (header.charCodeAt(start) === 32) start++;
+  let end = header.length;
+  while (end > start && header.charCodeAt(end - 1) === 32) end--;
+  let i = start;
+  while (i < end && TOKEN68_CHAR[header.charCodeAt(i)] === 1) i++;
+  if (i === start) return undefined;
+  while (i < end && header.charCodeAt(i) === 61) i++;
+  return i === end ? header.slice(start, end) : undefined;
+}
 
 /**
  * Extract the bearer token of a request (RFC 6750 §2.1). `null` when the request carries no
@@ -80,6 +104,8 @@ export function extractBearerToken(request: Request): string | null {
   // Two Authorization headers arrive joined with a comma (Fetch API, and the Node adapter reads
   // the raw headers): which one counts would be ambiguous, so neither does.
   if (header.includes(',')) throw new BearerError('invalid_request', 'The request carries more than one Authorization header');
+  const token = wellFormedBearer(header);
+  if (token !== undefined) return token;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   if (!match) {
     if (/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header)) {
@@ -87,9 +113,9 @@ export function extractBearerToken(request: Request): string | null {
     }
     throw new BearerError('invalid_request', 'Malformed bearer credentials');
   }
-  const token = match[1]!;
-  if (!TOKEN68.test(token)) throw new BearerError('invalid_request', 'Malformed bearer credentials');
-  return token;
+  const credentials = match[1]!;
+  if (!TOKEN68.test(credentials)) throw new BearerError('invalid_request', 'Malformed bearer credentials');
+  return credentials;
 }
 
 /**
