@@ -1,3 +1,4 @@
+import { nodeBuiltin } from '@mcpauth/core';
 import type * as NodeBuffer from 'node:buffer';
 import type * as NodeCrypto from 'node:crypto';
 
@@ -7,23 +8,14 @@ export interface NativeCrypto {
   Buffer: typeof NodeBuffer.Buffer;
 }
 
-function builtin<T>(id: string): T | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return process?.getBuiltinModule?.(id) as T | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `node:crypto` and `node:buffer`, reached at run time (`process.getBuiltinModule`: Node ≥ 20.16,
  * Bun, Deno) so that the package has no static `node:` import; `undefined` where the runtime has
  * none (Workers, browsers), and the verifier keeps to jose.
  */
 export function nativeCrypto(): NativeCrypto | undefined {
-  const crypto = builtin<Partial<NativeCrypto['crypto']>>('node:crypto');
-  const buffer = builtin<Partial<typeof NodeBuffer>>('node:buffer');
+  const crypto = nodeBuiltin<Partial<NativeCrypto['crypto']>>('node:crypto');
+  const buffer = nodeBuiltin<Partial<typeof NodeBuffer>>('node:buffer');
   if (typeof crypto?.verify !== 'function' || typeof crypto.KeyObject?.from !== 'function' || typeof buffer?.Buffer?.from !== 'function') return undefined;
   return { crypto: crypto as NativeCrypto['crypto'], Buffer: buffer.Buffer };
 }
