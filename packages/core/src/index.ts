@@ -149,5 +149,6 @@ export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypti
 // utilities for provider packages
 export { TtlCache, type TtlCacheOptions } from './lib/cache.js';
 export { SingleFlight } from './lib/single-flight.js';
+export { nodeBuiltin } from './lib/builtin.js';
 export { isPkceVerifier, pkceChallenge, randomToken, sha256, timingSafeEqual } from './lib/crypto.js';
 export { isLoopbackHost, isSecureUrl, secureUrl } from './lib/url.js';

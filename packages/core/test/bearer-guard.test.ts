@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { UpstreamError, createBearerGuard, extractBearerToken, sameResource, type AccessToken, type TokenVerifier } from '../src/index.js';
 
 const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
 const RESOURCE = 'https://api.example.com/mcp';
@@ -29,6 +29,39 @@ async function refused(res: AccessToken | Response) {
   const r = res as Response;
   return { status: r.status, challenge: r.headers.get('www-authenticate'), body: (await r.json()) as Record<string, unknown> };
 }
+
+/** The header rule as regular expressions (what extractBearerToken's one-pass check must agree with). */
+function byRegex(header: string): string | Error {
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  const refused = (message: string) => new Error(`invalid_request: ${message}`);
+  if (!match) return refused(/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header) ? 'The Authorization header must be "Bearer <token>"' : 'Malformed bearer credentials');
+  return /^[A-Za-z0-9\-._~+/]+=*$/.test(match[1]!) ? match[1]! : refused('Malformed bearer credentials');
+}
+
+describe('extractBearerToken', () => {
+  it('agrees with the regular expressions of RFC 6750 §2.1 on generated headers', () => {
+    const parts = ['Bearer', 'bearer', 'BEARER', 'BeArEr', 'Bearerx', 'Basic', 'Bearer\t', 'ßearer', 'Bearer\u00e9', 'Béarer', ''];
+    const gaps = ['', ' ', '  ', '\t', ' \t'];
+    const tokens = ['abc', 'a.b-c_d~e+f/g', 'abc=', 'abc==', '=abc', 'a=b', 'ä', 'a b', 'a\u00a0', '', 'x'.repeat(300), 'eyJ.eyJ.sig'];
+    const tails = ['', ' ', '   ', '\t', 'x', ' x'];
+    let compared = 0;
+    for (const part of parts) for (const gap of gaps) for (const token of tokens) for (const tail of tails) {
+      const header = `${part}${gap}${token}${tail}`;
+      if (header.includes(',') || header.trim().length === 0) continue;
+      let got: string | Error;
+      try {
+        got = extractBearerToken(new Request(RESOURCE, { headers: { Authorization: header } })) ?? new Error('none');
+      } catch (err) {
+        got = new Error((err as Error).message);
+      }
+      // Headers trims surrounding whitespace from values: compare with what the request carries
+      const carried = new Request(RESOURCE, { headers: { Authorization: header } }).headers.get('authorization')!;
+      expect(got, JSON.stringify(header)).toEqual(byRegex(carried));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});
 
 describe('createBearerGuard', () => {
   it('accepts a valid token and returns it', async () => {
@@ -73,6 +106,20 @@ describe('createBearerGuard', () => {
   it('audience matches ignoring a trailing slash, and through the aud claim', async () => {
     expect(await guard(req({ Authorization: 'Bearer slash' }))).toMatchObject({ token: 'slash' });
     expect(await guard(req({ Authorization: 'Bearer audOnly' }))).toMatchObject({ token: 'audOnly' });
+  });
+
+  it('compares audiences as sameResource does, whatever form the expected resource was given in', async () => {
+    const variants = ['https://API.example.com/mcp/', 'https://api.example.com:443/mcp', 'https://api.example.com//', 'https://api.example.com/', 'https://api.example.com/mcp?x=1'];
+    const resources = [...variants, RESOURCE, `${RESOURCE}/`, 'https://api.example.com', 'https://api.example.com/mcp?x=1/', 'https://api.example.com/mcp?x=2', 'not a url', ''];
+    for (const expectedResource of variants) {
+      for (const resource of resources) {
+        const token: AccessToken = { token: 't', clientId: 'c', scopes: [], resource, claims: {} };
+        const g = createBearerGuard({ verifier: { verifyToken: async () => token }, expectedResource, now });
+        const byClaim = createBearerGuard({ verifier: { verifyToken: async () => ({ ...token, resource: undefined, claims: { aud: [7, resource] } }) }, expectedResource, now });
+        const same = sameResource(resource, new URL(expectedResource).href);
+        for (const guarded of [g, byClaim]) expect((await guarded(req({ Authorization: 'Bearer t' }))) instanceof Response, `${expectedResource} vs ${resource}`).toBe(!same);
+      }
+    }
   });
 
   it('missing scope → 403 insufficient_scope with scope', async () => {

@@ -51,6 +51,30 @@ describe('createMcpAuthHandler', () => {
     expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization');
   });
 
+  it('adds the CORS headers to the MCP response, in place or to a copy when its headers are immutable', async () => {
+    const upstream = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('from upstream'));
+    try {
+      const own = () => new Response('mine', { status: 202, headers: { 'x-own': '1' } });
+      for (const [make, body, status] of [
+        [async () => own(), 'mine', 202],
+        [() => fetch(upstream.url), 'from upstream', 200], // fetch's response headers are immutable
+      ] as const) {
+        const handler = createMcpAuthHandler({ auth, mcp: { fetch: make } });
+        const res = await handler(new Request(auth.resourceUrl, { method: 'POST', headers: { Authorization: 'Bearer good' } }));
+        expect(res.status).toBe(status);
+        expect(res.headers.get('access-control-allow-origin')).toBe('*');
+        expect(res.headers.get('access-control-expose-headers')).toContain('Mcp-Session-Id');
+        expect(await res.text()).toBe(body);
+      }
+      // the handler's own response object is the one sent, with its headers kept
+      const handler = createMcpAuthHandler({ auth, mcp: { fetch: async () => own() } });
+      const res = await handler(new Request(auth.resourceUrl, { method: 'POST', headers: { Authorization: 'Bearer good' } }));
+      expect(res.headers.get('x-own')).toBe('1');
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it('sends other paths to the fallback, or answers 404 without one', async () => {
     expect(await (await fetch(`${srv.url}/elsewhere`)).text()).toBe('fallback /elsewhere');
     const bare = createMcpAuthHandler({ auth, mcp: { fetch: async () => new Response('mcp') }, cors: false });

@@ -1,8 +1,8 @@
 import { listen, type Listening } from '@mcpauth/testing';
 import { CompactEncrypt, CompactSign, SignJWT, base64url, importJWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';
-import { nowSeconds, recorder, startJwksServer, type JwksServer } from './helpers.js';
+import { countSignatureChecks, nowSeconds, recorder, startJwksServer, type JwksServer } from './helpers.js';
 
 const ISS = 'https://auth.example.test';
 const AUD = 'https://mcp.example.com/mcp';
@@ -17,6 +17,9 @@ beforeAll(async () => {
     attackerHits++;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [attacker.publicJwk] }));
   });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 afterAll(async () => {
   await jwks.close();
@@ -157,12 +160,26 @@ describe('attack corpus: every token is refused, with the expected reason', () =
       const log = recorder();
       const base = { issuer: ISS, audience: AUD, onInvalidToken: log.hook, jwksCooldown: 0, ...c.options };
       const verifier = new JWTVerifier((c.publicKey ? { publicKey: ours.publicKeyPem, ...base } : { jwksUri: jwks.jwksUri, ...base }) as JWTVerifierOptions);
+      // two valid tokens first: jose selects the key (the first fetches the set), so that in the
+      // native project the attack meets the node:crypto fast path, as on a running server
+      await verifier.verifyToken(await signed({ jti: 'warm-1' }));
+      await verifier.verifyToken(await signed({ jti: 'warm-2' }));
+      log.clear();
       const token = await c.token();
       expect(await verifier.verifyToken(token)).toBeNull();
       expect(log.reasons()).toEqual([c.reason]);
       for (const error of log.errors) expect(error.message.includes(token) && token.length > 0).toBe(false);
     });
   }
+
+  it('met the path of its test project: node:crypto where reachable, jose where not', async () => {
+    const reachable = process.getBuiltinModule('node:crypto') !== undefined;
+    const verifier = new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, cache: false });
+    for (const jti of ['1', '2']) expect(await verifier.verifyToken(await signed({ jti }))).not.toBeNull();
+    const checks = countSignatureChecks();
+    expect(await verifier.verifyToken(await signed({ jti: '3', scope: 'read admin' }))).not.toBeNull();
+    expect([checks.subtle(), checks.native()]).toEqual(reachable ? [0, 1] : [1, 0]);
+  });
 
   it('never fetched an attacker-named URL', () => {
     expect(attackerHits).toBe(0);

@@ -1,4 +1,6 @@
 import type { AnyAuthError, TokenInvalidReason } from '@mcpauth/core';
+import nodeCrypto from 'node:crypto';
+import { vi } from 'vitest';
 import { listen, type Listening } from '@mcpauth/testing';
 
 /** A JWKS endpoint on loopback whose answer tests can change, counting requests. */
@@ -65,3 +67,19 @@ export function manualClock(start = Math.floor(Date.now() / 1000)) {
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Counts signature checks on either path: WebCrypto's `subtle.verify` (jose) and `node:crypto`'s
+ * `verify` (the native fast path), so cache tests hold whichever path verifies.
+ */
+export function countSignatureChecks() {
+  // the module object process.getBuiltinModule gives the fast path (imported statically here, so
+  // that the spy also exists in the test project that hides node:crypto from the package)
+  const subtle = vi.spyOn(crypto.subtle, 'verify');
+  const native = vi.spyOn(nodeCrypto, 'verify');
+  return {
+    calls: () => subtle.mock.calls.length + native.mock.calls.length,
+    subtle: () => subtle.mock.calls.length,
+    native: () => native.mock.calls.length,
+  };
+}

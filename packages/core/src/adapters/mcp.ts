@@ -1,4 +1,5 @@
 import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier, type ScopeChallenge, type ScopeChallengeHandler } from '@modelcontextprotocol/server';
+import { requestUrl } from '../http/request-url.js';
 import { createRouter, routeRequest, type FetchHandler } from '../http/router.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
@@ -98,10 +99,21 @@ const MCP_CORS: Record<string, string> = {
   'Access-Control-Max-Age': '86400',
 };
 
+const MCP_CORS_ENTRIES = Object.entries(MCP_CORS);
+
+/**
+ * The response with the CORS headers, set in place. Only a response whose headers are immutable
+ * (one from `fetch`) is copied, its body handed over as it is.
+ */
 function withCors(response: Response): Response {
-  const headers = new Headers(response.headers);
-  for (const [k, v] of Object.entries(MCP_CORS)) headers.set(k, v);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  try {
+    for (const [k, v] of MCP_CORS_ENTRIES) response.headers.set(k, v);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    for (const [k, v] of MCP_CORS_ENTRIES) headers.set(k, v);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
 }
 
 /**
@@ -129,7 +141,7 @@ export function createMcpAuthHandler(options: McpAuthHandlerOptions): FetchHandl
   const cors = options.cors ?? true;
   const fallback = options.fallback ?? createRouter([]);
   return async (request) => {
-    if (new URL(request.url).pathname === mcpPath) {
+    if (requestUrl(request).pathname === mcpPath) {
       if (cors && request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_CORS });
       const token = await auth.guard(request);
       const response =

@@ -7,6 +7,7 @@
  * @module
  */
 import { UpstreamError } from '../errors/errors.js';
+import { nodeBuiltin } from '../lib/builtin.js';
 import { ipAddressKind, type AddressKind } from '../lib/ip-address.js';
 
 /** One resolved address, as Node's `dns.lookup` reports it with `all: true`. */
@@ -57,15 +58,6 @@ interface NodeHttps {
 
 interface NodeDns {
   lookup: ResolveAddresses;
-}
-
-function builtin<T>(id: string): T | undefined {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return process?.getBuiltinModule?.(id) as T | undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function refused(host: string, address: string): UpstreamError {
@@ -134,8 +126,8 @@ function toResponse(res: IncomingMessage): Response {
  * @see https://www.rfc-editor.org/rfc/rfc6890
  */
 export function createPublicAddressFetch(options: PublicAddressFetchOptions = {}): typeof fetch | null {
-  const https = builtin<NodeHttps>('node:https');
-  const dns = builtin<NodeDns>('node:dns');
+  const https = nodeBuiltin<NodeHttps>('node:https');
+  const dns = nodeBuiltin<NodeDns>('node:dns');
   if (!https || typeof https.request !== 'function' || !dns || typeof dns.lookup !== 'function') return null;
   const resolve = options.resolve ?? dns.lookup;
   const allowed = (kind: AddressKind | null) => kind === 'public' || (kind === 'loopback' && options.allowLoopback === true);

@@ -1,3 +1,5 @@
+import { requestUrl } from './request-url.js';
+
 /** A Fetch API request handler: runs unchanged on Node, Bun, Deno, Workers, Hono, Next.js. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -18,7 +20,7 @@ export interface Route {
  * ```
  */
 export async function routeRequest(routes: readonly Route[], request: Request): Promise<Response | null> {
-  const { pathname } = new URL(request.url);
+  const { pathname } = requestUrl(request);
   const route = routes.find((r) => r.path === pathname);
   return route ? route.handler(request) : null;
 }

@@ -2,9 +2,10 @@ import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.
 import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { requestUrl } from '../http/request-url.js';
 import { secureUrl } from '../lib/url.js';
 import { requireAudienceCheck } from './audience-rule.js';
-import { sameResource } from './resource-url.js';
+import { normalizeResource } from './resource-url.js';
 
 /**
  * Options of {@link createBearerGuard}. `expectedResource` is required (the MCP authorization
@@ -52,6 +53,30 @@ export type BearerGuardOptions = {
 export type BearerGuard = (request: Request) => Promise<AccessToken | Response>;
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const TOKEN68_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/') TOKEN68_CHAR[c.charCodeAt(0)] = 1;
+const BEARER = 'bearer';
+
+/**
+ * A well-formed `Bearer <token68>` header in one pass (what the regular expressions below accept,
+ * without running them on a long token); `undefined` for anything else, which they then judge.
+ */
+function wellFormedBearer(header: string): string | undefined {
+  for (let i = 0; i < BEARER.length; i++) {
+    const c = header.charCodeAt(i);
+    if (c >= 128 || (c | 0x20) !== BEARER.charCodeAt(i)) return undefined;
+  }
+  let start = BEARER.length;
+  if (header.charCodeAt(start) !== 32) return undefined;
+  while (header.charCodeAt(start) === 32) start++;
+  let end = header.length;
+  while (end > start && header.charCodeAt(end - 1) === 32) end--;
+  let i = start;
+  while (i < end && TOKEN68_CHAR[header.charCodeAt(i)] === 1) i++;
+  if (i === start) return undefined;
+  while (i < end && header.charCodeAt(i) === 61) i++;
+  return i === end ? header.slice(start, end) : undefined;
+}
 
 /**
  * Extract the bearer token of a request (RFC 6750 §2.1). `null` when the request carries no
@@ -68,7 +93,7 @@ const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function extractBearerToken(request: Request): string | null {
   const header = request.headers.get('authorization');
-  const inQuery = new URL(request.url).searchParams.has('access_token');
+  const inQuery = requestUrl(request).searchParams.has('access_token');
   if (inQuery) {
     throw new BearerError(
       'invalid_request',
@@ -79,6 +104,8 @@ export function extractBearerToken(request: Request): string | null {
   // Two Authorization headers arrive joined with a comma (Fetch API, and the Node adapter reads
   // the raw headers): which one counts would be ambiguous, so neither does.
   if (header.includes(',')) throw new BearerError('invalid_request', 'The request carries more than one Authorization header');
+  const token = wellFormedBearer(header);
+  if (token !== undefined) return token;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   if (!match) {
     if (/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header)) {
@@ -86,16 +113,34 @@ export function extractBearerToken(request: Request): string | null {
     }
     throw new BearerError('invalid_request', 'Malformed bearer credentials');
   }
-  const token = match[1]!;
-  if (!TOKEN68.test(token)) throw new BearerError('invalid_request', 'Malformed bearer credentials');
-  return token;
+  const credentials = match[1]!;
+  if (!TOKEN68.test(credentials)) throw new BearerError('invalid_request', 'Malformed bearer credentials');
+  return credentials;
 }
 
-function audienceMatches(token: AccessToken, expected: string): boolean {
-  if (token.resource !== undefined) return sameResource(token.resource, expected);
+/**
+ * Whether the token names the resource `expected` (as `sameResource` compares, with the expected
+ * side normalised once at construction): a value equal to its `href` or its normalised form, the
+ * usual case, needs no parsing.
+ */
+function audienceMatches(token: AccessToken, expected: ExpectedResource): boolean {
+  const matches = (value: string) => value === expected.href || value === expected.same || normalizeResource(value) === expected.normalized;
+  if (token.resource !== undefined) return matches(token.resource);
   const aud = token.claims['aud'];
-  const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
-  return list.some((a) => sameResource(a, expected));
+  if (typeof aud === 'string') return matches(aud);
+  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && matches(a));
+}
+
+interface ExpectedResource {
+  href: string;
+  normalized: string;
+  /** `normalized` when normalising it again gives itself (always, but for paths like `//`). */
+  same: string | undefined;
+}
+
+function expectedResource(href: string): ExpectedResource {
+  const normalized = normalizeResource(href)!;
+  return { href, normalized, same: normalizeResource(normalized) === normalized ? normalized : undefined };
 }
 
 /**
@@ -126,7 +171,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   }
   requireAudienceCheck(options, 'createBearerGuard', 'expectedResource', 'the MCP endpoint URL');
   const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
-  const expected = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
+  const href = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
+  const expected = href === undefined ? undefined : expectedResource(href);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
 

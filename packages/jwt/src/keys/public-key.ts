@@ -61,18 +61,25 @@ async function pemToJwk(pem: string): Promise<JWK> {
   throw new ConfigurationError('JWTVerifier: publicKey PEM holds no RSA, EC (P-256/384/521) or Ed25519 public key');
 }
 
+/** A jose key resolver over one public key, and the keys it has imported, by algorithm. */
+export type PublicKeyResolver = JWTVerifyGetKey & {
+  /** The CryptoKey for `alg` when it was imported (or given) and fits; `undefined` otherwise. */
+  peek: (alg: string) => CryptoKey | undefined;
+};
+
 /**
  * A jose key resolver over one public key. A PEM is imported once, on first use; the key is
  * imported once per algorithm; a token whose `alg` does not fit the key's type is refused as a
  * disallowed algorithm before any signature check.
  */
-export function publicKeyResolver(input: PublicKeyInput): JWTVerifyGetKey {
+export function publicKeyResolver(input: PublicKeyInput): PublicKeyResolver {
   if (isCryptoKey(input)) {
     const algorithms: readonly string[] = algorithmsForCryptoKey(input);
-    return (header) => {
+    const resolve: JWTVerifyGetKey = (header) => {
       if (!algorithms.includes(header.alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" does not fit the configured key');
       return input;
     };
+    return Object.assign(resolve, { peek: (alg: string) => (algorithms.includes(alg) ? input : undefined) });
   }
   let loaded: Promise<{ jwk: JWK; algorithms: ReadonlySet<string> }> | undefined;
   const load = async () => {
@@ -88,5 +95,6 @@ export function publicKeyResolver(input: PublicKeyInput): JWTVerifyGetKey {
     imported.set(alg, cryptoKey);
     return cryptoKey;
   };
-  return (header) => imported.get(header.alg) ?? importFor(header.alg);
+  const resolve: JWTVerifyGetKey = (header) => imported.get(header.alg) ?? importFor(header.alg);
+  return Object.assign(resolve, { peek: (alg: string) => imported.get(alg) });
 }

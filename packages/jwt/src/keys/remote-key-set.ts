@@ -76,6 +76,16 @@ export class RemoteKeySet {
     return this.#selected.get(header.alg)?.get(header.kid) ?? this.#select(header, token);
   };
 
+  /**
+   * The key jose selected for this `alg` and `kid` since the last fetch, without an await
+   * (`undefined` when it has not: the token then goes through {@link getKey}). Like `getKey`,
+   * starts a background refresh of a stale set.
+   */
+  peek(alg: string, kid: unknown): SelectedKey | undefined {
+    this.refreshIfStale();
+    return kid === undefined || typeof kid === 'string' ? this.#selected.get(alg)?.get(kid) : undefined;
+  }
+
   async #select(...[header, token]: Parameters<JWTVerifyGetKey>): Promise<SelectedKey> {
     const fetches = this.#fetches;
     let key: SelectedKey;

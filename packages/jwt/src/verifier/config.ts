@@ -19,6 +19,8 @@ export interface VerifierConfig {
   requireExp: boolean;
   maxTokenLength: number;
   cache: { maxEntries: number; ttlSeconds: number } | undefined;
+  /** Whether signatures may be checked with `node:crypto` where the runtime has it. */
+  nativeCrypto: boolean;
   report: (error: AnyAuthError) => void;
   now: () => number;
 }
@@ -148,6 +150,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ.length === 0)) fail('typ must be a non-empty string');
   if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') fail('requireExp must be a boolean');
+  if (options.nativeCrypto !== undefined && typeof options.nativeCrypto !== 'boolean') fail('nativeCrypto must be a boolean');
   requireAudienceCheck(options, 'JWTVerifier', 'audience', 'the MCP endpoint URL (or the audience your IdP puts in its tokens)');
   const audience = stringList(options.audience, 'audience');
   const cacheOption = options.cache;
@@ -173,6 +176,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
             maxEntries: positiveInteger(cacheOption?.maxEntries, 'cache.maxEntries', DEFAULTS.cacheEntries),
             ttlSeconds: seconds(cacheOption?.ttlSeconds, 'cache.ttlSeconds', DEFAULTS.cacheTtlSeconds, { positive: true })!,
           },
+    nativeCrypto: options.nativeCrypto ?? true,
     report,
     now,
   };

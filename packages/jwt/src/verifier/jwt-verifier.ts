@@ -13,6 +13,8 @@ import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions
 import { sha256Key } from '../lib/sha256.js';
 import { mapClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
+import { createFastPath } from './native/fast-path.js';
+import type { NativeVerifier } from './native/native-verifier.js';
 import type { JWTVerifierOptions } from './options.js';
 
 /** A verification kept in the cache: the mapped claims and the time (seconds) it stops being valid. */
@@ -97,6 +99,7 @@ export class JWTVerifier implements TokenVerifier {
   readonly requiredScopes: readonly string[];
   readonly #config: VerifierConfig;
   readonly #jose: JWTVerifyOptions;
+  readonly #native: NativeVerifier | undefined;
   readonly #cache: TtlCache<string, Verified> | undefined;
   readonly #flights = new SingleFlight<string, Verified | null>();
   readonly #clockInjected: boolean;
@@ -116,6 +119,7 @@ export class JWTVerifier implements TokenVerifier {
       typ: config.typ,
       requiredClaims: config.requireExp ? ['exp'] : [],
     };
+    this.#native = createFastPath(config);
     this.#cache = config.cache && new TtlCache<string, Verified>({ maxEntries: config.cache.maxEntries, now: () => config.now() * 1000 });
   }
 
@@ -172,21 +176,26 @@ export class JWTVerifier implements TokenVerifier {
     this.#cache?.clear();
   }
 
-  /** The uncached path: jose, our own checks, the mapping; caches the result under `key`. */
+  async #joseVerify(token: string, now: number): Promise<JWTPayload> {
+    // with the default clock jose reads the time itself: no options object per call
+    const options: JWTVerifyOptions = this.#clockInjected ? { ...this.#jose, currentDate: new Date(now * 1000) } : this.#jose;
+    try {
+      return (await jwtVerify(token, this.#config.key, options)).payload;
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
+      return tryEachKey(token, err, options);
+    }
+  }
+
+  /** The uncached path: the fast path or jose, our own checks, the mapping; caches the result under `key`. */
   async #verify(token: string, key: string | undefined, signedPart: string | undefined): Promise<Verified | null> {
     const config = this.#config;
     const generation = this.#generation;
     const now = config.now();
-    // with the default clock jose reads the time itself: no options object per call
-    const options: JWTVerifyOptions = this.#clockInjected ? { ...this.#jose, currentDate: new Date(now * 1000) } : this.#jose;
     try {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, config.key, options));
-      } catch (err) {
-        if (!(err instanceof joseErrors.JWKSMultipleMatchingKeys)) throw err;
-        payload = await tryEachKey(token, err, options);
-      }
+      // node:crypto on a key jose selected before, with jose's rules; else jose itself
+      const native = this.#native?.verify(token, now);
+      const payload = native === undefined ? await this.#joseVerify(token, now) : native instanceof Promise ? await native : native;
       // jose checks `iat` only together with maxTokenAge
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');

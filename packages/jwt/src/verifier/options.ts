@@ -45,6 +45,13 @@ export interface JWTVerifierCommonOptions {
   maxTokenLength?: number | undefined;
   /** The verified-token cache, or `false` to verify every time. Default `{ maxEntries: 1000, ttlSeconds: 300 }`. */
   cache?: JWTVerifierCacheOptions | false | undefined;
+  /**
+   * Check signatures with `node:crypto` where the runtime has it (Node, Bun, Deno): `KeyObject`s
+   * built once per key, synchronous checks, the same header and claim rules as jose. `false`
+   * verifies every token with jose (WebCrypto), for debugging or to keep one code path. Runtimes
+   * without `node:crypto` (Workers, browsers) always use jose. Default `true`.
+   */
+  nativeCrypto?: boolean | undefined;
   /** Told why each token was refused, of keys left out of a JWKS and of JWKS refresh failures; never given a token. */
   onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
