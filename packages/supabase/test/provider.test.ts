@@ -26,7 +26,7 @@ async function serve(supabase: FakeSupabase, overrides: Partial<SupabaseProvider
     const s = new McpServer({ name: 'supabase-test', version: '1.0.0' });
     s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], email: info?.extra?.['email'], resource: info?.resource?.href }) }] };
+      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], email: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['email'], resource: info?.resource?.href }) }] };
     });
     return s;
   });
