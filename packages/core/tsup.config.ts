@@ -1,3 +1,3 @@
 import { packageBuild } from '../../configs/tsup';
 
-export default packageBuild(['src/index.ts', 'src/node.ts', 'src/mcp.ts']);
+export default packageBuild(['src/index.ts', 'src/kit.ts', 'src/node.ts', 'src/mcp.ts']);

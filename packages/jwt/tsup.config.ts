@@ -1,3 +1,3 @@
 import { packageBuild } from '../../configs/tsup';
 
-export default packageBuild();
+export default packageBuild(['src/index.ts', 'src/testing.ts']);

@@ -1,4 +1,4 @@
-import { isAuthError, jsonResponse, type AuthProvider, type FetchHandler, type KeyValueStore } from '@mcpauth/core';
+import { isAuthError, type AuthProvider, type FetchHandler, type KeyValueStore } from '@mcpauth/core';
 import { FileStore } from '@mcpauth/core/node';
 import { RedisStore } from '@mcpauth/redis';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
@@ -116,7 +116,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
         },
       });
     }
-    return jsonResponse({ error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` }, 404);
+    return Response.json({ error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` }, { status: 404 });
   };
   // Auth routes, the guarded MCP endpoint (with CORS for browser clients such as the Inspector), then the page.
   const app = createMcpAuthHandler({ auth, mcp, fallback: home });

@@ -5,7 +5,7 @@ import { knownMcpClientRedirectUris } from '@mcpauth/core';
  * whose message names the variable, so `main.ts` can print one clear line instead of a stack trace.
  */
 
-import { isLoopbackHost, isSecureUrl } from '@mcpauth/core';
+import { isLoopbackHost, isSecureUrl } from '@mcpauth/core/kit';
 
 /** A configuration problem the user can fix by setting an environment variable. */
 export class ConfigError extends Error {

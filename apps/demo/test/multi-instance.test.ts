@@ -7,6 +7,7 @@
 import { startRedis, type RedisHarness } from '@mcpauth/testing';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedBrowser } from './browser.js';
 import { startDemo, type DemoProcess } from './demo-process.js';
@@ -92,10 +93,9 @@ describe('two demo instances on one Redis', () => {
     });
     expect(registered.status).toBe(201);
     const { client_id } = (await registered.json()) as { client_id: string };
-    const { pkceChallenge, randomToken } = await import('@mcpauth/core');
-    const verifier = randomToken(48);
+    const verifier = oauth.generateRandomCodeVerifier();
     const url = new URL(`${lb.url}/authorize`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: REDIRECT_URI, code_challenge: await pkceChallenge(verifier), code_challenge_method: 'S256', scope: 'mcp:tools', state: 's' })) {
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: REDIRECT_URI, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', scope: 'mcp:tools', state: 's' })) {
       url.searchParams.set(k, v);
     }
     const callback = await new ScriptedBrowser({ login: 'dana' }).walk(url, REDIRECT_URI);

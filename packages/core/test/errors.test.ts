@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AuthorizeError,
-  BearerError,
-  ConfigurationError,
-  RateLimitError,
-  RegistrationError,
-  StorageFullError,
-  TokenError,
-  TokenInvalidError,
-  UpstreamError,
-  bearerChallenge,
-  errorResponse,
-  isAuthError,
-  type AnyAuthError,
-} from '../src/index.js';
+import { AuthorizeError, BearerError, ConfigurationError, RateLimitError, RegistrationError, StorageFullError, TokenError, TokenInvalidError, UpstreamError, errorResponse, isAuthError, type AnyAuthError } from '../src/index.js';
+import { bearerChallenge } from '../src/errors/response.js';
 
 describe('error classes', () => {
   it('carry stable codes that narrow the union', () => {

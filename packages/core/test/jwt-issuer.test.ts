@@ -1,6 +1,7 @@
 import { SignJWT, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JWTIssuer, PBKDF2_ITERATIONS, TokenInvalidError, deriveJwtKey } from '../src/index.js';
+import { JWTIssuer, TokenInvalidError, deriveJwtKey } from '../src/index.js';
+import { PBKDF2_ITERATIONS } from '../src/jwt-issuer/derive-key.js';
 
 const ISS = 'https://mcp.example.com';
 const AUD = 'https://mcp.example.com/mcp';

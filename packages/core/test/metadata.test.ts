@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createProtectedResourceMetadata, protectedResourceMetadataUrl, sameResource, normalizeResource } from '../src/index.js';
+import { createProtectedResourceMetadata } from '../src/index.js';
+import { protectedResourceMetadataUrl } from '../src/kit.js';
+import { sameResource, normalizeResource } from '../src/resource-server/resource-url.js';
 
 describe('protected resource metadata (RFC 9728)', () => {
   const prm = createProtectedResourceMetadata({

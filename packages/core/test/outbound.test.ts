@@ -1,6 +1,8 @@
 import { listen, type Listening } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SingleFlight, TtlCache, UpstreamError, clientSecretBasic, fetchJson, sendRequest, timingSafeEqual, pkceChallenge, isPkceVerifier, randomToken, sha256 } from '../src/index.js';
+import { SingleFlight, TtlCache, clientSecretBasic, fetchJson, sendRequest, timingSafeEqual, sha256 } from '../src/kit.js';
+import { UpstreamError } from '../src/index.js';
+import { pkceChallenge, isPkceVerifier, randomToken } from '../src/lib/crypto.js';
 
 let server: Listening;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasScopes, parseScopes, principalComponents, ProviderTokenVerifier, type AccessToken } from '../src/index.js';
+import { hasScopes, parseScopes } from '../src/kit.js';
+import { principalComponents, ProviderTokenVerifier, type AccessToken } from '../src/index.js';
 
 const base: AccessToken = { token: 't', clientId: 'client-1', scopes: ['a'], claims: {} };
 

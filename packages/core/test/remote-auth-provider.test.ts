@@ -4,7 +4,8 @@ import { McpServer, createMcpHandler, type AuthInfo } from '@modelcontextprotoco
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { RemoteAuthProvider, parseScopes, routeRequest, type RemoteAuthProviderOptions, type TokenVerifier } from '../src/index.js';
+import { RemoteAuthProvider, routeRequest, type RemoteAuthProviderOptions, type TokenVerifier } from '../src/index.js';
+import { parseScopes } from '../src/kit.js';
 import { toAuthInfo } from '../src/mcp.js';
 import { toNodeHandler } from '../src/node.js';
 

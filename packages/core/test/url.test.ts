@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, isSecureUrl, secureUrl } from '../src/index.js';
+import { isLoopbackHost, isSecureUrl, secureUrl } from '../src/kit.js';
 
 describe('URL checks', () => {
   it('knows loopback hosts', () => {

@@ -1,4 +1,4 @@
-import { secureUrl } from '@mcpauth/core';
+import { secureUrl } from '@mcpauth/core/kit';
 
 /** The endpoints of one GitHub deployment. */
 export interface GitHubEndpoints {

@@ -1,4 +1,5 @@
-import { UpstreamError, clientSecretBasic, secureUrl, sendRequest, type UpstreamRevocation } from '@mcpauth/core';
+import { UpstreamError, type UpstreamRevocation } from '@mcpauth/core';
+import { clientSecretBasic, secureUrl, sendRequest } from '@mcpauth/core/kit';
 
 /**
  * Revoke a GitHub OAuth token the way GitHub does it (it has no RFC 7009 endpoint):

@@ -1,17 +1,5 @@
-import {
-  TokenInvalidError,
-  isAuthError,
-  TtlCache,
-  SingleFlight,
-  UpstreamError,
-  secureUrl,
-  sendRequest,
-  sha256,
-  type AccessToken,
-  type HttpClientOptions,
-  type InvalidTokenHook,
-  type TokenVerifier,
-} from '@mcpauth/core';
+import { TokenInvalidError, isAuthError, UpstreamError, type AccessToken, type HttpClientOptions, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import { TtlCache, SingleFlight, secureUrl, sendRequest, sha256 } from '@mcpauth/core/kit';
 import { githubEndpoints } from './endpoints.js';
 
 /**

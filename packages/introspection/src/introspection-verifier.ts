@@ -1,21 +1,5 @@
-import {
-  clientSecretBasic,
-  requireAudienceCheck,
-  secureUrl,
-  ConfigurationError,
-  SingleFlight,
-  TokenInvalidError,
-  TtlCache,
-  UpstreamError,
-  fetchJson,
-  isAuthError,
-  sha256,
-  type AccessToken,
-  type AnyAuthError,
-  type HttpClientOptions,
-  type InvalidTokenHook,
-  type TokenVerifier,
-} from '@mcpauth/core';
+import { clientSecretBasic, requireAudienceCheck, secureUrl, SingleFlight, TtlCache, fetchJson, sha256 } from '@mcpauth/core/kit';
+import { ConfigurationError, TokenInvalidError, UpstreamError, isAuthError, type AccessToken, type AnyAuthError, type HttpClientOptions, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
 import { toAccessToken } from './lib/response.js';
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, bench, describe } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+import { JWTVerifier } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { startJwksServer } from '../test/helpers.js';
 import { AUD, ISS } from './setup.js';
 

@@ -1,5 +1,5 @@
 import { startJwksServer } from '../test/helpers.js';
-import { RSAKeyPair } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 
 export const ISS = 'https://auth.example.test';
 export const AUD = 'https://mcp.example.com/mcp';

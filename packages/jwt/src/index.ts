@@ -1,6 +1,7 @@
 /**
  * `@mcpauth/jwt`: verify JWT access tokens for MCP servers (`JWTVerifier`: JWKS, PEM, JWK or
- * HMAC), plus `StaticTokenVerifier` for development and `RSAKeyPair` for tests.
+ * HMAC), plus `StaticTokenVerifier` for development. `RSAKeyPair` for tests is in
+ * `@mcpauth/jwt/testing`.
  *
  * @module
  */
@@ -18,4 +19,3 @@ export type { JwsAlgorithm } from './keys/algorithms.js';
 export type { PublicKeyInput } from './keys/public-key.js';
 export { IdJagVerifier, type IdJagVerifierOptions, type TrustedIdentityProvider } from './id-jag/id-jag-verifier.js';
 export { StaticTokenVerifier, type StaticTokenInfo, type StaticTokenVerifierOptions } from './static/static-token-verifier.js';
-export { RSAKeyPair, type CreateTokenParams } from './testing/rsa-key-pair.js';

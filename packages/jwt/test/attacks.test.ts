@@ -1,7 +1,8 @@
 import { listen, type Listening } from '@mcpauth/testing';
 import { CompactEncrypt, CompactSign, SignJWT, base64url, importJWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';
+import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { countSignatureChecks, nowSeconds, recorder, startJwksServer, type JwksServer } from './helpers.js';
 
 const ISS = 'https://auth.example.test';

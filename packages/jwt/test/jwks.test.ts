@@ -1,7 +1,8 @@
 import { ConfigurationError, TokenInvalidError, UpstreamError } from '@mcpauth/core';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';
+import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { manualClock, recorder, startJwksServer, type JwksServer } from './helpers.js';
 
 const AUD = 'https://mcp.example.com/mcp';

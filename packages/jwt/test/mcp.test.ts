@@ -1,4 +1,4 @@
-import { protectedResourceMetadataUrl } from '@mcpauth/core';
+import { protectedResourceMetadataUrl } from '@mcpauth/core/kit';
 import { toOAuthTokenVerifier } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { listen, startOidcProvider, type Listening, type OidcHarness } from '@mcpauth/testing';

@@ -1,6 +1,7 @@
 import { generateKeyPair, exportJWK, exportPKCS8 } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair, type JWTVerifierOptions } from '../src/index.js';
+import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 
 const keys = await RSAKeyPair.generate();
 const secret = 'a'.repeat(32);

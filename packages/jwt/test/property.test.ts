@@ -1,7 +1,8 @@
 import { base64url } from 'jose';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+import { JWTVerifier } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { recorder, startJwksServer, type JwksServer } from './helpers.js';
 
 const ISS = 'https://auth.example.test';

@@ -1,6 +1,7 @@
 import { getHeapSnapshot } from 'node:v8';
 import { expect, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+import { JWTVerifier } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 
 const AUD = 'https://mcp.example.com/mcp';
 const reverse = (text: string) => Array.from(text).reverse().join('');

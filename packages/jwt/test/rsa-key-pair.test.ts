@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+import { JWTVerifier } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { startJwksServer, type JwksServer } from './helpers.js';
 
 const keys = await RSAKeyPair.generate();

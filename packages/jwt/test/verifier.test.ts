@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ConfigurationError, TokenInvalidError } from '@mcpauth/core';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, importPKCS8 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../src/index.js';
+import { JWTVerifier } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { countSignatureChecks, manualClock, nowSeconds, recorder } from './helpers.js';
 
 const keys = await RSAKeyPair.generate();

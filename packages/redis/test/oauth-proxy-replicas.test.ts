@@ -5,7 +5,8 @@
  * upstream is refreshed once between them. (This lives here, not in @mcpauth/core, because
  * @mcpauth/redis depends on @mcpauth/core.)
  */
-import { OAuthProxy, parseScopes, routeRequest, type AccessToken, type FetchHandler, type TokenVerifier } from '@mcpauth/core';
+import { OAuthProxy, routeRequest, type AccessToken, type FetchHandler, type TokenVerifier } from '@mcpauth/core';
+import { parseScopes } from '@mcpauth/core/kit';
 import { toAuthInfo } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { ScriptedOAuthClient, listen, startOidcProvider, startRedis, type Listening, type OidcHarness, type RedisHarness } from '@mcpauth/testing';

@@ -1,4 +1,5 @@
-import { createAuthorizationServer, InMemoryOAuthProvider, setClientAddress, type AuthorizationServer } from '@mcpauth/core';
+import { createAuthorizationServer, InMemoryOAuthProvider, type AuthorizationServer } from '@mcpauth/core';
+import { setClientAddress } from '@mcpauth/core/kit';
 import { startRedis, type RedisHarness } from '@mcpauth/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

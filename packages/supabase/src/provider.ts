@@ -1,13 +1,5 @@
-import {
-  RemoteAuthProvider,
-  TokenInvalidError,
-  secureUrl,
-  type AccessToken,
-  type ForwardMetadataOptions,
-  type RemoteAuthProviderOptions,
-  type RemoteResourceLocation,
-  type TokenVerifier,
-} from '@mcpauth/core';
+import { RemoteAuthProvider, TokenInvalidError, type AccessToken, type ForwardMetadataOptions, type RemoteAuthProviderOptions, type RemoteResourceLocation, type TokenVerifier } from '@mcpauth/core';
+import { secureUrl } from '@mcpauth/core/kit';
 import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
 
 /**

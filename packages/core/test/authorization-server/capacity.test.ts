@@ -5,7 +5,8 @@
  */
 import { listen } from '@mcpauth/testing';
 import { describe, expect, it } from 'vitest';
-import { setClientAddress, type OAuthToken } from '../../src/index.js';
+import { setClientAddress } from '../../src/kit.js';
+import type { OAuthToken } from '../../src/index.js';
 import { toNodeHandler } from '../../src/node.js';
 import { authorize, direct, form, redeem, register, REDIRECT, type Direct, type Registered } from './fixtures.js';
 

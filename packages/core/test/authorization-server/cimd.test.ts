@@ -3,7 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostKind } from '../../src/lib/ip-address.js';
-import { InMemoryOAuthProvider, isClientIdMetadataUrl, type OAuthToken } from '../../src/index.js';
+import { InMemoryOAuthProvider, type OAuthToken } from '../../src/index.js';
+import { isClientIdMetadataUrl } from '../../src/authorization-server/cimd.js';
 import { REDIRECT, SCOPE, direct, form, pkce, startTlsServer, type TlsServer } from './fixtures.js';
 
 let tls: TlsServer;

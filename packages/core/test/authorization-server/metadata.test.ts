@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryOAuthProvider, JWT_BEARER_GRANT_TYPE, type OAuthAuthorizationServerProvider, authorizationServerMetadataUrl, createAuthorizationServer, normalizeIssuer } from '../../src/index.js';
+import { InMemoryOAuthProvider, type OAuthAuthorizationServerProvider, createAuthorizationServer } from '../../src/index.js';
+import { JWT_BEARER_GRANT_TYPE } from '../../src/protocols/provider.js';
+import { authorizationServerMetadataUrl, normalizeIssuer } from '../../src/authorization-server/metadata.js';
 import { direct } from './fixtures.js';
 
 describe('authorization server metadata (RFC 8414)', () => {

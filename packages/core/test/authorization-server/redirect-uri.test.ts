@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from '../../src/index.js';
+import { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from '../../src/authorization-server/redirect-uri.js';
 
 describe('redirect URIs', () => {
   it('registration rules', () => {

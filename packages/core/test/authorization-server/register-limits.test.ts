@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthorizationServer, InMemoryOAuthProvider, MemoryStore, setClientAddress } from '../../src/index.js';
+import { createAuthorizationServer, InMemoryOAuthProvider, MemoryStore } from '../../src/index.js';
+import { setClientAddress } from '../../src/kit.js';
 import { addressBucket } from '../../src/lib/rate-limit.js';
 import { direct, REDIRECT, type Direct } from './fixtures.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RegistrationError, sha256 } from '../../src/index.js';
+import { RegistrationError } from '../../src/index.js';
+import { sha256 } from '../../src/kit.js';
 import { REDIRECT, direct } from './fixtures.js';
 
 function post(body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }): RequestInit {

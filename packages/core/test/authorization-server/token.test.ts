@@ -1,13 +1,7 @@
 import { SignJWT, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  InMemoryOAuthProvider,
-  JWT_BEARER_GRANT_TYPE,
-  TokenError,
-  type IdentityAssertionParams,
-  type OAuthClientInformationFull,
-  type OAuthToken,
-} from '../../src/index.js';
+import { InMemoryOAuthProvider, TokenError, type IdentityAssertionParams, type OAuthClientInformationFull, type OAuthToken } from '../../src/index.js';
+import { JWT_BEARER_GRANT_TYPE } from '../../src/protocols/provider.js';
 import { REDIRECT, SCOPE, authorize, basic, codeFor, direct, form, redeem, register, type Direct } from './fixtures.js';
 
 async function expectError(res: Response, error: string, status = 400): Promise<string> {

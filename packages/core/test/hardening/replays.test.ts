@@ -7,7 +7,7 @@
  *   a reuse: the family is revoked and the first presentation gets no tokens either.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { pkceChallenge, randomToken } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from '../proxy/helpers.js';
 import { CLIENT_CALLBACK, registerOverHttp, scriptedClient, startProxyStack, type ProxyStack } from '../proxy/stack.js';

@@ -1,7 +1,9 @@
 import type { OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from '@mcpauth/testing';
-import { MemoryStore, pkceChallenge, randomToken, setClientAddress, StorageFullError } from '../../src/index.js';
+import { MemoryStore, StorageFullError } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
+import { setClientAddress } from '../../src/kit.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { CLIENT_REDIRECT, authorizeAndExchange, proxyOptions, startUpstream, submitConsent, testClient, upstreamIntrospectionVerifier } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, listen, type Listening } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkceChallenge, randomToken } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from './helpers.js';
 import { CLIENT_CALLBACK, registerOverHttp, startProxyStack, type ProxyStack } from './stack.js';

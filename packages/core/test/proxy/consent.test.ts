@@ -1,6 +1,6 @@
 import { CookieJar, parseForm, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkceChallenge, randomToken } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { RememberedApprovals } from '../../src/consent/approvals.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions, startUpstream, submitConsent, testClient } from './helpers.js';

@@ -1,7 +1,8 @@
 import { CookieJar, type OidcHarness } from '@mcpauth/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthorizeError, RegistrationError, TokenError, pkceChallenge, randomToken } from '../../src/index.js';
+import { AuthorizeError, RegistrationError, TokenError } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { authorizeAndExchange, proxyOptions, startUpstream, submitConsent, testClient, upstreamActive } from './helpers.js';
 

@@ -1,6 +1,8 @@
 import { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { parseScopes, pkceChallenge, randomToken, type AccessToken, type OAuthClientInformationFull, type OAuthToken, type TokenVerifier } from '../../src/index.js';
+import { parseScopes } from '../../src/kit.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
+import type { AccessToken, OAuthClientInformationFull, OAuthToken, TokenVerifier } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 

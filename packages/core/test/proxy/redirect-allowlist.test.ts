@@ -6,7 +6,8 @@
  */
 import { CookieJar, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, knownMcpClientRedirectUris, pkceChallenge, randomToken } from '../../src/index.js';
+import { MemoryStore, knownMcpClientRedirectUris } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 import { startTlsServer, type TlsServer } from '../authorization-server/fixtures.js';

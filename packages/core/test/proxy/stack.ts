@@ -97,7 +97,7 @@ export async function authorizeOverHttp(
   clientId: string,
   params: { scope?: string; resource?: string; tokenResource?: string } = {},
 ): Promise<Response> {
-  const { pkceChallenge, randomToken } = await import('../../src/index.js');
+  const { pkceChallenge, randomToken } = await import('../../src/lib/crypto.js');
   const verifier = randomToken(48);
   const url = new URL(`${stack.url}/authorize`);
   url.searchParams.set('response_type', 'code');

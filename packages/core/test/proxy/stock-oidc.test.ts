@@ -10,7 +10,7 @@ import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
 import type { OIDCProxyOptions } from '../../src/proxy/oidc-proxy.js';
 import { UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, upstreamJwtVerifier } from './helpers.js';
 import { authorizeOverHttp, CLIENT_CALLBACK, registerOverHttp, scriptedClient, startProxyStack, type ProxyStack } from './stack.js';
-import { pkceChallenge, randomToken } from '../../src/index.js';
+import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 
 let stack: ProxyStack | undefined;
 afterEach(() => stack?.close());

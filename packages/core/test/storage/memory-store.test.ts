@@ -1,6 +1,7 @@
 import { boundedStoreContract, storeContract } from '@mcpauth/testing';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, StorageFullError, collection } from '../../src/index.js';
+import { MemoryStore, StorageFullError } from '../../src/index.js';
+import { collection } from '../../src/kit.js';
 
 describe('MemoryStore', () => {
   const store = new MemoryStore();

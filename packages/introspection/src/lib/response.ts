@@ -1,4 +1,5 @@
-import { TokenInvalidError, UpstreamError, hasScopes, parseScopes, type AccessToken } from '@mcpauth/core';
+import { TokenInvalidError, UpstreamError, type AccessToken } from '@mcpauth/core';
+import { hasScopes, parseScopes } from '@mcpauth/core/kit';
 
 /** What an introspection response is checked against. */
 export interface ResponseChecks {

@@ -1,4 +1,5 @@
-import { UpstreamError, secureUrl } from '@mcpauth/core';
+import { UpstreamError } from '@mcpauth/core';
+import { secureUrl } from '@mcpauth/core/kit';
 import type { HttpClientOptions, IdentityAssertionClaims, IdentityAssertionVerifier } from '@mcpauth/core';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';

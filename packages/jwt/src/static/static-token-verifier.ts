@@ -1,4 +1,5 @@
-import { TokenInvalidError, hasScopes, secureUrl, timingSafeEqual, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import { TokenInvalidError, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import { hasScopes, secureUrl, timingSafeEqual } from '@mcpauth/core/kit';
 import { sha256Hex } from '../lib/sha256.js';
 
 /**

@@ -1,4 +1,5 @@
-import { TokenInvalidError, parseScopes } from '@mcpauth/core';
+import { TokenInvalidError } from '@mcpauth/core';
+import { parseScopes } from '@mcpauth/core/kit';
 import type { JWTPayload } from 'jose';
 
 /** What a verified token maps to, without the raw token (cache entries never hold it). */

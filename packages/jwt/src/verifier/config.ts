@@ -1,4 +1,5 @@
-import { requireAudienceCheck, secureUrl, type AnyAuthError, type HttpClientOptions } from '@mcpauth/core';
+import { requireAudienceCheck, secureUrl } from '@mcpauth/core/kit';
+import type { AnyAuthError, HttpClientOptions } from '@mcpauth/core';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';

@@ -1,14 +1,5 @@
-import {
-  ConfigurationError,
-  SingleFlight,
-  TokenInvalidError,
-  TtlCache,
-  hasScopes,
-  mapJoseError,
-  type AccessToken,
-  type AnyAuthError,
-  type TokenVerifier,
-} from '@mcpauth/core';
+import { ConfigurationError, TokenInvalidError, type AccessToken, type AnyAuthError, type TokenVerifier } from '@mcpauth/core';
+import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { sha256Key } from '../lib/sha256.js';
 import { mapClaims, type VerifiedClaims } from './claims.js';

@@ -1,4 +1,4 @@
-import { nodeBuiltin } from '@mcpauth/core';
+import { nodeBuiltin } from '@mcpauth/core/kit';
 import type * as NodeBuffer from 'node:buffer';
 import type * as NodeCrypto from 'node:crypto';
 

@@ -1,0 +1,52 @@
+/**
+ * `@mcpauth/core/kit`: the building blocks that provider, verifier and store packages are made
+ * of, for authors of such packages (and of server adapters). An MCP server needs none of them:
+ * its API is `@mcpauth/core`.
+ *
+ * - Outbound HTTP: {@link sendRequest} and {@link fetchJson} (timeout, size limit, no redirects,
+ *   OAuth error bodies become `UpstreamError`), {@link clientSecretBasic} (RFC 6749 §2.3.1), and
+ *   {@link createPublicAddressFetch} for URLs a client chooses (SSRF guard on Node).
+ * - Verifier helpers: {@link TtlCache}, {@link SingleFlight}, {@link parseScopes},
+ *   {@link hasScopes}, {@link requireAudienceCheck} (RFC 8707 rule for options),
+ *   {@link mapJoseError}, {@link sha256}, {@link timingSafeEqual}, {@link nodeBuiltin} (a Node
+ *   built-in reached at run time, for a native fast path without a static `node:` import).
+ * - URLs: {@link secureUrl}, {@link isSecureUrl}, {@link isLoopbackHost},
+ *   {@link protectedResourceMetadataUrl} (RFC 9728 §3.1).
+ * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
+ * - Rate limits: {@link setClientAddress}, the address a server adapter records for the
+ *   per-address limits of the authorization server.
+ *
+ * @module
+ */
+
+// outbound HTTP
+export {
+  fetchJson,
+  sendRequest,
+  type FetchJsonOptions,
+  type HttpClientOptions,
+  type JsonResponse,
+  type OutboundRequest,
+  type OutboundResponse,
+} from './http/outbound.js';
+export { clientSecretBasic } from './http/client-secret-basic.js';
+export { createPublicAddressFetch, type PublicAddressFetchOptions, type ResolveAddresses, type ResolvedAddress } from './http/public-address-fetch.js';
+
+// verifier helpers
+export { TtlCache, type TtlCacheOptions } from './lib/cache.js';
+export { SingleFlight } from './lib/single-flight.js';
+export { hasScopes, parseScopes } from './protocols/access-token.js';
+export { requireAudienceCheck } from './resource-server/audience-rule.js';
+export { mapJoseError } from './jwt-issuer/issuer.js';
+export { sha256, timingSafeEqual } from './lib/crypto.js';
+export { nodeBuiltin } from './lib/builtin.js';
+
+// URLs
+export { isLoopbackHost, isSecureUrl, secureUrl } from './lib/url.js';
+export { protectedResourceMetadataUrl } from './resource-server/resource-url.js';
+
+// storage
+export { collection, type Collection } from './storage/store.js';
+
+// rate limits
+export { setClientAddress } from './http/client-address.js';
