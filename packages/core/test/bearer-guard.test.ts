@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError, createBearerGuard, extractBearerToken, sameResource, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { UpstreamError, createBearerGuard, type AccessToken, type TokenVerifier } from '../src/index.js';
+import { extractBearerToken } from '../src/resource-server/bearer-guard.js';
+import { sameResource } from '../src/resource-server/resource-url.js';
 
 const MD = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
 const RESOURCE = 'https://api.example.com/mcp';

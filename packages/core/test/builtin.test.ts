@@ -1,6 +1,6 @@
 import nodeCrypto from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { nodeBuiltin } from '../src/index.js';
+import { nodeBuiltin } from '../src/kit.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

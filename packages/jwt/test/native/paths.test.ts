@@ -1,6 +1,7 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { JWTVerifier, RSAKeyPair } from '../../src/index.js';
+import { JWTVerifier } from '../../src/index.js';
+import { RSAKeyPair } from '../../src/testing.js';
 import { countSignatureChecks, nowSeconds, recorder, startJwksServer } from '../helpers.js';
 
 // Which path verifies: the node:crypto fast path after jose selected (and imported) a key once,
