@@ -82,6 +82,7 @@ export async function installConsumer({ dir, pm, packed, extraDeps = {}, tmp, ty
     join(dir, '.npmrc'),
     [
       `cache=${join(tmp, 'npm-cache')}`,
+      `logs-dir=${join(tmp, 'npm-logs')}`,
       `store-dir=${join(tmp, 'pnpm-store')}`,
       `cache-dir=${join(tmp, 'pnpm-cache')}`,
       `state-dir=${join(tmp, 'pnpm-state')}`,
