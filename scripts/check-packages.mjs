@@ -224,13 +224,14 @@ net.Server.prototype.listen = function (...args) {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
+    let stillRunning = false;
     const timer = setTimeout(() => {
+      stillRunning = true; // a server, or a client retrying a connection
       child.kill('SIGKILL');
-      resolvePromise(undefined); // still running: a server, or a client retrying a connection
     }, 5_000);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise(code === 0 || code === null ? undefined : `exited ${code} under Node:\n${out}`);
+      resolvePromise(code === 0 || stillRunning ? undefined : `${signal ? `was killed by ${signal}` : `exited ${code}`} under Node:\n${out}`);
     });
   });
 }
