@@ -6,14 +6,20 @@
 //     workspace, typecheck under TypeScript's `nodenext` (ESM and CommonJS), `bundler` and `node10`
 //     resolution, and every entry point loads with `import()` and `require()` (same exports);
 //  4. the README code blocks typecheck against the installed packages and run under Node. A block
-//     preceded by `<!-- fragment -->` is a fragment of a larger program: only its imports are checked.
+//     preceded by `<!-- fragment -->` is a fragment of a larger program: it is typechecked with
+//     the names it leaves undeclared allowed (an option's typo still fails), its imports must
+//     resolve, and it is not run; one that does not parse alone (an object member) keeps the import check.
 // Usage: node scripts/check-packages.mjs [--keep]   (--keep leaves the temporary directory for a look)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cleanEnv, installConsumer, packAll, publicPackages, root, run, workspaceRange } from './lib/consumer.mjs';
+
+/** What a fragment may leave to the program around it: undeclared names (and what follows from them). */
+const LOOSE = ['TS2304', 'TS2552', 'TS18004', 'TS7006', 'TS7031', 'TS2451', 'TS1108'];
 
 const keep = process.argv.includes('--keep');
 const tmp = mkdtempSync(join(tmpdir(), 'mcpauth-packages-'));
@@ -88,6 +94,12 @@ try {
           problems.push(`${pm}: tsc -p ${project} failed:\n${err.message}`);
         }
       }
+      if (pm === 'npm') {
+        // Fragments, loosely: the whole block typechecks except for the names it leaves to its context.
+        const out = await run(process.execPath, [tsc, '-p', 'tsconfig.fragments.json'], { cwd: dir }).catch((err) => err.message);
+        const errors = out.split('\n').filter((l) => /error TS\d+/.test(l) && !LOOSE.some((code) => l.includes(`error ${code}:`)));
+        if (errors.length) problems.push(`README fragments that do not typecheck (beyond the names they leave undeclared):\n${errors.join('\n')}`);
+      }
       try {
         const out = await run(process.execPath, ['entries.mjs'], { cwd: dir });
         if (out.trim()) console.log(out.trim().replace(/^/gm, `  ${pm}: `));
@@ -101,7 +113,7 @@ try {
       }
     }),
   );
-  step(`${blocks.filter((b) => !b.fragment).length} README blocks run, ${blocks.filter((b) => b.fragment).length} fragments import-checked, ${specifiers.length} entry points, npm and pnpm`);
+  step(`${blocks.filter((b) => !b.fragment).length} README blocks run, ${blocks.filter((b) => b.fragment).length} fragments checked loosely, ${specifiers.length} entry points, npm and pnpm`);
 } catch (err) {
   problems.push(err.stack ?? String(err));
 } finally {
@@ -169,6 +181,15 @@ function writeSources(dir, specifiers, blocks) {
     writeFileSync(join(dir, file), `${b.fragment ? importsOf(b.code) : b.code}\nexport {};\n`);
     readme.push(file);
   }
+  // A fragment that is not even a statement list (an object member, say) keeps only the import check.
+  const ts = createRequire(join(dir, 'package.json'))('typescript');
+  const parses = (code) => !ts.transpileModule(code, { reportDiagnostics: true, fileName: 'x.ts' }).diagnostics?.length;
+  mkdirSync(join(dir, 'fragments'), { recursive: true });
+  const fragments = blocks.filter((b) => b.fragment && parses(b.code)).map((b) => {
+    writeFileSync(join(dir, 'fragments', `${b.id}.ts`), `${b.code}\nexport {};\n`);
+    return `fragments/${b.id}.ts`;
+  });
+  tsconfig('tsconfig.fragments.json', { noEmit: true, noImplicitAny: false, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'] }, fragments);
   // nodenext, what a Node user compiles with (no DOM lib): .ts is ESM (the package is
   // "type": "module"), .cts is CommonJS; the README blocks are compiled to out/ and run from there.
   tsconfig('tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], rootDir: '.', outDir: 'out' }, ['esm.ts', 'cjs.cts', ...readme]);
