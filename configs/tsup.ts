@@ -6,7 +6,7 @@ export function packageBuild(entry: string[] = ['src/index.ts']) {
     entry,
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    sourcemap: false, // see RELEASING.md, "Source maps"
     clean: true,
     target: 'es2022',
     treeshake: true,
