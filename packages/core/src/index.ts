@@ -12,6 +12,8 @@
 // protocols
 export { principalComponents, type AccessToken } from './protocols/access-token.js';
 export { ProviderTokenVerifier, type AccessTokenLoader, type InvalidTokenHook, type TokenVerifier } from './protocols/token-verifier.js';
+export type { VerifierCacheOptions } from './protocols/verifier-policy.js';
+export type { Clock } from './lib/clock.js';
 export type {
   AuthorizationCode,
   AuthorizationParams,

@@ -9,7 +9,9 @@
  * - Verifier helpers: {@link TtlCache}, {@link SingleFlight}, {@link parseScopes},
  *   {@link hasScopes}, {@link requireAudienceCheck} (RFC 8707 rule for options),
  *   {@link mapJoseError}, {@link sha256}, {@link timingSafeEqual}, {@link nodeBuiltin} (a Node
- *   built-in reached at run time, for a native fast path without a static `node:` import).
+ *   built-in reached at run time, for a native fast path without a static `node:` import),
+ *   {@link resolveVerifierCache} and {@link invalidTokenReporter} (the verifier policy's cache
+ *   option and hook rules), {@link epochSeconds} (the default clock, in seconds).
  * - URLs: {@link secureUrl}, {@link isSecureUrl}, {@link isLoopbackHost},
  *   {@link protectedResourceMetadataUrl} (RFC 9728 §3.1).
  * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
@@ -40,6 +42,8 @@ export { requireAudienceCheck } from './resource-server/audience-rule.js';
 export { mapJoseError } from './jwt-issuer/issuer.js';
 export { sha256, timingSafeEqual } from './lib/crypto.js';
 export { nodeBuiltin } from './lib/builtin.js';
+export { invalidTokenReporter, resolveVerifierCache, type ResolvedVerifierCache } from './protocols/verifier-policy.js';
+export { epochSeconds } from './lib/clock.js';
 
 // URLs
 export { isLoopbackHost, isSecureUrl, secureUrl } from './lib/url.js';

@@ -7,8 +7,10 @@
  */
 export { JWTVerifier } from './verifier/jwt-verifier.js';
 export type {
+  JWTAudienceCheck,
+  JWTClaimsHook,
+  JWTClaimsMapping,
   JWTVerifierAudienceOptions,
-  JWTVerifierCacheOptions,
   JWTVerifierCommonOptions,
   JWTVerifierJwksOptions,
   JWTVerifierOptions,

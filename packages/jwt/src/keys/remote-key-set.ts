@@ -54,10 +54,12 @@ export class RemoteKeySet {
   readonly #selected = new Map<string, Map<string | undefined, SelectedKey>>();
   /** Fetches started or finished: a selection that saw this change is not kept. */
   #fetches = 0;
+  /** Why the last fetch failed, until one succeeds: an unknown `kid` meanwhile is an outage, not a bad token. */
+  #lastFailure: UpstreamError | undefined;
 
   constructor(options: RemoteKeySetOptions) {
     this.#options = options;
-    const fetchKeys: FetchImplementation = (url, init) => abortable(this.#fetch(url), init.signal, options.http.timeoutMs);
+    const fetchKeys: FetchImplementation = (url, init) => this.#tracked(abortable(this.#fetch(url), init.signal, options.http.timeoutMs));
     this.#jwks = createRemoteJWKSet(options.url, {
       // jose refreshes only on first use; the policy below decides every other fetch.
       cacheMaxAge: Number.POSITIVE_INFINITY,
@@ -93,7 +95,8 @@ export class RemoteKeySet {
     try {
       key = await this.#jwks(header, token);
     } catch (err) {
-      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || !(await this.#reloadForUnknownKey())) throw err;
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      if (!(await this.#reloadForUnknownKey())) throw this.#lastFailure ?? err;
       return this.#jwks(header, token);
     }
     // kept only when no fetch started or ran meanwhile: the key is from the set in use; and only
@@ -105,6 +108,18 @@ export class RemoteKeySet {
       byKid.set(kid, key);
     }
     return key;
+  }
+
+  /** A fetch (with its timeout), remembering whether it failed. */
+  async #tracked(fetching: Promise<Response>): Promise<Response> {
+    try {
+      const response = await fetching;
+      this.#lastFailure = undefined;
+      return response;
+    } catch (err) {
+      this.#lastFailure = err instanceof UpstreamError ? err : new UpstreamError('network', 'JWKS request failed', { cause: err });
+      throw this.#lastFailure;
+    }
   }
 
   async #fetch(url: string): Promise<Response> {
@@ -140,7 +155,10 @@ export class RemoteKeySet {
     });
   }
 
-  /** Fetch again for a token whose key is not in the set: joins a fetch in flight, else at most once per cooldown. */
+  /**
+   * Fetch again for a token whose key is not in the set: joins a fetch in flight, else at most
+   * once per cooldown. A failed fetch rejects with its `UpstreamError`.
+   */
   async #reloadForUnknownKey(): Promise<boolean> {
     if (!this.#jwks.reloading && !this.#mayFetch()) return false;
     await this.#jwks.reload();

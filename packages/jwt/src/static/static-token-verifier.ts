@@ -1,5 +1,5 @@
-import { TokenInvalidError, type AccessToken, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
-import { hasScopes, secureUrl, timingSafeEqual } from '@mcpauth/core/kit';
+import { TokenInvalidError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import { epochSeconds, hasScopes, invalidTokenReporter, secureUrl, timingSafeEqual } from '@mcpauth/core/kit';
 import { sha256Hex } from '../lib/sha256.js';
 
 /**
@@ -42,8 +42,8 @@ export interface StaticTokenVerifierOptions {
   requiredScopes?: readonly string[] | undefined;
   /** Told why each token was refused; never given the token. */
   onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 const MAX_TOKEN_LENGTH = 16_384;
@@ -79,8 +79,8 @@ export class StaticTokenVerifier implements TokenVerifier {
   /** Scopes every accepted token carries. */
   readonly requiredScopes: readonly string[];
   readonly #entries: Entry[];
-  readonly #hook: InvalidTokenHook | undefined;
-  readonly #now: () => number;
+  readonly #report: (error: AnyAuthError) => void;
+  readonly #now: Clock;
 
   constructor(options: StaticTokenVerifierOptions) {
     if (!options || typeof options.tokens !== 'object' || options.tokens === null) {
@@ -95,8 +95,9 @@ export class StaticTokenVerifier implements TokenVerifier {
       return { hash: sha256Hex(token), info: { ...info, scopes: [...info.scopes] } };
     });
     this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
-    this.#hook = options.onInvalidToken;
-    this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'StaticTokenVerifier');
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('StaticTokenVerifier: now must be a function');
+    this.#now = options.now ?? epochSeconds;
   }
 
   /** The {@link AccessToken} of a configured, unexpired token with the required scopes; else `null`. */
@@ -124,11 +125,7 @@ export class StaticTokenVerifier implements TokenVerifier {
   }
 
   #refuse(error: TokenInvalidError): null {
-    try {
-      this.#hook?.(error);
-    } catch {
-      // a throwing hook must not turn a refusal into a failure
-    }
+    this.#report(error);
     return null;
   }
 }

@@ -1,6 +1,7 @@
 import { TokenInvalidError } from '@mcpauth/core';
 import { parseScopes } from '@mcpauth/core/kit';
 import type { JWTPayload } from 'jose';
+import type { JWTClaimsMapping } from './options.js';
 
 /** What a verified token maps to, without the raw token (cache entries never hold it). */
 export interface VerifiedClaims {
@@ -32,29 +33,51 @@ function audiences(aud: unknown): string[] {
 }
 
 /**
- * Map a verified JWT payload to access-token fields: scopes from `scope` (space-separated) or
- * `scp` (string or list); the client from `client_id`, else `azp`, else `sub`; `resource` is the
- * first configured audience the token names (or its single `aud` when none is configured).
- * Throws `TokenInvalidError('claim')` for a token that names no client.
+ * The default mapping of a verified JWT payload: scopes from `scope` (space-separated) or `scp`
+ * (string or list); the client from `client_id`, else `azp`, else `sub`; `resource` is the first
+ * configured audience the token names (or its single `aud` when none is configured).
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
-export function mapClaims(payload: JWTPayload, expectedAudiences: readonly string[] | undefined): VerifiedClaims {
-  const clientId = firstString(payload['client_id'], payload['azp'], payload.sub);
-  if (clientId === undefined) throw new TokenInvalidError('claim', 'Token names no client (client_id, azp or sub)');
+export function defaultMapping(payload: JWTPayload, expectedAudiences: readonly string[] | undefined): JWTClaimsMapping {
+  deepFreeze(payload); // hooks see it frozen, as every cache hit shares it
   const tokenAudiences = audiences(payload.aud);
-  const resource =
-    expectedAudiences === undefined
-      ? tokenAudiences.length === 1
-        ? tokenAudiences[0]
-        : undefined
-      : expectedAudiences.find((a) => tokenAudiences.includes(a));
+  return {
+    clientId: firstString(payload['client_id'], payload['azp'], payload.sub),
+    scopes: parseScopes(payload['scope'] !== undefined ? payload['scope'] : payload['scp']),
+    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+    resource:
+      expectedAudiences === undefined
+        ? tokenAudiences.length === 1
+          ? tokenAudiences[0]
+          : undefined
+        : expectedAudiences.find((a) => tokenAudiences.includes(a)),
+  };
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || (typeof value === 'string' && value.length > 0)) return value;
+  throw new TokenInvalidError('claim', `The claims hook mapped ${name} to something other than a non-empty string`);
+}
+
+/**
+ * The mapping with a claims hook's changes applied and checked: a token that names no client
+ * (`client_id`, `azp`, `sub`, or the hook's `clientId`) is refused (`claim`), as is a hook's
+ * mapping of the wrong type.
+ */
+export function finishClaims(payload: JWTPayload, mapping: JWTClaimsMapping, changes?: Partial<JWTClaimsMapping>): VerifiedClaims {
+  const merged = changes ? { ...mapping, ...changes } : mapping;
+  const clientId = optionalString(merged.clientId, 'clientId');
+  if (clientId === undefined) throw new TokenInvalidError('claim', 'Token names no client (client_id, azp or sub)');
+  if (!Array.isArray(merged.scopes) || merged.scopes.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw new TokenInvalidError('claim', 'The claims hook mapped scopes to something other than a list of non-empty strings');
+  }
   return {
     clientId,
-    scopes: parseScopes(payload['scope'] !== undefined ? payload['scope'] : payload['scp']),
+    scopes: [...merged.scopes],
     expiresAt: typeof payload.exp === 'number' ? payload.exp : undefined,
-    resource,
-    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+    resource: optionalString(merged.resource, 'resource'),
+    subject: optionalString(merged.subject, 'subject'),
     claims: deepFreeze(payload as Record<string, unknown>),
   };
 }

@@ -1,10 +1,10 @@
-import { requireAudienceCheck, secureUrl } from '@mcpauth/core/kit';
-import type { AnyAuthError, HttpClientOptions } from '@mcpauth/core';
+import { type AnyAuthError, type Clock } from '@mcpauth/core';
+import { epochSeconds, invalidTokenReporter, requireAudienceCheck, resolveVerifierCache, secureUrl, type HttpClientOptions, type ResolvedVerifierCache } from '@mcpauth/core/kit';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';
 import { RemoteKeySet } from '../keys/remote-key-set.js';
-import type { JWTVerifierOptions } from './options.js';
+import type { JWTAudienceCheck, JWTClaimsHook, JWTVerifierOptions } from './options.js';
 
 /** The checked, defaulted form of {@link JWTVerifierOptions}. */
 export interface VerifierConfig {
@@ -12,18 +12,20 @@ export interface VerifierConfig {
   keySet: RemoteKeySet | undefined;
   algorithms: string[];
   issuer: string[] | undefined;
-  audience: string[] | undefined;
+  /** Audiences jose checks (`aud` contains one), or the caller's check of the verified payload. */
+  audience: string[] | JWTAudienceCheck | undefined;
+  claims: JWTClaimsHook | undefined;
   requiredScopes: string[];
   clockTolerance: number;
   maxTokenAge: number | undefined;
   typ: string | undefined;
   requireExp: boolean;
   maxTokenLength: number;
-  cache: { maxEntries: number; ttlSeconds: number } | undefined;
+  cache: ResolvedVerifierCache | undefined;
   /** Whether signatures may be checked with `node:crypto` where the runtime has it. */
   nativeCrypto: boolean;
   report: (error: AnyAuthError) => void;
-  now: () => number;
+  now: Clock;
 }
 
 const DEFAULTS = {
@@ -89,17 +91,10 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   if (given.length !== 1) {
     fail(`give exactly one of jwksUri, publicKey or secret${given.length > 1 ? ` (got ${given.join(' and ')})` : ''}`);
   }
-  if (options.onInvalidToken !== undefined && typeof options.onInvalidToken !== 'function') fail('onInvalidToken must be a function');
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function');
-  const hook = options.onInvalidToken;
-  const report = (error: AnyAuthError) => {
-    try {
-      hook?.(error);
-    } catch {
-      // a throwing hook must not turn a refusal into a failure
-    }
-  };
-  const now = options.now ?? (() => Date.now() / 1000);
+  const report = invalidTokenReporter(options.onInvalidToken, 'JWTVerifier');
+  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning seconds since the epoch');
+  const now = options.now ?? epochSeconds;
+  if (options.claims !== undefined && typeof options.claims !== 'function') fail('claims must be a function');
   const requested = checkAlgorithms(options.algorithms);
 
   let key: Uint8Array | JWTVerifyGetKey;
@@ -153,30 +148,21 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   if (options.requireExp !== undefined && typeof options.requireExp !== 'boolean') fail('requireExp must be a boolean');
   if (options.nativeCrypto !== undefined && typeof options.nativeCrypto !== 'boolean') fail('nativeCrypto must be a boolean');
   requireAudienceCheck(options, 'JWTVerifier', 'audience', 'the MCP endpoint URL (or the audience your IdP puts in its tokens)');
-  const audience = stringList(options.audience, 'audience');
-  const cacheOption = options.cache;
-  if (cacheOption !== undefined && cacheOption !== false && (typeof cacheOption !== 'object' || cacheOption === null)) {
-    fail('cache must be an object or false');
-  }
+  const audience = typeof options.audience === 'function' ? options.audience : stringList(options.audience, 'audience');
   return {
     key,
     keySet,
     algorithms,
     issuer: stringList(options.issuer, 'issuer'),
     audience,
+    claims: options.claims,
     requiredScopes: [...requiredScopes],
     clockTolerance: seconds(options.clockTolerance, 'clockTolerance', DEFAULTS.clockTolerance)!,
     maxTokenAge: seconds(options.maxTokenAge, 'maxTokenAge', undefined, { positive: true }),
     typ: options.typ,
     requireExp: options.requireExp ?? true,
     maxTokenLength: positiveInteger(options.maxTokenLength, 'maxTokenLength', DEFAULTS.maxTokenLength),
-    cache:
-      cacheOption === false
-        ? undefined
-        : {
-            maxEntries: positiveInteger(cacheOption?.maxEntries, 'cache.maxEntries', DEFAULTS.cacheEntries),
-            ttlSeconds: seconds(cacheOption?.ttlSeconds, 'cache.ttlSeconds', DEFAULTS.cacheTtlSeconds, { positive: true })!,
-          },
+    cache: resolveVerifierCache(options.cache, 'JWTVerifier', { enabled: true, ttlSeconds: DEFAULTS.cacheTtlSeconds, maxEntries: DEFAULTS.cacheEntries }),
     nativeCrypto: options.nativeCrypto ?? true,
     report,
     now,

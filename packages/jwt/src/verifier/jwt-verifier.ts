@@ -1,8 +1,8 @@
-import { ConfigurationError, TokenInvalidError, type AccessToken, type AnyAuthError, type TokenVerifier } from '@mcpauth/core';
+import { ConfigurationError, TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type TokenVerifier } from '@mcpauth/core';
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { sha256Key } from '../lib/sha256.js';
-import { mapClaims, type VerifiedClaims } from './claims.js';
+import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
 import { createFastPath } from './native/fast-path.js';
 import type { NativeVerifier } from './native/native-verifier.js';
@@ -52,8 +52,24 @@ async function tryEachKey(token: string, candidates: joseErrors.JWKSMultipleMatc
   throw new joseErrors.JWSSignatureVerificationFailed();
 }
 
+/**
+ * An outage: the keys could not be fetched (our `UpstreamError`, or jose's own timeout) and no
+ * cached key fits the token. Thrown, not reported: the verifier cannot say whether the token is valid.
+ */
+function asOutage(err: unknown): UpstreamError | undefined {
+  if (err instanceof UpstreamError) return err;
+  if (err instanceof joseErrors.JWKSTimeout) return new UpstreamError('timeout', 'JWKS request timed out', { cause: err });
+  return undefined;
+}
+
 function toReported(err: unknown): AnyAuthError {
   return err instanceof TokenInvalidError || err instanceof ConfigurationError ? err : mapJoseError(err);
+}
+
+/** What a claims hook's failure means: an outage stays one; anything else refuses the token. */
+function hookFailure(err: unknown): UpstreamError | TokenInvalidError {
+  if (err instanceof UpstreamError || err instanceof TokenInvalidError) return err;
+  return new TokenInvalidError('claim', 'The claims hook refused the token', { cause: err });
 }
 
 /**
@@ -104,7 +120,8 @@ export class JWTVerifier implements TokenVerifier {
     this.#jose = {
       algorithms: config.algorithms,
       issuer: config.issuer,
-      audience: config.audience,
+      // a function form runs on the verified payload (#claims)
+      audience: Array.isArray(config.audience) ? config.audience : undefined,
       clockTolerance: config.clockTolerance,
       maxTokenAge: config.maxTokenAge,
       typ: config.typ,
@@ -153,6 +170,7 @@ export class JWTVerifier implements TokenVerifier {
       const verified = await this.#flights.run(token, () => this.#verify(token, key, signedPart));
       return verified && accessToken(token, verified);
     } catch (err) {
+      if (err instanceof UpstreamError) throw err;
       return this.#refuse(new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
     }
   }
@@ -191,7 +209,7 @@ export class JWTVerifier implements TokenVerifier {
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
-      const claims = mapClaims(payload, config.audience);
+      const claims = await this.#claims(payload);
       if (!hasScopes(claims.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
       let validUntil = claims.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') validUntil = Math.min(validUntil, payload.iat + config.maxTokenAge);
@@ -202,7 +220,39 @@ export class JWTVerifier implements TokenVerifier {
       }
       return verified;
     } catch (err) {
+      const outage = asOutage(err);
+      if (outage) throw outage;
       return this.#refuse(toReported(err));
     }
+  }
+
+  /** The audience function, the default mapping and the claims hook, in that order. */
+  async #claims(payload: JWTPayload): Promise<VerifiedClaims> {
+    const { audience, claims: hook } = this.#config;
+    let verdict: boolean | string = true;
+    if (typeof audience === 'function') {
+      try {
+        verdict = audience(payload);
+      } catch (err) {
+        throw hookFailure(err);
+      }
+      if (verdict === false || (typeof verdict === 'string' && verdict.length === 0) || (verdict !== true && typeof verdict !== 'string')) {
+        throw new TokenInvalidError('audience', 'Token was not issued for this audience');
+      }
+    }
+    const mapping = defaultMapping(payload, Array.isArray(audience) ? audience : undefined);
+    if (typeof audience === 'function') mapping.resource = typeof verdict === 'string' ? verdict : undefined;
+    if (hook === undefined) return finishClaims(payload, mapping);
+    let changes: Awaited<ReturnType<typeof hook>>;
+    try {
+      changes = await hook(payload, Object.freeze({ ...mapping, scopes: Object.freeze([...mapping.scopes]) as string[] }));
+    } catch (err) {
+      throw hookFailure(err);
+    }
+    if (changes === null) throw new TokenInvalidError('claim', 'The claims hook refused the token');
+    if (changes !== undefined && (typeof changes !== 'object' || Array.isArray(changes))) {
+      throw new TokenInvalidError('claim', 'The claims hook returned something other than an object, null or nothing');
+    }
+    return finishClaims(payload, mapping, changes ?? undefined);
   }
 }

@@ -1,21 +1,68 @@
-import type { HttpClientOptions, InvalidTokenHook } from '@mcpauth/core';
+import type { Clock, HttpClientOptions, InvalidTokenHook, VerifierCacheOptions } from '@mcpauth/core';
+import type { JWTPayload } from 'jose';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { PublicKeyInput } from '../keys/public-key.js';
 
 /**
- * The verified-token cache of {@link JWTVerifierOptions}.
+ * What a verified JWT maps to: the {@link JWTClaimsHook} sees the verifier's mapping and may
+ * change any field. By default the client is `client_id`, else `azp`, else `sub`; scopes come from
+ * `scope` (space-separated) or `scp` (string or list); the subject is `sub`; the resource is the
+ * audience that matched.
  *
  * @example
  * ```ts
- * const cache: JWTVerifierCacheOptions = { maxEntries: 10_000, ttlSeconds: 300 };
+ * const mapped: JWTClaimsMapping = { clientId: 'app', scopes: ['read'], subject: 'user-1', resource: 'https://mcp.example.com/mcp' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+ */
+export interface JWTClaimsMapping {
+  clientId: string | undefined;
+  scopes: string[];
+  subject: string | undefined;
+  resource: string | undefined;
+}
+
+/**
+ * The claims hook of a {@link JWTVerifier}: extra checks and claim mapping for an identity
+ * provider's tokens, instead of a wrapper verifier. It runs on every verification (not on a cache
+ * hit: its result is cached with the token), after the signature and every standard check passed
+ * and before `requiredScopes` is checked, with the frozen payload and the verifier's mapping.
+ *
+ * - Return nothing to keep the mapping, or the fields to change (`{ scopes: … }`).
+ * - Refuse the token by returning `null` (reason `claim`) or throwing a `TokenInvalidError` (its
+ *   reason). Anything else it throws refuses the token too (reason `claim`), except an
+ *   `UpstreamError`, which is an outage (the verifier rejects with it).
+ * - It must depend on the payload alone: its verdict is cached with the token.
+ *
+ * @example
+ * ```ts
+ * // Supabase: only OAuth access tokens (they carry client_id), roles as scopes
+ * const claims: JWTClaimsHook = (payload) => {
+ *   if (typeof payload['client_id'] !== 'string') throw new TokenInvalidError('claim', 'Not an OAuth access token');
+ *   return { scopes: Array.isArray(payload['roles']) ? payload['roles'] : [] };
+ * };
  * ```
  */
-export interface JWTVerifierCacheOptions {
-  /** Most tokens kept; the least recently used is evicted beyond it. Default 1 000. */
-  maxEntries?: number | undefined;
-  /** Longest time a verification is reused, in seconds; never past the token's `exp`. Default 300. */
-  ttlSeconds?: number | undefined;
-}
+export type JWTClaimsHook = (
+  payload: Readonly<JWTPayload>,
+  mapped: Readonly<JWTClaimsMapping>,
+) => Partial<JWTClaimsMapping> | null | undefined | void | Promise<Partial<JWTClaimsMapping> | null | undefined | void>;
+
+/**
+ * The audience check as a function of the verified payload, for identity providers whose access
+ * tokens say whom they are for elsewhere than `aud` (Cognito access tokens have no `aud` and
+ * name the app client in `client_id`). Return `true` (or the token's resource URL, which becomes
+ * `resource`) when the token was issued for this server, `false` to refuse it (reason
+ * `audience`). It satisfies the audience requirement like a list of audiences does.
+ *
+ * @example
+ * ```ts
+ * const audience: JWTAudienceCheck = (payload) => payload['client_id'] === process.env.COGNITO_APP_CLIENT_ID;
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ * @see https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html
+ */
+export type JWTAudienceCheck = (payload: Readonly<JWTPayload>) => boolean | string;
 
 /**
  * Options every key source shares. Durations are in seconds, like JWT claims.
@@ -43,8 +90,10 @@ export interface JWTVerifierCommonOptions {
   requireExp?: boolean | undefined;
   /** Longest token accepted, in characters; longer ones are refused before any parsing or hashing. Default 8 192. */
   maxTokenLength?: number | undefined;
-  /** The verified-token cache, or `false` to verify every time. Default `{ maxEntries: 1000, ttlSeconds: 300 }`. */
-  cache?: JWTVerifierCacheOptions | false | undefined;
+  /** The verified-token cache, or `false` to verify every time. Default `{ ttlSeconds: 300, maxEntries: 1000 }`. */
+  cache?: VerifierCacheOptions | false | undefined;
+  /** Extra checks and claim mapping after the standard checks (see {@link JWTClaimsHook}). */
+  claims?: JWTClaimsHook | undefined;
   /**
    * Check signatures with `node:crypto` where the runtime has it (Node, Bun, Deno): `KeyObject`s
    * built once per key, synchronous checks, the same header and claim rules as jose. `false`
@@ -55,7 +104,7 @@ export interface JWTVerifierCommonOptions {
   /** Told why each token was refused, of keys left out of a JWKS and of JWKS refresh failures; never given a token. */
   onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
-  now?: (() => number) | undefined;
+  now?: Clock | undefined;
 }
 
 /**
@@ -76,9 +125,10 @@ export type JWTVerifierAudienceOptions =
       /**
        * Accepted audiences (RFC 8707 resource indicators, usually the MCP endpoint URL); the
        * token's `aud` must contain at least one of them, compared exactly. The first match becomes
-       * the token's `resource`.
+       * the token's `resource`. Or a {@link JWTAudienceCheck} of the verified payload, for tokens
+       * that name their audience elsewhere (Cognito's `client_id`).
        */
-      audience: string | readonly string[];
+      audience: string | readonly string[] | JWTAudienceCheck;
       dangerouslyAcceptAnyAudience?: never;
     }
   | {

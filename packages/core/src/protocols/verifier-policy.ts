@@ -1,0 +1,87 @@
+import type { AnyAuthError } from '../errors/errors.js';
+import type { InvalidTokenHook } from './token-verifier.js';
+
+/**
+ * The cache option of every token verifier (`JWTVerifier`, `IntrospectionTokenVerifier`,
+ * `GitHubTokenVerifier`, …): `cache: { ttlSeconds, maxEntries }` turns it on (each field has the
+ * verifier's default), `cache: false` turns it off, leaving it out keeps the verifier's default.
+ *
+ * @example
+ * ```ts
+ * new JWTVerifier({ jwksUri, issuer, audience, cache: { ttlSeconds: 60, maxEntries: 10_000 } });
+ * new IntrospectionTokenVerifier({ ...endpoint, expectedAudience, cache: { ttlSeconds: 30 } });
+ * new GitHubTokenVerifier({ cache: false });
+ * ```
+ */
+export interface VerifierCacheOptions {
+  /** Longest time a verdict is reused, in seconds; never past the token's own expiry. */
+  ttlSeconds?: number | undefined;
+  /** Most verdicts kept; the least recently used is dropped beyond it. */
+  maxEntries?: number | undefined;
+}
+
+/** The checked form of a {@link VerifierCacheOptions} option: `undefined` when the cache is off. */
+export interface ResolvedVerifierCache {
+  ttlSeconds: number;
+  maxEntries: number;
+}
+
+/**
+ * Check a verifier's `cache` option (`TypeError` naming `owner` for a wrong shape) and fill in
+ * the verifier's defaults. `defaults.enabled` says what leaving the option out means.
+ *
+ * @example
+ * ```ts
+ * const cache = resolveVerifierCache(options.cache, 'MyVerifier', { enabled: true, ttlSeconds: 300, maxEntries: 10_000 });
+ * if (cache) this.#cache = new TtlCache({ maxEntries: cache.maxEntries, now });
+ * ```
+ */
+export function resolveVerifierCache(
+  value: unknown,
+  owner: string,
+  defaults: { enabled: boolean; ttlSeconds: number; maxEntries: number },
+): ResolvedVerifierCache | undefined {
+  if (value === false || (value === undefined && !defaults.enabled)) return undefined;
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new TypeError(`${owner}: cache must be { ttlSeconds?, maxEntries? } or false`);
+  }
+  const given = (value ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(given).filter((k) => k !== 'ttlSeconds' && k !== 'maxEntries');
+  if (unknown.length > 0) throw new TypeError(`${owner}: cache takes ttlSeconds and maxEntries only (got ${unknown.join(', ')})`);
+  const ttlSeconds = given['ttlSeconds'] ?? defaults.ttlSeconds;
+  if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
+    throw new TypeError(`${owner}: cache.ttlSeconds must be a positive number of seconds`);
+  }
+  const maxEntries = given['maxEntries'] ?? defaults.maxEntries;
+  if (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new TypeError(`${owner}: cache.maxEntries must be a positive integer`);
+  }
+  return { ttlSeconds, maxEntries };
+}
+
+/**
+ * The reporting function of a verifier with an `onInvalidToken` hook: calls the hook and keeps
+ * whatever it does (throws, returns a rejected promise) from changing the verdict or surfacing as
+ * an unhandled rejection. `TypeError` naming `owner` when the hook is not a function.
+ *
+ * @example
+ * ```ts
+ * const report = invalidTokenReporter(options.onInvalidToken, 'MyVerifier');
+ * report(new TokenInvalidError('expired', 'Token has expired'));
+ * return null;
+ * ```
+ */
+export function invalidTokenReporter(hook: InvalidTokenHook | undefined, owner: string): (error: AnyAuthError) => void {
+  if (hook === undefined) return () => {};
+  if (typeof hook !== 'function') throw new TypeError(`${owner}: onInvalidToken must be a function`);
+  return (error) => {
+    try {
+      const result: unknown = hook(error);
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, () => {});
+      }
+    } catch {
+      // the hook only listens: its failure never changes a verdict
+    }
+  };
+}
