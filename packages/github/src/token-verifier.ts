@@ -1,5 +1,5 @@
-import { TokenInvalidError, isAuthError, UpstreamError, type AccessToken, type HttpClientOptions, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
-import { TtlCache, SingleFlight, secureUrl, sendRequest, sha256 } from '@mcpauth/core/kit';
+import { TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier, type VerifierCacheOptions } from '@mcpauth/core';
+import { epochSeconds, invalidTokenReporter, resolveVerifierCache, TtlCache, SingleFlight, secureUrl, sendRequest, sha256, type HttpClientOptions } from '@mcpauth/core/kit';
 import { githubEndpoints } from './endpoints.js';
 
 /**
@@ -26,20 +26,23 @@ export type GitHubTokenVerifierOptions = HttpClientOptions & {
   clientId?: string | undefined;
   /** Scopes the bearer guard requires (GitHub OAuth scopes, e.g. `read:user`). */
   requiredScopes?: readonly string[] | undefined;
-  /** How long a verdict (valid or invalid) is cached, in seconds; also the `expiresAt` horizon. Default 300. */
-  cacheTtlSeconds?: number | undefined;
-  /** Most verdicts cached at once. Default 10 000. */
-  cacheMaxEntries?: number | undefined;
-  /** Told why a token was refused or could not be checked (401, rate limit, timeout, bad body). */
+  /**
+   * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
+   * GitHub every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
+   * the `expiresAt` horizon of the tokens returned.
+   */
+  cache?: VerifierCacheOptions | false | undefined;
+  /** Told why a token was refused (GitHub's 401, a malformed token); never given the token. */
   onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in milliseconds (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 } & (
     | { /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
     | { /** GitHub Enterprise Server URL: the API is at `{enterpriseUrl}/api/v3`. */ enterpriseUrl: string; apiBaseUrl?: undefined }
   );
 
 const MAX_TOKEN_LENGTH = 4096;
+const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -50,14 +53,14 @@ function stringOrNull(value: unknown): string | null {
  * `GET {apiBaseUrl}/user`. The subject is the numeric user id; scopes come from the
  * `X-OAuth-Scopes` response header (absent for GitHub App tokens, which have none).
  *
- * Verdicts are cached by the token's SHA-256 for `cacheTtlSeconds` (valid and 401 alike), and
+ * Verdicts are cached by the token's SHA-256 for `cache.ttlSeconds` (valid and 401 alike), and
  * concurrent checks of one token share one request, so GitHub sees at most one call per token
  * per TTL. GitHub user tokens may not expire, so `expiresAt` is the cache horizon: the MCP SDK
- * needs one. A 401 from GitHub means invalid (`null`). A rate limit (403/429), timeout, 5xx or
- * malformed body means GitHub could not say: it is reported through `onInvalidToken` and thrown
- * as an `UpstreamError` (not cached), so the bearer guard answers 502 (retry) rather than 401
- * (sign in again), and `GitHubProvider` keeps sessions on their last good check meanwhile
- * (`upstreamOutageGrace`).
+ * needs one. It follows the verifier policy of `TokenVerifier`: a 401 from GitHub means invalid
+ * (`null`, reported through `onInvalidToken`); a rate limit (403/429), timeout, 5xx or malformed
+ * body means GitHub could not say: `verifyToken` rejects with an `UpstreamError` (not cached), so
+ * the bearer guard answers 502 (retry) rather than 401 (sign in again), and `GitHubProvider`
+ * keeps sessions on their last good check meanwhile (`upstreamOutageGrace`).
  *
  * It does not check which OAuth app the token was issued to (`/user` does not say), and GitHub
  * tokens name no resource (RFC 8707), so a bearer guard can only take it with
@@ -77,28 +80,33 @@ export class GitHubTokenVerifier implements TokenVerifier {
   readonly requiredScopes: readonly string[];
   readonly #userUrl: string;
   readonly #clientId: string;
-  readonly #ttlMs: number;
+  /** Seconds a verdict is cached, and the `expiresAt` horizon. */
+  readonly #ttl: number;
   readonly #http: HttpClientOptions;
-  readonly #cache: TtlCache<string, Omit<GitHubAccessToken, 'token'> | null>;
+  readonly #cache: TtlCache<string, Omit<GitHubAccessToken, 'token'> | null> | undefined;
   readonly #flights = new SingleFlight<string, GitHubAccessToken | null>();
-  readonly #onInvalid: InvalidTokenHook | undefined;
-  readonly #now: () => number;
+  readonly #report: (error: AnyAuthError) => void;
+  readonly #now: Clock;
 
   constructor(options: GitHubTokenVerifierOptions = {}) {
     if (options.apiBaseUrl !== undefined && options.enterpriseUrl !== undefined) {
       throw new TypeError('GitHubTokenVerifier: give apiBaseUrl or enterpriseUrl, not both');
     }
-    const ttl = options.cacheTtlSeconds ?? 300;
-    if (!Number.isFinite(ttl) || ttl <= 0) throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds must be a positive number');
+    if ('cacheTtlSeconds' in options || 'cacheMaxEntries' in options) {
+      throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds and cacheMaxEntries are now cache: { ttlSeconds, maxEntries }');
+    }
+    const cache = resolveVerifierCache(options.cache, 'GitHubTokenVerifier', CACHE_DEFAULTS);
     const apiBaseUrl = options.apiBaseUrl ?? githubEndpoints(options.enterpriseUrl).apiBaseUrl;
     // The bearer token goes to this URL: https only (http on loopback, for tests).
     this.#userUrl = `${secureUrl(apiBaseUrl, 'GitHubTokenVerifier: apiBaseUrl').href.replace(/\/+$/, '')}/user`;
     this.#clientId = options.clientId ?? 'github';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
-    this.#ttlMs = ttl * 1000;
-    this.#now = options.now ?? Date.now;
-    this.#cache = new TtlCache({ maxEntries: options.cacheMaxEntries ?? 10_000, now: this.#now });
-    this.#onInvalid = options.onInvalidToken;
+    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('GitHubTokenVerifier: now must be a function');
+    this.#now = options.now ?? epochSeconds;
+    const now = this.#now;
+    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: () => now() * 1000 });
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'GitHubTokenVerifier');
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,
@@ -108,26 +116,33 @@ export class GitHubTokenVerifier implements TokenVerifier {
     };
   }
 
-  /** Verify a GitHub token: the cached verdict, or one `GET /user`. */
+  /**
+   * Verify a GitHub token: the cached verdict, or one `GET /user`. `null` when GitHub refuses
+   * the token; rejects with `UpstreamError` when GitHub cannot say.
+   */
   async verifyToken(token: string): Promise<GitHubAccessToken | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      this.#onInvalid?.(new TokenInvalidError('malformed', 'GitHub token is empty or too long'));
+      this.#report(new TokenInvalidError('malformed', 'GitHub token is empty or too long'));
       return null;
     }
     const key = await sha256(token);
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached && { ...cached, token };
+    const cached = this.#cache?.get(key);
+    if (cached !== undefined) {
+      if (cached === null) this.#report(new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401, cached)'));
+      return cached && { ...cached, token };
+    }
     return this.#flights.run(key, async () => {
       try {
         return await this.#lookup(token, key);
       } catch (err) {
-        const reported = isAuthError(err) ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err });
-        this.#onInvalid?.(reported);
         // GitHub said no (401): the token is invalid. GitHub could not answer (rate limit,
-        // timeout, 5xx, malformed body): not the token's fault, so it throws, and callers answer
+        // timeout, 5xx, malformed body): not the token's fault, so it rejects, and callers answer
         // "try again" (the guard: 502; the proxy keeps the session on its last good check).
-        if (reported instanceof UpstreamError) throw reported;
-        return null;
+        if (err instanceof TokenInvalidError) {
+          this.#report(err);
+          return null;
+        }
+        throw err instanceof UpstreamError ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err });
       }
     });
   }
@@ -139,7 +154,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
       this.#http,
     );
     if (res.status === 401) {
-      this.#cache.set(key, null, this.#ttlMs);
+      this.#cache?.set(key, null, this.#ttl * 1000);
       throw new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401)');
     }
     if (res.status === 403 || res.status === 429) {
@@ -160,11 +175,11 @@ export class GitHubTokenVerifier implements TokenVerifier {
     const result: Omit<GitHubAccessToken, 'token'> = {
       clientId: this.#clientId,
       scopes: (res.headers.get('x-oauth-scopes') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
-      expiresAt: Math.floor((this.#now() + this.#ttlMs) / 1000),
+      expiresAt: Math.floor(this.#now() + this.#ttl),
       subject,
       claims: { sub: subject, login: user['login'], name: stringOrNull(user['name']), email: stringOrNull(user['email']), avatar_url: stringOrNull(user['avatar_url']) },
     };
-    this.#cache.set(key, result, this.#ttlMs);
+    this.#cache?.set(key, result, this.#ttl * 1000);
     return { ...result, token };
   }
 }

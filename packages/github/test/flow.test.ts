@@ -79,7 +79,7 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
     enterpriseUrl: github.url,
     onError: (e) => void (isAuthError(e) && errors.push(e)),
     now: () => Math.floor(Date.now() / 1000) + offset,
-    verifier: { now: () => Date.now() + offset * 1000 },
+    verifier: { now: () => Math.floor(Date.now() / 1000) + offset },
     ...overrides,
   });
   const mcp = createMcpHandler(() => {

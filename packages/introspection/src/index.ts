@@ -8,7 +8,6 @@ export {
   IntrospectionTokenVerifier,
   type ClientAuthMethod,
   type IntrospectionAudienceOptions,
-  type IntrospectionCacheOptions,
   type IntrospectionCommonOptions,
   type IntrospectionTokenVerifierOptions,
 } from './introspection-verifier.js';

@@ -1,5 +1,5 @@
-import { clientSecretBasic, requireAudienceCheck, secureUrl, SingleFlight, TtlCache, fetchJson, sha256 } from '@mcpauth/core/kit';
-import { ConfigurationError, TokenInvalidError, UpstreamError, isAuthError, type AccessToken, type AnyAuthError, type HttpClientOptions, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import { ConfigurationError, TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier, type VerifierCacheOptions } from '@mcpauth/core';
+import { clientSecretBasic, epochSeconds, invalidTokenReporter, requireAudienceCheck, resolveVerifierCache, secureUrl, SingleFlight, TtlCache, fetchJson, sha256, type HttpClientOptions } from '@mcpauth/core/kit';
 import { toAccessToken } from './lib/response.js';
 
 /**
@@ -8,22 +8,6 @@ import { toAccessToken } from './lib/response.js';
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
-
-/**
- * Cache of introspection results. Only tokens the verifier accepted are cached, keyed by the
- * SHA-256 of the token, each until the earlier of `ttlSeconds` and the token's `exp`.
- *
- * @example
- * ```ts
- * const cache: IntrospectionCacheOptions = { ttlSeconds: 30, maxEntries: 10_000 };
- * ```
- */
-export interface IntrospectionCacheOptions {
-  /** Longest time a result is reused, in seconds. A token revoked meanwhile stays accepted that long. */
-  ttlSeconds: number;
-  /** Most results kept; the least recently used is evicted beyond it. Default 10 000. */
-  maxEntries?: number | undefined;
-}
 
 /**
  * Options of {@link IntrospectionTokenVerifier}. The HTTP options (`ky`, `fetch`, `timeoutMs`,
@@ -94,19 +78,20 @@ export interface IntrospectionCommonOptions extends Omit<HttpClientOptions, 'ret
   /** Clock skew tolerated on `exp` and `nbf`, in seconds. Default 30. */
   clockTolerance?: number | undefined;
   /**
-   * Reuse results of active tokens for a while. Off by default: real-time revocation is why one
-   * introspects at all, and a cached result keeps a revoked token working until it expires from
-   * the cache. Turn it on when the endpoint's load or latency matters more than that window.
+   * Reuse results of active tokens (keyed by the token's SHA-256) for `ttlSeconds` (default 60,
+   * never past `exp`), at most `maxEntries` (default 10 000). Off by default (`false`): real-time
+   * revocation is why one introspects at all, and a cached result keeps a revoked token working
+   * until it leaves the cache. Turn it on when the endpoint's load or latency matters more.
    */
-  cache?: IntrospectionCacheOptions | undefined;
-  /** Told why each token was refused, and of failures of the endpoint; never given the token. */
+  cache?: VerifierCacheOptions | false | undefined;
+  /** Told why each token was refused; never given the token. */
   onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in seconds since the epoch (tests inject one). Defaults to `Date.now() / 1000`. */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
+const CACHE_DEFAULTS = { enabled: false, ttlSeconds: 60, maxEntries: 10_000 };
 
 function requireString(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -120,6 +105,18 @@ function isCredentialsRejection(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError && (error.status === 401 || error.error === 'invalid_client');
 }
 
+/** What a failed introspection call is: always an outage (the endpoint could not say), never the token's fault. */
+function asOutage(err: unknown): UpstreamError {
+  if (isCredentialsRejection(err)) {
+    return new UpstreamError(
+      err.reason,
+      `The introspection endpoint rejected our client credentials (HTTP ${err.status ?? '?'}${err.error ? ` ${err.error}` : ''}): check clientId, clientSecret and clientAuthMethod`,
+      { status: err.status, error: err.error, errorDescription: err.errorDescription, cause: err },
+    );
+  }
+  return err instanceof UpstreamError ? err : new UpstreamError('network', 'Token introspection failed', { cause: err });
+}
+
 /**
  * Verifies opaque (or any) bearer tokens with OAuth 2.0 Token Introspection (RFC 7662).
  *
@@ -128,10 +125,13 @@ function isCredentialsRejection(error: unknown): error is UpstreamError {
  * retry. A token is accepted only if the answer is a 200 JSON object with `active: true` (the
  * boolean) that passes the `exp`/`nbf`, scope, audience and issuer checks.
  *
- * `verifyToken` never rejects: every failure is `null`, reported through `onInvalidToken` as
- * `TokenInvalidError` (the token: `inactive`, `expired`, `insufficient_scope`, …),
- * `UpstreamError` (the endpoint: timeout, HTTP status, bad body) or `ConfigurationError` (the
- * endpoint refused our client credentials: alert on it, every token will fail).
+ * It follows the verifier policy of `TokenVerifier`: an invalid token is `null`, its reason
+ * reported through `onInvalidToken` as a `TokenInvalidError` (`inactive`, `expired`,
+ * `insufficient_scope`, …); when the endpoint cannot say (timeout, network error, HTTP error
+ * status, a body that is not an RFC 7662 answer, our client credentials refused) `verifyToken`
+ * rejects with an `UpstreamError`, so the bearer guard answers 502, not 401. A refusal of our
+ * credentials also reaches `onInvalidToken` as a `ConfigurationError`: alert on it, every token
+ * will fail until it is fixed.
  *
  * Concurrent verifications of one token share one HTTP call, with or without the cache.
  *
@@ -161,8 +161,8 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   readonly #expectedAudience: readonly string[] | undefined;
   readonly #expectedIssuer: string | undefined;
   readonly #clockTolerance: number;
-  readonly #now: () => number;
-  readonly #onInvalidToken: InvalidTokenHook | undefined;
+  readonly #now: Clock;
+  readonly #report: (error: AnyAuthError) => void;
   readonly #cache: { store: TtlCache<string, AccessToken>; ttlSeconds: number } | undefined;
   readonly #flights = new SingleFlight<string, AccessToken | null>();
 
@@ -193,8 +193,9 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     if (!Number.isFinite(this.#clockTolerance) || this.#clockTolerance < 0) {
       throw new TypeError('IntrospectionTokenVerifier: clockTolerance must be a non-negative number of seconds');
     }
-    this.#now = options.now ?? (() => Date.now() / 1000);
-    this.#onInvalidToken = options.onInvalidToken;
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('IntrospectionTokenVerifier: now must be a function');
+    this.#now = options.now ?? epochSeconds;
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'IntrospectionTokenVerifier');
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,
@@ -203,21 +204,13 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
       retry: 0,
     };
 
-    if (options.cache !== undefined) {
-      const { ttlSeconds, maxEntries = DEFAULT_MAX_CACHE_ENTRIES } = options.cache;
-      if (!(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-        throw new TypeError('IntrospectionTokenVerifier: cache.ttlSeconds must be a positive number');
-      }
-      if (!(Number.isInteger(maxEntries) && maxEntries > 0)) {
-        throw new TypeError('IntrospectionTokenVerifier: cache.maxEntries must be a positive integer');
-      }
-      this.#cache = { store: new TtlCache({ maxEntries, now: () => this.#now() * 1000 }), ttlSeconds };
-    }
+    const cache = resolveVerifierCache(options.cache, 'IntrospectionTokenVerifier', CACHE_DEFAULTS);
+    if (cache) this.#cache = { store: new TtlCache({ maxEntries: cache.maxEntries, now: () => this.#now() * 1000 }), ttlSeconds: cache.ttlSeconds };
   }
 
   /**
    * Verify a bearer token by introspection. Resolves to the {@link AccessToken} (a copy of its
-   * own for each caller) or `null`; never rejects.
+   * own for each caller) or `null`; rejects with an `UpstreamError` when the endpoint cannot say.
    *
    * @example
    * ```ts
@@ -237,12 +230,20 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   }
 
   async #verifyOnce(token: string): Promise<AccessToken | null> {
+    const key = this.#cache ? await sha256(token) : undefined;
+    const cached = key === undefined ? undefined : this.#cache?.store.get(key);
+    if (cached !== undefined) return cached;
+    let body: Record<string, unknown>;
     try {
-      const key = this.#cache ? await sha256(token) : undefined;
-      const cached = key === undefined ? undefined : this.#cache?.store.get(key);
-      if (cached !== undefined) return cached;
-
-      const result = toAccessToken(token, await this.#introspect(token), {
+      body = await this.#introspect(token);
+    } catch (err) {
+      const outage = asOutage(err);
+      // every token will fail until this is fixed: a distinct code to alert on
+      if (isCredentialsRejection(err)) this.#report(new ConfigurationError(outage.message, { cause: err }));
+      throw outage;
+    }
+    try {
+      const result = toAccessToken(token, body, {
         requiredScopes: this.requiredScopes,
         expectedAudience: this.#expectedAudience,
         expectedIssuer: this.#expectedIssuer,
@@ -255,16 +256,9 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
       }
       return result;
     } catch (err) {
-      this.#report(
-        isCredentialsRejection(err)
-          ? new ConfigurationError(
-              `The introspection endpoint rejected our client credentials (HTTP ${err.status ?? '?'}${err.error ? ` ${err.error}` : ''}): check clientId, clientSecret and clientAuthMethod`,
-              { cause: err },
-            )
-          : isAuthError(err)
-            ? err
-            : new UpstreamError('network', 'Token introspection failed', { cause: err }),
-      );
+      // the process step: an answer that is not RFC 7662's is the endpoint's fault (an outage)
+      if (err instanceof UpstreamError) throw err;
+      this.#report(err instanceof TokenInvalidError ? err : new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
       return null;
     }
   }
@@ -275,11 +269,4 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     return json;
   }
 
-  #report(error: AnyAuthError): void {
-    try {
-      this.#onInvalidToken?.(error);
-    } catch {
-      // A throwing hook must not turn a refused token into a rejected promise.
-    }
-  }
 }

@@ -39,6 +39,16 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
   return { verifier, errors, tracked };
 }
 
+/** The `UpstreamError` a verification rejects with. */
+async function rejection(verification: Promise<unknown>): Promise<UpstreamError> {
+  const error = await verification.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
 /** Wait for the server side of a response to close: the client gave the connection up. */
 function closed(res: ServerResponse): () => boolean {
   let isClosed = false;
@@ -46,7 +56,7 @@ function closed(res: ServerResponse): () => boolean {
   return () => isClosed;
 }
 
-describe('upstream faults → null, reported, no leak', () => {
+describe('upstream faults → UpstreamError (an outage, not a refusal), no leak', () => {
   const cases: Array<[string, (res: ServerResponse) => void, string]> = [
     ['HTTP 500', (res) => json(res, 500, 'Internal Server Error'), 'http_status'],
     ['HTTP 503 with an OAuth error body', (res) => json(res, 503, { error: 'temporarily_unavailable' }), 'oauth_error'],
@@ -70,11 +80,10 @@ describe('upstream faults → null, reported, no leak', () => {
     endpoint.respond((_req, res) => answer(res));
     const timers = activeTimers();
 
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
+    const outage = await rejection(verifier.verifyToken('some-token'));
 
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toBeInstanceOf(UpstreamError);
-    expect((errors[0] as UpstreamError).reason).toBe(reason);
+    expect(outage.reason).toBe(reason);
+    expect(errors).toEqual([]); // the rejection is the report
     expect(tracked.responses.every((r) => r.bodyUsed)).toBe(true);
     expect(activeTimers()).toBeLessThanOrEqual(timers);
   });
@@ -85,9 +94,8 @@ describe('upstream faults → null, reported, no leak', () => {
     endpoint.respond((_req, res) => (isClosed = closed(res))); // never answers
     const timers = activeTimers();
 
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
-
-    expect(errors.map((e) => [e.constructor, (e as UpstreamError).reason])).toEqual([[UpstreamError, 'timeout']]);
+    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('timeout');
+    expect(errors).toEqual([]);
     await until(() => isClosed?.() === true);
     expect(activeTimers()).toBeLessThanOrEqual(timers);
   });
@@ -108,9 +116,8 @@ describe('upstream faults → null, reported, no leak', () => {
       pump();
     });
 
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
-
-    expect(errors.map((e) => [e.constructor, (e as UpstreamError).reason])).toEqual([[UpstreamError, 'too_large']]);
+    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
+    expect(errors).toEqual([]);
     expect(tracked.responses.every((r) => r.bodyUsed)).toBe(true);
     await until(() => isClosed?.() === true);
     expect(written).toBeGreaterThan(16 * 1024);
@@ -125,14 +132,12 @@ describe('upstream faults → null, reported, no leak', () => {
       res.write('{"active":true'); // and then nothing: waiting for the body would hang
     });
 
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
-
-    expect((errors[0] as UpstreamError).reason).toBe('too_large');
+    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
     await until(() => isClosed?.() === true);
   });
 });
 
-describe('our credentials rejected → ConfigurationError, distinct from an inactive token', () => {
+describe('our credentials rejected → UpstreamError, and a ConfigurationError to the hook, distinct from an inactive token', () => {
   it.each([
     ['401 invalid_client', 401, { error: 'invalid_client', error_description: 'client authentication failed' }],
     ['401 without a body', 401, ''],
@@ -141,13 +146,16 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
     const { verifier, errors } = setup();
     endpoint.respond((_req, res) => json(res, status, body));
 
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
+    const outage = await rejection(verifier.verifyToken('some-token'));
+    expect(outage.status).toBe(status);
+    expect(outage.message).toContain('client credentials');
 
     expect(errors).toHaveLength(1);
     const error = errors[0]!;
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.code).toBe('ERR_CONFIGURATION');
-    expect(error.message).toContain(`HTTP ${status}`);
+    expect(outage.message).toContain(`HTTP ${status}`);
+    expect(outage.message).not.toContain('rs-secret');
     expect(error.message).not.toContain('rs-secret');
     expect((error as ConfigurationError).cause).toBeInstanceOf(UpstreamError);
   });
@@ -163,7 +171,7 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
     expect((errors[0] as TokenInvalidError).reason).toBe('inactive');
   });
 
-  it('a hook that throws does not turn a refusal into a rejection', async () => {
+  it('a hook that throws changes no verdict: a refusal stays null, an outage an UpstreamError', async () => {
     const verifier = new IntrospectionTokenVerifier({
       introspectionUrl: `${endpoint.url}/introspect`,
       clientId: 'rs',
@@ -174,6 +182,8 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
       },
     });
     endpoint.respond((_req, res) => json(res, 401, { error: 'invalid_client' }));
+    await rejection(verifier.verifyToken('some-token'));
+    endpoint.respond((_req, res) => json(res, 200, { active: false }));
     await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
     await expect(verifier.verifyToken('')).resolves.toBeNull();
   });
@@ -183,7 +193,7 @@ describe('our credentials rejected → ConfigurationError, distinct from an inac
     await gone.close();
     const { hook, errors } = reports();
     const verifier = new IntrospectionTokenVerifier({ introspectionUrl: gone.url, clientId: 'rs', clientSecret: 's', expectedAudience: AUD, onInvalidToken: hook });
-    await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
-    expect((errors[0] as UpstreamError).reason).toBe('network');
+    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('network');
+    expect(errors).toEqual([]);
   });
 });

@@ -186,10 +186,10 @@ describe('expiry', () => {
 });
 
 describe('the provider rejecting our credentials', () => {
-  it('is reported as ConfigurationError, not as an invalid token', async () => {
+  it('is an outage (UpstreamError, 502 at the guard) reported as ConfigurationError, not an invalid token', async () => {
     const issued = await appToken();
     const { verifier, errors } = setup({ clientSecret: 'wrong-secret' });
-    await expect(verifier.verifyToken(issued.access_token)).resolves.toBeNull();
+    await expect(verifier.verifyToken(issued.access_token)).rejects.toMatchObject({ code: 'ERR_UPSTREAM', status: 401 });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(ConfigurationError);
     expect(errors[0]!.message).toContain('401 invalid_client');
