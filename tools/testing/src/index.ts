@@ -5,3 +5,12 @@ export { listen, type Listening } from './listen.js';
 export { boundedStoreContract, storeContract, takeConcurrently, type BoundedStoreFactory, type StoreContractCase, type StoreUnderTest } from './store-contract.js';
 export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
+export {
+  verifierContract,
+  type ReportedError,
+  type StartOutage,
+  type VerifierContractCase,
+  type VerifierFixture,
+  type VerifierPolicyOptions,
+  type VerifierUnderTest,
+} from './verifier-contract.js';
