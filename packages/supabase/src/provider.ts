@@ -1,6 +1,6 @@
-import { RemoteAuthProvider, TokenInvalidError, type AccessToken, type ForwardMetadataOptions, type RemoteAuthProviderOptions, type RemoteResourceLocation, type TokenVerifier } from '@mcpauth/core';
+import { RemoteAuthProvider, TokenInvalidError, type ForwardMetadataOptions, type RemoteAuthProviderOptions, type RemoteResourceLocation } from '@mcpauth/core';
 import { secureUrl } from '@mcpauth/core/kit';
-import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
+import { JWTVerifier, type JWTClaimsHook, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
 
 /**
  * The claims of a Supabase Auth access token (`token.claims`). OAuth access tokens carry
@@ -47,9 +47,14 @@ export type SupabaseProviderOptions = RemoteResourceLocation &
     allowSessionTokens?: boolean | undefined;
     /** Serve Supabase's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
     forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
-    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). */
-    jwt?: Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache' | 'now'> & Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'> | undefined;
+    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
+    jwt?: Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> & Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'> | undefined;
   };
+
+/** Supabase's OAuth access tokens carry `client_id`; the session tokens of your own app do not. */
+const oauthTokensOnly: JWTClaimsHook = (payload) => {
+  if (typeof payload['client_id'] !== 'string') throw new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token');
+};
 
 /** The endpoints of one Supabase project's Auth server. */
 export interface SupabaseEndpoints {
@@ -114,27 +119,17 @@ export class SupabaseProvider extends RemoteAuthProvider {
     const { projectUrl, authRoute, algorithm = 'ES256', audience = 'authenticated', allowSessionTokens = false, jwt, ...rest } = options;
     if (algorithm !== 'ES256' && algorithm !== 'RS256') throw new TypeError('SupabaseProvider: algorithm must be ES256 or RS256');
     const endpoints = supabaseEndpoints(projectUrl, authRoute);
-    const report = (err: TokenInvalidError) => options.onError?.(err);
-    const jwtVerifier = new JWTVerifier({
+    const verifier = new JWTVerifier({
       ...jwt,
       ...options.http,
       jwksUri: endpoints.jwksUri,
       issuer: endpoints.issuer,
       audience,
       algorithms: [algorithm],
+      claims: allowSessionTokens ? undefined : oauthTokensOnly,
       onInvalidToken: options.onError,
+      now: options.now,
     });
-    const verifier: TokenVerifier = {
-      async verifyToken(token: string): Promise<AccessToken | null> {
-        const verified = await jwtVerifier.verifyToken(token);
-        if (verified === null) return null;
-        if (!allowSessionTokens && typeof verified.claims['client_id'] !== 'string') {
-          report(new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token'));
-          return null;
-        }
-        return verified;
-      },
-    };
     const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,

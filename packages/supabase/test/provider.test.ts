@@ -166,15 +166,17 @@ describe('SupabaseProvider options', () => {
     }
   });
 
-  it.each(['server_error', 'malformed', 'hang'] as const)('a JWKS that is %s: 401 (never 500 or a hang), reported', async (mode) => {
+  it.each(['server_error', 'malformed', 'hang'] as const)('a JWKS that is %s: 502 (an outage: retry, not sign in again; never 500 or a hang), reported', async (mode) => {
     const fresh = await startFakeSupabase();
     const s = await serve(fresh, { http: { timeoutMs: 300 } });
     try {
       fresh.setJwksMode(mode);
-      const res = await ping(s.mcpUrl, await fresh.sign({}));
-      expect(res.status).toBe(401);
-      expect(s.errors.length).toBeGreaterThan(0);
+      const token = await fresh.sign({});
+      const res = await ping(s.mcpUrl, token);
+      expect(res.status).toBe(502);
+      expect(s.errors.some((e) => (e as { code?: string }).code === 'ERR_UPSTREAM')).toBe(true);
       fresh.setJwksMode('up');
+      expect((await ping(s.mcpUrl, token)).status).toBe(200); // the outage was not cached
     } finally {
       await s.server.close();
       await fresh.close();
