@@ -99,19 +99,24 @@ describe('fetchJson / sendRequest', () => {
 });
 
 describe('utilities', () => {
-  it('TtlCache bounds entries and expires them', () => {
-    let t = 0;
+  it('TtlCache bounds entries and expires them, by a clock in seconds', () => {
+    let t = 1_700_000_000;
     const c = new TtlCache<string, number>({ maxEntries: 2, now: () => t });
-    c.set('a', 1, 100);
-    c.set('b', 2, 100);
+    c.set('a', 1, { ttlSeconds: 100 });
+    c.set('b', 2, { ttlSeconds: 100 });
     c.get('a');
-    c.set('c', 3, 100);
+    c.set('c', 3, { ttlSeconds: 100 });
     expect([c.get('a'), c.get('b'), c.get('c')]).toEqual([1, undefined, 3]);
-    t = 100;
+    t += 99.5;
+    expect(c.get('a')).toBe(1);
+    t += 0.5;
     expect(c.get('a')).toBeUndefined();
-    c.set('z', 1, 0);
+    c.set('z', 1, { ttlSeconds: 0 });
     expect(c.get('z')).toBeUndefined();
     expect(() => new TtlCache({ maxEntries: -1 })).toThrow(TypeError);
+    const real = new TtlCache<string, number>({ maxEntries: 1 }); // default clock: Date.now() / 1000
+    real.set('x', 1, { ttlSeconds: 60 });
+    expect(real.get('x')).toBe(1);
   });
   it('SingleFlight shares one call between concurrent callers', async () => {
     const sf = new SingleFlight<string, number>();

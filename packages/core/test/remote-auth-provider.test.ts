@@ -88,7 +88,7 @@ describe('RemoteAuthProvider', () => {
   let op: OidcHarness;
   let srv: { listening: Listening; auth: RemoteAuthProvider };
   let upstream: ReturnType<typeof countingFetch>;
-  let now = 1_700_000_000_000;
+  let now = 1_700_000_000;
   let resource: string;
   const token = (scope: string, forResource = resource) =>
     op.clientCredentialsToken({ clientId: 'svc', clientSecret: 'svc-secret', scope, resource: forResource }).then((t) => t.access_token);
@@ -202,10 +202,10 @@ describe('RemoteAuthProvider', () => {
     expect(answers[0]!.headers.get('access-control-allow-origin')).toBe('*');
     expect(answers[0]!.headers.get('cache-control')).toBe('public, max-age=600');
 
-    now += 599_000;
+    now += 599;
     expect((await fetch(asMetadata)).status).toBe(200);
     expect(upstream.calls.length).toBe(before + 1);
-    now += 2_000;
+    now += 2;
     expect(await (await fetch(asMetadata)).json()).toEqual(direct);
     expect(upstream.calls.length).toBe(before + 2);
   });

@@ -104,8 +104,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
     this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('GitHubTokenVerifier: now must be a function');
     this.#now = options.now ?? epochSeconds;
-    const now = this.#now;
-    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: () => now() * 1000 });
+    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
     this.#report = invalidTokenReporter(options.onInvalidToken, 'GitHubTokenVerifier');
     this.#http = {
       ky: options.ky,
@@ -154,7 +153,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
       this.#http,
     );
     if (res.status === 401) {
-      this.#cache?.set(key, null, this.#ttl * 1000);
+      this.#cache?.set(key, null, { ttlSeconds: this.#ttl });
       throw new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401)');
     }
     if (res.status === 403 || res.status === 429) {
@@ -179,7 +178,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
       subject,
       claims: { sub: subject, login: user['login'], name: stringOrNull(user['name']), email: stringOrNull(user['email']), avatar_url: stringOrNull(user['avatar_url']) },
     };
-    this.#cache?.set(key, result, this.#ttl * 1000);
+    this.#cache?.set(key, result, { ttlSeconds: this.#ttl });
     return { ...result, token };
   }
 }

@@ -205,7 +205,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     };
 
     const cache = resolveVerifierCache(options.cache, 'IntrospectionTokenVerifier', CACHE_DEFAULTS);
-    if (cache) this.#cache = { store: new TtlCache({ maxEntries: cache.maxEntries, now: () => this.#now() * 1000 }), ttlSeconds: cache.ttlSeconds };
+    if (cache) this.#cache = { store: new TtlCache({ maxEntries: cache.maxEntries, now: this.#now }), ttlSeconds: cache.ttlSeconds };
   }
 
   /**
@@ -252,7 +252,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
       });
       if (this.#cache && key !== undefined) {
         const untilExpiry = result.expiresAt === undefined ? Infinity : result.expiresAt - this.#now();
-        this.#cache.store.set(key, result, Math.min(this.#cache.ttlSeconds, untilExpiry) * 1000);
+        this.#cache.store.set(key, result, { ttlSeconds: Math.min(this.#cache.ttlSeconds, untilExpiry) });
       }
       return result;
     } catch (err) {

@@ -9,6 +9,7 @@ import { RegistrationError, UpstreamError } from '../errors/errors.js';
 import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
 import { createPublicAddressFetch } from '../http/public-address-fetch.js';
 import { TtlCache } from '../lib/cache.js';
+import type { Clock } from '../lib/clock.js';
 import { hostKind } from '../lib/ip-address.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { OAuthAuthorizationServerProvider, OAuthClientInformationFull } from '../protocols/provider.js';
@@ -48,8 +49,8 @@ export interface ClientMetadataDocumentPolicy {
   redirectUriAllowed?: ((redirectUri: string) => boolean) | undefined;
   /** Receives why a document was refused (the authorization endpoint shows a generic message). */
   onError?: ((error: unknown) => void) | undefined;
-  /** Clock in seconds since the epoch, for the caches. Default `Date.now`. */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch, for the caches. Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /** How long a refused document URL is answered from memory, in seconds (no new fetch meanwhile). */
@@ -138,9 +139,8 @@ export class ClientMetadataDocuments {
     const guarded = http.fetch || http.ky ? null : createPublicAddressFetch({ allowLoopback: options.allowLoopback });
     this.#http = guarded ? { ...http, fetch: guarded } : http;
     const maxEntries = options.maxEntries ?? 1000;
-    const now = options.now ? () => options.now!() * 1000 : undefined;
-    this.#cache = new TtlCache({ maxEntries, now });
-    this.#failures = new TtlCache({ maxEntries, now });
+    this.#cache = new TtlCache({ maxEntries, now: options.now });
+    this.#failures = new TtlCache({ maxEntries, now: options.now });
   }
 
   /** The client a metadata document URL describes, or the reason it cannot be used. */
@@ -154,7 +154,7 @@ export class ClientMetadataDocuments {
 
   /** Remember the refusal, report its reason, answer the generic problem. */
   #refuse(clientId: string, reason: string, cause?: unknown): ClientLookup {
-    this.#failures.set(clientId, true, CLIENT_METADATA_FAILURE_CACHE_SECONDS * 1000);
+    this.#failures.set(clientId, true, { ttlSeconds: CLIENT_METADATA_FAILURE_CACHE_SECONDS });
     this.#options.onError?.(new RegistrationError('invalid_client_metadata', `Client metadata document ${clientId} refused: ${reason}`, { cause }));
     return { client: null, problem: UNUSABLE };
   }
@@ -200,7 +200,7 @@ export class ClientMetadataDocuments {
       client.redirect_uris = kept;
     }
     const ttl = cacheSeconds(headers, this.#options.defaultCacheSeconds ?? 300, this.#options.maxCacheSeconds ?? 86_400);
-    this.#cache.set(clientId, client, ttl * 1000);
+    this.#cache.set(clientId, client, { ttlSeconds: ttl });
     return { client };
   }
 }

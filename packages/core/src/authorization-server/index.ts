@@ -11,6 +11,7 @@ import { normalizeResource } from '../resource-server/resource-url.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import type { KeyValueStore } from '../storage/store.js';
 import { secureUrl } from '../lib/url.js';
+import type { Clock } from '../lib/clock.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
 import type { ClientResolver } from './client-auth.js';
@@ -65,8 +66,8 @@ export interface AuthorizationServerOptions {
    * Client ID Metadata Document was refused (a `RegistrationError`; the user sees a generic page).
    */
   onError?: ((error: unknown) => void) | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock.js';
 import { hmacSign, hmacVerify } from '../lib/hmac.js';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding.js';
 import { sha256 } from '../lib/crypto.js';
@@ -13,8 +14,8 @@ export interface RememberedApprovalsOptions {
   maxEntries?: number | undefined;
   /** How long one approval is remembered, in seconds. Default 30 days. */
   ttlSeconds?: number | undefined;
-  /** Clock in seconds (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 const decoder = new TextDecoder();

@@ -1,9 +1,18 @@
-/** Options of {@link TtlCache}. */
+import { epochSeconds, type Clock } from './clock.js';
+
+/**
+ * Options of {@link TtlCache}.
+ *
+ * @example
+ * ```ts
+ * const options: TtlCacheOptions = { maxEntries: 10_000, now: () => Date.now() / 1000 };
+ * ```
+ */
 export interface TtlCacheOptions {
   /** Maximum number of entries; the least recently used is evicted beyond it. */
   maxEntries: number;
-  /** Clock in milliseconds (tests inject one). Defaults to `Date.now`. */
-  now?: () => number;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /**
@@ -13,21 +22,21 @@ export interface TtlCacheOptions {
  * @example
  * ```ts
  * const cache = new TtlCache<string, AccessToken>({ maxEntries: 10_000 });
- * cache.set(key, token, 60_000);
+ * cache.set(key, token, { ttlSeconds: 60 });
  * cache.get(key); // token, for a minute
  * ```
  */
 export class TtlCache<K, V> {
   readonly #map = new Map<K, { value: V; expiresAt: number }>();
   readonly #max: number;
-  readonly #now: () => number;
+  readonly #now: Clock;
 
   constructor(options: TtlCacheOptions) {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 0) {
       throw new TypeError('TtlCache: maxEntries must be a non-negative integer');
     }
     this.#max = options.maxEntries;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? epochSeconds;
   }
 
   /** The live value for `key`, refreshing its recency; `undefined` when absent or expired. */
@@ -43,11 +52,12 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
-  /** Store `value` for `ttlMs` milliseconds. A non-positive TTL stores nothing. */
-  set(key: K, value: V, ttlMs: number): void {
-    if (this.#max === 0 || !(ttlMs > 0)) return;
+  /** Store `value` for `ttlSeconds` seconds. A non-positive TTL stores nothing. */
+  set(key: K, value: V, options: { ttlSeconds: number }): void {
+    const ttl = options.ttlSeconds;
+    if (this.#max === 0 || !(ttl > 0)) return;
     this.#map.delete(key);
-    this.#map.set(key, { value, expiresAt: this.#now() + ttlMs });
+    this.#map.set(key, { value, expiresAt: this.#now() + ttl });
     while (this.#map.size > this.#max) {
       const oldest = this.#map.keys().next().value as K;
       this.#map.delete(oldest);

@@ -15,12 +15,14 @@
  */
 export type Clock = () => number;
 
-/** The default {@link Clock}: `Date.now() / 1000`. */
+/**
+ * The default {@link Clock}: `Date.now() / 1000`.
+ *
+ * @example
+ * ```ts
+ * const now = options.now ?? epochSeconds;
+ * if (token.expiresAt !== undefined && token.expiresAt <= now()) return null;
+ * ```
+ */
 export const epochSeconds: Clock = () => Date.now() / 1000;
 
-/** A `now` option, checked (`TypeError` naming `owner`), or the default clock. */
-export function clockOption(value: unknown, owner: string): Clock {
-  if (value === undefined) return epochSeconds;
-  if (typeof value !== 'function') throw new TypeError(`${owner}: now must be a function returning seconds since the epoch`);
-  return value as Clock;
-}

@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock.js';
 import { normalizeIssuer } from '../authorization-server/metadata.js';
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
 import { clientGrantTypes } from '../authorization-server/client-metadata.js';
@@ -113,8 +114,8 @@ export interface InMemoryOAuthProviderOptions {
   defaultScopes?: readonly string[] | undefined;
   /** Issue `JWTIssuer` access tokens instead of opaque ones (still revocable: their state is stored). */
   jwtIssuer?: JWTIssuer | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /** A refresh token of the {@link InMemoryOAuthProvider}, with the grant (family) it belongs to. */

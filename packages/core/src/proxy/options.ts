@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import type { HttpClientOptions } from '../http/outbound.js';
@@ -300,6 +301,6 @@ export interface OAuthProxyOptions {
    * failures of the endpoints (anything else), for logging. Never receives a token or secret.
    */
   onError?: ((error: unknown) => void) | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }

@@ -50,8 +50,8 @@ export class UpstreamSessions {
 
   constructor(options: UpstreamSessionsOptions) {
     this.#o = options;
-    this.#cache = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: () => options.now() * 1000 });
-    this.#lastGood = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: () => options.now() * 1000 });
+    this.#cache = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: options.now });
+    this.#lastGood = new TtlCache({ maxEntries: options.cacheEntries ?? 10_000, now: options.now });
   }
 
   /** Store a new set from a token response, kept until `retainUntil` (seconds). */
@@ -107,7 +107,7 @@ export class UpstreamSessions {
         const lastGood = err instanceof UpstreamError ? this.#lastGood.get(setId) : undefined;
         if (!lastGood) throw err;
         this.#o.onError?.(err as UpstreamError);
-        this.#cache.set(setId, lastGood, OUTAGE_RETRY * 1000);
+        this.#cache.set(setId, lastGood, { ttlSeconds: OUTAGE_RETRY });
         return lastGood;
       }
       if (!token && !refreshed && set.refreshToken) {
@@ -123,8 +123,8 @@ export class UpstreamSessions {
           ? Math.min(set.expiresAt ?? Infinity, token.expiresAt ?? Infinity)
           : set.expiresAt;
       const cachedFor = (until === Infinity ? now + UNKNOWN_EXPIRY_CACHE : until) - now;
-      this.#cache.set(setId, token, cachedFor * 1000);
-      if (this.#o.outageGrace) this.#lastGood.set(setId, token, (cachedFor + this.#o.outageGrace) * 1000);
+      this.#cache.set(setId, token, { ttlSeconds: cachedFor });
+      if (this.#o.outageGrace) this.#lastGood.set(setId, token, { ttlSeconds: cachedFor + this.#o.outageGrace });
       return token;
     });
   }

@@ -3,6 +3,7 @@ import { errorResponse } from '../errors/response.js';
 import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
 import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler } from '../http/router.js';
 import { TtlCache } from '../lib/cache.js';
+import type { Clock } from '../lib/clock.js';
 import { SingleFlight } from '../lib/single-flight.js';
 
 /** What the forwarding route needs, resolved from the provider's options. */
@@ -13,7 +14,8 @@ export interface ForwardingConfig {
   metadataUrl: string;
   cacheTtlSeconds: number;
   http: HttpClientOptions;
-  now: () => number;
+  /** Seconds since the epoch. */
+  now: Clock;
   onError: ((error: unknown) => void) | undefined;
 }
 
@@ -37,7 +39,7 @@ export function forwardedMetadataHandler(config: ForwardingConfig): FetchHandler
         throw new UpstreamError('invalid_body', 'Authorization server metadata names another issuer');
       }
       const body = JSON.stringify(json);
-      cache.set('document', body, config.cacheTtlSeconds * 1000);
+      cache.set('document', body, { ttlSeconds: config.cacheTtlSeconds });
       return body;
     });
 

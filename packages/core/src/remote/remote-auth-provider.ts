@@ -1,3 +1,4 @@
+import { epochSeconds, type Clock } from '../lib/clock.js';
 import { secureUrl } from '../lib/url.js';
 import type { HttpClientOptions } from '../http/outbound.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
@@ -67,8 +68,8 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   audienceCheck?: 'resource' | 'verifier' | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
   onError?: ((error: unknown) => void) | undefined;
-  /** Clock in milliseconds, for the metadata cache (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch, for the metadata cache (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 };
 
 
@@ -179,7 +180,7 @@ export class RemoteAuthProvider implements AuthProvider {
         metadataUrl: metadataUrl.href,
         cacheTtlSeconds: ttl,
         http: { timeoutMs: 5_000, maxResponseBytes: 256 * 1024, ...options.http },
-        now: options.now ?? Date.now,
+        now: options.now ?? epochSeconds,
         onError: options.onError,
       });
       routes.push({ path: '/.well-known/oauth-authorization-server', handler });

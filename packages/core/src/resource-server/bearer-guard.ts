@@ -1,3 +1,4 @@
+import type { Clock } from '../lib/clock.js';
 import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
 import { hasScopes, type AccessToken } from '../protocols/access-token.js';
@@ -27,8 +28,8 @@ export type BearerGuardOptions = {
   requiredScopes?: readonly string[] | undefined;
   /** Called with each refusal and each verifier failure (never with the token). */
   onError?: ((error: AnyAuthError | unknown) => void) | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 } & (
   | {
       /**

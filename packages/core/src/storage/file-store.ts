@@ -1,3 +1,4 @@
+import { epochSeconds, type Clock } from '../lib/clock.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,8 +16,8 @@ export interface FileStoreOptions {
    * entry is never evicted. Entries reloaded from the file are kept even above it. Default 250 000.
    */
   maxEntriesPerCollection?: number | undefined;
-  /** Clock in milliseconds (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /** On-disk format: `{ version: 1, entries: [[key, value, expiresAtMs | null], …] }`. */
@@ -79,6 +80,7 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
 export class FileStore implements KeyValueStore {
   /** The file this store persists to. */
   readonly path: string;
+  /** Milliseconds since the epoch (the entries' unit), from the seconds clock. */
   readonly #now: () => number;
   readonly #entries: ExpiringMap;
   #loaded: Promise<void> | undefined;
@@ -93,7 +95,8 @@ export class FileStore implements KeyValueStore {
     }
     const max = maxPerCollectionOption(options, 'FileStore');
     this.path = options.path;
-    this.#now = options.now ?? Date.now;
+    const clock = options.now ?? epochSeconds;
+    this.#now = () => clock() * 1000;
     this.#entries = new ExpiringMap(max, this.#now);
   }
 

@@ -1,3 +1,4 @@
+import { epochSeconds, type Clock } from '../lib/clock.js';
 import { ExpiringMap, counterExpiry, expiryOf, maxPerCollectionOption } from '../lib/expiring-map.js';
 import type { IncrementOptions, KeyValueStore, SetOptions } from './store.js';
 
@@ -9,8 +10,8 @@ export interface MemoryStoreOptions {
    * `StorageFullError`: a live entry is never evicted. Default 250 000.
    */
   maxEntriesPerCollection?: number | undefined;
-  /** Clock in milliseconds (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /**
@@ -33,11 +34,13 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements KeyValueStore {
   readonly #entries: ExpiringMap;
+  /** Milliseconds since the epoch (the entries' unit), from the seconds clock. */
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = maxPerCollectionOption(options, 'MemoryStore');
-    this.#now = options.now ?? Date.now;
+    const clock = options.now ?? epochSeconds;
+    this.#now = () => clock() * 1000;
     this.#entries = new ExpiringMap(max, this.#now);
   }
 

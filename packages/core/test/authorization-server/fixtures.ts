@@ -37,7 +37,6 @@ export const SCOPE = 'mcp:tools';
 export class TestClock {
   seconds = Math.floor(Date.now() / 1000);
   readonly now = (): number => this.seconds;
-  readonly nowMs = (): number => this.seconds * 1000;
   advance(seconds: number): void {
     this.seconds += seconds;
   }
@@ -70,7 +69,7 @@ export function direct(options: DirectOptions = {}): Direct {
   const clock = new TestClock();
   const issuer = options.issuer ?? 'http://127.0.0.1:9999';
   const resourceUrl = `${issuer}/mcp`;
-  const store = options.store ?? new MemoryStore({ now: clock.nowMs, maxEntriesPerCollection: options.boundPerCollection });
+  const store = options.store ?? new MemoryStore({ now: clock.now, maxEntriesPerCollection: options.boundPerCollection });
   const providerOptions = { issuerUrl: issuer, store, now: clock.now, ...options.provider };
   const provider = options.makeProvider ? options.makeProvider(providerOptions) : new InMemoryOAuthProvider(providerOptions);
   const as = createAuthorizationServer({ provider, issuerUrl: issuer, scopesSupported: [SCOPE, 'mcp:admin'], resourceUrl, now: clock.now, ...options.server });
@@ -176,7 +175,7 @@ export async function startStack(options: { cimd?: AuthorizationServerOptions['c
   const mcpUrl = `${url}/mcp`;
   const provider = new InMemoryOAuthProvider({
     issuerUrl: url,
-    store: new MemoryStore({ now: clock.nowMs }),
+    store: new MemoryStore({ now: clock.now }),
     now: clock.now,
     accessTokenTtl: 600,
     clientCredentials: options.clientCredentials,

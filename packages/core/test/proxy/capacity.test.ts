@@ -18,7 +18,7 @@ afterAll(() => h.close());
 function setUp() {
   const clock = { offset: 0 };
   const now = () => Math.floor(Date.now() / 1000) + clock.offset;
-  const store = new MemoryStore({ now: () => Date.now() + clock.offset * 1000 });
+  const store = new MemoryStore({ now: () => Date.now() / 1000 + clock.offset });
   const proxy = new OAuthProxy(
     proxyOptions(h, BASE, { upstreamVerifier: upstreamIntrospectionVerifier(h), store, now, registeredClientTtl: 3600, refreshTokenTtl: 7 * 86_400 }),
   );

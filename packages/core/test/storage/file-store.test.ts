@@ -54,13 +54,13 @@ describe('FileStore', () => {
 
   it('honours TTLs after a reload and does not write expired entries', async () => {
     const path = file();
-    let now = 1_700_000_000_000;
+    let now = 1_700_000_000;
     const first = new FileStore({ path, now: () => now });
     await first.set('short', 's', { ttlSeconds: 10 });
     await first.set('long', 'l', { ttlSeconds: 1000 });
     await first.set('forever', 'f');
 
-    now += 11_000;
+    now += 11;
     const second = new FileStore({ path, now: () => now });
     expect(await second.get('short')).toBeNull();
     expect(await second.get('long')).toBe('l');
@@ -69,7 +69,7 @@ describe('FileStore', () => {
     expect(onDisk.entries.map((e) => e[0]).sort()).toEqual(['forever', 'long', 'touch']);
     expect(onDisk.entries.find((e) => e[0] === 'forever')![2]).toBeNull();
 
-    now += 1_000_000;
+    now += 1_000;
     const third = new FileStore({ path, now: () => now });
     expect(await third.get('long')).toBeNull();
     expect(await third.get('forever')).toBe('f');

@@ -128,7 +128,7 @@ export class JWTVerifier implements TokenVerifier {
       requiredClaims: config.requireExp ? ['exp'] : [],
     };
     this.#native = createFastPath(config);
-    this.#cache = config.cache && new TtlCache<string, Verified>({ maxEntries: config.cache.maxEntries, now: () => config.now() * 1000 });
+    this.#cache = config.cache && new TtlCache<string, Verified>({ maxEntries: config.cache.maxEntries, now: config.now });
   }
 
   /**
@@ -216,7 +216,7 @@ export class JWTVerifier implements TokenVerifier {
       const verified: Verified = { ...claims, validUntil, signedPart: signedPart === undefined ? '' : detached(signedPart) };
       // a verification that raced a key-set change is not kept: its key may be gone
       if (key !== undefined && config.cache && generation === this.#generation) {
-        this.#cache?.set(key, verified, Math.min(config.cache.ttlSeconds, validUntil - now) * 1000);
+        this.#cache?.set(key, verified, { ttlSeconds: Math.min(config.cache.ttlSeconds, validUntil - now) });
       }
       return verified;
     } catch (err) {

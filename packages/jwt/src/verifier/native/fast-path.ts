@@ -20,7 +20,8 @@ export function createFastPath(config: VerifierConfig): NativeVerifier | undefin
   }
   return new NativeVerifier(native, config.algorithms, source, {
     issuer: config.issuer,
-    audience: config.audience,
+    // a function form runs on the verified payload (JWTVerifier's #claims), like with jose
+    audience: Array.isArray(config.audience) ? config.audience : undefined,
     requireExp: config.requireExp,
     maxTokenAge: config.maxTokenAge,
     clockTolerance: config.clockTolerance,
