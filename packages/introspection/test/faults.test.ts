@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ConfigurationError, TokenInvalidError, UpstreamError } from '@mcpauth/core';
+import { rejectionOf } from '@mcpauth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
 import { activeTimers, fakeEndpoint, json, reports, trackingFetch, until, type FakeEndpoint } from './helpers.js';
@@ -41,10 +42,7 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
 
 /** The `UpstreamError` a verification rejects with. */
 async function rejection(verification: Promise<unknown>): Promise<UpstreamError> {
-  const error = await verification.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const error = await rejectionOf(verification);
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
 }

@@ -3,6 +3,7 @@ import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';
 import { RSAKeyPair } from '../src/testing.js';
+import { rejectionOf } from '@mcpauth/testing';
 import { manualClock, recorder, startJwksServer, type JwksServer } from './helpers.js';
 
 const AUD = 'https://mcp.example.com/mcp';
@@ -27,10 +28,7 @@ function verifier(options: Partial<JWTVerifierOptions> = {}) {
 
 /** The `UpstreamError` a verification rejects with (an outage), else fails the test. */
 async function outageOf(verification: Promise<unknown>): Promise<UpstreamError> {
-  const error = await verification.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const error = await rejectionOf(verification);
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
 }

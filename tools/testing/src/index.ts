@@ -6,6 +6,7 @@ export { boundedStoreContract, storeContract, takeConcurrently, type BoundedStor
 export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {
+  rejectionOf,
   verifierContract,
   type ReportedError,
   type StartOutage,
