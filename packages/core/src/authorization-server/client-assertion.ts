@@ -22,7 +22,7 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 /** Longest lifetime accepted for an assertion, in seconds (`exp` − now), with a minute for clock skew. */
 const MAX_LIFETIME = 5 * 60 + 60;
 const MAX_ASSERTION_LENGTH = 8 * 1024;
-const JWKS_CACHE_MS = 5 * 60 * 1000;
+const JWKS_CACHE_SECONDS = 5 * 60;
 
 /** What checking a client assertion needs from the authorization server. */
 export interface ClientAssertionContext {
@@ -63,7 +63,7 @@ async function keySet(client: OAuthClientInformationFull, context: ClientAsserti
   const document = json as { keys?: unknown } | null;
   if (typeof document !== 'object' || document === null || !Array.isArray(document.keys)) throw fail();
   const set = createLocalJWKSet(document as unknown as JSONWebKeySet);
-  remoteSets.set(uri, set, JWKS_CACHE_MS);
+  remoteSets.set(uri, set, { ttlSeconds: JWKS_CACHE_SECONDS });
   return set;
 }
 

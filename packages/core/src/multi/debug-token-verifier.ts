@@ -1,5 +1,8 @@
+import { TokenInvalidError, type AnyAuthError } from '../errors/errors.js';
+import { epochSeconds, type Clock } from '../lib/clock.js';
 import type { AccessToken } from '../protocols/access-token.js';
-import type { TokenVerifier } from '../protocols/token-verifier.js';
+import type { InvalidTokenHook, TokenVerifier } from '../protocols/token-verifier.js';
+import { invalidTokenReporter } from '../protocols/verifier-policy.js';
 import { isLoopbackHost, secureUrl } from '../lib/url.js';
 
 /** Options of {@link DebugTokenVerifier}. */
@@ -21,6 +24,10 @@ export interface DebugTokenVerifierOptions {
    * with no signature, issuer or expiry, so it must never protect a deployed server.
    */
   dangerouslyAllowNonLoopback?: true | undefined;
+  /** Told of each refused token (reason `unknown_token`); never given the token. */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
 }
 
 /**
@@ -41,6 +48,8 @@ export interface DebugTokenVerifierOptions {
 export class DebugTokenVerifier implements TokenVerifier {
   readonly #o: DebugTokenVerifierOptions;
   readonly #resource: string;
+  readonly #report: (error: AnyAuthError) => void;
+  readonly #now: Clock;
 
   constructor(options: DebugTokenVerifierOptions) {
     if (!options || typeof options.validate !== 'function') throw new TypeError('DebugTokenVerifier: validate must be a function');
@@ -54,6 +63,9 @@ export class DebugTokenVerifier implements TokenVerifier {
     if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new TypeError('DebugTokenVerifier: expiresIn must be a positive integer');
     this.#o = { ...options, expiresIn };
     this.#resource = url.href;
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'DebugTokenVerifier');
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('DebugTokenVerifier: now must be a function');
+    this.#now = options.now ?? epochSeconds;
   }
 
   /** The debug token as an `AccessToken`, or `null` when `validate` refuses it (or throws). */
@@ -64,14 +76,17 @@ export class DebugTokenVerifier implements TokenVerifier {
     } catch {
       accepted = false;
     }
-    if (!accepted) return null;
+    if (!accepted) {
+      this.#report(new TokenInvalidError('unknown_token', 'The debug token validator refused the token'));
+      return null;
+    }
     const subject = this.#o.subject ?? 'debug-user';
     const clientId = this.#o.clientId ?? 'debug-client';
     return {
       token,
       clientId,
       scopes: [...(this.#o.scopes ?? [])],
-      expiresAt: Math.floor(Date.now() / 1000) + this.#o.expiresIn!,
+      expiresAt: Math.floor(this.#now()) + this.#o.expiresIn!,
       resource: this.#resource,
       subject,
       claims: { sub: subject, client_id: clientId, aud: this.#resource, debug: true },
