@@ -81,3 +81,11 @@ export function finishClaims(payload: JWTPayload, mapping: JWTClaimsMapping, cha
     claims: deepFreeze(payload as Record<string, unknown>),
   };
 }
+
+/**
+ * The default mapping, checked: {@link defaultMapping} then {@link finishClaims}, for a verifier
+ * without a claims hook.
+ */
+export function mapClaims(payload: JWTPayload, expectedAudiences: readonly string[] | undefined): VerifiedClaims {
+  return finishClaims(payload, defaultMapping(payload, expectedAudiences));
+}

@@ -77,9 +77,12 @@ function hookFailure(err: unknown): UpstreamError | TokenInvalidError {
  * keys from a JWKS endpoint, a public key or an HMAC secret, then `iss`, `aud`, `exp`, `nbf`,
  * `iat`, `typ` and required scopes.
  *
- * `verifyToken` returns `null` for every invalid token and never throws because of a token's
- * content; why a token was refused reaches `onInvalidToken` as a `TokenInvalidError` with a
- * stable `reason` (never the token). Verified tokens are cached (bounded LRU, never past `exp`,
+ * It follows the verifier policy of `TokenVerifier`: `verifyToken` returns `null` for every
+ * invalid token and never throws because of a token's content; why a token was refused reaches
+ * `onInvalidToken` as a `TokenInvalidError` with a stable `reason` (never the token). When the
+ * JWKS cannot be fetched and no cached key fits the token, it rejects with an `UpstreamError`
+ * (the bearer guard answers 502). Providers add checks and claim mapping with the `claims` hook,
+ * and check an audience named elsewhere than `aud` with an `audience` function. Verified tokens are cached (bounded LRU, never past `exp`,
  * flushed when the JWKS changes; keyed by the SHA-256 of the signature and bound to the exact
  * token, never holding a usable token), so the same token on every MCP request costs a hash and
  * a map lookup.
@@ -133,7 +136,8 @@ export class JWTVerifier implements TokenVerifier {
 
   /**
    * Verify a bearer token. Resolves to the {@link AccessToken} of a valid token, `null` for any
-   * invalid one (the reason goes to `onInvalidToken`).
+   * invalid one (the reason goes to `onInvalidToken`); rejects with an `UpstreamError` when the
+   * keys cannot be fetched.
    */
   async verifyToken(token: string): Promise<AccessToken | null> {
     try {
