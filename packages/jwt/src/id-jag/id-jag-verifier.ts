@@ -1,6 +1,6 @@
 import { UpstreamError } from '@mcpauth/core';
 import { secureUrl } from '@mcpauth/core/kit';
-import type { HttpClientOptions, IdentityAssertionClaims, IdentityAssertionVerifier } from '@mcpauth/core';
+import type { Clock, HttpClientOptions, IdentityAssertionClaims, IdentityAssertionVerifier } from '@mcpauth/core';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
 import { RemoteKeySet } from '../keys/remote-key-set.js';
@@ -29,8 +29,8 @@ export interface IdJagVerifierOptions {
   clockToleranceSeconds?: number | undefined;
   /** Outbound HTTP for the JWKS (timeout default 5 000 ms, 256 KiB). */
   http?: HttpClientOptions | undefined;
-  /** Clock in seconds since the epoch (tests inject one). */
-  now?: (() => number) | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
   /** Called with each refusal and key-set problem (never with the assertion). */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -85,7 +85,7 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
           cacheMaxAge: 600,
           cooldown: 30,
           http: { ...options.http, timeoutMs: options.http?.timeoutMs ?? 5000, maxResponseBytes: options.http?.maxResponseBytes ?? 256 * 1024 },
-          now: () => Date.now() / 1000,
+          now: () => this.#now(),
           onChange: () => undefined,
           report: (error) => this.#onError?.(error),
         }),
