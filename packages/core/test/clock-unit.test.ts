@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, TtlCache, epochSeconds } from '../src/index.js';
+import { MemoryStore } from '../src/index.js';
+import { TtlCache, epochSeconds } from '../src/kit.js';
 
 // One clock unit: every `now` option of every package is a `Clock` (seconds since the epoch).
 

@@ -1,7 +1,8 @@
 import { TokenInvalidError, UpstreamError, createBearerGuard } from '@mcpauth/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair, type JWTClaimsHook, type JWTClaimsMapping, type JWTVerifierOptions } from '../src/index.js';
+import { JWTVerifier, type JWTClaimsHook, type JWTClaimsMapping, type JWTVerifierOptions } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { nowSeconds, recorder } from './helpers.js';
 
 // The claims hook (extra checks and claim mapping) and the audience check function.

@@ -1,7 +1,8 @@
 import { verifierContract, type VerifierFixture } from '@mcpauth/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { JWTVerifier, RSAKeyPair, StaticTokenVerifier, type JWTVerifierOptions } from '../src/index.js';
+import { JWTVerifier, StaticTokenVerifier, type JWTVerifierOptions } from '../src/index.js';
+import { RSAKeyPair } from '../src/testing.js';
 import { startJwksServer, type JwksServer } from './helpers.js';
 
 // The verifier policy of core's TokenVerifier, checked by the shared contract suite.

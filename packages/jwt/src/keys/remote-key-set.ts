@@ -1,4 +1,5 @@
-import { ConfigurationError, UpstreamError, type AnyAuthError, type HttpClientOptions } from '@mcpauth/core';
+import { ConfigurationError, UpstreamError, type AnyAuthError } from '@mcpauth/core';
+import { type HttpClientOptions } from '@mcpauth/core/kit';
 import { fetchJson } from '@mcpauth/core/kit';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { usableKeys } from './jwks-filter.js';
