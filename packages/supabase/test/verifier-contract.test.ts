@@ -7,7 +7,10 @@ import { startFakeSupabase, type FakeSupabase, type JwksMode } from './fake-supa
 // provider's verifier (a JWTVerifier with Supabase's claims hook).
 
 let supabase: FakeSupabase;
+// Signature checks (the verifications a cache saves): WebCrypto through jose, or node:crypto on
+// JWTVerifier's native fast path.
 const subtleVerify = vi.spyOn(globalThis.crypto.subtle, 'verify');
+const nodeVerify = vi.spyOn(process.getBuiltinModule('node:crypto'), 'verify');
 
 beforeAll(async () => {
   supabase = await startFakeSupabase();
@@ -15,6 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await supabase.close();
   subtleVerify.mockRestore();
+  nodeVerify.mockRestore();
 });
 
 function jwks(mode: JwksMode) {
@@ -41,7 +45,7 @@ const fixture: VerifierFixture = {
     expired: await supabase.sign({ exp: Math.floor(Date.now() / 1000) - 3600 }),
   }),
   outages: { 'JWKS answers 5xx': jwks('server_error'), 'JWKS is malformed': jwks('malformed'), 'JWKS never answers': jwks('hang') },
-  cache: { verifications: () => subtleVerify.mock.calls.length },
+  cache: { verifications: () => subtleVerify.mock.calls.length + nodeVerify.mock.calls.length },
 };
 
 describe('verifier contract: SupabaseProvider.verifier', () => {
