@@ -106,19 +106,26 @@ export { DebugTokenVerifier, type DebugTokenVerifierOptions } from './multi/debu
 export { OAuthProxy } from './proxy/oauth-proxy.js';
 export { knownMcpClientRedirectUris } from './proxy/redirect-patterns.js';
 export {
+  defaultUpstreamClaims,
   grantApprovedScopes,
   grantUpstreamScopes,
   type OAuthProxyHooks,
   type ScopeGrantContext,
   type UpstreamRevocation,
   type OAuthProxyOptions,
+  type OIDCVerifierContext,
+  type ProxyAuthorizationServerOptions,
+  type ProxyConsentOptions,
+  type ProxyForwardOptions,
+  type ProxyLifetimes,
   type UpstreamAuthMethod,
+  type UpstreamClientOptions,
   type UpstreamEndpoints,
+  type UpstreamOptions,
 } from './proxy/options.js';
 export { type UpstreamTokenResponse } from './proxy/upstream.js';
-export { type ProxyAuthorizationServerOptions } from './proxy/routes.js';
 export { type ConsentMode } from './consent/handler.js';
-export { OIDCProxy, type OIDCProxyOptions, type OIDCVerifierContext } from './proxy/oidc-proxy.js';
+export { OIDCProxy, type OIDCProxyOptions, type OIDCUpstreamOptions } from './proxy/oidc-proxy.js';
 export { type OIDCConfiguration } from './proxy/oidc-discovery.js';
 
 // serving routes

@@ -125,6 +125,26 @@ export interface AuthorizationServer {
  * @see https://www.rfc-editor.org/rfc/rfc6749
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-v2-1/
  */
+/**
+ * The route paths of an authorization server with issuer `issuer`: RFC 8414
+ * metadata, authorize, token, revoke, and register when `registration`. The OAuth proxy mounts
+ * them before its authorization server exists (it is built on first use).
+ */
+export function authorizationServerPaths(
+  issuer: string,
+  registration: boolean,
+): { metadata: string; authorize: string; token: string; revoke: string; register: string | undefined } {
+  const normalized = normalizeIssuer(issuer);
+  const base = new URL(normalized).pathname.replace(/\/$/, '');
+  return {
+    metadata: new URL(authorizationServerMetadataUrl(normalized)).pathname,
+    authorize: `${base}/authorize`,
+    token: `${base}/token`,
+    revoke: `${base}/revoke`,
+    register: registration ? `${base}/register` : undefined,
+  };
+}
+
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const provider = options?.provider;
   if (!provider || typeof provider.getClient !== 'function' || typeof provider.authorize !== 'function') {
@@ -170,8 +190,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     onError: options.onError,
   };
 
-  const base = new URL(issuer).pathname.replace(/\/$/, '');
-  const path = (name: string) => `${base}/${name}`;
   const url = (name: string) => `${issuer}/${name}`;
   const registration = options.clientRegistration === false ? undefined : options.clientRegistration ?? {};
   const metadata = buildAuthorizationServerMetadata({
@@ -189,12 +207,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   });
   const metadataUrl = authorizationServerMetadataUrl(issuer);
 
+  const paths = authorizationServerPaths(issuer, registration !== undefined);
   const routes: Route[] = [
-    { path: new URL(metadataUrl).pathname, handler: metadataHandler(metadata) },
-    { path: path('authorize'), handler: createAuthorizeHandler(ctx) },
-    { path: path('token'), handler: createTokenHandler(ctx) },
-    { path: path('revoke'), handler: createRevokeHandler(ctx) },
+    { path: paths.metadata, handler: metadataHandler(metadata) },
+    { path: paths.authorize, handler: createAuthorizeHandler(ctx) },
+    { path: paths.token, handler: createTokenHandler(ctx) },
+    { path: paths.revoke, handler: createRevokeHandler(ctx) },
   ];
-  if (registration) routes.push({ path: path('register'), handler: createRegisterHandler(ctx, registration) });
+  if (registration && paths.register) routes.push({ path: paths.register, handler: createRegisterHandler(ctx, registration) });
   return { routes, handler: createRouter(routes), metadata, metadataUrl, issuer, resolveClient };
 }

@@ -6,11 +6,14 @@ import type { TokenVerifier } from './token-verifier.js';
  * Everything an MCP server needs from one auth set-up, in one place: the verifier, the routes to
  * mount (protected resource metadata, authorization-server endpoints, callback, consent), the
  * URLs the guard advertises, and a ready guard for the MCP endpoint. `OAuthProxy`, `OIDCProxy`,
- * `RemoteAuthProvider` and every provider package return one.
+ * `RemoteAuthProvider` and every provider package are one; each is built with `new` (synchronous,
+ * options checked at once) and finishes its asynchronous set-up on first use or `ready()`.
  *
  * @example
  * ```ts
  * const auth: AuthProvider = new RemoteAuthProvider({ … });
+ * await auth.ready(); // optional: surface a bad configuration at start-up
+ * auth.authorizationServers; // ['https://auth.example.com']
  * // the usual wiring, in one line (`@mcpauth/core/mcp`):
  * export default { fetch: createMcpAuthHandler({ auth, mcp }) };
  * // by hand, with the same pieces:
@@ -22,6 +25,7 @@ import type { TokenVerifier } from './token-verifier.js';
  *   return mcp.fetch(request, { authInfo: toAuthInfo(token) });
  * }
  * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
  */
 export interface AuthProvider {
   /** Verifies the bearer tokens presented to the MCP endpoint. */
@@ -32,12 +36,24 @@ export interface AuthProvider {
   readonly resourceUrl: string;
   /** RFC 9728 metadata URL advertised in `WWW-Authenticate`. */
   readonly resourceMetadataUrl: string;
+  /**
+   * Issuer URLs of the authorization servers that issue tokens for this resource, as listed in the
+   * RFC 9728 metadata (`authorization_servers`): the proxy's own issuer, or the remote servers.
+   */
+  readonly authorizationServers: readonly string[];
   /** Scopes every MCP request needs. */
   readonly requiredScopes: readonly string[];
   /** A bearer guard preconfigured with all of the above. */
   readonly guard: BearerGuard;
   /** One Fetch handler for all routes, answering 404 elsewhere (convenience over `routes`). */
   readonly handler: FetchHandler;
+  /**
+   * Resolves once the set-up is complete: construction is synchronous, and what needs I/O or
+   * WebCrypto (deriving keys, discovering the upstream) runs on first use or here, once. Rejects
+   * with what failed (`UpstreamError` for an unreachable IdP; the next call tries again). Await it
+   * at start-up to fail fast; requests wait for it anyway.
+   */
+  ready(): Promise<void>;
   /**
    * Told when a request with `token` was refused with `insufficient_scope` for `scopes` (the
    * per-tool challenge of `requireToolScopes` calls it before answering). An authorization server

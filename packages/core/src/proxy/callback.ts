@@ -4,13 +4,11 @@ import { htmlResponse, redirectResponse } from '../consent/response.js';
 import { StorageFullError, UpstreamError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
-import type { AccessToken } from '../protocols/access-token.js';
 import { CODE_TTL } from './config.js';
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
 import type { ProxyContext } from './context.js';
 import type { PendingRecord } from './records.js';
 import type { UpstreamTokenResponse } from './upstream.js';
-import { grantApprovedScopes, grantUpstreamScopes } from './options.js';
 
 /**
  * The error the client gets for an upstream authorization error (RFC 6749 §4.1.2.1, OpenID
@@ -33,19 +31,6 @@ function clientErrorFor(upstreamError: string): string {
       return 'server_error';
   }
 }
-const CLAIMS = ['sub', 'email', 'name', 'preferred_username', 'login'] as const;
-
-/** The default `upstreamClaims` hook: a few identity claims of the verified upstream token. */
-export function defaultUpstreamClaims(upstream: AccessToken): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const c of CLAIMS) {
-    const v = upstream.claims[c];
-    if (typeof v === 'string' || typeof v === 'number') out[c] = v;
-  }
-  if (out['sub'] === undefined && upstream.subject !== undefined) out['sub'] = upstream.subject;
-  return out;
-}
-
 /**
  * The upstream callback (`redirectPath`): the `state` is taken (single use), the browser must
  * present the binding cookie set at consent, the upstream code is exchanged with the proxy's
@@ -53,9 +38,10 @@ export function defaultUpstreamClaims(upstream: AccessToken): Record<string, unk
  * and the client receives a single-use code (5 minutes) on its exact redirect URI with `iss`.
  */
 export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
-  const { config, records, options } = ctx;
+  const { config, records } = ctx;
+  const { hooks } = config;
   const errorPage = (status: number, title: string, message: string) =>
-    htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: options.contentSecurityPolicy });
+    htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: config.consent.contentSecurityPolicy });
 
   const toClient = (pending: PendingRecord, params: Record<string, string | undefined>, cookies: string[]) =>
     redirectResponse(authorizationResponseUrl(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);
@@ -64,7 +50,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const response: UpstreamTokenResponse = await ctx.upstream.exchangeCode({
       code,
       codeVerifier: pending.codeVerifier,
-      scopes: options.hooks?.tokenExchangeScopes?.(pending.scopes),
+      scopes: hooks.tokenExchangeScopes?.(pending.scopes),
       resource: config.forwardResource ? pending.resource : undefined,
     });
     const now = config.now();
@@ -79,9 +65,8 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       await ctx.sessions.revoke(setId);
       return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
     }
-    const upstreamClaims = await (options.hooks?.upstreamClaims ?? defaultUpstreamClaims)(upstream, response);
-    const policy = options.hooks?.grantScopes ?? (config.forwardScopes ? grantUpstreamScopes : grantApprovedScopes);
-    const allowed = new Set(await policy({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }));
+    const upstreamClaims = await hooks.upstreamClaims(upstream, response);
+    const allowed = new Set(await hooks.grantScopes({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }));
     const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
     await records.codes.set(
@@ -118,7 +103,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const upstreamError = query.get('error');
     if (upstreamError !== null) {
       const description = query.get('error_description') ?? undefined;
-      ctx.onError(
+      config.onError(
         new UpstreamError('oauth_error', `The identity provider answered the authorization with ${upstreamError}${description ? `: ${description}` : ''}`, {
           error: upstreamError,
           errorDescription: description,
@@ -135,7 +120,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     try {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
-      ctx.onError(err);
+      config.onError(err);
       if (err instanceof StorageFullError) {
         return toClient(pending, { error: 'temporarily_unavailable', error_description: 'The server cannot take new sign-ins right now; try again later' }, clear);
       }

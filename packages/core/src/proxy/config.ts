@@ -3,10 +3,61 @@ import { secureUrl } from '../lib/url.js';
 import { cookiePolicyFor, type CookiePolicy } from '../consent/cookies.js';
 import type { ConsentMode } from '../consent/handler.js';
 import { protectedResourceMetadataUrl } from '../resource-server/resource-url.js';
-import type { OAuthProxyOptions, UpstreamAuthMethod } from './options.js';
+import type { HttpClientOptions } from '../http/outbound.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { MemoryStore } from '../storage/memory-store.js';
+import type { KeyValueStore } from '../storage/store.js';
+import {
+  defaultUpstreamClaims,
+  grantApprovedScopes,
+  grantUpstreamScopes,
+  type OAuthProxyHooks,
+  type OAuthProxyOptions,
+  type OIDCVerifierContext,
+  type ProxyAuthorizationServerOptions,
+  type UpstreamAuthMethod,
+  type UpstreamEndpoints,
+  type UpstreamOptions,
+} from './options.js';
 import { LOOPBACK_REDIRECT_PATTERNS, redirectUriMatcher } from './redirect-patterns.js';
 
-/** Options resolved and checked once, at construction. */
+/** The upstream client, resolved: credentials, what is asked for, how its tokens are verified. */
+export interface UpstreamConfig {
+  clientId: string;
+  clientSecret: string | undefined;
+  /** `undefined` only for a discovered upstream without an explicit method (decided by what it supports). */
+  authMethod: UpstreamAuthMethod | undefined;
+  /** Scopes always requested upstream. */
+  scopes: readonly string[];
+  verifyIdToken: boolean;
+  extraAuthorizeParams: Readonly<Record<string, string>>;
+  extraTokenParams: Readonly<Record<string, string>>;
+  /** Where the endpoints come from: given, or discovered on first use. */
+  source:
+    | { kind: 'static'; endpoints: UpstreamEndpoints; verifier: TokenVerifier }
+    | { kind: 'discovery'; configUrl: string; expectedIssuer: string | undefined; verifier: TokenVerifier | ((context: OIDCVerifierContext) => TokenVerifier) };
+}
+
+/** The consent page, resolved. */
+export interface ConsentConfig {
+  mode: ConsentMode;
+  serverName: string;
+  providerName: string | undefined;
+  scopeDescriptions: Readonly<Record<string, string>> | undefined;
+  contentSecurityPolicy: string | undefined;
+}
+
+/** The hooks, with their defaults filled in. */
+export interface HooksConfig {
+  authorizeUrl: OAuthProxyHooks['authorizeUrl'];
+  tokenExchangeScopes: OAuthProxyHooks['tokenExchangeScopes'];
+  refreshScopes: OAuthProxyHooks['refreshScopes'];
+  revokeUpstream: OAuthProxyHooks['revokeUpstream'];
+  upstreamClaims: NonNullable<OAuthProxyHooks['upstreamClaims']>;
+  grantScopes: NonNullable<OAuthProxyHooks['grantScopes']>;
+}
+
+/** Options resolved and checked once, at construction: nothing downstream reads the raw options. */
 export interface ProxyConfig {
   baseUrl: URL;
   issuerUrl: string;
@@ -18,8 +69,9 @@ export interface ProxyConfig {
   consentUrl: string;
   consentPath: string;
   cookies: CookiePolicy;
-  consent: ConsentMode;
-  authMethod: UpstreamAuthMethod;
+  upstream: UpstreamConfig;
+  consent: ConsentConfig;
+  hooks: HooksConfig;
   redirectAllowed: (uri: string) => boolean;
   validScopes: readonly string[] | undefined;
   defaultScopes: readonly string[];
@@ -30,10 +82,17 @@ export interface ProxyConfig {
   upstreamOutageGrace: number;
   /** Send the client's `resource` upstream (RFC 8707). */
   forwardResource: boolean;
-  /** Send the client's scopes upstream next to `upstreamScopes`. */
+  /** Send the client's scopes upstream next to `upstream.scopes`. */
   forwardScopes: boolean;
   /** Send a PKCE challenge upstream. */
   forwardPkce: boolean;
+  /** What every proxy key is derived from: `jwtSigningKey`, else the upstream client secret. */
+  keyMaterial: string | Uint8Array;
+  /** The store as given (the proxy wraps it in an `EncryptingStore`). */
+  store: KeyValueStore;
+  authorizationServer: ProxyAuthorizationServerOptions;
+  http: HttpClientOptions | undefined;
+  onError: (error: unknown) => void;
   now: () => number;
 }
 
@@ -74,37 +133,82 @@ function endpoint(value: unknown, name: string): void {
   secureUrl(value, `OAuthProxy: upstream.${name}`);
 }
 
+function flag(value: unknown, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`OAuthProxy: ${name} must be a boolean`);
+  return value;
+}
+
+function isAuthMethod(value: unknown): value is UpstreamAuthMethod {
+  return value === 'client_secret_basic' || value === 'client_secret_post' || value === 'none';
+}
+
+/** Check and resolve `upstream`; throws `TypeError` for bad options. */
+function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
+  if (!u || typeof u !== 'object') throw new TypeError('OAuthProxy: upstream is required');
+  if (typeof u.clientId !== 'string' || u.clientId.length === 0) throw new TypeError('OAuthProxy: upstream.clientId is required');
+  if (u.clientSecret !== undefined && (typeof u.clientSecret !== 'string' || u.clientSecret.length === 0)) {
+    throw new TypeError('OAuthProxy: upstream.clientSecret must be a non-empty string');
+  }
+  if (u.authMethod !== undefined && !isAuthMethod(u.authMethod)) {
+    throw new TypeError('OAuthProxy: upstream.authMethod must be client_secret_basic, client_secret_post or none');
+  }
+  if (u.authMethod !== undefined && u.authMethod !== 'none' && !u.clientSecret) throw new TypeError(`OAuthProxy: ${u.authMethod} needs upstream.clientSecret`);
+  let source: UpstreamConfig['source'];
+  let authMethod = u.authMethod;
+  if (u.configUrl !== undefined) {
+    if (typeof u.verifier !== 'function' && typeof u.verifier?.verifyToken !== 'function') {
+      throw new TypeError('OAuthProxy: upstream.verifier must be a verifier or a function that builds one');
+    }
+    source = { kind: 'discovery', configUrl: secureUrl(u.configUrl, 'OAuthProxy: upstream.configUrl').href, expectedIssuer: u.expectedIssuer, verifier: u.verifier };
+    if (!u.clientSecret) authMethod = 'none'; // else decided by what the discovered upstream supports
+  } else {
+    endpoint(u.authorizationEndpoint, 'authorizationEndpoint');
+    endpoint(u.tokenEndpoint, 'tokenEndpoint');
+    if (u.revocationEndpoint !== undefined) endpoint(u.revocationEndpoint, 'revocationEndpoint');
+    if (typeof u.verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier must implement verifyToken');
+    const endpoints = { authorizationEndpoint: u.authorizationEndpoint, tokenEndpoint: u.tokenEndpoint, revocationEndpoint: u.revocationEndpoint };
+    source = { kind: 'static', endpoints, verifier: u.verifier };
+    authMethod ??= u.clientSecret ? 'client_secret_basic' : 'none';
+  }
+  return {
+    clientId: u.clientId,
+    clientSecret: u.clientSecret,
+    authMethod,
+    scopes: scopeList(u.scopes, 'upstream.scopes') ?? [],
+    verifyIdToken: flag(u.verifyIdToken, false, 'upstream.verifyIdToken'),
+    extraAuthorizeParams: u.extraAuthorizeParams ?? {},
+    extraTokenParams: u.extraTokenParams ?? {},
+    source,
+  };
+}
+
+function scopeList(v: readonly string[] | undefined, name: string): readonly string[] | undefined {
+  if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
+    throw new TypeError(`OAuthProxy: ${name} must be an array of scope tokens`);
+  }
+  return v;
+}
+
 /** Check and resolve the options; throws `TypeError` for bad ones. */
 export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   if (!o || typeof o !== 'object') throw new TypeError('OAuthProxy: options are required');
-  if (!o.upstream || typeof o.upstream !== 'object') throw new TypeError('OAuthProxy: upstream endpoints are required');
-  endpoint(o.upstream.authorizationEndpoint, 'authorizationEndpoint');
-  endpoint(o.upstream.tokenEndpoint, 'tokenEndpoint');
-  if (o.upstream.revocationEndpoint !== undefined) endpoint(o.upstream.revocationEndpoint, 'revocationEndpoint');
-  if (typeof o.clientId !== 'string' || o.clientId.length === 0) throw new TypeError('OAuthProxy: clientId is required');
-  if (o.clientSecret !== undefined && (typeof o.clientSecret !== 'string' || o.clientSecret.length === 0)) {
-    throw new TypeError('OAuthProxy: clientSecret must be a non-empty string');
-  }
-  if (!o.upstreamVerifier || typeof o.upstreamVerifier.verifyToken !== 'function') {
-    throw new TypeError('OAuthProxy: upstreamVerifier must implement verifyToken');
-  }
-  const authMethod = o.tokenEndpointAuthMethod ?? (o.clientSecret ? 'client_secret_basic' : 'none');
-  if (!['client_secret_basic', 'client_secret_post', 'none'].includes(authMethod)) {
-    throw new TypeError('OAuthProxy: tokenEndpointAuthMethod must be client_secret_basic, client_secret_post or none');
-  }
-  if (authMethod !== 'none' && !o.clientSecret) throw new TypeError(`OAuthProxy: ${authMethod} needs clientSecret`);
-  const key = o.jwtSigningKey;
-  if (key === undefined && !o.clientSecret) throw new TypeError('OAuthProxy: jwtSigningKey is required when there is no clientSecret');
-  if (key !== undefined && !isStrongKeyMaterial(key)) {
-    throw new TypeError(`OAuthProxy: jwtSigningKey must be at least ${MIN_KEY_BYTES} random bytes`);
-  }
-  if (key === undefined && !isStrongKeyMaterial(o.clientSecret)) {
+  const upstream = resolveUpstream(o.upstream);
+  const keyMaterial = o.jwtSigningKey ?? upstream.clientSecret;
+  if (keyMaterial === undefined) throw new TypeError('OAuthProxy: jwtSigningKey is required when there is no upstream.clientSecret');
+  if (!isStrongKeyMaterial(keyMaterial)) {
     throw new TypeError(
-      `OAuthProxy: without jwtSigningKey every proxy key is derived from clientSecret, which is shorter than ${MIN_KEY_BYTES} bytes: set jwtSigningKey to ${MIN_KEY_BYTES} random bytes`,
+      o.jwtSigningKey !== undefined
+        ? `OAuthProxy: jwtSigningKey must be at least ${MIN_KEY_BYTES} random bytes`
+        : `OAuthProxy: without jwtSigningKey every proxy key is derived from upstream.clientSecret, which is shorter than ${MIN_KEY_BYTES} bytes: set jwtSigningKey to ${MIN_KEY_BYTES} random bytes`,
     );
   }
-  const consent = o.consent ?? 'always';
-  if (!['always', 'remember', 'off', 'external'].includes(consent)) throw new TypeError('OAuthProxy: consent must be always, remember, off or external');
+  const c = o.consent ?? {};
+  const mode = c.mode ?? 'always';
+  if (!['always', 'remember', 'off', 'external'].includes(mode)) throw new TypeError('OAuthProxy: consent.mode must be always, remember, off or external');
+  const forward = o.forward ?? {};
+  const forwardScopes = flag(forward.scopes, true, 'forward.scopes');
+  const lifetimes = o.lifetimes ?? {};
 
   const baseUrl = url(o.baseUrl, 'baseUrl');
   const cookies = cookiePolicyFor(baseUrl);
@@ -113,20 +217,15 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   const resourceUrl = joinUrl(resourceBase, path(o.mcpPath, '/mcp', 'mcpPath')).href;
   const callbackUrl = joinUrl(baseUrl, path(o.redirectPath, '/auth/callback', 'redirectPath'));
   const consentUrl = joinUrl(baseUrl, path(o.consentPath, '/consent', 'consentPath'));
-  const scopeList = (v: readonly string[] | undefined, name: string) => {
-    if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s)))) {
-      throw new TypeError(`OAuthProxy: ${name} must be an array of scope tokens`);
-    }
-    return v;
-  };
   const validScopes = scopeList(o.validScopes, 'validScopes');
   const requiredScopes = scopeList(o.requiredScopes, 'requiredScopes') ?? [];
   const defaultScopes = scopeList(o.defaultScopes, 'defaultScopes') ?? requiredScopes;
-  scopeList(o.upstreamScopes, 'upstreamScopes');
   if (validScopes) {
     const outside = [...defaultScopes, ...requiredScopes].filter((s) => !validScopes.includes(s));
     if (outside.length > 0) throw new TypeError(`OAuthProxy: scopes ${outside.join(', ')} are not in validScopes`);
   }
+  const hooks = o.hooks ?? {};
+  const onError = o.onError ?? (() => undefined);
   return {
     baseUrl,
     issuerUrl: issuer.href.replace(/\/$/, ''),
@@ -137,19 +236,39 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     consentUrl: consentUrl.href,
     consentPath: consentUrl.pathname,
     cookies,
-    consent,
-    authMethod,
+    upstream,
+    consent: {
+      mode,
+      serverName: c.serverName ?? new URL(resourceUrl).host,
+      providerName: c.providerName,
+      scopeDescriptions: c.scopeDescriptions,
+      contentSecurityPolicy: c.contentSecurityPolicy,
+    },
+    hooks: {
+      authorizeUrl: hooks.authorizeUrl,
+      tokenExchangeScopes: hooks.tokenExchangeScopes,
+      refreshScopes: hooks.refreshScopes,
+      revokeUpstream: hooks.revokeUpstream,
+      upstreamClaims: hooks.upstreamClaims ?? defaultUpstreamClaims,
+      // The upstream can vouch only for scopes it was asked for.
+      grantScopes: hooks.grantScopes ?? (forwardScopes ? grantUpstreamScopes : grantApprovedScopes),
+    },
     redirectAllowed: redirectUriMatcher(o.allowedClientRedirectUris ?? LOOPBACK_REDIRECT_PATTERNS),
     validScopes,
     defaultScopes,
     requiredScopes,
-    accessTokenTtl: lifetime(o.accessTokenTtl, 3600, 'accessTokenTtl'),
-    refreshTokenTtl: lifetime(o.refreshTokenTtl, 30 * 24 * 3600, 'refreshTokenTtl'),
-    registeredClientTtl: lifetime(o.registeredClientTtl, 24 * 3600, 'registeredClientTtl'),
-    upstreamOutageGrace: o.upstreamOutageGrace === 0 ? 0 : lifetime(o.upstreamOutageGrace, 600, 'upstreamOutageGrace'),
-    forwardResource: o.forwardResource ?? false,
-    forwardScopes: o.forwardScopes ?? true,
-    forwardPkce: o.forwardPkce ?? true,
+    accessTokenTtl: lifetime(lifetimes.accessToken, 3600, 'lifetimes.accessToken'),
+    refreshTokenTtl: lifetime(lifetimes.refreshToken, 30 * 24 * 3600, 'lifetimes.refreshToken'),
+    registeredClientTtl: lifetime(lifetimes.registeredClient, 24 * 3600, 'lifetimes.registeredClient'),
+    upstreamOutageGrace: lifetimes.upstreamOutageGrace === 0 ? 0 : lifetime(lifetimes.upstreamOutageGrace, 600, 'lifetimes.upstreamOutageGrace'),
+    forwardResource: flag(forward.resource, false, 'forward.resource'),
+    forwardScopes,
+    forwardPkce: flag(forward.pkce, true, 'forward.pkce'),
+    keyMaterial,
+    store: o.store ?? new MemoryStore(),
+    authorizationServer: o.authorizationServer ?? {},
+    http: o.http,
+    onError,
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 }

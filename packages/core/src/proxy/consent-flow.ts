@@ -12,22 +12,23 @@ import type { TransactionRecord } from './records.js';
 
 /** The upstream authorization URL for an approved transaction. */
 export async function upstreamAuthorizeUrl(ctx: ProxyContext, tx: TransactionRecord, state: string, codeVerifier: string | undefined): Promise<string> {
-  const { options, config } = ctx;
-  const url = new URL(options.upstream.authorizationEndpoint);
+  const { config, endpoints } = ctx;
+  const { upstream } = config;
+  const url = new URL(endpoints.authorizationEndpoint);
   const p = url.searchParams;
   p.set('response_type', 'code');
-  p.set('client_id', options.clientId);
+  p.set('client_id', upstream.clientId);
   p.set('redirect_uri', config.callbackUrl);
   p.set('state', state);
-  const scopes = [...new Set([...(options.upstreamScopes ?? []), ...(config.forwardScopes ? tx.scopes : [])])];
+  const scopes = [...new Set([...upstream.scopes, ...(config.forwardScopes ? tx.scopes : [])])];
   if (scopes.length > 0) p.set('scope', scopes.join(' '));
   if (codeVerifier) {
     p.set('code_challenge', await pkceChallenge(codeVerifier));
     p.set('code_challenge_method', 'S256');
   }
   if (config.forwardResource && tx.resource) p.set('resource', tx.resource);
-  for (const [k, v] of Object.entries(options.extraAuthorizeParams ?? {})) p.set(k, v);
-  return (options.hooks?.authorizeUrl?.(url, { scopes, resource: tx.resource }) ?? url).href;
+  for (const [k, v] of Object.entries(upstream.extraAuthorizeParams)) p.set(k, v);
+  return (config.hooks.authorizeUrl?.(url, { scopes, resource: tx.resource }) ?? url).href;
 }
 
 /**
@@ -73,33 +74,30 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
   };
 }
 
-/** The consent route of the proxy (built once its keys are derived). */
+/** The consent route of the proxy. */
 export function createProxyConsentHandler(ctx: ProxyContext): FetchHandler {
-  const { config, options } = ctx;
-  let handler: Promise<FetchHandler> | undefined;
-  const build = async (): Promise<FetchHandler> => {
-    const keys = await ctx.keys;
-    return createConsentHandler({
-      flow: proxyConsentFlow(ctx),
-      mode: config.consent,
-      policy: config.cookies,
-      csrfKey: keys.consent,
-      approvals: config.consent === 'remember' ? new RememberedApprovals({ key: keys.consent }) : undefined,
-      upstreamOrigin: new URL(options.upstream.authorizationEndpoint).origin,
-      ttlSeconds: TRANSACTION_TTL,
-      serverName: options.serverName ?? new URL(config.resourceUrl).host,
-      providerName: options.providerName,
-      scopeDescriptions: options.scopeDescriptions,
-      contentSecurityPolicy: options.contentSecurityPolicy,
-      bodyTimeoutMs: options.authorizationServer?.bodyTimeoutMs,
-    });
-  };
+  const { config, keys } = ctx;
+  const { consent } = config;
+  const handler = createConsentHandler({
+    flow: proxyConsentFlow(ctx),
+    mode: consent.mode,
+    policy: config.cookies,
+    csrfKey: keys.consent,
+    approvals: consent.mode === 'remember' ? new RememberedApprovals({ key: keys.consent }) : undefined,
+    upstreamOrigin: new URL(ctx.endpoints.authorizationEndpoint).origin,
+    ttlSeconds: TRANSACTION_TTL,
+    serverName: consent.serverName,
+    providerName: consent.providerName,
+    scopeDescriptions: consent.scopeDescriptions,
+    contentSecurityPolicy: consent.contentSecurityPolicy,
+    bodyTimeoutMs: config.authorizationServer.bodyTimeoutMs,
+  });
   return async (request) => {
     try {
-      return await (await (handler ??= build()))(request);
+      return await handler(request);
     } catch (err) {
       // A full store: an error page with 503 and Retry-After instead of a bare 500.
-      if (err instanceof StorageFullError) return errorResponse(err, { format: 'html', onUnexpectedError: ctx.onError });
+      if (err instanceof StorageFullError) return errorResponse(err, { format: 'html', onUnexpectedError: config.onError });
       throw err;
     }
   };

@@ -1,22 +1,25 @@
 import type { ClientResolver } from '../authorization-server/client-auth.js';
+import type { JWTIssuer } from '../jwt-issuer/issuer.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyKeys } from './keys.js';
-import type { OAuthProxyOptions } from './options.js';
+import type { UpstreamEndpoints } from './options.js';
 import type { ProxyRecords } from './records.js';
 import type { TokenFamilies } from './token-families.js';
 import type { UpstreamClient } from './upstream.js';
 import type { UpstreamSessions } from './upstream-sessions.js';
 
-/** What the proxy's parts share. */
+/** What the proxy's parts share once it has started (keys derived, upstream known). */
 export interface ProxyContext {
-  options: OAuthProxyOptions;
   config: ProxyConfig;
+  keys: ProxyKeys;
+  /** Signs and verifies our access and refresh tokens. */
+  issuer: JWTIssuer;
   records: ProxyRecords;
-  keys: Promise<ProxyKeys>;
+  /** The upstream endpoints (given, or discovered). */
+  endpoints: UpstreamEndpoints;
   upstream: UpstreamClient;
   sessions: UpstreamSessions;
   families: TokenFamilies;
   /** Registered clients and Client ID Metadata Documents (for the consent page). */
   resolveClient: ClientResolver;
-  onError: (error: unknown) => void;
 }

@@ -1,7 +1,5 @@
 import { isLoopbackHost } from '../lib/url.js';
 import { deriveJwtKey } from '../jwt-issuer/derive-key.js';
-import { EncryptingStore } from '../storage/encrypting-store.js';
-import type { IncrementOptions, KeyValueStore, SetOptions } from '../storage/store.js';
 
 /** The proxy's keys, each derived with its own salt from one secret. */
 export interface ProxyKeys {
@@ -32,33 +30,4 @@ export function warnIfKeysFromClientSecret(jwtSigningKey: unknown, baseUrl: URL)
       'from the upstream client secret. Rotating that secret will invalidate every issued token, cookie and stored record, and anyone ' +
       'who holds it can mint tokens for this server. Set jwtSigningKey to 32 random bytes (e.g. `openssl rand -base64 32`).',
   );
-}
-
-/**
- * The proxy's store: every value AES-GCM encrypted and every key hashed (`EncryptingStore`),
- * usable before the key derivation has finished.
- */
-export class ProxyStore implements KeyValueStore {
-  readonly #store: Promise<EncryptingStore>;
-
-  constructor(store: KeyValueStore, key: Promise<Uint8Array>) {
-    this.#store = key.then((k) => new EncryptingStore({ store, key: k }));
-    this.#store.catch(() => undefined);
-  }
-
-  async get(key: string): Promise<string | null> {
-    return (await this.#store).get(key);
-  }
-  async set(key: string, value: string, options?: SetOptions): Promise<void> {
-    return (await this.#store).set(key, value, options);
-  }
-  async delete(key: string): Promise<void> {
-    return (await this.#store).delete(key);
-  }
-  async take(key: string): Promise<string | null> {
-    return (await this.#store).take(key);
-  }
-  async increment(key: string, options: IncrementOptions): Promise<number> {
-    return (await this.#store).increment(key, options);
-  }
 }

@@ -1,6 +1,9 @@
+import { authorizationServerPaths } from '../authorization-server/index.js';
+import { authorizationServerMetadataUrl } from '../authorization-server/metadata.js';
 import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError } from '../errors/errors.js';
+import { errorResponse } from '../errors/response.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
-import { JWTIssuer, type JWTIssuerClaims } from '../jwt-issuer/issuer.js';
+import type { JWTIssuerClaims } from '../jwt-issuer/issuer.js';
 import { parseScopes, type AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
 import type {
@@ -13,20 +16,16 @@ import type {
 } from '../protocols/provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
-import { MemoryStore } from '../storage/memory-store.js';
+import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
 import { randomToken } from '../lib/crypto.js';
 import { CODE_TTL, STEP_UP_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
 import type { ProxyContext } from './context.js';
-import { ProxyStore, deriveProxyKeys, warnIfKeysFromClientSecret } from './keys.js';
+import { warnIfKeysFromClientSecret } from './keys.js';
+import type { OIDCConfiguration } from './oidc-discovery.js';
 import type { OAuthProxyOptions } from './options.js';
-import { proxyRecords, type ProxyRecords } from './records.js';
-import { TokenFamilies } from './token-families.js';
-import { UpstreamClient } from './upstream.js';
-import { UpstreamSessions } from './upstream-sessions.js';
-import { proxyAuthorizationServer, proxyRoutes } from './routes.js';
+import { startProxy, type ProxyRuntime } from './runtime.js';
 import { resolveResource } from '../authorization-server/context.js';
 import { clientGrantTypes } from '../authorization-server/client-metadata.js';
-import type { AuthorizationServer } from '../authorization-server/index.js';
 
 /**
  * An OAuth 2.1 authorization server in front of an identity provider that cannot register MCP
@@ -43,16 +42,27 @@ import type { AuthorizationServer } from '../authorization-server/index.js';
  *   endpoint.
  * - Everything it stores goes through `EncryptingStore` (AES-GCM, hashed keys).
  *
+ * Construction is synchronous and only checks the options (`TypeError`); the asynchronous part
+ * of the set-up (deriving the keys, discovering an `upstream.configUrl`) runs once, on first use
+ * or when you call {@link OAuthProxy.ready}, which rejects with what went wrong (a failed
+ * discovery is an `UpstreamError`, retried on the next use; requests meanwhile answer 502).
+ * Provider packages extend this class with a constructor that maps their options.
+ *
  * @example
  * ```ts
  * const auth = new OAuthProxy({
- *   upstream: { authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token' },
- *   clientId: process.env.IDP_CLIENT_ID!,
- *   clientSecret: process.env.IDP_CLIENT_SECRET!,
- *   upstreamVerifier,
+ *   upstream: {
+ *     authorizationEndpoint: 'https://idp.example.com/authorize',
+ *     tokenEndpoint: 'https://idp.example.com/token',
+ *     clientId: process.env.IDP_CLIENT_ID!,
+ *     clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *     verifier: upstreamVerifier,
+ *   },
  *   baseUrl: 'https://mcp.example.com',
+ *   jwtSigningKey: process.env.JWT_SIGNING_KEY!,
  *   store: new RedisStore({ url: process.env.REDIS_URL! }),
  * });
+ * await auth.ready(); // optional: fail at start-up rather than on the first request
  * // serve auth.routes; guard the MCP endpoint with auth.guard
  * ```
  * @see https://modelcontextprotocol.io/specification/draft/basic/security_best_practices#confused-deputy-problem
@@ -68,73 +78,97 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   readonly routes: readonly Route[];
   readonly guard: BearerGuard;
   readonly handler: FetchHandler;
+  /** The authorization servers of this resource: this proxy's issuer. */
+  readonly authorizationServers: readonly string[];
 
-  readonly #ctx: ProxyContext;
   readonly #config: ProxyConfig;
-  readonly #records: ProxyRecords;
-  readonly #issuer: Promise<JWTIssuer>;
-  readonly #as: AuthorizationServer;
+  #starting: Promise<ProxyRuntime> | undefined;
 
   constructor(options: OAuthProxyOptions) {
     const config = resolveConfig(options);
     this.#config = config;
     warnIfKeysFromClientSecret(options.jwtSigningKey, config.baseUrl);
-    const keys = deriveProxyKeys((options.jwtSigningKey ?? options.clientSecret)!);
-    keys.catch(() => undefined);
-    const store = new ProxyStore(options.store ?? new MemoryStore(), keys.then((k) => k.storage));
-    const records = proxyRecords(store);
-    this.#records = records;
-    this.#issuer = keys.then((k) => new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: k.signing }));
-    this.#issuer.catch(() => undefined);
-    const onError = (error: unknown) => options.onError?.(error);
-    const upstream = new UpstreamClient({
-      endpoints: options.upstream,
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      authMethod: config.authMethod,
-      redirectUri: config.callbackUrl,
-      extraTokenParams: options.extraTokenParams,
-      http: options.http,
-      revokeUpstream: options.hooks?.revokeUpstream,
-    });
-    const sessions = new UpstreamSessions({
-      records,
-      client: upstream,
-      verifier: options.upstreamVerifier,
-      verifyIdToken: options.verifyIdToken ?? false,
-      refreshScopes: options.hooks?.refreshScopes,
-      outageGrace: config.upstreamOutageGrace,
-      now: config.now,
-      onError,
-    });
-    const families = new TokenFamilies({
-      records,
-      issuer: () => this.#issuer,
-      accessTokenTtl: config.accessTokenTtl,
-      now: config.now,
-      onRevoke: (family) => sessions.revoke(family.setId),
-    });
-    this.#as = proxyAuthorizationServer(this, config, { store, ...options.authorizationServer }, (err) => options.onError?.(err));
-    this.#ctx = { options, config, records, keys, upstream, sessions, families, resolveClient: this.#as.resolveClient, onError };
-
     this.resourceUrl = config.resourceUrl;
     this.resourceMetadataUrl = config.resourceMetadataUrl;
     this.issuerUrl = config.issuerUrl;
     this.requiredScopes = config.requiredScopes;
+    this.authorizationServers = [config.issuerUrl];
     this.guard = createBearerGuard({
       verifier: this,
       resourceMetadataUrl: config.resourceMetadataUrl,
       requiredScopes: config.requiredScopes,
       expectedResource: config.resourceUrl,
-      onError: (err) => options.onError?.(err),
+      onError: config.onError,
     });
-    this.routes = proxyRoutes(this.#ctx, this.#as);
-    this.handler = createRouter(this.routes);
+    // The paths are known now; their handlers are built when the proxy starts.
+    const as = authorizationServerPaths(config.issuerUrl, config.authorizationServer.clientRegistration !== false);
+    const json = this.#startedHandler('json');
+    const html = this.#startedHandler('html');
+    const prm = createProtectedResourceMetadata({
+      resource: config.resourceUrl,
+      authorizationServers: [config.issuerUrl],
+      scopesSupported: config.validScopes,
+    });
+    const routes: Route[] = [
+      { path: as.metadata, handler: json },
+      { path: as.authorize, handler: html },
+      { path: as.token, handler: json },
+      { path: as.revoke, handler: json },
+    ];
+    if (as.register) routes.push({ path: as.register, handler: json });
+    routes.push(prm.route, { path: config.callbackPath, handler: html }, { path: config.consentPath, handler: html });
+    this.routes = routes;
+    this.handler = createRouter(routes);
+  }
+
+  /**
+   * Finish the set-up: derive the keys and, for an `upstream.configUrl`, discover the upstream.
+   * Runs once (a failure is not kept: the next call or request tries again); every endpoint and
+   * `verifyToken` wait for it. Call it at start-up to fail fast on a bad configuration.
+   *
+   * @example
+   * ```ts
+   * const auth = new OAuthProxy(options);
+   * await auth.ready(); // throws UpstreamError when discovery fails
+   * ```
+   */
+  async ready(): Promise<void> {
+    await this.#start();
+  }
+
+  /** The OpenID configuration discovered from `upstream.configUrl` (`undefined` for given endpoints); starts the proxy. */
+  protected async upstreamConfiguration(): Promise<OIDCConfiguration | undefined> {
+    return (await this.#start()).configuration;
+  }
+
+  #start(): Promise<ProxyRuntime> {
+    this.#starting ??= startProxy(this, this.#config).catch((err: unknown) => {
+      this.#starting = undefined;
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async #ctx(): Promise<ProxyContext> {
+    return (await this.#start()).ctx;
+  }
+
+  /** A route handler that starts the proxy first; a failed start answers with its error (502 for an upstream failure). */
+  #startedHandler(format: 'json' | 'html'): FetchHandler {
+    return async (request) => {
+      let runtime: ProxyRuntime;
+      try {
+        runtime = await this.#start();
+      } catch (err) {
+        return errorResponse(err, { format, onUnexpectedError: this.#config.onError });
+      }
+      return runtime.handler(request);
+    };
   }
 
   /** The RFC 8414 metadata URL of this authorization server. */
   get authorizationServerMetadataUrl(): string {
-    return this.#as.metadataUrl;
+    return authorizationServerMetadataUrl(this.#config.issuerUrl);
   }
 
   /** This object verifies the bearer tokens it issued. */
@@ -146,7 +180,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** A dynamically registered client, or `null`. */
   async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
-    return this.#records.clients.get(clientId);
+    const { records } = await this.#ctx();
+    return records.clients.get(clientId);
   }
 
   /**
@@ -161,7 +196,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       throw new RegistrationError('invalid_redirect_uri', `None of the redirect URIs is allowed by this server: ${client.redirect_uris.join(', ').slice(0, 300)}`);
     }
     const stored = { ...client, redirect_uris: allowed };
-    await this.#records.clients.set(client.client_id, stored, { ttlSeconds: this.#config.registeredClientTtl });
+    const { records } = await this.#ctx();
+    await records.clients.set(client.client_id, stored, { ttlSeconds: this.#config.registeredClientTtl });
     return stored;
   }
 
@@ -184,7 +220,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     const unknown = config.validScopes ? scopes.filter((s) => !config.validScopes!.includes(s)) : [];
     if (unknown.length > 0) throw new AuthorizeError('invalid_scope', `Unsupported scope: ${unknown.join(' ')}`);
     const transaction = randomToken();
-    await this.#records.transactions.set(
+    const { records } = await this.#ctx();
+    await records.transactions.set(
       transaction,
       {
         clientId: client.client_id,
@@ -207,10 +244,11 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    * exchanged revokes every token issued from it (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
    */
   async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
-    const code = await this.#records.codes.get(authorizationCode);
+    const { records, families } = await this.#ctx();
+    const code = await records.codes.get(authorizationCode);
     if (!code) {
-      const used = await this.#records.usedCodes.get(authorizationCode);
-      if (used) await this.#revokeFamily(used.familyId);
+      const used = await records.usedCodes.get(authorizationCode);
+      if (used) await families.revoke(used.familyId);
       return null;
     }
     if (code.clientId !== client.client_id) return null;
@@ -229,11 +267,11 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** Consume the code (once) and issue our tokens; a replayed code revokes what it issued. */
   async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
-    const { records, families, config } = this.#ctx;
+    const { records, families, config } = await this.#ctx();
     const code = await records.codes.take(authorizationCode.code);
     if (!code) {
       const used = await records.usedCodes.get(authorizationCode.code);
-      if (used) await this.#revokeFamily(used.familyId);
+      if (used) await families.revoke(used.familyId);
       throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
     }
     if (code.clientId !== client.client_id || code.expiresAt <= config.now()) {
@@ -260,11 +298,11 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   // --- refresh ---------------------------------------------------------------------------------
 
-  async #refreshClaims(token: string): Promise<JWTIssuerClaims | null> {
+  async #refreshClaims(ctx: ProxyContext, token: string): Promise<JWTIssuerClaims | null> {
     try {
-      return await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'refresh' });
+      return await ctx.issuer.verifyToken(token, { expectedTokenUse: 'refresh' });
     } catch (err) {
-      if (err instanceof TokenInvalidError) this.#ctx.onError(err);
+      if (err instanceof TokenInvalidError) ctx.config.onError(err);
       else throw err;
       return null;
     }
@@ -272,18 +310,20 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** Our refresh token, or `null`; presenting a rotated one revokes its family. */
   async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<RefreshToken | null> {
-    const claims = await this.#refreshClaims(refreshToken);
+    const ctx = await this.#ctx();
+    const { records, families } = ctx;
+    const claims = await this.#refreshClaims(ctx, refreshToken);
     if (!claims || claims.client_id !== client.client_id) return null;
-    const pointer = await this.#records.refreshTokens.get(claims.jti);
+    const pointer = await records.refreshTokens.get(claims.jti);
     if (!pointer) {
-      await this.#ctx.families.revokeRotated(claims.jti);
+      await families.revokeRotated(claims.jti);
       return null;
     }
-    const family = await this.#ctx.families.family(pointer.familyId);
+    const family = await families.family(pointer.familyId);
     if (!family || family.clientId !== client.client_id || family.refreshJti !== claims.jti) return null;
     // The resource just asked this grant for scopes it does not have: a refresh cannot add them,
     // so refuse it (the grant stays) and the client authorizes again with the scopes.
-    const stepUp = await this.#records.stepUps.take(pointer.familyId);
+    const stepUp = await records.stepUps.take(pointer.familyId);
     if (stepUp && stepUp.scopes.some((s) => !family.scopes.includes(s))) {
       throw new TokenError('invalid_grant', 'The resource asked for scopes this grant does not have: authorize again');
     }
@@ -310,23 +350,25 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    */
   async noteInsufficientScope(token: string, scopes: readonly string[]): Promise<void> {
     try {
-      const claims = await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'access' });
-      const pointer = await this.#records.accessTokens.get(claims.jti);
-      const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
+      const { issuer, records, families } = await this.#ctx();
+      const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' });
+      const pointer = await records.accessTokens.get(claims.jti);
+      const family = pointer ? await families.family(pointer.familyId) : null;
       const missing = scopes.filter((s) => !family?.scopes.includes(s));
       if (pointer && family && missing.length > 0) {
-        await this.#records.stepUps.set(pointer.familyId, { scopes: [...scopes] }, { ttlSeconds: STEP_UP_TTL });
+        await records.stepUps.set(pointer.familyId, { scopes: [...scopes] }, { ttlSeconds: STEP_UP_TTL });
       }
     } catch {
-      // an invalid token or a full store: nothing to remember
+      // an invalid token, a full store or a proxy that cannot start: nothing to remember
     }
   }
 
   /** Rotate our refresh token, refreshing upstream first when the upstream gave a refresh token. */
   async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: RefreshToken, scopes: string[]): Promise<OAuthToken> {
-    const claims = await this.#refreshClaims(refreshToken.token);
+    const ctx = await this.#ctx();
+    const claims = await this.#refreshClaims(ctx, refreshToken.token);
     if (!claims) throw new TokenError('invalid_grant', 'The refresh token is invalid');
-    const { families, sessions } = this.#ctx;
+    const { families, sessions } = ctx;
     return families.rotate(claims.jti, client.client_id, scopes, async (family) => {
       const set = await sessions.get(family.setId);
       if (!set) throw new TokenError('invalid_grant', 'The authorization has ended');
@@ -340,25 +382,26 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** Verify one of our access tokens (see the class documentation); `null` when invalid. */
   async verifyToken(token: string): Promise<AccessToken | null> {
+    const { issuer, records, families, sessions, config } = await this.#ctx();
     let claims: JWTIssuerClaims;
     try {
-      claims = await (await this.#issuer).verifyToken(token, { expectedTokenUse: 'access' });
+      claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' });
     } catch (err) {
       if (err instanceof TokenInvalidError) {
-        this.#ctx.onError(err);
+        config.onError(err);
         return null;
       }
       throw err;
     }
-    const pointer = await this.#records.accessTokens.get(claims.jti);
-    const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
+    const pointer = await records.accessTokens.get(claims.jti);
+    const family = pointer ? await families.family(pointer.familyId) : null;
     if (!family || family.clientId !== claims.client_id) {
-      this.#ctx.onError(new TokenInvalidError('inactive', 'The access token was revoked'));
+      config.onError(new TokenInvalidError('inactive', 'The access token was revoked'));
       return null;
     }
-    const upstream = await this.#ctx.sessions.validate(family.setId);
+    const upstream = await sessions.validate(family.setId);
     if (!upstream) {
-      this.#ctx.onError(new TokenInvalidError('inactive', 'The upstream session is no longer valid'));
+      config.onError(new TokenInvalidError('inactive', 'The upstream session is no longer valid'));
       return null;
     }
     return {
@@ -366,7 +409,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       clientId: claims.client_id,
       scopes: parseScopes(claims.scope),
       expiresAt: claims.exp,
-      resource: this.#config.resourceUrl,
+      resource: config.resourceUrl,
       subject: claims.sub,
       claims: family.upstreamClaims ? { ...claims, upstream_claims: family.upstreamClaims } : { ...claims },
     };
@@ -389,16 +432,17 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    */
   async upstreamAccessToken(token: string): Promise<string | null> {
     const verified = await this.verifyToken(token);
-    const pointer = verified ? await this.#records.accessTokens.get(String(verified.claims['jti'])) : null;
-    const family = pointer ? await this.#ctx.families.family(pointer.familyId) : null;
-    return family ? ((await this.#ctx.sessions.get(family.setId))?.accessToken ?? null) : null;
+    const { records, families, sessions } = await this.#ctx();
+    const pointer = verified ? await records.accessTokens.get(String(verified.claims['jti'])) : null;
+    const family = pointer ? await families.family(pointer.familyId) : null;
+    return family ? ((await sessions.get(family.setId))?.accessToken ?? null) : null;
   }
 
   // --- revocation ------------------------------------------------------------------------------
 
   /** Revoke the token's family and send the upstream tokens to the upstream revocation endpoint. */
   async revokeToken(token: AccessToken | RefreshToken): Promise<void> {
-    const issuer = await this.#issuer;
+    const { issuer, records, families } = await this.#ctx();
     for (const use of ['access', 'refresh'] as const) {
       let jti: string;
       try {
@@ -406,13 +450,9 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       } catch {
         continue;
       }
-      const pointer = await (use === 'access' ? this.#records.accessTokens : this.#records.refreshTokens).get(jti);
-      if (pointer) await this.#revokeFamily(pointer.familyId);
+      const pointer = await (use === 'access' ? records.accessTokens : records.refreshTokens).get(jti);
+      if (pointer) await families.revoke(pointer.familyId);
       return;
     }
-  }
-
-  async #revokeFamily(familyId: string): Promise<void> {
-    await this.#ctx.families.revoke(familyId);
   }
 }

@@ -8,7 +8,7 @@ import { fetchJson, type HttpClientOptions } from '../http/outbound.js';
  *
  * @example
  * ```ts
- * const { jwks_uri, issuer }: OIDCConfiguration = proxy.configuration;
+ * const { jwks_uri, issuer }: OIDCConfiguration = await proxy.configuration();
  * ```
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  */

@@ -1,11 +1,12 @@
 import type { Clock } from '../lib/clock.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
+import type { OIDCConfiguration } from './oidc-discovery.js';
 import type { HttpClientOptions } from '../http/outbound.js';
 import type { KeyValueStore } from '../storage/store.js';
 import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
-import type { ProxyAuthorizationServerOptions } from './routes.js';
+import type { AuthorizationServerOptions } from '../authorization-server/index.js';
 
 /**
  * How the proxy authenticates to the upstream token and revocation endpoints.
@@ -146,6 +147,27 @@ export function grantApprovedScopes(context: ScopeGrantContext): readonly string
   return context.requested;
 }
 
+const CLAIMS = ['sub', 'email', 'name', 'preferred_username', 'login'] as const;
+
+/**
+ * The default `upstreamClaims` hook: `sub`, `email`, `name`, `preferred_username` and `login` of
+ * the verified upstream token (strings and numbers only).
+ *
+ * @example
+ * ```ts
+ * hooks: { upstreamClaims: (upstream, response) => ({ ...defaultUpstreamClaims(upstream), team: response.raw['team_id'] }) }
+ * ```
+ */
+export function defaultUpstreamClaims(upstream: AccessToken): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of CLAIMS) {
+    const v = upstream.claims[c];
+    if (typeof v === 'string' || typeof v === 'number') out[c] = v;
+  }
+  if (out['sub'] === undefined && upstream.subject !== undefined) out['sub'] = upstream.subject;
+  return out;
+}
+
 /**
  * One upstream token to revoke, handed to {@link OAuthProxyHooks.revokeUpstream} with what is
  * needed to authenticate the call.
@@ -167,34 +189,212 @@ export interface UpstreamRevocation {
 }
 
 /**
- * Options of `OAuthProxy`. Bad options throw `TypeError` at construction.
+ * What a verifier factory receives once the upstream is discovered (`upstream.configUrl`).
  *
  * @example
  * ```ts
- * const options: OAuthProxyOptions = {
- *   upstream: { authorizationEndpoint: 'https://idp.example.com/authorize', tokenEndpoint: 'https://idp.example.com/token' },
- *   clientId: 'mcp-server',
- *   clientSecret: process.env.IDP_CLIENT_SECRET!,
- *   upstreamVerifier,
- *   baseUrl: 'https://mcp.example.com',
- *   validScopes: ['notes:read', 'notes:write'],
- *   requiredScopes: ['notes:read'],
- * };
+ * const verifier = ({ jwksUri, issuer, clientId, verifyIdToken }: OIDCVerifierContext) =>
+ *   new JWTVerifier({ jwksUri, issuer, audience: verifyIdToken ? clientId : 'https://api.example.com' });
  * ```
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  */
-export interface OAuthProxyOptions {
-  /** Upstream endpoints. */
-  upstream: UpstreamEndpoints;
+export interface OIDCVerifierContext {
+  /** The discovered `issuer`. */
+  issuer: string;
+  /** The discovered `jwks_uri`. */
+  jwksUri: string;
+  /** Our client id at the provider (the audience of ID tokens). */
+  clientId: string;
+  /** The `audience` sent upstream (`OIDCProxy`'s `upstream.audience`), when there is one. */
+  audience?: string | undefined;
+  /** Whether the verifier will be given ID tokens rather than access tokens. */
+  verifyIdToken: boolean;
+  /** The whole configuration document. */
+  configuration: OIDCConfiguration;
+}
+
+/**
+ * Who the proxy is at the upstream and what it asks for: the part of {@link UpstreamOptions}
+ * that does not depend on how the endpoints are known.
+ *
+ * @example
+ * ```ts
+ * const client: UpstreamClientOptions = { clientId: 'mcp-server', clientSecret: process.env.IDP_CLIENT_SECRET!, scopes: ['openid'] };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export interface UpstreamClientOptions {
   /** Our client id at the upstream (registered by hand). */
   clientId: string;
   /** Our client secret at the upstream; omit only for upstreams that accept public clients. */
   clientSecret?: string | undefined;
-  /** Default `client_secret_basic` with a secret, `none` without. */
-  tokenEndpointAuthMethod?: UpstreamAuthMethod | undefined;
-  /** Verifies upstream tokens (the access token, or the ID token when `verifyIdToken`). */
-  upstreamVerifier: TokenVerifier;
+  /**
+   * How the proxy authenticates at the token and revocation endpoints. Default
+   * `client_secret_basic` with a secret (for a discovered upstream: the first of `client_secret_basic`,
+   * `client_secret_post` it supports), `none` without.
+   */
+  authMethod?: UpstreamAuthMethod | undefined;
+  /** Scopes always requested upstream besides the client's (for example `openid`, `offline_access`). */
+  scopes?: readonly string[] | undefined;
   /** Verify the upstream ID token instead of the access token (for IdPs with opaque access tokens). */
   verifyIdToken?: boolean | undefined;
+  /** Extra parameters on the upstream authorization URL. */
+  extraAuthorizeParams?: Readonly<Record<string, string>> | undefined;
+  /** Extra parameters on the upstream code exchange and refresh. */
+  extraTokenParams?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The upstream identity provider: its endpoints (given, or discovered from its OpenID
+ * configuration on first use), our client there, and the verifier of its tokens.
+ *
+ * @example
+ * ```ts
+ * const upstream: UpstreamOptions = {
+ *   authorizationEndpoint: 'https://idp.example.com/authorize',
+ *   tokenEndpoint: 'https://idp.example.com/token',
+ *   clientId: 'mcp-server',
+ *   clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *   verifier: upstreamVerifier,
+ * };
+ * // or discovered:
+ * const discovered: UpstreamOptions = {
+ *   configUrl: 'https://idp.example.com/.well-known/openid-configuration',
+ *   clientId: 'mcp-server',
+ *   clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *   verifier: ({ jwksUri, issuer, clientId }) => new JWTVerifier({ jwksUri, issuer, audience: clientId }),
+ * };
+ * ```
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html
+ */
+export type UpstreamOptions = UpstreamClientOptions &
+  (
+    | (UpstreamEndpoints & {
+        /** Verifies upstream tokens (the access token, or the ID token when `verifyIdToken`). */
+        verifier: TokenVerifier;
+        configUrl?: never;
+        expectedIssuer?: never;
+      })
+    | {
+        /**
+         * The provider's `/.well-known/openid-configuration` URL: the endpoints are discovered on
+         * first use (or `ready()`), with a timeout; a failed discovery is retried on the next use.
+         */
+        configUrl: string | URL;
+        /** The issuer the configuration must name, when it differs from the URL's prefix. */
+        expectedIssuer?: string | undefined;
+        /** Verifies upstream tokens: a verifier, or a factory given the discovered provider (its `jwks_uri`, `issuer`). */
+        verifier: TokenVerifier | ((context: OIDCVerifierContext) => TokenVerifier);
+        authorizationEndpoint?: never;
+        tokenEndpoint?: never;
+        revocationEndpoint?: never;
+      }
+  );
+
+/**
+ * What the proxy sends upstream besides its own client credentials.
+ *
+ * @example
+ * ```ts
+ * const forward: ProxyForwardOptions = { scopes: false, resource: false }; // the MCP scopes are this server's own
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707
+ */
+export interface ProxyForwardOptions {
+  /** Send a PKCE S256 challenge upstream (the proxy's own pair). Default `true`. */
+  pkce?: boolean | undefined;
+  /**
+   * Send the client's RFC 8707 `resource` (the MCP URL) upstream. Default `false`: the proxy
+   * issues its own tokens for the MCP resource, and an upstream that does not know the MCP URL
+   * as a resource refuses it (`invalid_target`). Turn it on for an upstream configured with the
+   * MCP URL as a resource indicator.
+   */
+  resource?: boolean | undefined;
+  /**
+   * Send the scopes the client asked for upstream, next to `upstream.scopes`. Default `true`
+   * (`false` for `OIDCProxy`): the MCP scopes are also the upstream's scope names, and the
+   * default scope-grant policy grants only those the upstream says it granted. Set `false` when
+   * the MCP scopes are this server's own (the upstream is asked for `upstream.scopes` only); the
+   * default policy then grants what the user approved on the consent page, so restrict scopes
+   * only some users may have with `hooks.grantScopes`.
+   */
+  scopes?: boolean | undefined;
+}
+
+/**
+ * The consent page of the proxy (one per client, the confused-deputy rule).
+ *
+ * @example
+ * ```ts
+ * const consent: ProxyConsentOptions = { mode: 'remember', serverName: 'Notes', providerName: 'GitHub', scopeDescriptions: { 'notes:read': 'Read your notes' } };
+ * ```
+ * @see https://modelcontextprotocol.io/specification/draft/basic/security_best_practices#confused-deputy-problem
+ */
+export interface ProxyConsentOptions {
+  /** `always` (default), `remember`, `off` (development), `external` (consent collected upstream). */
+  mode?: ConsentMode | undefined;
+  /** Shown on the consent page. Default: the MCP endpoint's host. */
+  serverName?: string | undefined;
+  /** The identity provider's name, shown on the consent page (for example "GitHub"). */
+  providerName?: string | undefined;
+  /** Descriptions of scopes, shown on the consent page. */
+  scopeDescriptions?: Readonly<Record<string, string>> | undefined;
+  /** Replaces the Content-Security-Policy of the consent and callback pages. */
+  contentSecurityPolicy?: string | undefined;
+}
+
+/**
+ * How long the proxy keeps things, in seconds.
+ *
+ * @example
+ * ```ts
+ * const lifetimes: ProxyLifetimes = { accessToken: 900, refreshToken: 7 * 86_400 };
+ * ```
+ */
+export interface ProxyLifetimes {
+  /** Our access tokens. Default 3600. */
+  accessToken?: number | undefined;
+  /** Our refresh tokens when the upstream does not say. Default 30 days. */
+  refreshToken?: number | undefined;
+  /**
+   * A dynamically registered client that never completes an authorization. Each code exchange
+   * extends it to the lifetime of the grant's refresh tokens, so a client with live grants never
+   * expires. Default 1 day.
+   */
+  registeredClient?: number | undefined;
+  /**
+   * How long a session's last successful upstream validation keeps being used while the upstream
+   * cannot be reached (the upstream verifier throws `UpstreamError`: a rate limit, a timeout, a
+   * 5xx), so an IdP hiccup at re-validation time does not sign everyone out. An upstream that
+   * answers "invalid" ends the session at once. 0 turns it off. Default 600.
+   */
+  upstreamOutageGrace?: number | undefined;
+}
+
+/**
+ * Options of `OAuthProxy`. Bad options throw `TypeError` at construction; the rest of the set-up
+ * (key derivation, upstream discovery) happens on first use or `ready()`.
+ *
+ * @example
+ * ```ts
+ * const options: OAuthProxyOptions = {
+ *   upstream: {
+ *     authorizationEndpoint: 'https://idp.example.com/authorize',
+ *     tokenEndpoint: 'https://idp.example.com/token',
+ *     clientId: 'mcp-server',
+ *     clientSecret: process.env.IDP_CLIENT_SECRET!,
+ *     verifier: upstreamVerifier,
+ *   },
+ *   baseUrl: 'https://mcp.example.com',
+ *   validScopes: ['notes:read', 'notes:write'],
+ *   requiredScopes: ['notes:read'],
+ *   consent: { serverName: 'Notes' },
+ * };
+ * ```
+ */
+export interface OAuthProxyOptions {
+  /** The upstream identity provider: endpoints (or `configUrl`), our client there, the verifier of its tokens. */
+  upstream: UpstreamOptions;
   /** Public origin (and optional path) where the proxy's routes are served, e.g. `https://mcp.example.com`. */
   baseUrl: string | URL;
   /** Origin of the MCP endpoint when it differs from `baseUrl`. */
@@ -224,30 +424,12 @@ export interface OAuthProxyOptions {
   defaultScopes?: readonly string[] | undefined;
   /** Scopes every MCP request needs. Default none. */
   requiredScopes?: readonly string[] | undefined;
-  /** Scopes always requested upstream besides the client's (for example `openid`, `offline_access`). */
-  upstreamScopes?: readonly string[] | undefined;
-  /** Send a PKCE S256 challenge upstream (the proxy's own pair). Default true. */
-  forwardPkce?: boolean | undefined;
-  /**
-   * Send the client's RFC 8707 `resource` (the MCP URL) upstream. Default `false`: the proxy
-   * issues its own tokens for the MCP resource, and an upstream that does not know the MCP URL
-   * as a resource refuses it (`invalid_target`). Turn it on for an upstream configured with the
-   * MCP URL as a resource indicator.
-   */
-  forwardResource?: boolean | undefined;
-  /**
-   * Send the scopes the client asked for upstream, next to `upstreamScopes`. Default `true`:
-   * the MCP scopes are also the upstream's scope names, and the default scope-grant
-   * policy grants only those the upstream says it granted. Set `false` when the MCP scopes are
-   * this server's own (the upstream is asked for `upstreamScopes` only); the default policy then
-   * grants what the user approved on the consent page, so restrict scopes only some users may
-   * have with `hooks.grantScopes`. `OIDCProxy` defaults to `false`.
-   */
-  forwardScopes?: boolean | undefined;
-  /** Extra parameters on the upstream authorization URL. */
-  extraAuthorizeParams?: Readonly<Record<string, string>> | undefined;
-  /** Extra parameters on the upstream code exchange and refresh. */
-  extraTokenParams?: Readonly<Record<string, string>> | undefined;
+  /** What is sent upstream: PKCE (default on), the client's `resource` (off), the client's scopes (on). */
+  forward?: ProxyForwardOptions | undefined;
+  /** The consent page: mode, names and descriptions shown, its Content-Security-Policy. */
+  consent?: ProxyConsentOptions | undefined;
+  /** Lifetimes of tokens, registrations and the upstream outage grace, in seconds. */
+  lifetimes?: ProxyLifetimes | undefined;
   /**
    * Storage of clients, transactions, codes and token families (encrypted, keys hashed). Default:
    * a `MemoryStore` (each collection bounded; a full one refuses new entries with a `503`, never
@@ -255,41 +437,14 @@ export interface OAuthProxyOptions {
    */
   store?: KeyValueStore | undefined;
   /**
-   * How long a dynamically registered client is kept, in seconds, if it never completes an
-   * authorization. Each code exchange extends it to the lifetime of the grant's refresh tokens,
-   * so a client with live grants never expires. Default 1 day.
-   */
-  registeredClientTtl?: number | undefined;
-  /**
    * At least 32 random bytes, the material every proxy key is derived from (token signing, consent
-   * cookie signing, store encryption). Without it they are derived from `clientSecret` (which then
-   * must be 32 bytes or more): fine for development, but rotating the upstream secret would then
-   * invalidate every token, cookie and stored record, and whoever holds that secret can mint tokens
-   * for this server. Set it in production; the proxy warns once at start-up when it is missing and
-   * `baseUrl` is not on loopback.
+   * cookie signing, store encryption). Without it they are derived from `upstream.clientSecret`
+   * (which then must be 32 bytes or more): fine for development, but rotating the upstream secret
+   * would then invalidate every token, cookie and stored record, and whoever holds that secret can
+   * mint tokens for this server. Set it in production; the proxy warns once at construction when
+   * it is missing and `baseUrl` is not on loopback.
    */
   jwtSigningKey?: string | Uint8Array | undefined;
-  /** Consent page: `always` (default), `remember`, `off` (development), `external` (consent collected upstream). */
-  consent?: ConsentMode | undefined;
-  /** Replaces the consent pages' Content-Security-Policy. */
-  contentSecurityPolicy?: string | undefined;
-  /** Shown on the consent page. */
-  serverName?: string | undefined;
-  /** The identity provider's name, shown on the consent page (for example "GitHub"). */
-  providerName?: string | undefined;
-  /** Descriptions of scopes, shown on the consent page. */
-  scopeDescriptions?: Readonly<Record<string, string>> | undefined;
-  /** Lifetime of our access tokens, in seconds. Default 3600. */
-  accessTokenTtl?: number | undefined;
-  /** Lifetime of our refresh tokens when the upstream does not say. Default 30 days. */
-  refreshTokenTtl?: number | undefined;
-  /**
-   * How long, in seconds, a session's last successful upstream validation keeps being used while
-   * the upstream cannot be reached (the upstream verifier throws `UpstreamError`: a rate limit, a
-   * timeout, a 5xx), so an IdP hiccup at re-validation time does not sign everyone out. An upstream
-   * that answers "invalid" ends the session at once. 0 turns it off. Default 600.
-   */
-  upstreamOutageGrace?: number | undefined;
   /** Options of the authorization-server endpoints (registration, CIMD, body size, documentation). */
   authorizationServer?: ProxyAuthorizationServerOptions | undefined;
   /** Outbound HTTP (timeouts, size limits, fetch). */
@@ -304,3 +459,13 @@ export interface OAuthProxyOptions {
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
+
+/**
+ * Authorization-server options the proxy passes through to `createAuthorizationServer`.
+ *
+ * @example
+ * ```ts
+ * const authorizationServer: ProxyAuthorizationServerOptions = { cimd: false, clientRegistration: { } };
+ * ```
+ */
+export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, 'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'serviceDocumentationUrl'>;

@@ -7,7 +7,7 @@ import type { FamilyRecord, ProxyRecords } from './records.js';
 /** Options of {@link TokenFamilies}. */
 export interface TokenFamiliesOptions {
   records: ProxyRecords;
-  issuer: () => Promise<JWTIssuer>;
+  issuer: JWTIssuer;
   accessTokenTtl: number;
   now: () => number;
   /** Called once for each revoked family (the proxy ends the upstream session). */
@@ -97,7 +97,7 @@ export class TokenFamilies {
 
   async #issue(familyId: string, family: FamilyRecord, scopes: readonly string[], refresh = true): Promise<OAuthToken> {
     const { records, now, accessTokenTtl } = this.#o;
-    const issuer = await this.#o.issuer();
+    const { issuer } = this.#o;
     const remaining = family.refreshExpiresAt - now();
     if (remaining <= 0) throw new TokenError('invalid_grant', 'The authorization has expired');
     const accessJti = randomToken(16);

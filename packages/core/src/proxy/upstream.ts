@@ -26,7 +26,7 @@ export interface UpstreamTokenResponse {
 }
 
 /** What the upstream client needs from the proxy options. */
-export interface UpstreamClientOptions {
+export interface UpstreamClientSettings {
   endpoints: UpstreamEndpoints;
   clientId: string;
   clientSecret?: string | undefined;
@@ -83,9 +83,9 @@ export function parseTokenResponse(body: Record<string, unknown>, status: number
  * revocation, each with client authentication, a timeout and a size limit (core's `fetchJson`).
  */
 export class UpstreamClient {
-  readonly #o: UpstreamClientOptions;
+  readonly #o: UpstreamClientSettings;
 
-  constructor(options: UpstreamClientOptions) {
+  constructor(options: UpstreamClientSettings) {
     this.#o = options;
   }
 

@@ -140,6 +140,8 @@ export class RemoteAuthProvider implements AuthProvider {
   readonly handler: FetchHandler;
   /** The RFC 9728 document served at {@link RemoteAuthProvider.resourceMetadataUrl}. */
   readonly metadata: ProtectedResourceMetadata;
+  /** The issuer URLs of `authorizationServers`, as listed in the metadata. */
+  readonly authorizationServers: readonly string[];
 
   constructor(options: RemoteAuthProviderOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('RemoteAuthProvider: options are required');
@@ -191,6 +193,7 @@ export class RemoteAuthProvider implements AuthProvider {
     this.resourceMetadataUrl = prm.url;
     this.requiredScopes = required;
     this.metadata = prm.document;
+    this.authorizationServers = [...prm.document.authorization_servers];
     this.routes = routes;
     const common = { verifier: options.verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
     this.guard = createBearerGuard(
@@ -200,4 +203,15 @@ export class RemoteAuthProvider implements AuthProvider {
     );
     this.handler = createRouter(routes);
   }
+
+  /**
+   * Resolves at once: nothing here is set up asynchronously (the verifier fetches its keys and the
+   * forwarded metadata is fetched when asked for). Part of every `AuthProvider`.
+   *
+   * @example
+   * ```ts
+   * await auth.ready();
+   * ```
+   */
+  async ready(): Promise<void> {}
 }
