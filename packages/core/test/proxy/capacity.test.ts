@@ -20,7 +20,7 @@ function setUp() {
   const now = () => Math.floor(Date.now() / 1000) + clock.offset;
   const store = new MemoryStore({ now: () => Date.now() / 1000 + clock.offset });
   const proxy = new OAuthProxy(
-    proxyOptions(h, BASE, { upstreamVerifier: upstreamIntrospectionVerifier(h), store, now, registeredClientTtl: 3600, refreshTokenTtl: 7 * 86_400 }),
+    proxyOptions(h, BASE, { upstream: { verifier: upstreamIntrospectionVerifier(h) }, store, now, lifetimes: { registeredClient: 3600, refreshToken: 7 * 86_400 } }),
   );
   return { proxy, clock };
 }
@@ -61,7 +61,7 @@ describe('OAuthProxy with a full store collection', () => {
   /** A proxy on a store whose collections hold 3 entries each. */
   function small() {
     const store = new MemoryStore({ maxEntriesPerCollection: 3 });
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstreamVerifier: upstreamIntrospectionVerifier(h), store }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstream: { verifier: upstreamIntrospectionVerifier(h) }, store }));
     const fill = async (collection: string, count: number) => {
       for (let i = 0; i < count; i++) await store.set(`${collection}:filler-${i}`, 'x', { ttlSeconds: 600 });
     };

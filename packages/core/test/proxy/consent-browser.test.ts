@@ -23,9 +23,11 @@ beforeAll(async () => {
   stack = await startProxyStack((url, h) =>
     new OAuthProxy(
       proxyOptions(h, url, {
-        serverName: 'Acme Notes MCP',
-        providerName: 'Acme Identity',
-        scopeDescriptions: { read: 'Read your notes', write: 'Create and edit your notes' },
+        consent: {
+          serverName: 'Acme Notes MCP',
+          providerName: 'Acme Identity',
+          scopeDescriptions: { read: 'Read your notes', write: 'Create and edit your notes' },
+        },
       }),
     ),
   );

@@ -42,7 +42,7 @@ const post = (proxy: OAuthProxy, url: string, body: URLSearchParams, cookie = ''
 
 describe('consent page', () => {
   it('shows the client name (escaped), the redirect host and the scopes, with anti-framing headers', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { scopeDescriptions: { read: 'Read your files' } }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { scopeDescriptions: { read: 'Read your files' } } }));
     const { consentUrl } = await start(proxy, { client_name: '<script>alert(1)</script>Evil' });
     const res = await proxy.handler(new Request(consentUrl));
     expect(res.status).toBe(200);
@@ -76,7 +76,7 @@ describe('consent page', () => {
   });
 
   it('applies a CSP override', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'" }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'" } }));
     const { consentUrl } = await start(proxy);
     expect((await proxy.handler(new Request(consentUrl))).headers.get('content-security-policy')).toBe("default-src 'self'; frame-ancestors 'none'");
   });
@@ -191,7 +191,7 @@ describe('upstream callback', () => {
 
 describe('consent modes', () => {
   it('off: no page, but the browser binding is still set', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: 'off' }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { mode: 'off' } }));
     const { consentUrl } = await start(proxy);
     const res = await proxy.handler(new Request(consentUrl));
     expect(res.status).toBe(302);
@@ -200,7 +200,7 @@ describe('consent modes', () => {
   });
 
   it('remember: a remembered approval skips the page only for direct navigations', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: 'remember' }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { mode: 'remember' } }));
     const first = await start(proxy);
     const jar = new CookieJar();
     await submitConsent(proxy, first.consentUrl, jar, 'approve');

@@ -107,25 +107,27 @@ describe('MCP SDK v2 client through the OAuth proxy (oidc-provider upstream)', (
     let seen: { issuer: string; jwksUri: string } | undefined;
     stack = await startProxyStack(
       (url, h) =>
-        OIDCProxy.create({
-          configUrl: `${h.issuer}/.well-known/openid-configuration`,
-          clientId: UPSTREAM_CLIENT_ID,
-          clientSecret: UPSTREAM_CLIENT_SECRET,
+        new OIDCProxy({
+          upstream: {
+            configUrl: `${h.issuer}/.well-known/openid-configuration`,
+            clientId: UPSTREAM_CLIENT_ID,
+            clientSecret: UPSTREAM_CLIENT_SECRET,
+            scopes: ['offline_access'],
+            verifier: (ctx) => {
+              seen = ctx;
+              return upstreamJwtVerifier({ jwksUri: ctx.jwksUri, issuer: ctx.issuer, audience: `${url}/mcp` });
+            },
+          },
           baseUrl: url,
-          upstreamScopes: ['offline_access'],
           validScopes: ['read', 'write'],
           requiredScopes: ['read'],
           // this upstream knows the MCP URL as a resource and read/write as its scopes: opt in
-          forwardResource: true,
-          forwardScopes: true,
+          forward: { resource: true, scopes: true },
           http: { fetch: upstream.fetch },
-          createVerifier: (ctx) => {
-            seen = ctx;
-            return upstreamJwtVerifier({ jwksUri: ctx.jwksUri, issuer: ctx.issuer, audience: `${url}/mcp` });
-          },
         }),
       { accessTokenFormat: 'jwt' },
     );
+    await stack.proxy.ready();
     expect(seen).toMatchObject({ issuer: stack.h.issuer, jwksUri: stack.h.jwksUri });
     // JWT access tokens cannot be introspected at oidc-provider; the upstream refresh token (the grant) can.
     await fullFlow(stack, () => upstreamActive(stack!.h, upstream.refreshToken!));

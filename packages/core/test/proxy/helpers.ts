@@ -4,7 +4,7 @@ import { parseScopes } from '../../src/kit.js';
 import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import type { AccessToken, OAuthClientInformationFull, OAuthToken, TokenVerifier } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import type { OAuthProxyOptions } from '../../src/proxy/options.js';
+import type { OAuthProxyOptions, UpstreamOptions } from '../../src/proxy/options.js';
 
 export const UPSTREAM_CLIENT_ID = 'mcp-proxy';
 export const UPSTREAM_CLIENT_SECRET = 'upstream-secret-0123456789abcdef0123456789';
@@ -93,19 +93,30 @@ export function startUpstream(callbackUrl: string, extra: OidcHarnessOptions = {
   });
 }
 
+/** The upstream options an `OAuthProxy` takes when its endpoints are given. */
+export type StaticUpstreamOptions = Extract<UpstreamOptions, { authorizationEndpoint: string }>;
+
+/** Overrides of {@link proxyOptions}: `upstream` and `consent` are merged, the rest replaced. */
+export type ProxyOverrides = Partial<Omit<OAuthProxyOptions, 'upstream'>> & { upstream?: Partial<StaticUpstreamOptions> };
+
 /** Proxy options for the oidc-provider upstream. */
-export function proxyOptions(h: OidcHarness, baseUrl: string, overrides: Partial<OAuthProxyOptions> = {}): OAuthProxyOptions {
+export function proxyOptions(h: OidcHarness, baseUrl: string, overrides: ProxyOverrides = {}): OAuthProxyOptions {
+  const { upstream, consent, ...rest } = overrides;
   return {
-    upstream: { authorizationEndpoint: h.authorizationEndpoint, tokenEndpoint: h.tokenEndpoint, revocationEndpoint: h.revocationEndpoint },
-    clientId: UPSTREAM_CLIENT_ID,
-    clientSecret: UPSTREAM_CLIENT_SECRET,
-    upstreamVerifier: upstreamIntrospectionVerifier(h),
+    upstream: {
+      authorizationEndpoint: h.authorizationEndpoint,
+      tokenEndpoint: h.tokenEndpoint,
+      revocationEndpoint: h.revocationEndpoint,
+      clientId: UPSTREAM_CLIENT_ID,
+      clientSecret: UPSTREAM_CLIENT_SECRET,
+      verifier: upstreamIntrospectionVerifier(h),
+      scopes: ['openid', 'offline_access'],
+      ...upstream,
+    },
     baseUrl,
-    upstreamScopes: ['openid', 'offline_access'],
     validScopes: ['read', 'write'],
-    serverName: 'Test MCP Server',
-    providerName: 'Test IdP',
-    ...overrides,
+    consent: { serverName: 'Test MCP Server', providerName: 'Test IdP', ...consent },
+    ...rest,
   };
 }
 

@@ -43,22 +43,25 @@ describe('known failures of existing proxies', () => {
     });
     try {
       let discovered = '';
-      const proxy = await OIDCProxy.create({
-        configUrl: `${jwt.issuer}/.well-known/openid-configuration`,
-        clientId: UPSTREAM_CLIENT_ID,
-        clientSecret: UPSTREAM_CLIENT_SECRET,
+      const proxy = new OIDCProxy({
         baseUrl: BASE,
-        createVerifier: ({ jwksUri, issuer }) => {
-          discovered = jwksUri;
-          const keys = createRemoteJWKSet(new URL(jwks.url));
-          return {
-            verifyToken: async (token: string): Promise<AccessToken | null> => {
-              const { payload } = await jwtVerify(token, keys, { issuer }).catch(() => ({ payload: null }));
-              return payload ? { token, clientId: String(payload['client_id']), scopes: parseScopes(payload['scope']), subject: payload.sub, expiresAt: payload.exp, claims: payload } : null;
-            },
-          };
+        upstream: {
+          configUrl: `${jwt.issuer}/.well-known/openid-configuration`,
+          clientId: UPSTREAM_CLIENT_ID,
+          clientSecret: UPSTREAM_CLIENT_SECRET,
+          verifier: ({ jwksUri, issuer }) => {
+            discovered = jwksUri;
+            const keys = createRemoteJWKSet(new URL(jwks.url));
+            return {
+              verifyToken: async (token: string): Promise<AccessToken | null> => {
+                const { payload } = await jwtVerify(token, keys, { issuer }).catch(() => ({ payload: null }));
+                return payload ? { token, clientId: String(payload['client_id']), scopes: parseScopes(payload['scope']), subject: payload.sub, expiresAt: payload.exp, claims: payload } : null;
+              },
+            };
+          },
         },
       });
+      await proxy.ready();
       expect(discovered).toBe(jwt.jwksUri);
       const client = testClient();
       await proxy.registerClient(client);
@@ -73,7 +76,7 @@ describe('known failures of existing proxies', () => {
   it('does not re-validate the upstream token on every request (no premature session death)', async () => {
     const verifier = upstreamIntrospectionVerifier(h);
     const clock = { offset: 0 };
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstreamVerifier: verifier, now: () => Math.floor(Date.now() / 1000) + clock.offset }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstream: { verifier }, now: () => Math.floor(Date.now() / 1000) + clock.offset }));
     const client = testClient();
     await proxy.registerClient(client);
     const { tokens } = await authorizeAndExchange(proxy, h, client);
@@ -99,9 +102,13 @@ describe('known failures of existing proxies', () => {
       });
       const proxy = new OAuthProxy(
         proxyOptions(h, BASE, {
-          upstream: { authorizationEndpoint: `${fake.url}/authorize`, tokenEndpoint: `${fake.url}/token` },
-          upstreamVerifier: { verifyToken: async (token) => ({ token, clientId: 'x', scopes: [], subject: 'u1', claims: {} }) },
           ...overrides,
+          upstream: {
+            authorizationEndpoint: `${fake.url}/authorize`,
+            tokenEndpoint: `${fake.url}/token`,
+            verifier: { verifyToken: async (token) => ({ token, clientId: 'x', scopes: [], subject: 'u1', claims: {} }) },
+            ...overrides.upstream,
+          },
         }),
       );
       const client = testClient();
@@ -128,7 +135,7 @@ describe('known failures of existing proxies', () => {
     });
 
     it('uses the configured fallback when the upstream says nothing', async () => {
-      const { exp } = await withUpstream({ refresh_token: 'r1', expires_in: 3600 }, { refreshTokenTtl: 7 * 24 * 3600 });
+      const { exp } = await withUpstream({ refresh_token: 'r1', expires_in: 3600 }, { lifetimes: { refreshToken: 7 * 24 * 3600 } });
       expect(exp).toBeGreaterThan(7 * 24 * 3600 - 5);
       expect(exp).toBeLessThanOrEqual(7 * 24 * 3600);
     });

@@ -15,18 +15,20 @@ afterAll(() => h.close());
 
 describe('OIDCProxy', () => {
   it('verifies the ID token for IdPs with opaque access tokens (verifyIdToken)', async () => {
-    const proxy = await OIDCProxy.create({
-      configUrl: `${h.issuer}/.well-known/openid-configuration`,
-      clientId: UPSTREAM_CLIENT_ID,
-      clientSecret: UPSTREAM_CLIENT_SECRET,
-      baseUrl: BASE,
-      verifyIdToken: true,
-      createVerifier: ({ jwksUri, issuer, clientId, verifyIdToken }) => {
-        expect(verifyIdToken).toBe(true);
-        return upstreamJwtVerifier({ jwksUri, issuer, audience: clientId });
+    const proxy = new OIDCProxy({
+      upstream: {
+        configUrl: `${h.issuer}/.well-known/openid-configuration`,
+        clientId: UPSTREAM_CLIENT_ID,
+        clientSecret: UPSTREAM_CLIENT_SECRET,
+        verifyIdToken: true,
+        verifier: ({ jwksUri, issuer, clientId, verifyIdToken }) => {
+          expect(verifyIdToken).toBe(true);
+          return upstreamJwtVerifier({ jwksUri, issuer, audience: clientId });
+        },
       },
+      baseUrl: BASE,
     });
-    expect(proxy.configuration.token_endpoint).toBe(h.tokenEndpoint);
+    expect((await proxy.configuration()).token_endpoint).toBe(h.tokenEndpoint);
     const client = testClient();
     await proxy.registerClient(client);
     const { tokens } = await authorizeAndExchange(proxy, h, client);
@@ -36,15 +38,17 @@ describe('OIDCProxy', () => {
   });
 
   it('sends `audience` upstream and always asks for openid', async () => {
-    const proxy = await OIDCProxy.create({
-      configUrl: `${h.issuer}/.well-known/openid-configuration`,
-      clientId: UPSTREAM_CLIENT_ID,
-      clientSecret: UPSTREAM_CLIENT_SECRET,
+    const proxy = new OIDCProxy({
+      upstream: {
+        configUrl: `${h.issuer}/.well-known/openid-configuration`,
+        clientId: UPSTREAM_CLIENT_ID,
+        clientSecret: UPSTREAM_CLIENT_SECRET,
+        audience: 'https://api.example.com',
+        verifier: { verifyToken: async () => null },
+      },
       baseUrl: BASE,
-      consent: 'off',
-      audience: 'https://api.example.com',
-      upstreamVerifier: { verifyToken: async () => null },
-      forwardScopes: true,
+      consent: { mode: 'off' },
+      forward: { scopes: true },
     });
     const client = testClient();
     await proxy.registerClient(client);
@@ -60,10 +64,31 @@ describe('OIDCProxy', () => {
     expect(upstreamUrl.searchParams.has('resource')).toBe(false);
   });
 
-  it('needs a verifier or a verifier factory', async () => {
-    await expect(
-      OIDCProxy.create({ configUrl: `${h.issuer}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789', baseUrl: BASE } as never),
-    ).rejects.toThrow(TypeError);
+  it('needs a verifier or a verifier factory, and a non-empty audience (TypeError at construction)', () => {
+    const upstream = { configUrl: `${h.issuer}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789' };
+    expect(() => new OIDCProxy({ upstream: upstream as never, baseUrl: BASE })).toThrow(TypeError);
+    expect(() => new OIDCProxy({ upstream: { ...upstream, audience: '', verifier: { verifyToken: async () => null } }, baseUrl: BASE })).toThrow(TypeError);
+  });
+
+  it('can be extended: a provider package maps its options in its constructor', async () => {
+    class TenantProvider extends OIDCProxy {
+      constructor(options: { issuer: string; baseUrl: string }) {
+        super({
+          upstream: {
+            configUrl: `${options.issuer}/.well-known/openid-configuration`,
+            clientId: UPSTREAM_CLIENT_ID,
+            clientSecret: UPSTREAM_CLIENT_SECRET,
+            verifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
+          },
+          baseUrl: options.baseUrl,
+        });
+      }
+    }
+    const proxy = new TenantProvider({ issuer: h.issuer, baseUrl: BASE });
+    await proxy.ready();
+    expect(proxy).toBeInstanceOf(OIDCProxy);
+    expect((await proxy.configuration()).issuer).toBe(h.issuer);
+    expect(proxy.authorizationServers).toEqual([BASE]);
   });
 });
 
@@ -132,17 +157,49 @@ describe('OIDC discovery', () => {
     await expect(discoverOpenIdConfiguration('https://idp.example/config.json')).rejects.toThrow(TypeError);
   });
 
-  it('OIDCProxy.create fails when discovery fails', async () => {
-    answer = () => ({ status: 500, body: 'oops' });
+  it('a failed discovery surfaces through ready(), 502 on the routes and a throwing verifyToken, and is retried on the next use', async () => {
+    let calls = 0;
+    answer = () => (++calls === 1 ? { status: 500, body: 'oops' } : { body: document(server!.url) });
     const s = await serve();
-    await expect(
-      OIDCProxy.create({
+    const errors: unknown[] = [];
+    const proxy = new OIDCProxy({
+      upstream: {
         configUrl: `${s.url}/.well-known/openid-configuration`,
         clientId: 'x',
         clientSecret: 'upstream-secret-0123456789abcdef0123456789',
-        baseUrl: BASE,
-        upstreamVerifier: { verifyToken: async () => null },
-      }),
-    ).rejects.toMatchObject({ reason: 'http_status' });
+        verifier: { verifyToken: async () => null },
+      },
+      baseUrl: BASE,
+      onError: (e) => errors.push(e),
+    });
+    expect(calls).toBe(0); // nothing fetched at construction
+    await expect(proxy.ready()).rejects.toMatchObject({ reason: 'http_status' });
+    // the next use tries again, and the discovered endpoints are used from then on
+    await proxy.ready();
+    expect(calls).toBe(2);
+    expect((await proxy.configuration()).token_endpoint).toBe(`${s.url}/token`);
+  });
+
+  it('answers 502 on its routes while the upstream cannot be discovered', async () => {
+    answer = () => ({ status: 503, body: 'down' });
+    const s = await serve();
+    const proxy = new OIDCProxy({
+      upstream: {
+        configUrl: `${s.url}/.well-known/openid-configuration`,
+        clientId: 'x',
+        clientSecret: 'upstream-secret-0123456789abcdef0123456789',
+        verifier: { verifyToken: async () => null },
+      },
+      baseUrl: BASE,
+    });
+    const register = await proxy.handler(
+      new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'] }) }),
+    );
+    expect(register.status).toBe(502);
+    expect(await register.json()).toMatchObject({ error: expect.any(String) });
+    const mcp = await proxy.guard(new Request(`${BASE}/mcp`, { headers: { authorization: 'Bearer x.y.z' } }));
+    expect(mcp).toBeInstanceOf(Response);
+    expect((mcp as Response).status).toBe(502);
+    await expect(proxy.verifyToken('x.y.z')).rejects.toBeInstanceOf(UpstreamError);
   });
 });

@@ -11,7 +11,7 @@ import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 import { startTlsServer, type TlsServer } from '../authorization-server/fixtures.js';
-import { proxyOptions, startUpstream, submitConsent } from './helpers.js';
+import { proxyOptions, startUpstream, submitConsent, type ProxyOverrides } from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8941';
 let h: OidcHarness;
@@ -61,7 +61,7 @@ const BODIES = {
   },
 } as const;
 
-function proxyWith(overrides: Partial<OAuthProxyOptions> = {}): OAuthProxy {
+function proxyWith(overrides: ProxyOverrides = {}): OAuthProxy {
   return new OAuthProxy(proxyOptions(h, BASE, overrides));
 }
 

@@ -33,7 +33,7 @@ async function setUp(overrides: Parameters<typeof proxyOptions>[2] = {}) {
   const clock = { offset: 0 };
   const proxy = new OAuthProxy(
     proxyOptions(h, BASE, {
-      upstreamVerifier: verifier,
+      upstream: { verifier },
       http: { fetch: counter.fetch },
       now: () => Math.floor(Date.now() / 1000) + clock.offset,
       ...overrides,
@@ -164,7 +164,7 @@ describe('upstream outage grace', () => {
   it('keeps a session on its last good validation while the upstream cannot be reached, then gives up', async () => {
     const { verifier, state } = switchable();
     const errors: unknown[] = [];
-    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 600, onError: (e: unknown) => errors.push(e) });
+    const { proxy, tokens, clock } = await setUp({ upstream: { verifier }, lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 }, onError: (e: unknown) => errors.push(e) });
     expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
     state.mode = 'down';
     clock.offset = 3700; // past the upstream expiry (3600 s): re-validation is due, the IdP is down
@@ -178,7 +178,7 @@ describe('upstream outage grace', () => {
 
   it('an upstream that answers "invalid" ends the session at once, grace or not', async () => {
     const { verifier, state } = switchable();
-    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 600 });
+    const { proxy, tokens, clock } = await setUp({ upstream: { verifier }, lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 } });
     expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
     state.mode = 'invalid';
     clock.offset = 3700;
@@ -187,7 +187,7 @@ describe('upstream outage grace', () => {
 
   it('with upstreamOutageGrace 0 an outage fails the request', async () => {
     const { verifier, state } = switchable();
-    const { proxy, tokens, clock } = await setUp({ upstreamVerifier: verifier, accessTokenTtl: 4 * 3600, upstreamOutageGrace: 0 });
+    const { proxy, tokens, clock } = await setUp({ upstream: { verifier }, lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 0 } });
     expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
     state.mode = 'down';
     clock.offset = 3700;
@@ -267,7 +267,7 @@ describe('per-request upstream validation', () => {
 
 describe('clients not registered for the refresh_token grant', () => {
   it('get no refresh token (an MCP SDK v1 client without one re-authorizes on a step-up)', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstreamVerifier: upstreamIntrospectionVerifier(h) }));
+    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstream: { verifier: upstreamIntrospectionVerifier(h) } }));
     const client = testClient({ grant_types: ['authorization_code'] });
     await proxy.registerClient(client);
     const { tokens } = await authorizeAndExchange(proxy, h, client, { scopes: ['read'] });

@@ -16,22 +16,24 @@ let stack: ProxyStack | undefined;
 afterEach(() => stack?.close());
 
 /** OIDCProxy on the stock provider: ID tokens verified (its access tokens are opaque), errors collected. */
-async function start(overrides: Partial<OIDCProxyOptions> = {}) {
+async function start(overrides: Partial<Omit<OIDCProxyOptions, 'upstream'>> = {}) {
   const errors: unknown[] = [];
   stack = await startProxyStack(
     (url, h) =>
-      OIDCProxy.create({
-        configUrl: `${h.issuer}/.well-known/openid-configuration`,
-        clientId: UPSTREAM_CLIENT_ID,
-        clientSecret: UPSTREAM_CLIENT_SECRET,
+      new OIDCProxy({
+        upstream: {
+          configUrl: `${h.issuer}/.well-known/openid-configuration`,
+          clientId: UPSTREAM_CLIENT_ID,
+          clientSecret: UPSTREAM_CLIENT_SECRET,
+          verifyIdToken: true,
+          verifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
+        },
         baseUrl: url,
-        verifyIdToken: true,
-        createVerifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
         validScopes: ['mcp:tools', 'admin'],
         requiredScopes: ['mcp:tools'],
         onError: (e) => errors.push(e),
         ...overrides,
-      } as OIDCProxyOptions),
+      }),
     { stock: true },
   );
   return { stack, errors };
@@ -71,7 +73,7 @@ describe('OIDCProxy with a stock oidc-provider', () => {
   });
 
   it('forwardResource: the upstream refuses the MCP URL (invalid_target): onError hears it, the client gets server_error naming it', async () => {
-    const { stack: s, errors } = await start({ forwardResource: true });
+    const { stack: s, errors } = await start({ forward: { resource: true } });
     const back = await callbackParams(s, 'mcp:tools');
     expect(back.get('error')).toBe('server_error');
     expect(back.get('error_description')).toContain('invalid_target');
@@ -82,7 +84,7 @@ describe('OIDCProxy with a stock oidc-provider', () => {
   });
 
   it('forwardScopes: the stock provider does not grant the MCP scopes, so the default policy grants none of them', async () => {
-    const { stack: s } = await start({ forwardScopes: true });
+    const { stack: s } = await start({ forward: { scopes: true } });
     const { client_id } = await registerOverHttp(s);
     const res = await authorizeOverHttp(s, client_id, { scope: 'mcp:tools admin' });
     expect(res.status).toBe(200);
