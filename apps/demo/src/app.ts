@@ -31,14 +31,6 @@ async function openStore(setting: DemoConfig['store']): Promise<{ store: KeyValu
   return { store: redis, close: () => redis.close() };
 }
 
-/** Read the protected resource metadata the provider serves, for the page and the banner. */
-async function authorizationServersOf(auth: AuthProvider): Promise<string[]> {
-  const response = await auth.handler(new Request(auth.resourceMetadataUrl));
-  if (!response.ok) throw new Error(`the provider does not serve its protected resource metadata at ${auth.resourceMetadataUrl} (${response.status})`);
-  const document = (await response.json()) as { authorization_servers?: unknown };
-  return Array.isArray(document.authorization_servers) ? document.authorization_servers.filter((s): s is string => typeof s === 'string') : [];
-}
-
 /**
  * Build the demo for a public origin: select the provider, create its auth set-up, and put the
  * MCP server behind its guard.
@@ -75,6 +67,8 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
   let auth: AuthProvider;
   try {
     auth = await entry.create(context);
+    // Finish the set-up now (keys, discovery), so a bad configuration stops the start.
+    await auth.ready();
   } catch (err) {
     await close();
     // Provider classes reject bad options with a TypeError: that is a configuration problem too.
@@ -94,7 +88,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
       { label: 'Resource metadata', url: auth.resourceMetadataUrl },
       ...wellKnown.map((p) => ({ label: p.includes('openid') ? 'OpenID configuration' : 'Auth server metadata', url: `${origin}${p}` })),
     ],
-    authorizationServers: await authorizationServersOf(auth),
+    authorizationServers: [...auth.authorizationServers],
     tools: toolList(config.adminScope),
     notes,
   };

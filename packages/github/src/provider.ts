@@ -1,4 +1,4 @@
-import { OAuthProxy, grantApprovedScopes, type OAuthProxyOptions } from '@mcpauth/core';
+import { OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
 import { githubEndpoints } from './endpoints.js';
 import { githubTokenRevoker } from './revoke.js';
 import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-verifier.js';
@@ -6,9 +6,14 @@ import { GitHubTokenVerifier, type GitHubTokenVerifierOptions } from './token-ve
 /**
  * Options of {@link GitHubProvider}: GitHub's OAuth app credentials, plus everything
  * `OAuthProxy` accepts (`baseUrl`, `store`, `consent`, `validScopes`, `requiredScopes`, …) except
- * the upstream endpoints and verifier, which come from GitHub.
+ * `upstream`, which is GitHub.
+ *
+ * @example
+ * ```ts
+ * const options: GitHubProviderOptions = { clientId, clientSecret, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'read:org'] };
+ * ```
  */
-export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstreamVerifier' | 'verifyIdToken' | 'clientSecret'> & {
+export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forward'> & {
   /** The OAuth app's client id (`Ov23…` for OAuth apps, `Iv1.…` for GitHub Apps). */
   clientId: string;
   /** The OAuth app's client secret. */
@@ -22,7 +27,44 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
   upstreamScopes?: readonly string[] | undefined;
   /** Tuning of the `GitHubTokenVerifier` that checks GitHub tokens (cache, timeouts, API base). */
   verifier?: Omit<GitHubTokenVerifierOptions, 'enterpriseUrl' | 'clientId' | 'onInvalidToken'> | undefined;
+  /** PKCE (default on) and `resource` (default off; GitHub does not support it); the client's scopes are never sent to GitHub. */
+  forward?: Omit<ProxyForwardOptions, 'scopes'> | undefined;
 };
+
+/** GitHub's options as `OAuthProxy` options. */
+function githubProxyOptions(options: GitHubProviderOptions): OAuthProxyOptions {
+  if (!options || typeof options.clientId !== 'string' || options.clientId.length === 0) {
+    throw new TypeError('GitHubProvider: clientId is required');
+  }
+  if (typeof options.clientSecret !== 'string' || options.clientSecret.length === 0) {
+    throw new TypeError('GitHubProvider: clientSecret is required');
+  }
+  const { clientId, clientSecret, enterpriseUrl, upstreamScopes, verifier, forward, consent, hooks, ...proxy } = options;
+  const endpoints = githubEndpoints(enterpriseUrl);
+  const apiBaseUrl = verifier?.apiBaseUrl ?? endpoints.apiBaseUrl;
+  return {
+    ...proxy,
+    upstream: {
+      authorizationEndpoint: endpoints.authorizationEndpoint,
+      tokenEndpoint: endpoints.tokenEndpoint,
+      clientId,
+      clientSecret,
+      authMethod: 'client_secret_post',
+      scopes: upstreamScopes ?? ['read:user'],
+      verifier: new GitHubTokenVerifier({ ...proxy.http, ...verifier, apiBaseUrl, clientId, onInvalidToken: options.onError }),
+    },
+    // The client's scopes are this server's; GitHub is asked for the GitHub scopes only, and
+    // cannot vouch for this server's: the default policy then grants what the user approved on
+    // the consent page. Pass `hooks.grantScopes` to limit scopes to some users (by `login`, `id`, org, …).
+    forward: { ...forward, scopes: false },
+    consent: { providerName: 'GitHub', ...consent },
+    hooks: {
+      upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
+      revokeUpstream: githubTokenRevoker(apiBaseUrl),
+      ...hooks,
+    },
+  };
+}
 
 /**
  * An OAuth 2.1 authorization server for MCP clients in front of GitHub (an `OAuthProxy`):
@@ -35,7 +77,9 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  * `resource` sent upstream (GitHub does not support it), and GitHub asked for `upstreamScopes`
  * only (`read:user`), never for the MCP client's scopes, which are this server's; GitHub cannot
  * vouch for those, so every user who signs in and approves is granted the scopes the client asked
- * for (restrict them with `hooks.grantScopes`, e.g. by `upstreamClaims.login`). Revoking a token
+ * for (restrict them with `hooks.grantScopes`, e.g. by `upstreamClaims.login`). Like every
+ * provider, it is built with `new`; `await auth.ready()` derives its keys at start-up (otherwise
+ * the first request does). Revoking a token
  * here ends the session and deletes the GitHub token through GitHub's own API
  * (`DELETE /applications/{client_id}/token`; GitHub has no RFC 7009 endpoint).
  *
@@ -54,43 +98,6 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'upstre
  */
 export class GitHubProvider extends OAuthProxy {
   constructor(options: GitHubProviderOptions) {
-    if (!options || typeof options.clientId !== 'string' || options.clientId.length === 0) {
-      throw new TypeError('GitHubProvider: clientId is required');
-    }
-    if (typeof options.clientSecret !== 'string' || options.clientSecret.length === 0) {
-      throw new TypeError('GitHubProvider: clientSecret is required');
-    }
-    const { enterpriseUrl, verifier, ...proxy } = options;
-    const endpoints = githubEndpoints(enterpriseUrl);
-    const githubScopes = [...(options.upstreamScopes ?? ['read:user'])];
-    super({
-      tokenEndpointAuthMethod: 'client_secret_post',
-      forwardResource: false,
-      providerName: 'GitHub',
-      ...proxy,
-      upstreamScopes: githubScopes,
-      upstream: { authorizationEndpoint: endpoints.authorizationEndpoint, tokenEndpoint: endpoints.tokenEndpoint },
-      upstreamVerifier: new GitHubTokenVerifier({
-        ...proxy.http,
-        ...verifier,
-        apiBaseUrl: verifier?.apiBaseUrl ?? endpoints.apiBaseUrl,
-        clientId: options.clientId,
-        onInvalidToken: options.onError,
-      }),
-      hooks: {
-        // The client's scopes are this server's; GitHub is asked for the GitHub scopes only.
-        authorizeUrl: (url) => {
-          if (githubScopes.length > 0) url.searchParams.set('scope', githubScopes.join(' '));
-          else url.searchParams.delete('scope');
-        },
-        upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
-        // GitHub grants GitHub scopes, never this server's: it cannot vouch for them. The stated
-        // policy: any GitHub user who signs in and approves gets the scopes the client asked for.
-        // Pass `hooks.grantScopes` to limit scopes to some users (by `login`, `id`, org, …).
-        grantScopes: grantApprovedScopes,
-        revokeUpstream: githubTokenRevoker(verifier?.apiBaseUrl ?? endpoints.apiBaseUrl),
-        ...options.hooks,
-      },
-    });
+    super(githubProxyOptions(options));
   }
 }

@@ -260,7 +260,7 @@ describe('GitHubProvider: upstream failures and configuration', () => {
   });
 
   it('defaults to github.com; asks GitHub for the GitHub scopes only; proxy options pass through', async () => {
-    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['mcp:tools'], consent: 'off' });
+    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['mcp:tools'], consent: { mode: 'off' } });
     expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
     const reg = await auth.handler(
       new Request('https://mcp.example.com/register', {

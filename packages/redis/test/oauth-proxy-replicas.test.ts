@@ -53,12 +53,16 @@ function instance(name: string): Instance {
   const store = new RedisStore({ url: redis.url });
   stores.push(store);
   const proxy = new OAuthProxy({
-    upstream: { authorizationEndpoint: h.authorizationEndpoint, tokenEndpoint: h.tokenEndpoint, revocationEndpoint: h.revocationEndpoint },
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    upstreamVerifier: introspectionVerifier(),
+    upstream: {
+      authorizationEndpoint: h.authorizationEndpoint,
+      tokenEndpoint: h.tokenEndpoint,
+      revocationEndpoint: h.revocationEndpoint,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      verifier: introspectionVerifier(),
+      scopes: ['openid', 'offline_access'],
+    },
     baseUrl: balancer.url,
-    upstreamScopes: ['openid', 'offline_access'],
     validScopes: ['read'],
     requiredScopes: ['read'],
     store,

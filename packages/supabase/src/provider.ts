@@ -89,6 +89,11 @@ export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v
   };
 }
 
+/** Where the MCP endpoint is, as given (exactly one of the two forms). */
+function remoteLocation(options: RemoteResourceLocation): RemoteResourceLocation {
+  return options.resourceUrl !== undefined ? { resourceUrl: options.resourceUrl } : { baseUrl: options.baseUrl, mcpPath: options.mcpPath };
+}
+
 /**
  * An MCP resource server for Supabase Auth's OAuth 2.1 server (a `RemoteAuthProvider`):
  * Supabase registers the MCP clients (DCR) and signs users in; this server publishes RFC 9728
@@ -116,7 +121,7 @@ export class SupabaseProvider extends RemoteAuthProvider {
 
   constructor(options: SupabaseProviderOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('SupabaseProvider: options are required');
-    const { projectUrl, authRoute, algorithm = 'ES256', audience = 'authenticated', allowSessionTokens = false, jwt, ...rest } = options;
+    const { projectUrl, authRoute, algorithm = 'ES256', audience = 'authenticated', allowSessionTokens = false, jwt, resourceUrl: _resourceUrl, baseUrl: _baseUrl, mcpPath: _mcpPath, ...rest } = options;
     if (algorithm !== 'ES256' && algorithm !== 'RS256') throw new TypeError('SupabaseProvider: algorithm must be ES256 or RS256');
     const endpoints = supabaseEndpoints(projectUrl, authRoute);
     const verifier = new JWTVerifier({
@@ -133,11 +138,12 @@ export class SupabaseProvider extends RemoteAuthProvider {
     const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
+      ...remoteLocation(options), // the MCP endpoint's location, in the form it was given
       authorizationServers: [endpoints.issuer],
       verifier,
       audienceCheck: 'verifier',
       forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
-    } as RemoteAuthProviderOptions);
+    });
     this.endpoints = endpoints;
   }
 }

@@ -31,8 +31,10 @@ export const github = defineProvider({
       validScopes: [TOOLS_SCOPE, scopes.admin],
       requiredScopes: [TOOLS_SCOPE],
       allowedClientRedirectUris: allowedRedirectUris,
-      serverName: 'MCP auth demo',
-      scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
+      consent: {
+        serverName: 'MCP auth demo',
+        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
+      },
       onError: onAuthError,
       hooks: { grantScopes },
       store,

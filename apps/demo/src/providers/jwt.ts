@@ -1,7 +1,19 @@
 import { JWTVerifier, type JwsAlgorithm } from '@mcpauth/jwt';
-import { listVariable, urlVariable } from '../config.js';
+import { ConfigError, listVariable, urlVariable } from '../config.js';
 import { defineProvider } from './provider.js';
 import { remoteProvider } from './remote.js';
+
+/** The JWS algorithms `JWT_ALGORITHMS` may name (those `JWTVerifier` accepts for a key set). */
+const ALGORITHMS: readonly JwsAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** `JWT_ALGORITHMS` as algorithm names, or a {@link ConfigError} naming the unknown one. */
+function algorithmsVariable(value: string): JwsAlgorithm[] {
+  return listVariable(value).map((name) => {
+    const algorithm = ALGORITHMS.find((a) => a === name);
+    if (!algorithm) throw new ConfigError(`JWT_ALGORITHMS: "${name}" is not one of ${ALGORITHMS.join(', ')}`, ['JWT_ALGORITHMS']);
+    return algorithm;
+  });
+}
 
 /**
  * JWT access tokens from any authorization server, verified locally against its JWKS. The tokens'
@@ -26,7 +38,7 @@ export const jwt = defineProvider({
       jwksUri: jwksUri.href,
       issuer,
       audience: mcpUrl,
-      algorithms: env['JWT_ALGORITHMS'] === undefined ? undefined : (listVariable(env['JWT_ALGORITHMS']) as JwsAlgorithm[]),
+      algorithms: env['JWT_ALGORITHMS'] === undefined ? undefined : algorithmsVariable(env['JWT_ALGORITHMS']),
       requiredScopes,
       onInvalidToken: onAuthError,
     });

@@ -43,21 +43,25 @@ export const local = defineProvider({
       note(`Local OpenID provider: ${idp.issuer} (development only). Sign in with any username and password.`);
     }
 
-    return OIDCProxy.create({
-      configUrl: `${idp.issuer}/.well-known/openid-configuration`,
-      clientId: idp.clientId,
-      clientSecret: idp.clientSecret,
+    return new OIDCProxy({
+      upstream: {
+        configUrl: `${idp.issuer}/.well-known/openid-configuration`,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        // Upstream access tokens are JWTs for the MCP URL, signed with the key set OIDC discovery names.
+        verifier: ({ issuer, jwksUri }) => new JWTVerifier({ jwksUri, issuer, audience: mcpUrl, onInvalidToken: onAuthError }),
+      },
       baseUrl,
       mcpPath,
-      // Upstream access tokens are JWTs for the MCP URL, signed with the key set OIDC discovery names.
-      createVerifier: ({ issuer, jwksUri }) => new JWTVerifier({ jwksUri, issuer, audience: mcpUrl, onInvalidToken: onAuthError }),
-      upstreamScopes: ['openid', 'profile', 'email', 'offline_access'],
       validScopes,
       requiredScopes: [TOOLS_SCOPE],
       allowedClientRedirectUris: allowedRedirectUris,
-      serverName: 'MCP auth demo',
-      providerName: 'the local OpenID provider',
-      scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
+      consent: {
+        serverName: 'MCP auth demo',
+        providerName: 'the local OpenID provider',
+        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
+      },
       onError: onAuthError,
       hooks: { grantScopes },
       store,
