@@ -41,6 +41,9 @@ function resourceServerChecks(ctx: { demo: () => DemoProcess; idp: () => OidcHar
     const res = await post(mcpUrl);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${url}/.well-known/oauth-protected-resource/mcp"`);
+    // the home page names the authorization server the provider exposes (auth.authorizationServers)
+    const page = await (await fetch(`${url}/`)).text();
+    expect(page).toContain(ctx.idp().issuer);
   });
 
   it(`answers whoami for a ${ctx.format} token with the principal, scopes and claims`, async () => {
@@ -136,6 +139,12 @@ describe('configuration errors', () => {
     const host = await runDemoToExit({ DEMO_HOST: '192.0.2.1' });
     expect(host.code).toBe(2);
     expect(host.stderr).toMatch(/DEMO_HOST "192\.0\.2\.1" is not a loopback address: set DEMO_BASE_URL/);
+  });
+
+  it('names an unknown JWT_ALGORITHMS entry as a configuration error', async () => {
+    const { code, stderr } = await runDemoToExit({ AUTH_PROVIDER: 'jwt', JWT_JWKS_URI: 'https://idp.example.com/jwks', JWT_ISSUER: 'https://idp.example.com', JWT_ALGORITHMS: 'RS256,none' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('JWT_ALGORITHMS: "none" is not one of RS256');
   });
 
   it('lists the known providers for an unknown name', async () => {
