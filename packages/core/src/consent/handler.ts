@@ -16,7 +16,7 @@ import { htmlResponse, redirectResponse } from './response.js';
  *
  * @example
  * ```ts
- * new OAuthProxy({ ...options, consent: 'remember' });
+ * new OAuthProxy({ ...options, consent: { mode: 'remember' } });
  * ```
  * @see https://modelcontextprotocol.io/specification/draft/basic/security_best_practices#confused-deputy-problem
  */

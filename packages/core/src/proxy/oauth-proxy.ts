@@ -35,7 +35,7 @@ import { clientGrantTypes } from '../authorization-server/client-metadata.js';
  * audience = the MCP resource) that map to the upstream tokens, which never leave the server.
  *
  * - Per request: our JWT is verified, its family must be live, and the upstream token is
- *   validated with `upstreamVerifier`, cached until the upstream expiry; an expired upstream
+ *   validated with `upstream.verifier`, cached until the upstream expiry; an expired upstream
  *   token is refreshed once (single flight, across instances when the store is shared).
  * - Refresh rotates our refresh token; presenting a rotated one again revokes the family.
  * - Revocation revokes the family and sends the **upstream** tokens to the upstream revocation

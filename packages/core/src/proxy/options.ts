@@ -69,7 +69,7 @@ export interface OAuthProxyHooks {
   /**
    * Which of the scopes the client asked for (and the user approved) are granted, once the user
    * has signed in upstream. The result is intersected with the requested scopes (a policy can
-   * only narrow). Default, when the client's scopes are sent upstream (`forwardScopes`):
+   * only narrow). Default, when the client's scopes are sent upstream (`forward.scopes`):
    * {@link grantUpstreamScopes}, the scopes the upstream says it granted (its token response's
    * `scope`; when it sends none, RFC 6749 §5.1 says it granted what was asked). When they are not
    * sent upstream, the upstream cannot vouch for them and the default grants what the user
