@@ -22,6 +22,7 @@ let server: Listening;
 let h: OidcHarness;
 let mcpUrl: string;
 let extraDown = false;
+let auth: MultiAuth;
 
 beforeAll(async () => {
   let app: FetchHandler = async () => new Response(null, { status: 503 });
@@ -42,7 +43,7 @@ beforeAll(async () => {
     ],
   });
   const people = new OAuthProxy(
-    proxyOptions(h, server.url, { upstreamVerifier: upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl }), validScopes: ['read'] }),
+    proxyOptions(h, server.url, { upstream: { verifier: upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl }) }, validScopes: ['read'] }),
   );
   const services = upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl });
   const unreachable: TokenVerifier = {
@@ -51,7 +52,7 @@ beforeAll(async () => {
       return null;
     },
   };
-  const auth = new MultiAuth({ primary: people, verifiers: [services, unreachable] });
+  auth = new MultiAuth({ primary: people, verifiers: [services, unreachable] });
   const mcp = createMcpHandler(() => {
     const s = new McpServer({ name: 'multi', version: '1.0.0' });
     s.registerTool('whoami', { description: 'caller' }, async (ctx) => ({ content: [{ type: 'text', text: String(ctx.http?.authInfo?.clientId) }] }));
@@ -72,6 +73,11 @@ const ping = (token: string) =>
   });
 
 describe('MultiAuth', () => {
+  it("exposes the primary's authorization servers and waits for the primary's set-up", async () => {
+    expect(auth.authorizationServers).toEqual([server.url]);
+    await expect(auth.ready()).resolves.toBeUndefined();
+  });
+
   it('serves the primary routes and lets a person in through the proxy', async () => {
     const browser = new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK, upstreamOrigin: h.issuer, login: (url) => h.login(url) });
     await expect(new Client({ name: 'p', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(

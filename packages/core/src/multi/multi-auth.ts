@@ -67,6 +67,8 @@ export class MultiAuth implements AuthProvider {
   readonly resourceUrl: string;
   readonly resourceMetadataUrl: string;
   readonly requiredScopes: readonly string[];
+  /** The primary's authorization servers. */
+  readonly authorizationServers: readonly string[];
   readonly guard: BearerGuard;
   readonly handler: FetchHandler;
   readonly #primary: AuthProvider;
@@ -85,6 +87,7 @@ export class MultiAuth implements AuthProvider {
     this.resourceUrl = primary.resourceUrl;
     this.resourceMetadataUrl = primary.resourceMetadataUrl;
     this.requiredScopes = primary.requiredScopes;
+    this.authorizationServers = primary.authorizationServers;
     this.guard = createBearerGuard({
       verifier: this.verifier,
       resourceMetadataUrl: primary.resourceMetadataUrl,
@@ -93,6 +96,18 @@ export class MultiAuth implements AuthProvider {
       onError: options.onError,
     });
     this.handler = createRouter(this.routes);
+  }
+
+  /**
+   * Resolves when the primary's set-up is complete (see `AuthProvider.ready`).
+   *
+   * @example
+   * ```ts
+   * await auth.ready();
+   * ```
+   */
+  ready(): Promise<void> {
+    return this.#primary.ready();
   }
 
   /** Passed on to the primary (its authorization server may refuse the grant's next refresh). */
