@@ -96,6 +96,26 @@ export interface AuthorizationServer {
 }
 
 /**
+ * The route paths of an authorization server with issuer `issuer`: RFC 8414
+ * metadata, authorize, token, revoke, and register when `registration`. The OAuth proxy mounts
+ * them before its authorization server exists (it is built on first use).
+ */
+export function authorizationServerPaths(
+  issuer: string,
+  registration: boolean,
+): { metadata: string; authorize: string; token: string; revoke: string; register: string | undefined } {
+  const normalized = normalizeIssuer(issuer);
+  const base = new URL(normalized).pathname.replace(/\/$/, '');
+  return {
+    metadata: new URL(authorizationServerMetadataUrl(normalized)).pathname,
+    authorize: `${base}/authorize`,
+    token: `${base}/token`,
+    revoke: `${base}/revoke`,
+    register: registration ? `${base}/register` : undefined,
+  };
+}
+
+/**
  * Build an OAuth 2.1 authorization server over a provider, as Fetch routes.
  *
  * - `GET /.well-known/oauth-authorization-server{issuer path}`: RFC 8414 metadata, with `iss`
@@ -125,26 +145,6 @@ export interface AuthorizationServer {
  * @see https://www.rfc-editor.org/rfc/rfc6749
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-v2-1/
  */
-/**
- * The route paths of an authorization server with issuer `issuer`: RFC 8414
- * metadata, authorize, token, revoke, and register when `registration`. The OAuth proxy mounts
- * them before its authorization server exists (it is built on first use).
- */
-export function authorizationServerPaths(
-  issuer: string,
-  registration: boolean,
-): { metadata: string; authorize: string; token: string; revoke: string; register: string | undefined } {
-  const normalized = normalizeIssuer(issuer);
-  const base = new URL(normalized).pathname.replace(/\/$/, '');
-  return {
-    metadata: new URL(authorizationServerMetadataUrl(normalized)).pathname,
-    authorize: `${base}/authorize`,
-    token: `${base}/token`,
-    revoke: `${base}/revoke`,
-    register: registration ? `${base}/register` : undefined,
-  };
-}
-
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const provider = options?.provider;
   if (!provider || typeof provider.getClient !== 'function' || typeof provider.authorize !== 'function') {
