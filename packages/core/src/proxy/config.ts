@@ -25,17 +25,24 @@ import { LOOPBACK_REDIRECT_PATTERNS, redirectUriMatcher } from './redirect-patte
 export interface UpstreamConfig {
   clientId: string;
   clientSecret: string | undefined;
-  /** `undefined` only for a discovered upstream without an explicit method (decided by what it supports). */
-  authMethod: UpstreamAuthMethod | undefined;
   /** Scopes always requested upstream. */
   scopes: readonly string[];
   verifyIdToken: boolean;
   extraAuthorizeParams: Readonly<Record<string, string>>;
   extraTokenParams: Readonly<Record<string, string>>;
-  /** Where the endpoints come from: given, or discovered on first use. */
+  /**
+   * Where the endpoints come from: given, or discovered on first use. A discovered upstream
+   * without an explicit `authMethod` gets the one it supports (`undefined` until then).
+   */
   source:
-    | { kind: 'static'; endpoints: UpstreamEndpoints; verifier: TokenVerifier }
-    | { kind: 'discovery'; configUrl: string; expectedIssuer: string | undefined; verifier: TokenVerifier | ((context: OIDCVerifierContext) => TokenVerifier) };
+    | { kind: 'static'; endpoints: UpstreamEndpoints; verifier: TokenVerifier; authMethod: UpstreamAuthMethod }
+    | {
+        kind: 'discovery';
+        configUrl: string;
+        expectedIssuer: string | undefined;
+        verifier: TokenVerifier | ((context: OIDCVerifierContext) => TokenVerifier);
+        authMethod: UpstreamAuthMethod | undefined;
+      };
 }
 
 /** The consent page, resolved. */
@@ -155,26 +162,29 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
   }
   if (u.authMethod !== undefined && u.authMethod !== 'none' && !u.clientSecret) throw new TypeError(`OAuthProxy: ${u.authMethod} needs upstream.clientSecret`);
   let source: UpstreamConfig['source'];
-  let authMethod = u.authMethod;
   if (u.configUrl !== undefined) {
     if (typeof u.verifier !== 'function' && typeof u.verifier?.verifyToken !== 'function') {
       throw new TypeError('OAuthProxy: upstream.verifier must be a verifier or a function that builds one');
     }
-    source = { kind: 'discovery', configUrl: secureUrl(u.configUrl, 'OAuthProxy: upstream.configUrl').href, expectedIssuer: u.expectedIssuer, verifier: u.verifier };
-    if (!u.clientSecret) authMethod = 'none'; // else decided by what the discovered upstream supports
+    source = {
+      kind: 'discovery',
+      configUrl: secureUrl(u.configUrl, 'OAuthProxy: upstream.configUrl').href,
+      expectedIssuer: u.expectedIssuer,
+      verifier: u.verifier,
+      // with a secret and no explicit method: decided by what the discovered upstream supports
+      authMethod: u.clientSecret ? u.authMethod : 'none',
+    };
   } else {
     endpoint(u.authorizationEndpoint, 'authorizationEndpoint');
     endpoint(u.tokenEndpoint, 'tokenEndpoint');
     if (u.revocationEndpoint !== undefined) endpoint(u.revocationEndpoint, 'revocationEndpoint');
     if (typeof u.verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier must implement verifyToken');
     const endpoints = { authorizationEndpoint: u.authorizationEndpoint, tokenEndpoint: u.tokenEndpoint, revocationEndpoint: u.revocationEndpoint };
-    source = { kind: 'static', endpoints, verifier: u.verifier };
-    authMethod ??= u.clientSecret ? 'client_secret_basic' : 'none';
+    source = { kind: 'static', endpoints, verifier: u.verifier, authMethod: u.authMethod ?? (u.clientSecret ? 'client_secret_basic' : 'none') };
   }
   return {
     clientId: u.clientId,
     clientSecret: u.clientSecret,
-    authMethod,
     scopes: scopeList(u.scopes, 'upstream.scopes') ?? [],
     verifyIdToken: flag(u.verifyIdToken, false, 'upstream.verifyIdToken'),
     extraAuthorizeParams: u.extraAuthorizeParams ?? {},

@@ -33,18 +33,17 @@ export interface ProxyRuntime {
   configuration: OIDCConfiguration | undefined;
 }
 
-function discoveredAuthMethod(config: ProxyConfig, discovered: OIDCConfiguration): UpstreamAuthMethod {
-  const { authMethod } = config.upstream;
-  if (authMethod) return authMethod;
+/** The first of `client_secret_basic`, `client_secret_post` the discovered upstream supports (basic when it says nothing). */
+function discoveredAuthMethod(discovered: OIDCConfiguration): UpstreamAuthMethod {
   const supported = discovered.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
   return supported.includes('client_secret_basic') || !supported.includes('client_secret_post') ? 'client_secret_basic' : 'client_secret_post';
 }
 
 /** The upstream's endpoints and verifier: as given, or from OpenID Connect discovery (throws `UpstreamError` when it fails). */
 export async function resolveUpstreamSource(config: ProxyConfig): Promise<ResolvedUpstream> {
-  const { source, authMethod, clientId, verifyIdToken } = config.upstream;
+  const { source, clientId, verifyIdToken } = config.upstream;
   if (source.kind === 'static') {
-    return { endpoints: source.endpoints, verifier: source.verifier, authMethod: authMethod ?? 'none', configuration: undefined };
+    return { endpoints: source.endpoints, verifier: source.verifier, authMethod: source.authMethod, configuration: undefined };
   }
   const configuration = await discoverOpenIdConfiguration(source.configUrl, { http: config.http, expectedIssuer: source.expectedIssuer });
   const verifier =
@@ -59,7 +58,7 @@ export async function resolveUpstreamSource(config: ProxyConfig): Promise<Resolv
       revocationEndpoint: configuration.revocation_endpoint,
     },
     verifier,
-    authMethod: discoveredAuthMethod(config, configuration),
+    authMethod: source.authMethod ?? discoveredAuthMethod(configuration),
     configuration,
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { RememberedApprovals } from '../../src/consent/approvals.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
+import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 import { proxyOptions, startUpstream, submitConsent, testClient } from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8933';
@@ -197,6 +198,20 @@ describe('consent modes', () => {
     expect(res.status).toBe(302);
     expect(new URL(res.headers.get('location')!).origin).toBe(h.issuer);
     expect(res.headers.getSetCookie().some((c) => c.startsWith('mcp-auth-bind-'))).toBe(true);
+  });
+
+  it('forward: the upstream gets a PKCE challenge and the client\'s scopes by default, neither when turned off', async () => {
+    const upstreamUrl = async (forward: OAuthProxyOptions['forward']) => {
+      const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { mode: 'off' }, forward }));
+      const { consentUrl } = await start(proxy);
+      return new URL((await proxy.handler(new Request(consentUrl))).headers.get('location')!).searchParams;
+    };
+    const defaults = await upstreamUrl(undefined);
+    expect(defaults.get('code_challenge_method')).toBe('S256');
+    expect(defaults.get('scope')!.split(' ')).toContain('read');
+    const off = await upstreamUrl({ pkce: false, scopes: false });
+    expect(off.has('code_challenge')).toBe(false);
+    expect(off.get('scope')!.split(' ')).not.toContain('read');
   });
 
   it('remember: a remembered approval skips the page only for direct navigations', async () => {

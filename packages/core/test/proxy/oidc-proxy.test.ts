@@ -2,7 +2,10 @@ import { listen, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/index.js';
 import { discoverOpenIdConfiguration } from '../../src/proxy/oidc-discovery.js';
+import { resolveConfig } from '../../src/proxy/config.js';
 import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
+import type { OAuthProxyOptions } from '../../src/proxy/options.js';
+import { resolveUpstreamSource } from '../../src/proxy/runtime.js';
 import { authorizeAndExchange, startUpstream, testClient, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET } from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8934';
@@ -157,41 +160,43 @@ describe('OIDC discovery', () => {
     await expect(discoverOpenIdConfiguration('https://idp.example/config.json')).rejects.toThrow(TypeError);
   });
 
-  it('a failed discovery surfaces through ready(), 502 on the routes and a throwing verifyToken, and is retried on the next use', async () => {
-    let calls = 0;
-    answer = () => (++calls === 1 ? { status: 500, body: 'oops' } : { body: document(server!.url) });
+  it('authenticates at the discovered token endpoint as it supports, unless a method is set', async () => {
+    answer = () => ({ body: document(server!.url, { token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_post'] }) });
     const s = await serve();
-    const errors: unknown[] = [];
-    const proxy = new OIDCProxy({
+    const upstream = { configUrl: `${s.url}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789', verifier: { verifyToken: async () => null } };
+    const methodFor = async (options: OAuthProxyOptions) => (await resolveUpstreamSource(resolveConfig(options))).authMethod;
+    expect(await methodFor({ upstream, baseUrl: BASE })).toBe('client_secret_post');
+    expect(await methodFor({ upstream: { ...upstream, authMethod: 'client_secret_basic' }, baseUrl: BASE })).toBe('client_secret_basic');
+    expect(await methodFor({ upstream: { ...upstream, clientSecret: undefined }, jwtSigningKey: 'k'.repeat(32), baseUrl: BASE })).toBe('none');
+  });
+
+  /** An OIDCProxy discovering the IdP served by {@link serve}. */
+  const proxyAt = (url: string) =>
+    new OIDCProxy({
       upstream: {
-        configUrl: `${s.url}/.well-known/openid-configuration`,
+        configUrl: `${url}/.well-known/openid-configuration`,
         clientId: 'x',
         clientSecret: 'upstream-secret-0123456789abcdef0123456789',
         verifier: { verifyToken: async () => null },
       },
       baseUrl: BASE,
-      onError: (e) => errors.push(e),
     });
+
+  it('a failed discovery surfaces through ready() and is retried on the next use', async () => {
+    let calls = 0;
+    answer = () => (++calls === 1 ? { status: 500, body: 'oops' } : { body: document(server!.url) });
+    const proxy = proxyAt((await serve()).url);
     expect(calls).toBe(0); // nothing fetched at construction
     await expect(proxy.ready()).rejects.toMatchObject({ reason: 'http_status' });
     // the next use tries again, and the discovered endpoints are used from then on
     await proxy.ready();
     expect(calls).toBe(2);
-    expect((await proxy.configuration()).token_endpoint).toBe(`${s.url}/token`);
+    expect((await proxy.configuration()).token_endpoint).toBe(`${server!.url}/token`);
   });
 
-  it('answers 502 on its routes while the upstream cannot be discovered', async () => {
+  it('answers 502 on its routes and its guard, and verifyToken throws, while the upstream cannot be discovered', async () => {
     answer = () => ({ status: 503, body: 'down' });
-    const s = await serve();
-    const proxy = new OIDCProxy({
-      upstream: {
-        configUrl: `${s.url}/.well-known/openid-configuration`,
-        clientId: 'x',
-        clientSecret: 'upstream-secret-0123456789abcdef0123456789',
-        verifier: { verifyToken: async () => null },
-      },
-      baseUrl: BASE,
-    });
+    const proxy = proxyAt((await serve()).url);
     const register = await proxy.handler(
       new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'] }) }),
     );
