@@ -32,7 +32,7 @@ export interface UpstreamClientSettings {
   clientSecret?: string | undefined;
   authMethod: UpstreamAuthMethod;
   redirectUri: string;
-  extraTokenParams?: Readonly<Record<string, string>> | undefined;
+  extraTokenParams: Readonly<Record<string, string>>;
   http?: HttpClientOptions | undefined;
   /** Replaces RFC 7009 revocation for upstreams that revoke differently. */
   revokeUpstream?: OAuthProxyHooks['revokeUpstream'];
@@ -98,7 +98,7 @@ export class UpstreamClient {
   }
 
   async #token(form: URLSearchParams): Promise<UpstreamTokenResponse> {
-    for (const [k, v] of Object.entries(this.#o.extraTokenParams ?? {})) if (!form.has(k)) form.set(k, v);
+    for (const [k, v] of Object.entries(this.#o.extraTokenParams)) if (!form.has(k)) form.set(k, v);
     const headers = this.#authenticate(form);
     const { json, status } = await fetchJson(this.#o.endpoints.tokenEndpoint, { method: 'POST', form, headers }, this.#o.http);
     return parseTokenResponse(json, status);
