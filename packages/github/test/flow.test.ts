@@ -262,6 +262,8 @@ describe('GitHubProvider: upstream failures and configuration', () => {
   it('defaults to github.com; asks GitHub for the GitHub scopes only; proxy options pass through', async () => {
     const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['mcp:tools'], consent: { mode: 'off' } });
     expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
+    expect(auth.authorizationServers).toEqual(['https://mcp.example.com']);
+    await auth.ready(); // the proxy's keys, derived once
     const reg = await auth.handler(
       new Request('https://mcp.example.com/register', {
         method: 'POST',

@@ -17,11 +17,11 @@ interface Served {
 }
 
 /** An SDK v2 MCP server (tool `whoami`) behind a SupabaseProvider, on loopback. */
-async function serve(supabase: FakeSupabase, overrides: Partial<SupabaseProviderOptions> = {}): Promise<Served> {
+async function serve(supabase: FakeSupabase, overrides: Partial<Omit<SupabaseProviderOptions, 'resourceUrl' | 'baseUrl' | 'mcpPath'>> = {}): Promise<Served> {
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const server = await listen(toNodeHandler((request) => app(request)));
   const errors: unknown[] = [];
-  const auth = new SupabaseProvider({ projectUrl: supabase.url, baseUrl: server.url, onError: (e) => errors.push(e), ...overrides } as SupabaseProviderOptions);
+  const auth = new SupabaseProvider({ projectUrl: supabase.url, baseUrl: server.url, onError: (e) => errors.push(e), ...overrides });
   const mcp = createMcpHandler(() => {
     const s = new McpServer({ name: 'supabase-test', version: '1.0.0' });
     s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
@@ -212,5 +212,14 @@ describe('SupabaseProvider options', () => {
     expect(() => new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co', algorithm: 'HS256' as never })).toThrow(TypeError);
     expect(() => new SupabaseProvider({ ...base, projectUrl: 'http://abc.supabase.co' })).toThrow(TypeError);
     expect(new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co' }).metadata.authorization_servers).toEqual(['https://abc.supabase.co/auth/v1']);
+  });
+
+  it('is an AuthProvider like every provider: its authorization servers, ready at once, either form of the MCP location', async () => {
+    const byBase = new SupabaseProvider({ baseUrl: 'https://mcp.example.com', mcpPath: '/v1/mcp', projectUrl: 'https://abc.supabase.co' });
+    expect(byBase.authorizationServers).toEqual(['https://abc.supabase.co/auth/v1']);
+    expect(byBase.resourceUrl).toBe('https://mcp.example.com/v1/mcp');
+    await expect(byBase.ready()).resolves.toBeUndefined();
+    const byUrl = new SupabaseProvider({ resourceUrl: 'https://mcp.example.com/tools', projectUrl: 'https://abc.supabase.co' });
+    expect(byUrl.resourceUrl).toBe('https://mcp.example.com/tools');
   });
 });
