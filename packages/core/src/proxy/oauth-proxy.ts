@@ -1,6 +1,6 @@
 import { authorizationServerPaths } from '../authorization-server/index.js';
 import { authorizationServerMetadataUrl } from '../authorization-server/metadata.js';
-import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError } from '../errors/errors.js';
+import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError, UpstreamError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
 import { createRouter, type FetchHandler, type Route } from '../http/router.js';
 import type { JWTIssuerClaims } from '../jwt-issuer/issuer.js';
@@ -160,7 +160,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       try {
         runtime = await this.#start();
       } catch (err) {
-        return errorResponse(err, { format, onUnexpectedError: this.#config.onError });
+        this.#config.onError(err);
+        return errorResponse(err, { format, status: err instanceof UpstreamError ? 502 : undefined });
       }
       return runtime.handler(request);
     };

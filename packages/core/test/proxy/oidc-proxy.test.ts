@@ -171,7 +171,7 @@ describe('OIDC discovery', () => {
   });
 
   /** An OIDCProxy discovering the IdP served by {@link serve}. */
-  const proxyAt = (url: string) =>
+  const proxyAt = (url: string, onError?: (error: unknown) => void) =>
     new OIDCProxy({
       upstream: {
         configUrl: `${url}/.well-known/openid-configuration`,
@@ -180,6 +180,7 @@ describe('OIDC discovery', () => {
         verifier: { verifyToken: async () => null },
       },
       baseUrl: BASE,
+      onError,
     });
 
   it('a failed discovery surfaces through ready() and is retried on the next use', async () => {
@@ -196,12 +197,17 @@ describe('OIDC discovery', () => {
 
   it('answers 502 on its routes and its guard, and verifyToken throws, while the upstream cannot be discovered', async () => {
     answer = () => ({ status: 503, body: 'down' });
-    const proxy = proxyAt((await serve()).url);
+    const errors: unknown[] = [];
+    const proxy = proxyAt((await serve()).url, (e) => errors.push(e));
     const register = await proxy.handler(
       new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'] }) }),
     );
     expect(register.status).toBe(502);
     expect(await register.json()).toMatchObject({ error: expect.any(String) });
+    const authorize = await proxy.handler(new Request(`${BASE}/authorize?client_id=x`));
+    expect(authorize.status).toBe(502);
+    expect(authorize.headers.get('content-type')).toContain('text/html');
+    expect(errors.filter((e) => e instanceof UpstreamError)).toHaveLength(2);
     const mcp = await proxy.guard(new Request(`${BASE}/mcp`, { headers: { authorization: 'Bearer x.y.z' } }));
     expect(mcp).toBeInstanceOf(Response);
     expect((mcp as Response).status).toBe(502);
