@@ -189,7 +189,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    * Store a dynamically registered client with the redirect URIs `allowedClientRedirectUris`
    * allows (RFC 7591 §2: the server may replace metadata), and return it as stored. Refused with
    * `invalid_redirect_uri` when it asked for redirect URIs and none is allowed. It is kept
-   * `registeredClientTtl` seconds unless it completes an authorization.
+   * `lifetimes.registeredClient` seconds unless it completes an authorization.
    */
   async registerClient(client: OAuthClientInformationFull): Promise<OAuthClientInformationFull> {
     const allowed = client.redirect_uris.filter((u) => this.#config.redirectAllowed(u));
