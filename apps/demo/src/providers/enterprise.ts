@@ -46,8 +46,10 @@ export const enterprise = defineProvider({
       resourceUrl: resource.resourceUrl,
       resourceMetadataUrl: resource.resourceMetadataUrl,
       requiredScopes: resource.requiredScopes,
+      authorizationServers: resource.authorizationServers,
       guard: resource.guard,
       handler: createRouter(routes),
+      ready: () => resource.ready(),
     };
   },
 });
