@@ -13,7 +13,7 @@ import type { OAuthProxyOptions, OIDCVerifierContext, UpstreamClientOptions } fr
  *   configUrl: 'https://tenant.example.com/.well-known/openid-configuration',
  *   clientId, clientSecret,
  *   audience: 'https://api.example.com',
- *   verifier: ({ jwksUri, issuer, audience }) => new JWTVerifier({ jwksUri, issuer, audience }),
+ *   verifier: ({ jwksUri, issuer, audience, clientId }) => new JWTVerifier({ jwksUri, issuer, audience: audience ?? clientId }),
  * };
  * ```
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html
@@ -100,7 +100,7 @@ function oauthProxyOptions(options: OIDCProxyOptions): OAuthProxyOptions {
  *     configUrl: 'https://tenant.example.com/.well-known/openid-configuration',
  *     clientId, clientSecret,
  *     audience: 'https://api.example.com',
- *     verifier: ({ jwksUri, issuer, audience }) => new JWTVerifier({ jwksUri, issuer, audience }),
+ *     verifier: ({ jwksUri, issuer, audience, clientId }) => new JWTVerifier({ jwksUri, issuer, audience: audience ?? clientId }),
  *   },
  *   baseUrl: 'https://mcp.example.com',
  * });
