@@ -147,6 +147,17 @@ describe('SEP-990: ID-JAG through the jwt-bearer grant', () => {
     }
   });
 
+  it('an identity provider whose JWKS cannot be fetched is an outage (UpstreamError), not an invalid grant', async () => {
+    const { UpstreamError } = await import('@mcpauth/core');
+    const down = await listen((req) => req.socket.destroy());
+    try {
+      const verifier = new IdJagVerifier({ trustedIssuers: [{ issuer: idp.url, jwksUri: `${down.url}/jwks` }], audience: issuer });
+      await expect(verifier.verify(await mint())).rejects.toBeInstanceOf(UpstreamError);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('is for confidential clients only, and advertised', async () => {
     const md = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as { grant_types_supported: string[] };
     expect(md.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:jwt-bearer');

@@ -1,9 +1,9 @@
-import { UpstreamError } from '@mcpauth/core';
 import { secureUrl } from '@mcpauth/core/kit';
 import type { Clock, HttpClientOptions, IdentityAssertionClaims, IdentityAssertionVerifier } from '@mcpauth/core';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
 import { RemoteKeySet } from '../keys/remote-key-set.js';
+import { asOutage } from '../keys/outage.js';
 
 /** The media type of an Identity Assertion JWT Authorization Grant (the JOSE `typ`). */
 const ID_JAG_TYP = 'oauth-id-jag+jwt';
@@ -117,7 +117,8 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
         currentDate: new Date(this.#now() * 1000),
       }));
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
+      const outage = asOutage(error);
+      if (outage) throw outage;
       this.#onError?.(error);
       return null;
     }

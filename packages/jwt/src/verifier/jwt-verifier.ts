@@ -1,6 +1,7 @@
 import { ConfigurationError, TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type TokenVerifier } from '@mcpauth/core';
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { asOutage } from '../keys/outage.js';
 import { sha256Key } from '../lib/sha256.js';
 import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
@@ -50,16 +51,6 @@ async function tryEachKey(token: string, candidates: joseErrors.JWKSMultipleMatc
     }
   }
   throw new joseErrors.JWSSignatureVerificationFailed();
-}
-
-/**
- * An outage: the keys could not be fetched (our `UpstreamError`, or jose's own timeout) and no
- * cached key fits the token. Thrown, not reported: the verifier cannot say whether the token is valid.
- */
-function asOutage(err: unknown): UpstreamError | undefined {
-  if (err instanceof UpstreamError) return err;
-  if (err instanceof joseErrors.JWKSTimeout) return new UpstreamError('timeout', 'JWKS request timed out', { cause: err });
-  return undefined;
 }
 
 function toReported(err: unknown): AnyAuthError {
