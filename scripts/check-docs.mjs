@@ -10,7 +10,9 @@ const ts = require(require.resolve('typescript', { paths: [join(process.cwd(), '
 
 const dirs = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : readdirSync('packages').map((d) => join('packages', d)).filter((d) => existsSync(join(d, 'src/index.ts')));
+  : readdirSync('packages')
+      .map((d) => join('packages', d))
+      .filter((d) => existsSync(join(d, 'src/index.ts')));
 
 /** The source file of every JavaScript entry point a package exports. */
 function entryPoints(dir) {
@@ -18,17 +20,27 @@ function entryPoints(dir) {
   const targets = Object.values(exports).flatMap(function files(target) {
     return typeof target === 'string' ? [target] : Object.values(target ?? {}).flatMap(files);
   });
-  const sources = targets.map((t) => /^\.\/dist\/(.+)\.(?:c?js)$/.exec(t)?.[1]).filter(Boolean).map((name) => join(dir, 'src', `${name}.ts`));
+  const sources = targets
+    .map((t) => /^\.\/dist\/(.+)\.(?:c?js)$/.exec(t)?.[1])
+    .filter(Boolean)
+    .map((name) => join(dir, 'src', `${name}.ts`));
   const entries = [...new Set(sources)];
   const absent = entries.filter((e) => !existsSync(e));
-  if (absent.length || entries.length === 0) throw new Error(`${dir}: no source for exported entry point(s) ${absent.join(', ') || '(none found)'}`);
+  if (absent.length || entries.length === 0)
+    throw new Error(`${dir}: no source for exported entry point(s) ${absent.join(', ') || '(none found)'}`);
   return entries;
 }
 
 let missing = 0;
 for (const dir of dirs) {
   const entries = entryPoints(dir);
-  const program = ts.createProgram(entries, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, noEmit: true });
+  const program = ts.createProgram(entries, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    skipLibCheck: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   for (const entry of entries) {
     const file = program.getSourceFile(entry);
@@ -52,4 +64,6 @@ if (missing) {
   console.log(`${missing} public export(s) without TSDoc and an @example`);
   process.exit(1);
 }
-console.log(`docs: every public function, class and constant of ${dirs.length} package(s) (every entry point in their exports) has TSDoc with an @example`);
+console.log(
+  `docs: every public function, class and constant of ${dirs.length} package(s) (every entry point in their exports) has TSDoc with an @example`,
+);

@@ -31,17 +31,21 @@ try {
   // 1. Manifest metadata.
   for (const { dir, manifest: m } of publicPackages()) {
     const where = relative(root, join(dir, 'package.json'));
-    for (const field of ['description', 'license', 'homepage', 'bugs', 'engines', 'types']) if (!m[field]) problems.push(`${where}: no "${field}"`);
-    if (!m.repository?.url || m.repository.directory !== relative(root, dir)) problems.push(`${where}: "repository" needs url and directory "${relative(root, dir)}"`);
+    for (const field of ['description', 'license', 'homepage', 'bugs', 'engines', 'types'])
+      if (!m[field]) problems.push(`${where}: no "${field}"`);
+    if (!m.repository?.url || m.repository.directory !== relative(root, dir))
+      problems.push(`${where}: "repository" needs url and directory "${relative(root, dir)}"`);
     if (!m.keywords?.length) problems.push(`${where}: no "keywords"`);
     if (typeof m.sideEffects !== 'boolean') problems.push(`${where}: say "sideEffects" (false when importing has no effect)`);
     if (!m.files?.includes('LICENSE') || !existsSync(join(dir, 'LICENSE'))) problems.push(`${where}: LICENSE must exist and be in "files"`);
-    else if (readFileSync(join(dir, 'LICENSE'), 'utf8') !== readFileSync(join(root, 'LICENSE'), 'utf8')) problems.push(`${where}: LICENSE differs from the root LICENSE`);
+    else if (readFileSync(join(dir, 'LICENSE'), 'utf8') !== readFileSync(join(root, 'LICENSE'), 'utf8'))
+      problems.push(`${where}: LICENSE differs from the root LICENSE`);
     // TypeScript's node10 resolution ignores "exports": each subpath needs a typesVersions entry.
     for (const sub of Object.keys(m.exports ?? {})) {
       if (sub === '.' || sub.endsWith('.json')) continue;
       const key = sub.slice(2);
-      if (!m.typesVersions?.['*']?.[key]) problems.push(`${where}: export "${sub}" has no typesVersions["*"]["${key}"] (TypeScript "node10" resolution)`);
+      if (!m.typesVersions?.['*']?.[key])
+        problems.push(`${where}: export "${sub}" has no typesVersions["*"]["${key}"] (TypeScript "node10" resolution)`);
     }
   }
 
@@ -49,15 +53,20 @@ try {
   step(`packing into ${tmp}`);
   const packed = await packAll(join(tmp, 'tarballs'));
   for (const p of packed) {
-    const files = (await run('tar', ['-tzf', p.tarball])).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const needed of ['LICENSE', 'README.md', 'package.json']) if (!files.includes(needed)) problems.push(`${p.name}: tarball has no ${needed}`);
+    const files = (await run('tar', ['-tzf', p.tarball]))
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const needed of ['LICENSE', 'README.md', 'package.json'])
+      if (!files.includes(needed)) problems.push(`${p.name}: tarball has no ${needed}`);
     const shipped = files.filter((f) => !['LICENSE', 'README.md', 'package.json'].includes(f));
     for (const f of shipped) {
       if (!f.startsWith('dist/')) problems.push(`${p.name}: tarball ships ${f} (only dist/, README.md, LICENSE)`);
       else if (f.endsWith('.map')) problems.push(`${p.name}: tarball ships a source map ${f} (see RELEASING.md, "Source maps")`);
     }
     const packedManifest = JSON.parse(await run('tar', ['-xzOf', p.tarball, 'package/package.json']));
-    for (const field of ['scripts', 'devDependencies']) if (packedManifest[field]) problems.push(`${p.name}: packed package.json has "${field}" (see .pnpmfile.cjs)`);
+    for (const field of ['scripts', 'devDependencies'])
+      if (packedManifest[field]) problems.push(`${p.name}: packed package.json has "${field}" (see .pnpmfile.cjs)`);
     if (JSON.stringify(packedManifest).includes('workspace:')) problems.push(`${p.name}: packed package.json has a workspace: range`);
     p.packedManifest = packedManifest;
   }
@@ -98,7 +107,8 @@ try {
         // Fragments, loosely: the whole block typechecks except for the names it leaves to its context.
         const out = await run(process.execPath, [tsc, '-p', 'tsconfig.fragments.json'], { cwd: dir }).catch((err) => err.message);
         const errors = out.split('\n').filter((l) => /error TS\d+/.test(l) && !LOOSE.some((code) => l.includes(`error ${code}:`)));
-        if (errors.length) problems.push(`README fragments that do not typecheck (beyond the names they leave undeclared):\n${errors.join('\n')}`);
+        if (errors.length)
+          problems.push(`README fragments that do not typecheck (beyond the names they leave undeclared):\n${errors.join('\n')}`);
       }
       try {
         const out = await run(process.execPath, ['entries.mjs'], { cwd: dir });
@@ -113,7 +123,9 @@ try {
       }
     }),
   );
-  step(`${blocks.filter((b) => !b.fragment).length} README blocks run, ${blocks.filter((b) => b.fragment).length} fragments checked loosely, ${specifiers.length} entry points, npm and pnpm`);
+  step(
+    `${blocks.filter((b) => !b.fragment).length} README blocks run, ${blocks.filter((b) => b.fragment).length} fragments checked loosely, ${specifiers.length} entry points, npm and pnpm`,
+  );
 } catch (err) {
   problems.push(err.stack ?? String(err));
 } finally {
@@ -140,7 +152,12 @@ function readmeBlocks(packed) {
       while (prev >= 0 && !lines[prev].trim()) prev--;
       const fragment = prev >= 0 && /<!--\s*fragment\b/.test(lines[prev]);
       const rel = relative(root, file);
-      blocks.push({ where: `${rel}:${i + 1}`, id: `${rel.replace(/[^a-z0-9]+/gi, '_')}_${i + 1}`, code: lines.slice(i + 1, end).join('\n'), fragment });
+      blocks.push({
+        where: `${rel}:${i + 1}`,
+        id: `${rel.replace(/[^a-z0-9]+/gi, '_')}_${i + 1}`,
+        code: lines.slice(i + 1, end).join('\n'),
+        fragment,
+      });
       i = end;
     }
   }
@@ -152,7 +169,8 @@ function blockEnv(blocks) {
   const env = {};
   for (const b of blocks) {
     for (const [, name] of b.code.matchAll(/process\.env\.([A-Z0-9_]+)/g)) {
-      if (name === 'REDIS_URL') env[name] = 'redis://127.0.0.1:1'; // nothing listens: connecting fails, constructing does not
+      if (name === 'REDIS_URL')
+        env[name] = 'redis://127.0.0.1:1'; // nothing listens: connecting fails, constructing does not
       else if (name.endsWith('_URL')) env[name] = 'https://project.example.com';
       else env[name] = randomBytes(32).toString('base64url');
     }
@@ -185,16 +203,32 @@ function writeSources(dir, specifiers, blocks) {
   const ts = createRequire(join(dir, 'package.json'))('typescript');
   const parses = (code) => !ts.transpileModule(code, { reportDiagnostics: true, fileName: 'x.ts' }).diagnostics?.length;
   mkdirSync(join(dir, 'fragments'), { recursive: true });
-  const fragments = blocks.filter((b) => b.fragment && parses(b.code)).map((b) => {
-    writeFileSync(join(dir, 'fragments', `${b.id}.ts`), `${b.code}\nexport {};\n`);
-    return `fragments/${b.id}.ts`;
-  });
-  tsconfig('tsconfig.fragments.json', { noEmit: true, noImplicitAny: false, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'] }, fragments);
+  const fragments = blocks
+    .filter((b) => b.fragment && parses(b.code))
+    .map((b) => {
+      writeFileSync(join(dir, 'fragments', `${b.id}.ts`), `${b.code}\nexport {};\n`);
+      return `fragments/${b.id}.ts`;
+    });
+  tsconfig(
+    'tsconfig.fragments.json',
+    { noEmit: true, noImplicitAny: false, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'] },
+    fragments,
+  );
   // nodenext, what a Node user compiles with (no DOM lib): .ts is ESM (the package is
   // "type": "module"), .cts is CommonJS; the README blocks are compiled to out/ and run from there.
-  tsconfig('tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], rootDir: '.', outDir: 'out' }, ['esm.ts', 'cjs.cts', ...readme]);
-  tsconfig('tsconfig.bundler.json', { noEmit: true, module: 'esnext', moduleResolution: 'bundler', lib: ['es2023', 'dom'] }, ['bundler.ts']);
-  tsconfig('tsconfig.node10.json', { noEmit: true, module: 'commonjs', moduleResolution: 'node10', lib: ['es2023', 'dom'], esModuleInterop: true }, ['node10.ts']);
+  tsconfig('tsconfig.nodenext.json', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], rootDir: '.', outDir: 'out' }, [
+    'esm.ts',
+    'cjs.cts',
+    ...readme,
+  ]);
+  tsconfig('tsconfig.bundler.json', { noEmit: true, module: 'esnext', moduleResolution: 'bundler', lib: ['es2023', 'dom'] }, [
+    'bundler.ts',
+  ]);
+  tsconfig(
+    'tsconfig.node10.json',
+    { noEmit: true, module: 'commonjs', moduleResolution: 'node10', lib: ['es2023', 'dom'], esModuleInterop: true },
+    ['node10.ts'],
+  );
   writeFileSync(
     join(dir, 'entries.mjs'),
     `import { createRequire } from 'node:module';
@@ -241,7 +275,11 @@ net.Server.prototype.listen = function (...args) {
 `,
     );
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', preload, js], { cwd: join(dir, 'out'), env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', preload, js], {
+      cwd: join(dir, 'out'),
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -252,7 +290,9 @@ net.Server.prototype.listen = function (...args) {
     }, 5_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise(code === 0 || stillRunning ? undefined : `${signal ? `was killed by ${signal}` : `exited ${code}`} under Node:\n${out}`);
+      resolvePromise(
+        code === 0 || stillRunning ? undefined : `${signal ? `was killed by ${signal}` : `exited ${code}`} under Node:\n${out}`,
+      );
     });
   });
 }

@@ -89,7 +89,15 @@ async function flowOn(runtime) {
     const { Miniflare } = await import(pathToFileURL(join(dir, 'node_modules/miniflare/dist/src/index.js')).href);
     const { build } = await import(pathToFileURL(join(dir, 'node_modules/esbuild/lib/main.js')).href);
     // What wrangler does: bundle the worker with the `workerd` / `worker` / `browser` export conditions.
-    await build({ entryPoints: [join(dir, 'worker.mjs')], bundle: true, format: 'esm', platform: 'browser', conditions: ['workerd', 'worker', 'browser'], outfile: join(dir, 'worker.bundle.mjs'), logLevel: 'error' });
+    await build({
+      entryPoints: [join(dir, 'worker.mjs')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['workerd', 'worker', 'browser'],
+      outfile: join(dir, 'worker.bundle.mjs'),
+      logLevel: 'error',
+    });
     const mf = new Miniflare({
       modules: true,
       scriptPath: join(dir, 'worker.bundle.mjs'),
@@ -175,7 +183,11 @@ async function flow(origin) {
     if (process.env.CHECK_RUNTIMES_VERBOSE) console.log(`  ${init.method ?? 'GET'} ${path} → ${res.status}`);
     return res;
   };
-  const form = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+  const form = (body) => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body).toString(),
+  });
 
   const prm = await call('/.well-known/oauth-protected-resource/mcp');
   expect(prm.status === 200, `protected resource metadata: ${prm.status}`);
@@ -192,7 +204,13 @@ async function flow(origin) {
   const registered = await call(new URL(metadata.registration_endpoint).pathname, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ client_name: 'runtime check', redirect_uris: [CALLBACK], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }),
+    body: JSON.stringify({
+      client_name: 'runtime check',
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }),
   });
   expect(registered.status === 201, `register: ${registered.status} ${await registered.clone().text()}`);
   const clientId = (await registered.json()).client_id;
@@ -219,7 +237,10 @@ async function flow(origin) {
   expect(code, `authorize: no code (${redirect.searchParams.get('error')})`);
 
   const tokenPath = new URL(metadata.token_endpoint).pathname;
-  const issued = await call(tokenPath, form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK, client_id: clientId, resource }));
+  const issued = await call(
+    tokenPath,
+    form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK, client_id: clientId, resource }),
+  );
   expect(issued.status === 200, `token: ${issued.status} ${await issued.clone().text()}`);
   const first = await issued.json();
   expect(first.token_type === 'Bearer' && first.access_token && first.refresh_token, 'token: no Bearer access and refresh token');
@@ -258,7 +279,11 @@ async function rpcResult(res, what) {
   const text = await res.text();
   expect(res.status === 200, `${what}: ${res.status} ${text}`);
   const json = (res.headers.get('content-type') ?? '').includes('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5))).find((m) => 'result' in m || 'error' in m)
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => JSON.parse(l.slice(5)))
+        .find((m) => 'result' in m || 'error' in m)
     : JSON.parse(text);
   expect(json && 'result' in json, `${what}: ${text}`);
   return json.result;

@@ -13,7 +13,10 @@ export default mergeConfig(packageTests(), {
     projects: [
       { extends: true, test: { name: 'native' } },
       // benchmarks run once, in the native project (they compare both paths themselves)
-      { extends: true, test: { name: 'jose', setupFiles: ['test/setup/without-node-crypto.ts'], exclude: ONLY_NATIVE, benchmark: { exclude: ['**'] } } },
+      {
+        extends: true,
+        test: { name: 'jose', setupFiles: ['test/setup/without-node-crypto.ts'], exclude: ONLY_NATIVE, benchmark: { exclude: ['**'] } },
+      },
     ],
   },
 });

@@ -92,6 +92,9 @@ export async function installConsumer({ dir, pm, packed, extraDeps = {}, tmp, ty
       '',
     ].join('\n'),
   );
-  const args = pm === 'npm' ? ['install', '--no-audit', '--no-fund', '--ignore-scripts'] : ['install', '--ignore-scripts', '--config.confirmModulesPurge=false'];
+  const args =
+    pm === 'npm'
+      ? ['install', '--no-audit', '--no-fund', '--ignore-scripts']
+      : ['install', '--ignore-scripts', '--config.confirmModulesPurge=false'];
   await run(pm, args, { cwd: dir, timeoutMs: 600_000 });
 }

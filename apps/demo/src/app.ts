@@ -61,7 +61,8 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     allowedRedirectUris: config.allowedRedirectUris,
     onClose: (fn) => void closers.push(fn),
     note: (line) => void notes.push(line),
-    onAuthError: (error) => console.warn(`[auth] ${isAuthError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`),
+    onAuthError: (error) =>
+      console.warn(`[auth] ${isAuthError(error) ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}`),
   };
 
   let auth: AuthProvider;
@@ -80,7 +81,9 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
   const mcp = createMcpHandler(() => createMcpServer({ provider: entry.name, adminScope: config.adminScope, auth, startedAt }));
   closers.push(() => mcp.close());
 
-  const wellKnown = auth.routes.map((r) => r.path).filter((p) => p.startsWith('/.well-known/') && `${origin}${p}` !== auth.resourceMetadataUrl);
+  const wellKnown = auth.routes
+    .map((r) => r.path)
+    .filter((p) => p.startsWith('/.well-known/') && `${origin}${p}` !== auth.resourceMetadataUrl);
   const info: DemoInfo = {
     provider: { name: entry.name, title: entry.title },
     mcpUrl,
@@ -110,7 +113,10 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
         },
       });
     }
-    return Response.json({ error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` }, { status: 404 });
+    return Response.json(
+      { error: 'not_found', error_description: `Nothing at ${pathname}; the MCP endpoint is ${MCP_PATH}` },
+      { status: 404 },
+    );
   };
   // Auth routes, the guarded MCP endpoint (with CORS for browser clients such as the Inspector), then the page.
   const app = createMcpAuthHandler({ auth, mcp, fallback: home });

@@ -86,11 +86,16 @@ export const demoVariables = [
   { name: 'AUTH_PROVIDER', description: 'Which provider protects the MCP server (see the table of providers)', default: 'local' },
   { name: 'PORT', description: 'Port to listen on (0 picks a free one)', default: '8000' },
   { name: 'DEMO_HOST', description: 'Interface to listen on', default: '127.0.0.1' },
-  { name: 'DEMO_BASE_URL', description: 'Public origin of this server, when it is reached through a proxy or tunnel', defaultLabel: 'http://DEMO_HOST:PORT' },
+  {
+    name: 'DEMO_BASE_URL',
+    description: 'Public origin of this server, when it is reached through a proxy or tunnel',
+    defaultLabel: 'http://DEMO_HOST:PORT',
+  },
   { name: 'DEMO_ADMIN_SCOPE', description: 'The extra scope the admin_status tool needs (step-up)', default: 'admin' },
   {
     name: 'DEMO_ADMINS',
-    description: 'Users granted the admin scope by the proxy providers (local, github), comma-separated; matched against the upstream sub, preferred_username, login or email',
+    description:
+      'Users granted the admin scope by the proxy providers (local, github), comma-separated; matched against the upstream sub, preferred_username, login or email',
     default: 'admin',
   },
   {
@@ -101,12 +106,14 @@ export const demoVariables = [
   },
   {
     name: 'DEMO_STORE',
-    description: 'Where the proxy providers keep clients, grants and sessions: memory, a redis:// or rediss:// URL (several instances share it), or a file path (survives restarts)',
+    description:
+      'Where the proxy providers keep clients, grants and sessions: memory, a redis:// or rediss:// URL (several instances share it), or a file path (survives restarts)',
     default: 'memory',
   },
   {
     name: 'DEMO_SIGNING_KEY',
-    description: 'Key material (32+ bytes) of the proxy providers\' tokens, cookies and stored records; give every instance the same one (without it, keys derive from the upstream client secret)',
+    description:
+      "Key material (32+ bytes) of the proxy providers' tokens, cookies and stored records; give every instance the same one (without it, keys derive from the upstream client secret)",
   },
 ] as const satisfies readonly EnvVariable[];
 
@@ -140,15 +147,21 @@ export function loadConfig(env: Env): DemoConfig {
   if (values['DEMO_BASE_URL'] !== undefined) {
     baseUrl = urlVariable('DEMO_BASE_URL', values['DEMO_BASE_URL']);
     if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
-      throw new ConfigError(`DEMO_BASE_URL must be an origin such as https://mcp.example.com (no path), got "${values['DEMO_BASE_URL']}"`, ['DEMO_BASE_URL']);
+      throw new ConfigError(`DEMO_BASE_URL must be an origin such as https://mcp.example.com (no path), got "${values['DEMO_BASE_URL']}"`, [
+        'DEMO_BASE_URL',
+      ]);
     }
   }
   const host = values['DEMO_HOST']!;
   if (baseUrl === undefined && !isLoopbackHost(host.includes(':') ? `[${host}]` : host) && host !== '0.0.0.0' && host !== '::') {
-    throw new ConfigError(`DEMO_HOST "${host}" is not a loopback address: set DEMO_BASE_URL to the https origin clients reach the demo at`, ['DEMO_HOST', 'DEMO_BASE_URL']);
+    throw new ConfigError(
+      `DEMO_HOST "${host}" is not a loopback address: set DEMO_BASE_URL to the https origin clients reach the demo at`,
+      ['DEMO_HOST', 'DEMO_BASE_URL'],
+    );
   }
   const adminScope = values['DEMO_ADMIN_SCOPE']!;
-  if (!SCOPE_TOKEN.test(adminScope)) throw new ConfigError(`DEMO_ADMIN_SCOPE must be one OAuth scope, got "${adminScope}"`, ['DEMO_ADMIN_SCOPE']);
+  if (!SCOPE_TOKEN.test(adminScope))
+    throw new ConfigError(`DEMO_ADMIN_SCOPE must be one OAuth scope, got "${adminScope}"`, ['DEMO_ADMIN_SCOPE']);
   const admins = listVariable(values['DEMO_ADMINS']);
   return {
     provider: values['AUTH_PROVIDER']!.toLowerCase(),
@@ -182,8 +195,14 @@ function signingKeySetting(value: string | undefined): string | undefined {
 /** `DEMO_ALLOWED_REDIRECT_URIS` as patterns, `known` expanded (the patterns themselves are checked by the proxy). */
 function redirectUriList(value: string | undefined): readonly string[] | undefined {
   if (value === undefined) return undefined;
-  const entries = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (entries.length === 0) throw new ConfigError('DEMO_ALLOWED_REDIRECT_URIS must list at least one redirect URI pattern, or "known"', ['DEMO_ALLOWED_REDIRECT_URIS']);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (entries.length === 0)
+    throw new ConfigError('DEMO_ALLOWED_REDIRECT_URIS must list at least one redirect URI pattern, or "known"', [
+      'DEMO_ALLOWED_REDIRECT_URIS',
+    ]);
   return [...new Set(entries.flatMap((entry) => (entry.toLowerCase() === 'known' ? knownMcpClientRedirectUris : [entry])))];
 }
 

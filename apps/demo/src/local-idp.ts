@@ -57,7 +57,12 @@ type OidcProviderClass = new (issuer: string, configuration: Record<string, unkn
 
 /** The made-up profile of a development login. */
 function profile(username: string): Record<string, unknown> {
-  return { name: username.charAt(0).toUpperCase() + username.slice(1), preferred_username: username, email: `${username}@example.test`, email_verified: true };
+  return {
+    name: username.charAt(0).toUpperCase() + username.slice(1),
+    preferred_username: username,
+    email: `${username}@example.test`,
+    email_verified: true,
+  };
 }
 
 /** Start the local OpenID provider. */
@@ -117,8 +122,17 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       },
     },
     pkce: { required: () => true },
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
-    ttl: { AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600, Interaction: 3600, Session: 14 * 24 * 3600 },
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 600,
+      IdToken: 3600,
+      RefreshToken: 14 * 24 * 3600,
+      Grant: 14 * 24 * 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+    },
   });
   provider.on('server_error', (_ctx, err) => console.error(`[local-idp] ${err.message}`));
   handler = provider.callback();

@@ -33,8 +33,10 @@ async function main(): Promise<void> {
       resolve();
     });
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new ConfigError(`PORT ${config.port} is already in use; set PORT to another port (PORT=0 picks a free one)`, ['PORT']);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new ConfigError(`DEMO_HOST "${config.host}" is not an address of this machine`, ['DEMO_HOST']);
+    if (err.code === 'EADDRINUSE')
+      throw new ConfigError(`PORT ${config.port} is already in use; set PORT to another port (PORT=0 picks a free one)`, ['PORT']);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+      throw new ConfigError(`DEMO_HOST "${config.host}" is not an address of this machine`, ['DEMO_HOST']);
     throw err;
   });
   const port = (server.address() as AddressInfo).port;

@@ -13,7 +13,7 @@ export interface DemoInfo {
   notes: string[];
 }
 
-const escape = (s: string): string =>
+const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** How to connect, as [label, command] pairs: the same lines in the banner and on the page. */
@@ -47,8 +47,8 @@ export function banner(info: DemoInfo): string {
 
 /** The home page: the active provider, the metadata documents, the tools and how to connect. */
 export function homePage(info: DemoInfo): string {
-  const link = (url: string) => `<a href="${escape(url)}">${escape(url)}</a>`;
-  const rows = (items: [string, string][]) => items.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${v}</td></tr>`).join('');
+  const link = (url: string) => `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
+  const rows = (items: [string, string][]) => items.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -79,23 +79,26 @@ export function homePage(info: DemoInfo): string {
 </head>
 <body>
 <main>
-  <h1>MCP auth demo <span class="badge">${escape(info.provider.name)}</span></h1>
-  <p class="lead">An MCP server (Streamable HTTP) protected by ${escape(info.provider.title)}.</p>
+  <h1>MCP auth demo <span class="badge">${escapeHtml(info.provider.name)}</span></h1>
+  <p class="lead">An MCP server (Streamable HTTP) protected by ${escapeHtml(info.provider.title)}.</p>
 
   <h2>Endpoint</h2>
   <section><table>${rows([
-    ['MCP endpoint', `<code>${escape(info.mcpUrl)}</code>`],
+    ['MCP endpoint', `<code>${escapeHtml(info.mcpUrl)}</code>`],
     ...info.metadata.map((m): [string, string] => [m.label, link(m.url)]),
     ...info.authorizationServers.map((as): [string, string] => ['Authorization server', link(as)]),
   ])}</table></section>
 
   <h2>Tools</h2>
   <section><table>${rows(
-    info.tools.map((t): [string, string] => [t.name, `${escape(t.description)}${t.scope ? `<br><span class="scope">needs scope <code>${escape(t.scope)}</code></span>` : ''}`]),
+    info.tools.map((t): [string, string] => [
+      t.name,
+      `${escapeHtml(t.description)}${t.scope ? `<br><span class="scope">needs scope <code>${escapeHtml(t.scope)}</code></span>` : ''}`,
+    ]),
   )}</table></section>
-${info.notes.length > 0 ? `\n  <h2>Provider notes</h2>\n  <section><ul>${info.notes.map((n) => `<li>${escape(n)}</li>`).join('')}</ul></section>\n` : ''}
+${info.notes.length > 0 ? `\n  <h2>Provider notes</h2>\n  <section><ul>${info.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>\n` : ''}
   <h2>Connect</h2>
-  <section><table>${rows(connectCommands(info).map(([label, cmd]): [string, string] => [label, `<code>${escape(cmd)}</code>`]))}</table></section>
+  <section><table>${rows(connectCommands(info).map(([label, cmd]): [string, string] => [label, `<code>${escapeHtml(cmd)}</code>`]))}</table></section>
 </main>
 </body>
 </html>

@@ -30,7 +30,10 @@ export class ScriptedBrowser {
 
   #jar(url: URL): CookieJar {
     let jar = this.#jars.get(url.origin);
-    if (!jar) this.#jars.set(url.origin, (jar = new CookieJar()));
+    if (!jar) {
+      jar = new CookieJar();
+      this.#jars.set(url.origin, jar);
+    }
     return jar;
   }
 

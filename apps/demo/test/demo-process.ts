@@ -74,7 +74,10 @@ export function startDemo(env: Record<string, string> = {}, timeoutMs = 45_000):
 }
 
 /** Run the demo expecting it to stop on its own (a configuration error): its exit code and output. */
-export function runDemoToExit(env: Record<string, string>, timeoutMs = 45_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runDemoToExit(
+  env: Record<string, string>,
+  timeoutMs = 45_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawnDemo(env);
   let stdout = '';
   let stderr = '';

@@ -13,8 +13,8 @@ import { startDemo, type DemoProcess } from './demo-process.js';
 // The client's redirect URI: loopback, never actually served (the scripted browser stops there).
 const REDIRECT_URI = 'http://127.0.0.1:4399/callback';
 
-function json(result: { content?: unknown }): Record<string, any> {
-  return JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, any>;
+function json(result: { content?: unknown }): Record<string, Record<string, unknown>> {
+  return JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, Record<string, unknown>>;
 }
 
 describe('the demo with no configuration (local OpenID provider + OIDCProxy)', () => {
@@ -50,11 +50,12 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(page.status).toBe(200);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
-    for (const text of ['local', demo.mcpUrl, '/.well-known/oauth-protected-resource/mcp', 'whoami', 'echo', 'admin_status']) expect(html).toContain(text);
+    for (const text of ['local', demo.mcpUrl, '/.well-known/oauth-protected-resource/mcp', 'whoami', 'echo', 'admin_status'])
+      expect(html).toContain(text);
 
-    const prm = (await (await fetch(`${demo.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    const prm = (await (await fetch(`${demo.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, Record<string, unknown>>;
     expect(prm).toMatchObject({ resource: demo.mcpUrl, authorization_servers: [demo.url] });
-    const as = (await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const as = (await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, Record<string, unknown>>;
     expect(as).toMatchObject({ issuer: demo.url, code_challenge_methods_supported: ['S256'] });
     expect(as['registration_endpoint']).toBe(`${demo.url}/register`);
   });
@@ -84,7 +85,7 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(who['scopes']).toEqual(['mcp:tools']);
     expect(who['resource']).toBe(demo.mcpUrl);
     // The identity the proxy got from the local provider's (verified) access token.
-    expect(who['claims']['upstream_claims']).toMatchObject({ sub: 'alice', name: 'Alice', email: 'alice@example.test' });
+    expect(who['claims']?.['upstream_claims']).toMatchObject({ sub: 'alice', name: 'Alice', email: 'alice@example.test' });
 
     const echo = await client.callTool({ name: 'echo', arguments: { message: 'hello' } });
     expect((echo.content as { text: string }[])[0]!.text).toBe('hello (from alice)');
@@ -125,7 +126,7 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     expect(browser.pages.length).toBeGreaterThan(before);
     // And whoami now shows both scopes for the same user.
     const who = json(await client.callTool({ name: 'whoami', arguments: {} }));
-    expect(who['principal']['subject']).toBe('alice');
+    expect(who['principal']?.['subject']).toBe('alice');
     expect(who['scopes']).toEqual(expect.arrayContaining(['mcp:tools', 'admin']));
   });
 
@@ -133,7 +134,11 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     const res = await fetch(`${demo.url}/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], token_endpoint_auth_method: 'none' }),
+      body: JSON.stringify({
+        client_name: 'Claude',
+        redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+        token_endpoint_auth_method: 'none',
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_redirect_uri');
@@ -165,7 +170,7 @@ describe('the admin scope goes to the configured admins only (DEMO_ADMINS, defau
     // The step-up asked for the admin scope and bob approved it; the token still lacks it.
     expect(oauth.authorizationUrls.at(-1)!.searchParams.get('scope')!.split(' ')).toContain('admin');
     const who = json(await client.callTool({ name: 'whoami', arguments: {} }));
-    expect(who['principal']['subject']).toBe('bob');
+    expect(who['principal']?.['subject']).toBe('bob');
     expect(who['scopes']).toEqual(['mcp:tools']);
   });
 
@@ -184,7 +189,12 @@ describe('the admin scope goes to the configured admins only (DEMO_ADMINS, defau
 
 describe('DEMO_ALLOWED_REDIRECT_URIS', () => {
   // The registration body claude.ai sends (https://claude.com/docs/connectors/building/authentication).
-  const claude = { client_name: 'Claude', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' };
+  const claude = {
+    client_name: 'Claude',
+    redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'none',
+  };
   const register = (url: string, body: object) =>
     fetch(`${url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

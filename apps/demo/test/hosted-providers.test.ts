@@ -36,15 +36,25 @@ describe('AUTH_PROVIDER=supabase', () => {
 
     const token = await supabase.sign({ sub: 'b5a1d9f2-0c3e-4b7a-8f61-2d4e9c0a7b13' });
     const client = new Client({ name: 'demo-supabase', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+    );
     const who = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-    expect(who.principal).toEqual({ clientId: '9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d', issuer: supabase.issuer, subject: 'b5a1d9f2-0c3e-4b7a-8f61-2d4e9c0a7b13' });
+    expect(who.principal).toEqual({
+      clientId: '9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d',
+      issuer: supabase.issuer,
+      subject: 'b5a1d9f2-0c3e-4b7a-8f61-2d4e9c0a7b13',
+    });
     expect(await client.callTool({ name: 'admin_status', arguments: {} }).catch((e: unknown) => e)).toBeInstanceOf(InsufficientScopeError);
     await client.close();
 
     const wrongAudience = await fetch(demo.mcpUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${await supabase.sign({ aud: 'anon' })}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        Authorization: `Bearer ${await supabase.sign({ aud: 'anon' })}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(wrongAudience.status).toBe(401);
@@ -63,10 +73,20 @@ class BrowserClient extends MemoryOAuthClientProvider {
 describe('AUTH_PROVIDER=github', () => {
   let github: FakeGitHub;
   let demo: DemoProcess;
-  const app: FakeOAuthApp = { clientId: 'Ov23liDemoClient0001', clientSecret: 'demo-github-secret-0123456789abcdef01', callbackUrl: 'http://127.0.0.1/', user: OCTOCAT };
+  const app: FakeOAuthApp = {
+    clientId: 'Ov23liDemoClient0001',
+    clientSecret: 'demo-github-secret-0123456789abcdef01',
+    callbackUrl: 'http://127.0.0.1/',
+    user: OCTOCAT,
+  };
   beforeAll(async () => {
     github = await startFakeGitHub(app);
-    demo = await startDemo({ AUTH_PROVIDER: 'github', GITHUB_CLIENT_ID: app.clientId, GITHUB_CLIENT_SECRET: app.clientSecret, GITHUB_ENTERPRISE_URL: github.url });
+    demo = await startDemo({
+      AUTH_PROVIDER: 'github',
+      GITHUB_CLIENT_ID: app.clientId,
+      GITHUB_CLIENT_SECRET: app.clientSecret,
+      GITHUB_ENTERPRISE_URL: github.url,
+    });
     app.callbackUrl = `${demo.url}/auth/callback`; // the OAuth app's registered callback, once the port is known
   });
   afterAll(async () => {
@@ -77,7 +97,9 @@ describe('AUTH_PROVIDER=github', () => {
   it('signs in through GitHub (consent, GitHub, callback) and serves whoami as the GitHub user', async () => {
     const provider = new BrowserClient(CLIENT_CALLBACK);
     const first = new Client({ name: 'demo-github', version: '1.0.0' });
-    await expect(first.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(first.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
     expect(provider.browser.pages.some((p) => p.url.pathname === '/consent')).toBe(true);
     expect(provider.callback?.get('code')).toBeTruthy();
     await new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);

@@ -28,10 +28,13 @@ function freePort(): Promise<number> {
 async function loadBalancer(): Promise<{ url: string; target: number; server: Server }> {
   const lb = { url: '', target: 0, server: undefined as unknown as Server };
   lb.server = createServer((req, res) => {
-    const upstream = httpRequest({ host: '127.0.0.1', port: lb.target, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: lb.target, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -76,7 +79,12 @@ describe('two demo instances on one Redis', () => {
   const whoami = (token: string) =>
     fetch(`${lb.url}/mcp`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
     });
 
@@ -89,13 +97,26 @@ describe('two demo instances on one Redis', () => {
     const registered = await fetch(`${lb.url}/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'two instances', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }),
+      body: JSON.stringify({
+        client_name: 'two instances',
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+      }),
     });
     expect(registered.status).toBe(201);
     const { client_id } = (await registered.json()) as { client_id: string };
     const verifier = oauth.generateRandomCodeVerifier();
     const url = new URL(`${lb.url}/authorize`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: REDIRECT_URI, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', scope: 'mcp:tools', state: 's' })) {
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id,
+      redirect_uri: REDIRECT_URI,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      scope: 'mcp:tools',
+      state: 's',
+    })) {
       url.searchParams.set(k, v);
     }
     const callback = await new ScriptedBrowser({ login: 'dana' }).walk(url, REDIRECT_URI);
@@ -104,7 +125,11 @@ describe('two demo instances on one Redis', () => {
 
     // token and tool calls on B
     via('b');
-    const tokenRes = await fetch(`${lb.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id }) });
+    const tokenRes = await fetch(`${lb.url}/token`, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id }),
+    });
     expect(tokenRes.status).toBe(200);
     const tokens = (await tokenRes.json()) as { access_token: string; refresh_token: string };
     const who = await whoami(tokens.access_token);
@@ -113,18 +138,30 @@ describe('two demo instances on one Redis', () => {
 
     // refresh back on A
     via('a');
-    const refreshed = await fetch(`${lb.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id }) });
+    const refreshed = await fetch(`${lb.url}/token`, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id }),
+    });
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as { access_token: string; refresh_token: string };
     expect((await whoami(next.access_token)).status).toBe(200);
 
     // revoke on B; A refuses the token
     via('b');
-    const revoked = await fetch(`${lb.url}/revoke`, { method: 'POST', headers: form, body: new URLSearchParams({ token: next.refresh_token, client_id }) });
+    const revoked = await fetch(`${lb.url}/revoke`, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ token: next.refresh_token, client_id }),
+    });
     expect(revoked.status).toBe(200);
     via('a');
     expect((await whoami(next.access_token)).status).toBe(401);
-    const reuse = await fetch(`${lb.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: next.refresh_token, client_id }) });
+    const reuse = await fetch(`${lb.url}/token`, {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: next.refresh_token, client_id }),
+    });
     expect(reuse.status).toBe(400);
   });
 });

@@ -21,7 +21,10 @@ describe('the demo with oauth4webapi', () => {
 
   it('discovers, registers, authorizes with PKCE, calls the MCP endpoint, refreshes and revokes', async () => {
     // RFC 9728: the resource names its authorization server.
-    const resource = await oauth.processResourceDiscoveryResponse(new URL(demo.mcpUrl), await oauth.resourceDiscoveryRequest(new URL(demo.mcpUrl), http));
+    const resource = await oauth.processResourceDiscoveryResponse(
+      new URL(demo.mcpUrl),
+      await oauth.resourceDiscoveryRequest(new URL(demo.mcpUrl), http),
+    );
     expect(resource.authorization_servers).toEqual([demo.url]);
     const issuer = new URL(resource.authorization_servers![0]!);
     const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...http, algorithm: 'oauth2' }));
@@ -31,7 +34,12 @@ describe('the demo with oauth4webapi', () => {
     const registered = await oauth.processDynamicClientRegistrationResponse(
       await oauth.dynamicClientRegistrationRequest(
         as,
-        { client_name: 'oauth4webapi', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' },
+        {
+          client_name: 'oauth4webapi',
+          redirect_uris: [REDIRECT_URI],
+          grant_types: ['authorization_code', 'refresh_token'],
+          token_endpoint_auth_method: 'none',
+        },
         http,
       ),
     );
@@ -58,7 +66,10 @@ describe('the demo with oauth4webapi', () => {
     const tokens = await oauth.processAuthorizationCodeResponse(
       as,
       client,
-      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT_URI, verifier, { ...http, additionalParameters: { resource: demo.mcpUrl } }),
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT_URI, verifier, {
+        ...http,
+        additionalParameters: { resource: demo.mcpUrl },
+      }),
     );
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.scope).toBe('mcp:tools');
@@ -68,7 +79,11 @@ describe('the demo with oauth4webapi', () => {
         token,
         'POST',
         new URL(demo.mcpUrl),
-        new Headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }),
+        new Headers({
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-06-18',
+        }),
         JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
         http,
       );
@@ -76,7 +91,11 @@ describe('the demo with oauth4webapi', () => {
     expect(first.status).toBe(200);
     expect(await first.text()).toContain('carol');
 
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, http));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, http),
+    );
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect((await call(refreshed.access_token)).status).toBe(200);
 
@@ -85,7 +104,10 @@ describe('the demo with oauth4webapi', () => {
     const refused = await call(refreshed.access_token).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
     expect((refused as oauth.WWWAuthenticateChallengeError).response.status).toBe(401);
-    expect((refused as oauth.WWWAuthenticateChallengeError).cause[0]).toMatchObject({ scheme: 'bearer', parameters: { error: 'invalid_token' } });
+    expect((refused as oauth.WWWAuthenticateChallengeError).cause[0]).toMatchObject({
+      scheme: 'bearer',
+      parameters: { error: 'invalid_token' },
+    });
     const again = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token!, http);
     await expect(oauth.processRefreshTokenResponse(as, client, again)).rejects.toMatchObject({ error: 'invalid_grant' });
   });

@@ -15,7 +15,9 @@ const clients = [
 
 async function connect(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: 'demo-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
   return client;
 }
 
@@ -130,7 +132,11 @@ describe('configuration errors', () => {
   });
 
   it('takes URLs over https only (http only on loopback), like the library', async () => {
-    const jwks = await runDemoToExit({ AUTH_PROVIDER: 'jwt', JWT_JWKS_URI: 'http://idp.example.com/jwks', JWT_ISSUER: 'https://idp.example.com' });
+    const jwks = await runDemoToExit({
+      AUTH_PROVIDER: 'jwt',
+      JWT_JWKS_URI: 'http://idp.example.com/jwks',
+      JWT_ISSUER: 'https://idp.example.com',
+    });
     expect(jwks.code).toBe(2);
     expect(jwks.stderr).toContain('JWT_JWKS_URI must use https (http only on a loopback host)');
     const base = await runDemoToExit({ DEMO_BASE_URL: 'http://mcp.example.com' });
@@ -142,7 +148,12 @@ describe('configuration errors', () => {
   });
 
   it('names an unknown JWT_ALGORITHMS entry as a configuration error', async () => {
-    const { code, stderr } = await runDemoToExit({ AUTH_PROVIDER: 'jwt', JWT_JWKS_URI: 'https://idp.example.com/jwks', JWT_ISSUER: 'https://idp.example.com', JWT_ALGORITHMS: 'RS256,none' });
+    const { code, stderr } = await runDemoToExit({
+      AUTH_PROVIDER: 'jwt',
+      JWT_JWKS_URI: 'https://idp.example.com/jwks',
+      JWT_ISSUER: 'https://idp.example.com',
+      JWT_ALGORITHMS: 'RS256,none',
+    });
     expect(code).toBe(2);
     expect(stderr).toContain('JWT_ALGORITHMS: "none" is not one of RS256');
   });

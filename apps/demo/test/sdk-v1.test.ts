@@ -38,7 +38,13 @@ class V1Client implements OAuthClientProvider {
     return REDIRECT_URI;
   }
   get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'SDK v1 client', redirect_uris: [REDIRECT_URI], grant_types: this.grantTypes, response_types: ['code'], token_endpoint_auth_method: 'none' };
+    return {
+      client_name: 'SDK v1 client',
+      redirect_uris: [REDIRECT_URI],
+      grant_types: this.grantTypes,
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
   }
   clientInformation() {
     return this.#client;
@@ -87,8 +93,8 @@ async function connect(mcpUrl: string, oauth: V1Client): Promise<{ client: Clien
   return { client, transport };
 }
 
-function json(result: unknown): Record<string, any> {
-  return JSON.parse(((result as { content: { text: string }[] }).content)[0]!.text) as Record<string, any>;
+function json(result: unknown): Record<string, Record<string, unknown>> {
+  return JSON.parse((result as { content: { text: string }[] }).content[0]!.text) as Record<string, Record<string, unknown>>;
 }
 
 describe('the demo with the MCP SDK v1 client', () => {
@@ -112,7 +118,7 @@ describe('the demo with the MCP SDK v1 client', () => {
     expect(status['scopes']).toEqual(['mcp:tools', 'admin']);
     // whoami (which needs mcp:tools) still works with the new token.
     const who = json(await client.callTool({ name: 'whoami', arguments: {} }));
-    expect(who['principal']['subject']).toBe('alice');
+    expect(who['principal']?.['subject']).toBe('alice');
     await client.close();
   });
 

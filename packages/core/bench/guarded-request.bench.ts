@@ -17,7 +17,9 @@ import { BODY, HEADERS, handlers } from './fixtures/guarded.mjs';
 type FetchHandler = (request: Request) => Promise<Response>;
 const RESOURCE = 'https://mcp.example.com/mcp';
 const sdk = handlers(RESOURCE) as { unguarded: FetchHandler; guarded: FetchHandler };
-const stub = { fetch: async () => new Response('{"jsonrpc":"2.0","id":1,"result":{}}', { headers: { 'content-type': 'application/json' } }) };
+const stub = {
+  fetch: async () => new Response('{"jsonrpc":"2.0","id":1,"result":{}}', { headers: { 'content-type': 'application/json' } }),
+};
 const request = () => new Request(RESOURCE, { method: 'POST', headers: HEADERS as Record<string, string>, body: BODY as string });
 const settle = async (response: Promise<Response>) => {
   const res = await response;
@@ -38,8 +40,20 @@ describe('guarded vs unguarded MCP request, in process', () => {
     async () => {
       const { createMcpAuthHandler } = await import('../src/mcp.js');
       const { RemoteAuthProvider } = await import('../src/index.js');
-      const token = { token: 't', clientId: 'c', scopes: ['mcp'], expiresAt: Math.floor(Date.now() / 1000) + 86_400, resource: RESOURCE, claims: {} };
-      const auth = new RemoteAuthProvider({ resourceUrl: RESOURCE, authorizationServers: ['https://as.example.com'], verifier: { verifyToken: async () => token }, requiredScopes: ['mcp'] });
+      const token = {
+        token: 't',
+        clientId: 'c',
+        scopes: ['mcp'],
+        expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+        resource: RESOURCE,
+        claims: {},
+      };
+      const auth = new RemoteAuthProvider({
+        resourceUrl: RESOURCE,
+        authorizationServers: ['https://as.example.com'],
+        verifier: { verifyToken: async () => token },
+        requiredScopes: ['mcp'],
+      });
       const guardedStub = createMcpAuthHandler({ auth, mcp: stub });
       const pairs: [string, FetchHandler, FetchHandler][] = [
         ['MCP SDK handler (tools/list, stateless)', sdk.unguarded, sdk.guarded],
@@ -64,7 +78,9 @@ describe('guarded vs unguarded MCP server over HTTP (loopback, 50 connections)',
   bench(
     'autocannon, interleaved rounds',
     async () => {
-      const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/guarded.mjs', import.meta.url)), 'serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/guarded.mjs', import.meta.url)), 'serve'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       try {
         const [line] = (await once(child.stdout!, 'data')) as [Buffer];
         const urls = JSON.parse(line.toString()) as { unguarded: string; guarded: string };
@@ -78,7 +94,8 @@ describe('guarded vs unguarded MCP server over HTTP (loopback, 50 connections)',
         const rps: Record<'unguarded' | 'guarded', number[]> = { unguarded: [], guarded: [] };
         const ROUNDS = 5;
         for (let round = 0; round < ROUNDS; round++) {
-          for (const name of round % 2 ? (['guarded', 'unguarded'] as const) : (['unguarded', 'guarded'] as const)) rps[name].push(await run(urls[name], 3));
+          for (const name of round % 2 ? (['guarded', 'unguarded'] as const) : (['unguarded', 'guarded'] as const))
+            rps[name].push(await run(urls[name], 3));
         }
         const ratios = rps.guarded.map((g, r) => g / rps.unguarded[r]!).sort((a, b) => a - b);
         const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;

@@ -26,7 +26,7 @@ export type {
   OAuthToken,
   RefreshToken,
 } from './protocols/provider.js';
-export { type AuthProvider } from './protocols/auth-provider.js';
+export type { AuthProvider } from './protocols/auth-provider.js';
 
 // errors
 export {
@@ -84,10 +84,10 @@ export {
   type AuthorizationServer,
   type AuthorizationServerOptions,
 } from './authorization-server/index.js';
-export { type AuthorizationServerMetadata } from './authorization-server/metadata.js';
-export { type ClientIdMetadataDocumentOptions } from './authorization-server/cimd.js';
-export { type ClientLookup, type ClientResolver } from './authorization-server/client-auth.js';
-export { type ClientRegistrationOptions, type InitialAccessTokenVerifier, type RegistrationRateLimit } from './authorization-server/register.js';
+export type { AuthorizationServerMetadata } from './authorization-server/metadata.js';
+export type { ClientIdMetadataDocumentOptions } from './authorization-server/cimd.js';
+export type { ClientLookup, ClientResolver } from './authorization-server/client-auth.js';
+export type { ClientRegistrationOptions, InitialAccessTokenVerifier, RegistrationRateLimit } from './authorization-server/register.js';
 export {
   InMemoryOAuthProvider,
   type Approval,
@@ -123,16 +123,16 @@ export {
   type UpstreamEndpoints,
   type UpstreamOptions,
 } from './proxy/options.js';
-export { type UpstreamTokenResponse } from './proxy/upstream.js';
-export { type ConsentMode } from './consent/handler.js';
+export type { UpstreamTokenResponse } from './proxy/upstream.js';
+export type { ConsentMode } from './consent/handler.js';
 export { OIDCProxy, type OIDCProxyOptions, type OIDCUpstreamOptions } from './proxy/oidc-proxy.js';
-export { type OIDCConfiguration } from './proxy/oidc-discovery.js';
+export type { OIDCConfiguration } from './proxy/oidc-discovery.js';
 
 // serving routes
 export { createRouter, routeRequest, type FetchHandler, type Route } from './http/router.js';
-export { type HttpClientOptions } from './http/outbound.js';
+export type { HttpClientOptions } from './http/outbound.js';
 
 // storage
-export { type IncrementOptions, type KeyValueStore, type SetOptions } from './storage/store.js';
+export type { IncrementOptions, KeyValueStore, SetOptions } from './storage/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './storage/memory-store.js';
 export { EncryptingStore, type EncryptingStoreOptions } from './storage/encrypting-store.js';

@@ -32,7 +32,12 @@ export {
   type OutboundResponse,
 } from './http/outbound.js';
 export { clientSecretBasic } from './http/client-secret-basic.js';
-export { createPublicAddressFetch, type PublicAddressFetchOptions, type ResolveAddresses, type ResolvedAddress } from './http/public-address-fetch.js';
+export {
+  createPublicAddressFetch,
+  type PublicAddressFetchOptions,
+  type ResolveAddresses,
+  type ResolvedAddress,
+} from './http/public-address-fetch.js';
 
 // verifier helpers
 export { TtlCache, type TtlCacheOptions } from './lib/cache.js';

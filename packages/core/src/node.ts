@@ -4,5 +4,12 @@
  *
  * @module
  */
-export { expressBearerAuth, expressRoutes, toFetchRequest, toNodeHandler, writeFetchResponse, type NodeAdapterOptions } from './adapters/node.js';
+export {
+  expressBearerAuth,
+  expressRoutes,
+  toFetchRequest,
+  toNodeHandler,
+  writeFetchResponse,
+  type NodeAdapterOptions,
+} from './adapters/node.js';
 export { FileStore, type FileStoreOptions } from './storage/file-store.js';

@@ -10,7 +10,8 @@ import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
 const verifier: TokenVerifier = {
-  verifyToken: async (token) => (token === 'ok' ? { token, clientId: 'c', scopes: ['mcp'], subject: 'alice', resource: RESOURCE, claims: {} } : null),
+  verifyToken: async (token) =>
+    token === 'ok' ? { token, clientId: 'c', scopes: ['mcp'], subject: 'alice', resource: RESOURCE, claims: {} } : null,
 };
 const prm = createProtectedResourceMetadata({ resource: RESOURCE, authorizationServers: ['https://as.test'] });
 const guard = createBearerGuard({ verifier, resourceMetadataUrl: prm.url, requiredScopes: ['mcp'], expectedResource: RESOURCE });
@@ -64,7 +65,11 @@ describe('Express adapter', () => {
     const denied = await fetch(`${srv.url}/mcp`, { method: 'POST' });
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toContain('resource_metadata=');
-    const ok = await fetch(`${srv.url}/mcp`, { method: 'POST', headers: { Authorization: 'Bearer ok', 'content-type': 'application/json' }, body: '{"x":1}' });
+    const ok = await fetch(`${srv.url}/mcp`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer ok', 'content-type': 'application/json' },
+      body: '{"x":1}',
+    });
     expect(await ok.json()).toEqual({ subject: 'alice', body: { x: 1 } });
     expect(await (await fetch(`${srv.url}/other`)).text()).toBe('other');
     await srv.close();
@@ -75,7 +80,11 @@ describe('Express adapter', () => {
     app.use(express.urlencoded({ extended: false }));
     app.use(expressRoutes([{ path: '/form', handler: async (r) => new Response(await r.text()) }]));
     const srv = await listen(app);
-    const res = await fetch(`${srv.url}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=two+words' });
+    const res = await fetch(`${srv.url}/form`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=two+words',
+    });
     expect(await res.text()).toBe('a=1&b=two+words');
     await srv.close();
   });
@@ -85,15 +94,21 @@ describe('Express in front of the MCP SDK v2 handler', () => {
   it('hands the verified token to the SDK as authInfo (body parsed by express.json first)', async () => {
     const mcp = createMcpHandler(() => {
       const server = new McpServer({ name: 'express', version: '1.0.0' });
-      server.registerTool('whoami', { description: 'caller' }, async (ctx) => ({ content: [{ type: 'text', text: String(ctx.http?.authInfo?.extra?.['subject']) }] }));
+      server.registerTool('whoami', { description: 'caller' }, async (ctx) => ({
+        content: [{ type: 'text', text: String(ctx.http?.authInfo?.extra?.['subject']) }],
+      }));
       return server;
     });
     const app = express();
     app.use(express.json());
-    app.post('/mcp', expressBearerAuth(guard), (req, res) => toNodeHandler((request) => mcp.fetch(request, { authInfo: toAuthInfo(req.auth!) }))(req, res));
+    app.post('/mcp', expressBearerAuth(guard), (req, res) =>
+      toNodeHandler((request) => mcp.fetch(request, { authInfo: toAuthInfo(req.auth!) }))(req, res),
+    );
     const srv = await listen(app);
     const client = new Client({ name: 'express-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { Authorization: 'Bearer ok' } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { Authorization: 'Bearer ok' } } }),
+    );
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     expect((result.content as { text: string }[])[0]!.text).toBe('alice');
     await client.close();

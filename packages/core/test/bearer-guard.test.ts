@@ -36,7 +36,12 @@ async function refused(res: AccessToken | Response) {
 function byRegex(header: string): string | Error {
   const match = /^Bearer +(\S+) *$/i.exec(header);
   const refused = (message: string) => new Error(`invalid_request: ${message}`);
-  if (!match) return refused(/^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header) ? 'The Authorization header must be "Bearer <token>"' : 'Malformed bearer credentials');
+  if (!match)
+    return refused(
+      /^Bearer\s*$/i.test(header) || !/^Bearer\s/i.test(header)
+        ? 'The Authorization header must be "Bearer <token>"'
+        : 'Malformed bearer credentials',
+    );
   return /^[A-Za-z0-9\-._~+/]+=*$/.test(match[1]!) ? match[1]! : refused('Malformed bearer credentials');
 }
 
@@ -47,20 +52,23 @@ describe('extractBearerToken', () => {
     const tokens = ['abc', 'a.b-c_d~e+f/g', 'abc=', 'abc==', '=abc', 'a=b', 'ä', 'a b', 'a\u00a0', '', 'x'.repeat(300), 'eyJ.eyJ.sig'];
     const tails = ['', ' ', '   ', '\t', 'x', ' x'];
     let compared = 0;
-    for (const part of parts) for (const gap of gaps) for (const token of tokens) for (const tail of tails) {
-      const header = `${part}${gap}${token}${tail}`;
-      if (header.includes(',') || header.trim().length === 0) continue;
-      let got: string | Error;
-      try {
-        got = extractBearerToken(new Request(RESOURCE, { headers: { Authorization: header } })) ?? new Error('none');
-      } catch (err) {
-        got = new Error((err as Error).message);
-      }
-      // Headers trims surrounding whitespace from values: compare with what the request carries
-      const carried = new Request(RESOURCE, { headers: { Authorization: header } }).headers.get('authorization')!;
-      expect(got, JSON.stringify(header)).toEqual(byRegex(carried));
-      compared++;
-    }
+    for (const part of parts)
+      for (const gap of gaps)
+        for (const token of tokens)
+          for (const tail of tails) {
+            const header = `${part}${gap}${token}${tail}`;
+            if (header.includes(',') || header.trim().length === 0) continue;
+            let got: string | Error;
+            try {
+              got = extractBearerToken(new Request(RESOURCE, { headers: { Authorization: header } })) ?? new Error('none');
+            } catch (err) {
+              got = new Error((err as Error).message);
+            }
+            // Headers trims surrounding whitespace from values: compare with what the request carries
+            const carried = new Request(RESOURCE, { headers: { Authorization: header } }).headers.get('authorization')!;
+            expect(got, JSON.stringify(header)).toEqual(byRegex(carried));
+            compared++;
+          }
     expect(compared).toBeGreaterThan(1000);
   });
 });
@@ -79,7 +87,12 @@ describe('createBearerGuard', () => {
   });
 
   it('malformed header or credentials sent twice → 400 invalid_request', async () => {
-    for (const headers of [{ Authorization: 'Basic abc' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer a b' }, { Authorization: 'Bearer ä' }]) {
+    for (const headers of [
+      { Authorization: 'Basic abc' },
+      { Authorization: 'Bearer' },
+      { Authorization: 'Bearer a b' },
+      { Authorization: 'Bearer ä' },
+    ]) {
       const r = await refused(await guard(req(headers)));
       expect(r.status).toBe(400);
       expect(r.body.error).toBe('invalid_request');
@@ -111,15 +124,35 @@ describe('createBearerGuard', () => {
   });
 
   it('compares audiences as sameResource does, whatever form the expected resource was given in', async () => {
-    const variants = ['https://API.example.com/mcp/', 'https://api.example.com:443/mcp', 'https://api.example.com//', 'https://api.example.com/', 'https://api.example.com/mcp?x=1'];
-    const resources = [...variants, RESOURCE, `${RESOURCE}/`, 'https://api.example.com', 'https://api.example.com/mcp?x=1/', 'https://api.example.com/mcp?x=2', 'not a url', ''];
+    const variants = [
+      'https://API.example.com/mcp/',
+      'https://api.example.com:443/mcp',
+      'https://api.example.com//',
+      'https://api.example.com/',
+      'https://api.example.com/mcp?x=1',
+    ];
+    const resources = [
+      ...variants,
+      RESOURCE,
+      `${RESOURCE}/`,
+      'https://api.example.com',
+      'https://api.example.com/mcp?x=1/',
+      'https://api.example.com/mcp?x=2',
+      'not a url',
+      '',
+    ];
     for (const expectedResource of variants) {
       for (const resource of resources) {
         const token: AccessToken = { token: 't', clientId: 'c', scopes: [], resource, claims: {} };
         const g = createBearerGuard({ verifier: { verifyToken: async () => token }, expectedResource, now });
-        const byClaim = createBearerGuard({ verifier: { verifyToken: async () => ({ ...token, resource: undefined, claims: { aud: [7, resource] } }) }, expectedResource, now });
+        const byClaim = createBearerGuard({
+          verifier: { verifyToken: async () => ({ ...token, resource: undefined, claims: { aud: [7, resource] } }) },
+          expectedResource,
+          now,
+        });
         const same = sameResource(resource, new URL(expectedResource).href);
-        for (const guarded of [g, byClaim]) expect((await guarded(req({ Authorization: 'Bearer t' }))) instanceof Response, `${expectedResource} vs ${resource}`).toBe(!same);
+        for (const guarded of [g, byClaim])
+          expect((await guarded(req({ Authorization: 'Bearer t' }))) instanceof Response, `${expectedResource} vs ${resource}`).toBe(!same);
       }
     }
   });
@@ -128,7 +161,9 @@ describe('createBearerGuard', () => {
     const r = await refused(await guard(req({ Authorization: 'Bearer noscope' })));
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('insufficient_scope');
-    expect(r.challenge).toBe(`Bearer error="insufficient_scope", error_description="The access token lacks a required scope", scope="mcp", resource_metadata="${MD}"`);
+    expect(r.challenge).toBe(
+      `Bearer error="insufficient_scope", error_description="The access token lacks a required scope", scope="mcp", resource_metadata="${MD}"`,
+    );
   });
 
   it('a verifier that throws → 500 without details, reported to onError', async () => {
@@ -138,23 +173,36 @@ describe('createBearerGuard', () => {
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('secret');
     expect(errors).toHaveLength(1);
-    const upstreamDown = createBearerGuard({ verifier: { verifyToken: async () => Promise.reject(new UpstreamError('timeout', 'IdP timed out')) }, expectedResource: RESOURCE });
+    const upstreamDown = createBearerGuard({
+      verifier: { verifyToken: async () => Promise.reject(new UpstreamError('timeout', 'IdP timed out')) },
+      expectedResource: RESOURCE,
+    });
     const r502 = (await upstreamDown(req({ Authorization: 'Bearer x' }))) as Response;
     expect(r502.status).toBe(502);
     expect(r502.headers.get('www-authenticate')).toBeNull();
   });
 
   it('escapes quotes in header values', async () => {
-    const g = createBearerGuard({ verifier, resourceMetadataUrl: 'https://x.example/"evil"', requiredScopes: ['a"b'], expectedResource: RESOURCE });
+    const g = createBearerGuard({
+      verifier,
+      resourceMetadataUrl: 'https://x.example/"evil"',
+      requiredScopes: ['a"b'],
+      expectedResource: RESOURCE,
+    });
     const r = await refused(await g(req()));
     expect(r.challenge).toBe('Bearer scope="a\\"b", resource_metadata="https://x.example/\\"evil\\""');
   });
 
   it('advertises the verifier requiredScopes when none are given, and rejects bad options', async () => {
-    const g = createBearerGuard({ verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] }, expectedResource: RESOURCE });
+    const g = createBearerGuard({
+      verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] },
+      expectedResource: RESOURCE,
+    });
     expect((await refused(await g(req()))).challenge).toBe('Bearer scope="x"');
     expect(() => createBearerGuard({} as never)).toThrow(TypeError);
-    expect(() => createBearerGuard({ verifier, expectedResource: 'http://api.example.com/mcp' })).toThrow(/expectedResource must use https/);
+    expect(() => createBearerGuard({ verifier, expectedResource: 'http://api.example.com/mcp' })).toThrow(
+      /expectedResource must use https/,
+    );
   });
 
   it('refuses to start without expectedResource (MCP: a token must have been issued for this server), unless loudly opted out', async () => {
@@ -163,7 +211,9 @@ describe('createBearerGuard', () => {
     expect(bare).toThrow(/expectedResource is required/);
     expect(bare).toThrow(/dangerouslyAcceptAnyAudience/);
     expect(() => createBearerGuard({ verifier, dangerouslyAcceptAnyAudience: false } as never)).toThrow(/must be true/);
-    expect(() => createBearerGuard({ verifier, expectedResource: RESOURCE, dangerouslyAcceptAnyAudience: true } as never)).toThrow(/not both/);
+    expect(() => createBearerGuard({ verifier, expectedResource: RESOURCE, dangerouslyAcceptAnyAudience: true } as never)).toThrow(
+      /not both/,
+    );
     // opted out: a token for another API, or naming none, passes (the verifier alone decides)
     const open = createBearerGuard({ verifier, dangerouslyAcceptAnyAudience: true, now });
     expect(await open(req({ Authorization: 'Bearer other' }))).toMatchObject({ token: 'other' });

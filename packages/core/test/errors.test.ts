@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorizeError, BearerError, ConfigurationError, RateLimitError, RegistrationError, StorageFullError, TokenError, TokenInvalidError, UpstreamError, errorResponse, isAuthError, type AnyAuthError } from '../src/index.js';
+import {
+  AuthorizeError,
+  BearerError,
+  ConfigurationError,
+  RateLimitError,
+  RegistrationError,
+  StorageFullError,
+  TokenError,
+  TokenInvalidError,
+  UpstreamError,
+  errorResponse,
+  isAuthError,
+  type AnyAuthError,
+} from '../src/index.js';
 import { bearerChallenge } from '../src/errors/response.js';
 
 describe('error classes', () => {
@@ -53,7 +66,10 @@ async function body(res: Response) {
 describe('errorResponse', () => {
   it('answers a full store with 503 and a rate limit with 429, temporarily_unavailable and Retry-After, in every format', async () => {
     const reported: unknown[] = [];
-    const full = errorResponse(new StorageFullError('as.refresh', 30), { headers: { 'Access-Control-Allow-Origin': '*' }, onUnexpectedError: (e) => reported.push(e) });
+    const full = errorResponse(new StorageFullError('as.refresh', 30), {
+      headers: { 'Access-Control-Allow-Origin': '*' },
+      onUnexpectedError: (e) => reported.push(e),
+    });
     expect(reported).toHaveLength(1);
     expect(full.status).toBe(503);
     expect(full.headers.get('retry-after')).toBe('30');
@@ -69,7 +85,9 @@ describe('errorResponse', () => {
     const page = errorResponse(new StorageFullError('proxy-transactions', 5), { format: 'html' });
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('temporarily_unavailable');
-    const redirect = errorResponse(new StorageFullError('as.codes', 5), { redirect: { redirectUri: 'http://127.0.0.1:1/cb', state: 's', issuer: 'http://127.0.0.1:9' } });
+    const redirect = errorResponse(new StorageFullError('as.codes', 5), {
+      redirect: { redirectUri: 'http://127.0.0.1:1/cb', state: 's', issuer: 'http://127.0.0.1:9' },
+    });
     expect(redirect.status).toBe(302);
     expect(new URL(redirect.headers.get('location')!).searchParams.get('error')).toBe('temporarily_unavailable');
   });
@@ -95,12 +113,17 @@ describe('errorResponse', () => {
     const md = 'https://api.example.com/.well-known/oauth-protected-resource/mcp';
     const r401 = errorResponse(new BearerError('invalid_token', 'expired'), { resourceMetadataUrl: md });
     expect(r401.status).toBe(401);
-    expect(r401.headers.get('www-authenticate')).toBe(`Bearer error="invalid_token", error_description="expired", resource_metadata="${md}"`);
+    expect(r401.headers.get('www-authenticate')).toBe(
+      `Bearer error="invalid_token", error_description="expired", resource_metadata="${md}"`,
+    );
     const r403 = errorResponse(new BearerError('insufficient_scope', undefined, { scope: ['a', 'b'] }));
     expect(r403.status).toBe(403);
     expect(r403.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="a b"');
     expect(errorResponse(new BearerError('invalid_request')).status).toBe(400);
-    const missing = errorResponse(new BearerError('invalid_token', 'x', { credentialsMissing: true }), { resourceMetadataUrl: md, scope: ['mcp'] });
+    const missing = errorResponse(new BearerError('invalid_token', 'x', { credentialsMissing: true }), {
+      resourceMetadataUrl: md,
+      scope: ['mcp'],
+    });
     expect(missing.headers.get('www-authenticate')).toBe(`Bearer scope="mcp", resource_metadata="${md}"`);
   });
 
@@ -112,7 +135,9 @@ describe('errorResponse', () => {
     expect(text).not.toContain('hunter2');
     expect(JSON.parse(text)).toEqual({ error: 'server_error', error_description: 'Internal server error' });
     expect(seen).toHaveLength(1);
-    const up = errorResponse(new UpstreamError('oauth_error', 'upstream said x', { status: 400, error: 'invalid_grant', errorDescription: 'secret detail' }));
+    const up = errorResponse(
+      new UpstreamError('oauth_error', 'upstream said x', { status: 400, error: 'invalid_grant', errorDescription: 'secret detail' }),
+    );
     expect(up.status).toBe(502);
     expect(await up.text()).not.toContain('secret detail');
   });

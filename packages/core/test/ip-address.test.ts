@@ -51,15 +51,27 @@ describe('ipAddressKind', () => {
     expect(ipAddressKind(address)).toBe(kind);
   });
 
-  it.each(['example.com', '256.1.1.1', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3', '12345::1', ':::', '::ffff:1.2.3.999', ''])('%s is not an address', (text) => {
-    expect(ipAddressKind(text)).toBeNull();
-  });
+  it.each(['example.com', '256.1.1.1', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3', '12345::1', ':::', '::ffff:1.2.3.999', ''])(
+    '%s is not an address',
+    (text) => {
+      expect(ipAddressKind(text)).toBeNull();
+    },
+  );
 });
 
 describe('hostKind (URL host literals)', () => {
   const host = (url: string) => hostKind(new URL(url).hostname);
   it('sees loopback through trailing dots, embedded IPv4 and URL-parser normalisation', () => {
-    for (const url of ['https://localhost./', 'https://a.localhost./', 'https://LOCALHOST/', 'https://[::7f00:1]/', 'https://[2002:7f00:1::]/', 'https://[::ffff:127.0.0.1]/', 'https://0x7f.1/', 'https://2130706433/']) {
+    for (const url of [
+      'https://localhost./',
+      'https://a.localhost./',
+      'https://LOCALHOST/',
+      'https://[::7f00:1]/',
+      'https://[2002:7f00:1::]/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://0x7f.1/',
+      'https://2130706433/',
+    ]) {
       expect(host(url), url).toBe('loopback');
     }
     for (const url of ['https://[fec0::1]/', 'https://[::ffff:a00:1]/', 'https://[2002:a9fe:a9fe::]/', 'https://169.254.169.254./']) {

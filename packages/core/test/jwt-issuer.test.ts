@@ -52,7 +52,13 @@ describe('deriveJwtKey', () => {
 describe('JWTIssuer', () => {
   it('issues access tokens with the documented claims and verifies them', async () => {
     const jwt = await issuer();
-    const token = await jwt.issueAccessToken({ clientId: 'c1', scopes: ['read', 'write'], jti: 'j1', subject: 'u1', upstreamClaims: { login: 'alice' } });
+    const token = await jwt.issueAccessToken({
+      clientId: 'c1',
+      scopes: ['read', 'write'],
+      jti: 'j1',
+      subject: 'u1',
+      upstreamClaims: { login: 'alice' },
+    });
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: ISS, aud: AUD, client_id: 'c1', scope: 'read write', jti: 'j1', token_use: 'access', sub: 'u1' });
     expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
@@ -82,8 +88,12 @@ describe('JWTIssuer', () => {
         .setAudience((claims.aud as string) ?? AUD)
         .sign(key);
     expect(await reason(jwt.verifyToken(await sign({ iss: 'https://evil.example.com' }), { expectedTokenUse: 'access' }))).toBe('issuer');
-    expect(await reason(jwt.verifyToken(await sign({ aud: 'https://other.example.com/mcp' }), { expectedTokenUse: 'access' }))).toBe('audience');
-    expect(await reason(jwt.verifyToken(await sign({}, Math.floor(Date.now() / 1000) - 120), { expectedTokenUse: 'access' }))).toBe('expired');
+    expect(await reason(jwt.verifyToken(await sign({ aud: 'https://other.example.com/mcp' }), { expectedTokenUse: 'access' }))).toBe(
+      'audience',
+    );
+    expect(await reason(jwt.verifyToken(await sign({}, Math.floor(Date.now() / 1000) - 120), { expectedTokenUse: 'access' }))).toBe(
+      'expired',
+    );
     const good = await jwt.issueAccessToken({ clientId: 'c1', scopes: ['read'], jti: 'j' });
     const [h, p, s] = good.split('.');
     const tamperedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(good), scope: 'admin' })).toString('base64url');

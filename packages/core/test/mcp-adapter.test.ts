@@ -4,7 +4,14 @@ import { toAuthInfo, toOAuthTokenVerifier } from '../src/mcp.js';
 
 describe('MCP SDK v2 adapter', () => {
   it('maps an AccessToken to AuthInfo with expiresAt always set and resource as a URL', () => {
-    const info = toAuthInfo({ token: 't', clientId: 'c', scopes: ['a'], resource: 'https://api.example.com/mcp', subject: 'u', claims: { iss: 'x' } });
+    const info = toAuthInfo({
+      token: 't',
+      clientId: 'c',
+      scopes: ['a'],
+      resource: 'https://api.example.com/mcp',
+      subject: 'u',
+      claims: { iss: 'x' },
+    });
     expect(info.expiresAt).toBeGreaterThan(Date.now() / 1000);
     expect(info.expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + 301);
     expect(info.resource).toEqual(new URL('https://api.example.com/mcp'));

@@ -16,9 +16,24 @@ describe('createMcpAuthHandler', () => {
     const resource = `${srv.url}/mcp`;
     const verifier: TokenVerifier = {
       verifyToken: async (token) =>
-        token === 'good' ? { token, clientId: 'c1', scopes: ['mcp'], expiresAt: Math.floor(Date.now() / 1000) + 60, resource, subject: 'alice', claims: {} } : null,
+        token === 'good'
+          ? {
+              token,
+              clientId: 'c1',
+              scopes: ['mcp'],
+              expiresAt: Math.floor(Date.now() / 1000) + 60,
+              resource,
+              subject: 'alice',
+              claims: {},
+            }
+          : null,
     };
-    auth = new RemoteAuthProvider({ resourceUrl: resource, authorizationServers: ['https://as.example.com'], verifier, requiredScopes: ['mcp'] });
+    auth = new RemoteAuthProvider({
+      resourceUrl: resource,
+      authorizationServers: ['https://as.example.com'],
+      verifier,
+      requiredScopes: ['mcp'],
+    });
     const mcp = createMcpHandler(() => {
       const server = new McpServer({ name: 'h', version: '1.0.0' });
       server.registerTool('whoami', { inputSchema: z.object({}) }, async (_a, ctx) => {
@@ -34,14 +49,20 @@ describe('createMcpAuthHandler', () => {
   it('serves the auth routes, guards the MCP endpoint, and hands the SDK the verified authInfo', async () => {
     expect((await fetch(auth.resourceMetadataUrl)).status).toBe(200);
     const client = new Client({ name: 't', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(auth.resourceUrl), { requestInit: { headers: { Authorization: 'Bearer good' } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(auth.resourceUrl), { requestInit: { headers: { Authorization: 'Bearer good' } } }),
+    );
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     expect(JSON.parse((result.content as { text: string }[])[0]!.text)).toEqual({ clientId: 'c1', md: auth.resourceMetadataUrl });
     await client.close();
   });
 
   it('refuses without a token, with CORS that lets a browser client read the challenge', async () => {
-    const res = await fetch(auth.resourceUrl, { method: 'POST', headers: { Origin: 'http://inspector.localhost', 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(auth.resourceUrl, {
+      method: 'POST',
+      headers: { Origin: 'http://inspector.localhost', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${auth.resourceMetadataUrl}"`);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -52,7 +73,9 @@ describe('createMcpAuthHandler', () => {
   });
 
   it('adds the CORS headers to the MCP response, in place or to a copy when its headers are immutable', async () => {
-    const upstream = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('from upstream'));
+    const upstream = await listen((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('from upstream'),
+    );
     try {
       const own = () => new Response('mine', { status: 202, headers: { 'x-own': '1' } });
       for (const [make, body, status] of [

@@ -10,7 +10,14 @@ import { toNodeHandler } from '../src/node.js';
 const in1h = () => Math.floor(Date.now() / 1000) + 3600;
 function verifierFor(resource: string): TokenVerifier {
   const tokens: Record<string, Omit<AccessToken, 'token'>> = {
-    'valid-token': { clientId: 'client-a', scopes: ['mcp:tools'], expiresAt: in1h(), resource, subject: 'alice', claims: { iss: 'https://as.test' } },
+    'valid-token': {
+      clientId: 'client-a',
+      scopes: ['mcp:tools'],
+      expiresAt: in1h(),
+      resource,
+      subject: 'alice',
+      claims: { iss: 'https://as.test' },
+    },
     'weak-token': { clientId: 'client-b', scopes: ['other'], expiresAt: in1h(), resource, claims: {} },
   };
   return { verifyToken: async (token) => (tokens[token] ? { token, ...tokens[token]! } : null) };
@@ -20,7 +27,11 @@ function mcpServer() {
   const server = new McpServer({ name: 'test', version: '1.0.0' });
   server.registerTool('whoami', { description: 'who am I', inputSchema: z.object({}) }, async (_args, ctx) => {
     const info = (ctx as { http?: { authInfo?: AuthInfo } }).http?.authInfo;
-    return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: (info?.extra as { subject?: string })?.subject }) }] };
+    return {
+      content: [
+        { type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: (info?.extra as { subject?: string })?.subject }) },
+      ],
+    };
   });
   return server;
 }
@@ -31,7 +42,11 @@ async function startServer(mode: Mode): Promise<{ listening: Listening; url: str
   let url = '';
   const handler = async (request: Request): Promise<Response> => {
     const verifier = verifierFor(url);
-    const prm = createProtectedResourceMetadata({ resource: url, authorizationServers: ['https://as.test'], scopesSupported: ['mcp:tools'] });
+    const prm = createProtectedResourceMetadata({
+      resource: url,
+      authorizationServers: ['https://as.test'],
+      scopesSupported: ['mcp:tools'],
+    });
     const routed = await routeRequest([prm.route], request);
     if (routed) return routed;
     if (mode === 'our-guard') {
@@ -40,7 +55,12 @@ async function startServer(mode: Mode): Promise<{ listening: Listening; url: str
       if (auth instanceof Response) return auth;
       return mcp.fetch(request, { authInfo: toAuthInfo(auth) });
     }
-    const gate = requireBearerAuth({ verifier: toOAuthTokenVerifier(verifier), requiredScopes: ['mcp:tools'], resourceMetadataUrl: prm.url, expectedResource: new URL(url) });
+    const gate = requireBearerAuth({
+      verifier: toOAuthTokenVerifier(verifier),
+      requiredScopes: ['mcp:tools'],
+      resourceMetadataUrl: prm.url,
+      expectedResource: new URL(url),
+    });
     const auth = await gate(request);
     if (auth instanceof Response) return auth;
     return mcp.fetch(request, { authInfo: auth });
@@ -52,7 +72,10 @@ async function startServer(mode: Mode): Promise<{ listening: Listening; url: str
 
 async function connect(url: string, token?: string): Promise<Client> {
   const client = new Client({ name: 'test-client', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {});
+  const transport = new StreamableHTTPClientTransport(
+    new URL(url),
+    token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {},
+  );
   await client.connect(transport);
   return client;
 }
@@ -75,18 +98,28 @@ for (const mode of ['our-guard', 'sdk-guard'] as const) {
     it('refuses a missing token with 401 and the metadata URL', async () => {
       const res = await fetch(srv.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toContain(`resource_metadata="${srv.listening.url}/.well-known/oauth-protected-resource/mcp"`);
+      expect(res.headers.get('www-authenticate')).toContain(
+        `resource_metadata="${srv.listening.url}/.well-known/oauth-protected-resource/mcp"`,
+      );
       const md = await fetch(`${srv.listening.url}/.well-known/oauth-protected-resource/mcp`);
       expect(await md.json()).toMatchObject({ resource: srv.url, authorization_servers: ['https://as.test'] });
     });
 
     it('refuses an invalid token (401) and an under-scoped one (403) through the SDK client', async () => {
       await expect(connect(srv.url, 'forged-token')).rejects.toThrow();
-      const bad = await fetch(srv.url, { method: 'POST', headers: { Authorization: 'Bearer forged-token', 'content-type': 'application/json' }, body: '{}' });
+      const bad = await fetch(srv.url, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer forged-token', 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(bad.status).toBe(401);
       expect(bad.headers.get('www-authenticate')).toContain('error="invalid_token"');
       await expect(connect(srv.url, 'weak-token')).rejects.toThrow();
-      const weak = await fetch(srv.url, { method: 'POST', headers: { Authorization: 'Bearer weak-token', 'content-type': 'application/json' }, body: '{}' });
+      const weak = await fetch(srv.url, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer weak-token', 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(weak.status).toBe(403);
       expect(weak.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
       expect(weak.headers.get('www-authenticate')).toContain('scope="mcp:tools"');

@@ -20,12 +20,21 @@ beforeAll(async () => {
   const resource = `${srv.url}/mcp`;
   const verifier: TokenVerifier = {
     verifyToken: async (token) =>
-      TOKENS[token] ? { token, clientId: 'c1', scopes: TOKENS[token]!, expiresAt: Math.floor(Date.now() / 1000) + 60, resource, claims: {} } : null,
+      TOKENS[token]
+        ? { token, clientId: 'c1', scopes: TOKENS[token]!, expiresAt: Math.floor(Date.now() / 1000) + 60, resource, claims: {} }
+        : null,
   };
-  auth = new RemoteAuthProvider({ resourceUrl: resource, authorizationServers: ['https://as.example.com'], verifier, requiredScopes: ['mcp'] });
+  auth = new RemoteAuthProvider({
+    resourceUrl: resource,
+    authorizationServers: ['https://as.example.com'],
+    verifier,
+    requiredScopes: ['mcp'],
+  });
   const mcp = createMcpHandler(() => {
     const server = new McpServer({ name: 'scopes', version: '1.0.0' });
-    server.registerTool('admin_status', { scopeChallenge: requireToolScopes(auth, 'admin') }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    server.registerTool('admin_status', { scopeChallenge: requireToolScopes(auth, 'admin') }, async () => ({
+      content: [{ type: 'text', text: 'ok' }],
+    }));
     return server;
   });
   handler = createMcpAuthHandler({ auth, mcp });
@@ -35,7 +44,12 @@ afterAll(() => srv.close());
 const call = (token: string) =>
   fetch(auth.resourceUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'admin_status', arguments: {} } }),
   });
 
@@ -58,11 +72,21 @@ describe('requireToolScopes', () => {
 
   it('tells the auth set-up of the challenge before answering', async () => {
     const noted: [string, readonly string[]][] = [];
-    const handler = requireToolScopes({ requiredScopes: ['mcp'], noteInsufficientScope: async (token, scopes) => void noted.push([token, scopes]) }, 'admin');
+    const handler = requireToolScopes(
+      { requiredScopes: ['mcp'], noteInsufficientScope: async (token, scopes) => void noted.push([token, scopes]) },
+      'admin',
+    );
     const authInfo = { token: 't1', clientId: 'c', scopes: ['mcp'] };
-    expect(await handler({ request: { jsonrpc: '2.0', id: 1, method: 'tools/call' }, authInfo } as never)).toMatchObject({ scopes: ['mcp', 'admin'] });
+    expect(await handler({ request: { jsonrpc: '2.0', id: 1, method: 'tools/call' }, authInfo } as never)).toMatchObject({
+      scopes: ['mcp', 'admin'],
+    });
     expect(noted).toEqual([['t1', ['mcp', 'admin']]]);
-    expect(await handler({ request: { jsonrpc: '2.0', id: 1, method: 'tools/call' }, authInfo: { ...authInfo, scopes: ['mcp', 'admin'] } } as never)).toBeUndefined();
+    expect(
+      await handler({
+        request: { jsonrpc: '2.0', id: 1, method: 'tools/call' },
+        authInfo: { ...authInfo, scopes: ['mcp', 'admin'] },
+      } as never),
+    ).toBeUndefined();
     expect(noted).toHaveLength(1);
   });
 

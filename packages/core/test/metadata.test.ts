@@ -16,7 +16,9 @@ describe('protected resource metadata (RFC 9728)', () => {
     expect(prm.url).toBe('https://api.example.com/.well-known/oauth-protected-resource/mcp');
     expect(prm.route.path).toBe('/.well-known/oauth-protected-resource/mcp');
     expect(protectedResourceMetadataUrl('https://api.example.com/')).toBe('https://api.example.com/.well-known/oauth-protected-resource');
-    expect(protectedResourceMetadataUrl('https://api.example.com/a/b/')).toBe('https://api.example.com/.well-known/oauth-protected-resource/a/b');
+    expect(protectedResourceMetadataUrl('https://api.example.com/a/b/')).toBe(
+      'https://api.example.com/.well-known/oauth-protected-resource/a/b',
+    );
   });
 
   it('serves the document with CORS and without offline_access', async () => {
@@ -43,12 +45,18 @@ describe('protected resource metadata (RFC 9728)', () => {
 
   it('refuses options without an authorization server or with a fragment', () => {
     expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp', authorizationServers: [] })).toThrow(TypeError);
-    expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp#x', authorizationServers: ['https://as.example'] })).toThrow(TypeError);
+    expect(() =>
+      createProtectedResourceMetadata({ resource: 'https://a.example/mcp#x', authorizationServers: ['https://as.example'] }),
+    ).toThrow(TypeError);
   });
 
   it('takes the resource and its authorization servers over https only (http only on loopback)', () => {
-    expect(() => createProtectedResourceMetadata({ resource: 'http://api.example.com/mcp', authorizationServers: ['https://as.example'] })).toThrow(/resource must use https/);
-    expect(() => createProtectedResourceMetadata({ resource: 'https://a.example/mcp', authorizationServers: ['http://as.example.com'] })).toThrow(/authorizationServers\[0\] must use https/);
+    expect(() =>
+      createProtectedResourceMetadata({ resource: 'http://api.example.com/mcp', authorizationServers: ['https://as.example'] }),
+    ).toThrow(/resource must use https/);
+    expect(() =>
+      createProtectedResourceMetadata({ resource: 'https://a.example/mcp', authorizationServers: ['http://as.example.com'] }),
+    ).toThrow(/authorizationServers\[0\] must use https/);
     const prm = createProtectedResourceMetadata({ resource: 'http://127.0.0.1:3000/mcp', authorizationServers: ['http://localhost:9000'] });
     expect(prm.document.authorization_servers).toEqual(['http://localhost:9000']);
   });

@@ -43,7 +43,10 @@ beforeAll(async () => {
     ],
   });
   const people = new OAuthProxy(
-    proxyOptions(h, server.url, { upstream: { verifier: upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl }) }, validScopes: ['read'] }),
+    proxyOptions(h, server.url, {
+      upstream: { verifier: upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl }) },
+      validScopes: ['read'],
+    }),
   );
   const services = upstreamJwtVerifier({ jwksUri: h.jwksUri, issuer: h.issuer, audience: mcpUrl });
   const unreachable: TokenVerifier = {
@@ -55,7 +58,9 @@ beforeAll(async () => {
   auth = new MultiAuth({ primary: people, verifiers: [services, unreachable] });
   const mcp = createMcpHandler(() => {
     const s = new McpServer({ name: 'multi', version: '1.0.0' });
-    s.registerTool('whoami', { description: 'caller' }, async (ctx) => ({ content: [{ type: 'text', text: String(ctx.http?.authInfo?.clientId) }] }));
+    s.registerTool('whoami', { description: 'caller' }, async (ctx) => ({
+      content: [{ type: 'text', text: String(ctx.http?.authInfo?.clientId) }],
+    }));
     return s;
   });
   app = createMcpAuthHandler({ auth, mcp });
@@ -80,9 +85,9 @@ describe('MultiAuth', () => {
 
   it('serves the primary routes and lets a person in through the proxy', async () => {
     const browser = new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK, upstreamOrigin: h.issuer, login: (url) => h.login(url) });
-    await expect(new Client({ name: 'p', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
+    await expect(
+      new Client({ name: 'p', version: '1' }).connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser })),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     await new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }).finishAuth(browser.callback!);
     const client = new Client({ name: 'p', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }));
@@ -92,7 +97,11 @@ describe('MultiAuth', () => {
   });
 
   it('lets a machine in with a client-credentials token of the identity provider', async () => {
-    const { access_token } = await h.clientCredentialsToken({ clientId: SERVICE.client_id, clientSecret: SERVICE.client_secret, resource: mcpUrl });
+    const { access_token } = await h.clientCredentialsToken({
+      clientId: SERVICE.client_id,
+      clientSecret: SERVICE.client_secret,
+      resource: mcpUrl,
+    });
     expect((await ping(access_token)).status).toBe(200);
   });
 
@@ -101,7 +110,11 @@ describe('MultiAuth', () => {
     extraDown = true;
     try {
       expect((await ping('not-a-token')).status).toBe(502);
-      const { access_token } = await h.clientCredentialsToken({ clientId: SERVICE.client_id, clientSecret: SERVICE.client_secret, resource: mcpUrl });
+      const { access_token } = await h.clientCredentialsToken({
+        clientId: SERVICE.client_id,
+        clientSecret: SERVICE.client_secret,
+        resource: mcpUrl,
+      });
       expect((await ping(access_token)).status).toBe(200);
     } finally {
       extraDown = false;
@@ -115,7 +128,11 @@ describe('MultiAuth', () => {
 
 describe('DebugTokenVerifier', () => {
   it('accepts what validate approves, bound to a loopback resource', async () => {
-    const verifier = new DebugTokenVerifier({ validate: (t) => t === 'dev-token', resourceUrl: 'http://127.0.0.1:3000/mcp', scopes: ['mcp:tools'] });
+    const verifier = new DebugTokenVerifier({
+      validate: (t) => t === 'dev-token',
+      resourceUrl: 'http://127.0.0.1:3000/mcp',
+      scopes: ['mcp:tools'],
+    });
     const guard = createBearerGuard({ verifier, expectedResource: 'http://127.0.0.1:3000/mcp' });
     const ok = await guard(new Request('http://127.0.0.1:3000/mcp', { headers: { authorization: 'Bearer dev-token' } }));
     expect(ok).toMatchObject({ clientId: 'debug-client', subject: 'debug-user', scopes: ['mcp:tools'] });
@@ -127,6 +144,8 @@ describe('DebugTokenVerifier', () => {
 
   it('refuses to start for a resource off loopback unless told loudly', () => {
     expect(() => new DebugTokenVerifier({ validate: () => true, resourceUrl: 'https://mcp.example.com/mcp' })).toThrow(/not on loopback/);
-    expect(new DebugTokenVerifier({ validate: () => true, resourceUrl: 'https://mcp.example.com/mcp', dangerouslyAllowNonLoopback: true })).toBeInstanceOf(DebugTokenVerifier);
+    expect(
+      new DebugTokenVerifier({ validate: () => true, resourceUrl: 'https://mcp.example.com/mcp', dangerouslyAllowNonLoopback: true }),
+    ).toBeInstanceOf(DebugTokenVerifier);
   });
 });

@@ -40,7 +40,10 @@ beforeAll(async () => {
         res.write('{"a":');
         const timer = setInterval(() => res.write(' '), 50);
         res.on('close', () => clearInterval(timer));
-        setTimeout(() => (clearInterval(timer), res.end('1}')), 3000);
+        setTimeout(() => {
+          clearInterval(timer);
+          res.end('1}');
+        }, 3000);
         break;
       }
       case '/slow':
@@ -60,7 +63,10 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function upstreamError(p: Promise<unknown>): Promise<UpstreamError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(UpstreamError);
   return err as UpstreamError;
 }
@@ -92,7 +98,16 @@ describe('fetchJson / sendRequest', () => {
     const json = await fetchJson(`${server.url}/echo`, { method: 'POST', json: { x: 1 } });
     expect(json.json).toMatchObject({ type: 'application/json', body: '{"x":1}' });
     let calls = 0;
-    const res = await sendRequest(`${server.url}/ok`, {}, { fetch: (input, init) => (calls++, fetch(input, init)) });
+    const res = await sendRequest(
+      `${server.url}/ok`,
+      {},
+      {
+        fetch: (input, init) => {
+          calls++;
+          return fetch(input, init);
+        },
+      },
+    );
     expect(res.status).toBe(200);
     expect(calls).toBe(1);
   });
@@ -121,7 +136,15 @@ describe('utilities', () => {
   it('SingleFlight shares one call between concurrent callers', async () => {
     const sf = new SingleFlight<string, number>();
     let calls = 0;
-    const results = await Promise.all(Array.from({ length: 10 }, () => sf.run('k', async () => (calls++, await new Promise((r) => setTimeout(r, 10)), 7))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        sf.run('k', async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 10));
+          return 7;
+        }),
+      ),
+    );
     expect(results).toEqual(Array(10).fill(7));
     expect(calls).toBe(1);
     expect(sf.size).toBe(0);
@@ -130,7 +153,11 @@ describe('utilities', () => {
   });
   it('SingleFlight turns a synchronous throw into a rejection and starts a new call once one settled', async () => {
     const sf = new SingleFlight<string, number>();
-    await expect(sf.run('k', () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      sf.run('k', () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(sf.size).toBe(0);
     let calls = 0;
     const first = sf.run('k', async () => ++calls);

@@ -80,7 +80,11 @@ async function connect(url: string, token: string): Promise<Client> {
 const post = (url: string, token?: string) =>
   fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
 
@@ -95,7 +99,9 @@ describe('RemoteAuthProvider', () => {
 
   beforeAll(async () => {
     op = await startOidcProvider({
-      clients: [{ client_id: 'svc', client_secret: 'svc-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }],
+      clients: [
+        { client_id: 'svc', client_secret: 'svc-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+      ],
     });
     upstream = countingFetch();
     srv = await serve((origin) => ({
@@ -120,7 +126,10 @@ describe('RemoteAuthProvider', () => {
     expect(srv.auth.resourceUrl).toBe(resource);
     expect(srv.auth.resourceMetadataUrl).toBe(`${srv.listening.url}/.well-known/oauth-protected-resource/mcp`);
     expect(srv.auth.requiredScopes).toEqual(['read']);
-    expect(srv.auth.routes.map((r) => r.path)).toEqual(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server']);
+    expect(srv.auth.routes.map((r) => r.path)).toEqual([
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-authorization-server',
+    ]);
     expect(typeof srv.auth.verifier.verifyToken).toBe('function');
   });
 
@@ -162,7 +171,12 @@ describe('RemoteAuthProvider', () => {
         return verified && verified.claims['aud'] === idpAudience ? verified : null;
       },
     };
-    const byVerifier = await serve((origin) => ({ baseUrl: origin, authorizationServers: [op.issuer], verifier: audienceChecking, audienceCheck: 'verifier' }));
+    const byVerifier = await serve((origin) => ({
+      baseUrl: origin,
+      authorizationServers: [op.issuer],
+      verifier: audienceChecking,
+      audienceCheck: 'verifier',
+    }));
     const byResource = await serve((origin) => ({ baseUrl: origin, authorizationServers: [op.issuer], verifier: audienceChecking }));
     try {
       const projectToken = await token('read', idpAudience);
@@ -170,7 +184,15 @@ describe('RemoteAuthProvider', () => {
       expect((await post(`${byResource.listening.url}/mcp`, projectToken)).status).toBe(401);
       // the verifier's audience is still enforced
       expect((await post(`${byVerifier.listening.url}/mcp`, await token('read', 'https://other.example.com/mcp'))).status).toBe(401);
-      expect(() => new RemoteAuthProvider({ baseUrl: 'https://a.example', authorizationServers: [op.issuer], verifier: audienceChecking, audienceCheck: 'none' as never })).toThrow(TypeError);
+      expect(
+        () =>
+          new RemoteAuthProvider({
+            baseUrl: 'https://a.example',
+            authorizationServers: [op.issuer],
+            verifier: audienceChecking,
+            audienceCheck: 'none' as never,
+          }),
+      ).toThrow(TypeError);
     } finally {
       await byVerifier.listening.close();
       await byResource.listening.close();
@@ -220,14 +242,24 @@ describe('RemoteAuthProvider', () => {
   });
 
   describe('when the upstream metadata cannot be had', () => {
-    const base = (issuer: string, extra: Partial<RemoteAuthProviderOptions> = {}) =>
+    const base =
+      (issuer: string, extra: Partial<RemoteAuthProviderOptions> = {}) =>
       (origin: string) =>
-        ({ baseUrl: origin, authorizationServers: [issuer], verifier: jwtVerifierFor(op), forwardAuthorizationServerMetadata: true, ...extra }) as RemoteAuthProviderOptions;
+        ({
+          baseUrl: origin,
+          authorizationServers: [issuer],
+          verifier: jwtVerifierFor(op),
+          forwardAuthorizationServerMetadata: true,
+          ...extra,
+        }) as RemoteAuthProviderOptions;
 
     const expect502 = async (res: Response) => {
       expect(res.status).toBe(502);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(await res.json()).toEqual({ error: 'server_error', error_description: 'The upstream authorization server could not be reached' });
+      expect(await res.json()).toEqual({
+        error: 'server_error',
+        error_description: 'The upstream authorization server could not be reached',
+      });
     };
 
     it('upstream down: 502, not cached (the next request tries again), and the MCP endpoint still works', async () => {
@@ -252,7 +284,9 @@ describe('RemoteAuthProvider', () => {
 
     it('metadata naming another issuer: 502', async () => {
       const other = await startOidcProvider();
-      const wrong = await serve(base(op.issuer, { forwardAuthorizationServerMetadata: { metadataUrl: `${other.issuer}/.well-known/oauth-authorization-server` } }));
+      const wrong = await serve(
+        base(op.issuer, { forwardAuthorizationServerMetadata: { metadataUrl: `${other.issuer}/.well-known/oauth-authorization-server` } }),
+      );
       try {
         await expect502(await fetch(`${wrong.listening.url}/.well-known/oauth-authorization-server`));
       } finally {
@@ -280,17 +314,27 @@ describe('RemoteAuthProvider', () => {
 
   it('builds the resource URL from resourceUrl, or baseUrl plus mcpPath', () => {
     const verifier: TokenVerifier = { verifyToken: async () => null, requiredScopes: ['mcp'] };
-    const a = new RemoteAuthProvider({ resourceUrl: 'https://api.example.com/tools/mcp', authorizationServers: ['https://as.example.com'], verifier });
+    const a = new RemoteAuthProvider({
+      resourceUrl: 'https://api.example.com/tools/mcp',
+      authorizationServers: ['https://as.example.com'],
+      verifier,
+    });
     expect(a.resourceUrl).toBe('https://api.example.com/tools/mcp');
     expect(a.resourceMetadataUrl).toBe('https://api.example.com/.well-known/oauth-protected-resource/tools/mcp');
     expect(a.requiredScopes).toEqual(['mcp']);
     expect(a.metadata.scopes_supported).toEqual(['mcp']);
     expect(a.routes).toHaveLength(1);
-    const b = new RemoteAuthProvider({ baseUrl: 'https://api.example.com/tools/', mcpPath: '/v1/mcp', authorizationServers: ['https://as.example.com'], verifier });
+    const b = new RemoteAuthProvider({
+      baseUrl: 'https://api.example.com/tools/',
+      mcpPath: '/v1/mcp',
+      authorizationServers: ['https://as.example.com'],
+      verifier,
+    });
     expect(b.resourceUrl).toBe('https://api.example.com/tools/v1/mcp');
-    expect(new RemoteAuthProvider({ baseUrl: 'https://api.example.com', authorizationServers: ['https://as.example.com'], verifier }).resourceUrl).toBe(
-      'https://api.example.com/mcp',
-    );
+    expect(
+      new RemoteAuthProvider({ baseUrl: 'https://api.example.com', authorizationServers: ['https://as.example.com'], verifier })
+        .resourceUrl,
+    ).toBe('https://api.example.com/mcp');
   });
 
   it('refuses bad options with TypeError', () => {
@@ -310,16 +354,23 @@ describe('RemoteAuthProvider', () => {
       { ...ok, forwardAuthorizationServerMetadata: { metadataUrl: 'http://evil.example.com/md' } },
       { ...ok, forwardAuthorizationServerMetadata: { cacheTtlSeconds: 0 } },
     ];
-    for (const options of bad) expect(() => new RemoteAuthProvider(options as RemoteAuthProviderOptions), JSON.stringify(options)).toThrow(TypeError);
+    for (const options of bad)
+      expect(() => new RemoteAuthProvider(options as RemoteAuthProviderOptions), JSON.stringify(options)).toThrow(TypeError);
   });
 
   it('takes public URLs over https only (http only on loopback), like every other URL of the project', () => {
     const verifier: TokenVerifier = { verifyToken: async () => null };
     const ok = { resourceUrl: 'https://api.example.com/mcp', authorizationServers: ['https://as.example.com'], verifier };
-    expect(() => new RemoteAuthProvider({ baseUrl: 'http://api.example.com', authorizationServers: ok.authorizationServers, verifier })).toThrow(/baseUrl must use https/);
+    expect(
+      () => new RemoteAuthProvider({ baseUrl: 'http://api.example.com', authorizationServers: ok.authorizationServers, verifier }),
+    ).toThrow(/baseUrl must use https/);
     expect(() => new RemoteAuthProvider({ ...ok, resourceUrl: 'http://api.example.com/mcp' })).toThrow(/resourceUrl must use https/);
     // an authorization server clients are sent to must be https too, even when nothing is fetched from it
-    expect(() => new RemoteAuthProvider({ ...ok, authorizationServers: ['http://as.internal:8080'] })).toThrow(/authorizationServers\[0\] must use https/);
-    expect(new RemoteAuthProvider({ baseUrl: 'http://127.0.0.1:8080', authorizationServers: ['http://localhost:9000'], verifier }).resourceUrl).toBe('http://127.0.0.1:8080/mcp');
+    expect(() => new RemoteAuthProvider({ ...ok, authorizationServers: ['http://as.internal:8080'] })).toThrow(
+      /authorizationServers\[0\] must use https/,
+    );
+    expect(
+      new RemoteAuthProvider({ baseUrl: 'http://127.0.0.1:8080', authorizationServers: ['http://localhost:9000'], verifier }).resourceUrl,
+    ).toBe('http://127.0.0.1:8080/mcp');
   });
 });

@@ -4,7 +4,8 @@ import { isLoopbackHost, isSecureUrl, secureUrl } from '../src/kit.js';
 describe('URL checks', () => {
   it('knows loopback hosts', () => {
     for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.1', '::1', 'example.com']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.1', '::1', 'example.com'])
+      expect(isLoopbackHost(h), h).toBe(false);
   });
   it('accepts https, and http only on loopback', () => {
     expect(isSecureUrl(new URL('https://idp.example.com'))).toBe(true);

@@ -22,7 +22,11 @@ export function githubTokenRevoker(apiBaseUrl: string): (request: UpstreamRevoca
       `${base}/applications/${encodeURIComponent(clientId)}/token`,
       {
         method: 'DELETE',
-        headers: { Authorization: clientSecretBasic(clientId, clientSecret ?? ''), Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
+        headers: {
+          Authorization: clientSecretBasic(clientId, clientSecret ?? ''),
+          Accept: 'application/vnd.github+json',
+          'X-GitHub-Api-Version': '2022-11-28',
+        },
         json: { access_token: token },
       },
       http,

@@ -1,5 +1,24 @@
-import { TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier, type VerifierCacheOptions } from '@mcpauth/core';
-import { epochSeconds, invalidTokenReporter, resolveVerifierCache, TtlCache, SingleFlight, secureUrl, sendRequest, sha256, type HttpClientOptions } from '@mcpauth/core/kit';
+import {
+  TokenInvalidError,
+  UpstreamError,
+  type AccessToken,
+  type AnyAuthError,
+  type Clock,
+  type InvalidTokenHook,
+  type TokenVerifier,
+  type VerifierCacheOptions,
+} from '@mcpauth/core';
+import {
+  epochSeconds,
+  invalidTokenReporter,
+  resolveVerifierCache,
+  TtlCache,
+  SingleFlight,
+  secureUrl,
+  sendRequest,
+  sha256,
+  type HttpClientOptions,
+} from '@mcpauth/core/kit';
 import { githubEndpoints } from './endpoints.js';
 
 /**
@@ -37,7 +56,10 @@ export type GitHubTokenVerifierOptions = HttpClientOptions & {
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 } & (
-    | { /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined; enterpriseUrl?: undefined }
+    | {
+        /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined;
+        enterpriseUrl?: undefined;
+      }
     | { /** GitHub Enterprise Server URL: the API is at `{enterpriseUrl}/api/v3`. */ enterpriseUrl: string; apiBaseUrl?: undefined }
   );
 
@@ -158,7 +180,11 @@ export class GitHubTokenVerifier implements TokenVerifier {
     }
     if (res.status === 403 || res.status === 429) {
       const retry = res.headers.get('retry-after') ?? res.headers.get('x-ratelimit-reset');
-      throw new UpstreamError('http_status', `GitHub refused the call (HTTP ${res.status}, rate limit${retry ? `, retry-after/reset ${retry}` : ''})`, { status: res.status });
+      throw new UpstreamError(
+        'http_status',
+        `GitHub refused the call (HTTP ${res.status}, rate limit${retry ? `, retry-after/reset ${retry}` : ''})`,
+        { status: res.status },
+      );
     }
     if (res.status !== 200) throw new UpstreamError('http_status', `GitHub returned HTTP ${res.status}`, { status: res.status });
     let user: Record<string, unknown>;
@@ -173,10 +199,19 @@ export class GitHubTokenVerifier implements TokenVerifier {
     const subject = String(user['id']);
     const result: Omit<GitHubAccessToken, 'token'> = {
       clientId: this.#clientId,
-      scopes: (res.headers.get('x-oauth-scopes') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+      scopes: (res.headers.get('x-oauth-scopes') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
       expiresAt: Math.floor(this.#now() + this.#ttl),
       subject,
-      claims: { sub: subject, login: user['login'], name: stringOrNull(user['name']), email: stringOrNull(user['email']), avatar_url: stringOrNull(user['avatar_url']) },
+      claims: {
+        sub: subject,
+        login: user['login'],
+        name: stringOrNull(user['name']),
+        email: stringOrNull(user['email']),
+        avatar_url: stringOrNull(user['avatar_url']),
+      },
     };
     this.#cache?.set(key, result, { ttlSeconds: this.#ttl });
     return { ...result, token };

@@ -88,7 +88,11 @@ export async function startFakeGitHub(app?: FakeOAuthApp): Promise<FakeGitHub> {
         const rate = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-ratelimit-resource': 'core' };
         switch (behaviour?.kind) {
           case undefined:
-            return send(res, 401, JSON.stringify({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }));
+            return send(
+              res,
+              401,
+              JSON.stringify({ message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }),
+            );
           case 'user':
             return send(res, 200, JSON.stringify({ ...behaviour.user, type: 'User', site_admin: false }), {
               ...rate,
@@ -98,7 +102,10 @@ export async function startFakeGitHub(app?: FakeOAuthApp): Promise<FakeGitHub> {
             return send(
               res,
               403,
-              JSON.stringify({ message: 'API rate limit exceeded for user ID 583231.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }),
+              JSON.stringify({
+                message: 'API rate limit exceeded for user ID 583231.',
+                documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+              }),
               { ...rate, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 600) },
             );
           case 'too_many_requests':
@@ -123,7 +130,8 @@ export async function startFakeGitHub(app?: FakeOAuthApp): Promise<FakeGitHub> {
         } catch {
           accessToken = undefined;
         }
-        if (typeof accessToken !== 'string' || !tokens.has(accessToken)) return send(res, 422, JSON.stringify({ message: 'Validation Failed' }));
+        if (typeof accessToken !== 'string' || !tokens.has(accessToken))
+          return send(res, 422, JSON.stringify({ message: 'Validation Failed' }));
         tokens.delete(accessToken);
         res.writeHead(204).end();
         return;
@@ -177,7 +185,12 @@ function oauthEndpoints(app: FakeOAuthApp, tokens: Map<string, UserBehaviour>, i
         return true;
       }
       const code = random().slice(0, 20);
-      codes.set(code, { redirectUri: redirect, scope: q.get('scope') ?? '', challenge: q.get('code_challenge'), expires: Date.now() + 600_000 });
+      codes.set(code, {
+        redirectUri: redirect,
+        scope: q.get('scope') ?? '',
+        challenge: q.get('code_challenge'),
+        expires: Date.now() + 600_000,
+      });
       const back = new URL(redirect ?? app.callbackUrl);
       back.searchParams.set('code', code);
       if (q.has('state')) back.searchParams.set('state', q.get('state')!);
@@ -189,12 +202,20 @@ function oauthEndpoints(app: FakeOAuthApp, tokens: Map<string, UserBehaviour>, i
       const form = new URLSearchParams(body);
       const answer = (payload: Record<string, string>) => {
         if ((req.headers.accept ?? '').includes('application/json')) send(res, 200, JSON.stringify(payload));
-        else send(res, 200, new URLSearchParams(payload).toString(), { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' });
+        else
+          send(res, 200, new URLSearchParams(payload).toString(), { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' });
       };
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent) : [form.get('client_id'), form.get('client_secret')];
+      const [id, secret] = basic
+        ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent)
+        : [form.get('client_id'), form.get('client_secret')];
       if (id !== app.clientId || secret !== app.clientSecret) {
-        answer({ error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.', error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials' });
+        answer({
+          error: 'incorrect_client_credentials',
+          error_description: 'The client_id and/or client_secret passed are incorrect.',
+          error_uri:
+            'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#incorrect-client-credentials',
+        });
         return true;
       }
       const code = form.get('code') ?? '';
@@ -208,15 +229,28 @@ function oauthEndpoints(app: FakeOAuthApp, tokens: Map<string, UserBehaviour>, i
       };
       void verifierOk().then((ok) => {
         if (!grant || grant.expires < Date.now() || !ok) {
-          answer({ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code' });
+          answer({
+            error: 'bad_verification_code',
+            error_description: 'The code passed is incorrect or expired.',
+            error_uri:
+              'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
+          });
           return;
         }
         if (grant.redirectUri !== null && form.get('redirect_uri') !== grant.redirectUri) {
-          answer({ error: 'redirect_uri_mismatch', error_description: 'The redirect_uri MUST match the registered callback URL for this application.', error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch' });
+          answer({
+            error: 'redirect_uri_mismatch',
+            error_description: 'The redirect_uri MUST match the registered callback URL for this application.',
+            error_uri:
+              'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch',
+          });
           return;
         }
         const token = `gho_${random()}`;
-        const scope = grant.scope.split(/[\s,]+/).filter(Boolean).join(',');
+        const scope = grant.scope
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .join(',');
         tokens.set(token, { kind: 'user', user: app.user, scopes: scope.split(',').join(', ') });
         issued.push(token);
         answer({ access_token: token, token_type: 'bearer', scope });

@@ -86,17 +86,39 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
     const s = new McpServer({ name: 'github-flow', version: '1.0.0' });
     s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], github: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['upstream_claims'] }) }] };
+      return {
+        content: [
+          {
+            type: 'text',
+            text: JSON.stringify({
+              clientId: info?.clientId,
+              subject: info?.extra?.['subject'],
+              github: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['upstream_claims'],
+            }),
+          },
+        ],
+      };
     });
     return s;
   });
   app = createMcpAuthHandler({ auth, mcp });
-  return { server, github, auth, errors, mcpUrl: `${server.url}/mcp`, advance: (s) => void (offset += s) };
+  return {
+    server,
+    github,
+    auth,
+    errors,
+    mcpUrl: `${server.url}/mcp`,
+    advance: (s) => {
+      offset += s;
+    },
+  };
 }
 
 async function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client> {
   const first = new Client({ name: 'flow', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(UnauthorizedError);
+  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
+    UnauthorizedError,
+  );
   if (!browser.callback?.get('code')) throw new Error(`no code: ${browser.callback}`);
   await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(browser.callback);
   const client = new Client({ name: 'flow', version: '1.0.0' });
@@ -106,7 +128,11 @@ async function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client>
 
 async function whoami(client: Client) {
   const result = await client.callTool({ name: 'whoami', arguments: {} });
-  return JSON.parse((result.content as { text: string }[])[0]!.text) as { clientId: string; subject: string; github: Record<string, unknown> };
+  return JSON.parse((result.content as { text: string }[])[0]!.text) as {
+    clientId: string;
+    subject: string;
+    github: Record<string, unknown>;
+  };
 }
 
 describe('GitHubProvider: scope grants', () => {
@@ -233,7 +259,11 @@ describe('GitHubProvider: the whole flow with the MCP SDK v2 client', () => {
     stack.advance(301); // past the verifier's 300 s cache horizon
     const res = await fetch(stack.mcpUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${browser.saved!.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      headers: {
+        Authorization: `Bearer ${browser.saved!.access_token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(res.status).toBe(401);
@@ -249,10 +279,14 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     try {
       const browser = new ConsentingBrowser(CLIENT_CALLBACK);
       const first = new Client({ name: 'flow', version: '1.0.0' });
-      await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(UnauthorizedError);
+      await expect(
+        first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser })),
+      ).rejects.toBeInstanceOf(UnauthorizedError);
       expect(browser.callback?.get('error')).toBe('server_error');
       expect(browser.callback?.has('code')).toBe(false);
-      expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', reason: 'oauth_error', error: 'incorrect_client_credentials' }));
+      expect(stack.errors).toContainEqual(
+        expect.objectContaining({ code: 'ERR_UPSTREAM', reason: 'oauth_error', error: 'incorrect_client_credentials' }),
+      );
     } finally {
       await stack.server.close();
       await stack.github.close();
@@ -260,7 +294,13 @@ describe('GitHubProvider: upstream failures and configuration', () => {
   });
 
   it('defaults to github.com; asks GitHub for the GitHub scopes only; proxy options pass through', async () => {
-    const auth = new GitHubProvider({ ...APP, baseUrl: 'https://mcp.example.com', upstreamScopes: ['read:user', 'repo'], validScopes: ['mcp:tools'], consent: { mode: 'off' } });
+    const auth = new GitHubProvider({
+      ...APP,
+      baseUrl: 'https://mcp.example.com',
+      upstreamScopes: ['read:user', 'repo'],
+      validScopes: ['mcp:tools'],
+      consent: { mode: 'off' },
+    });
     expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
     expect(auth.authorizationServers).toEqual(['https://mcp.example.com']);
     await auth.ready(); // the proxy's keys, derived once
@@ -274,7 +314,15 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     expect(reg.status).toBe(201);
     const { client_id } = (await reg.json()) as { client_id: string };
     const url = new URL('https://mcp.example.com/authorize');
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id, redirect_uri: CLIENT_CALLBACK, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', scope: 'mcp:tools', resource: 'https://mcp.example.com/mcp' })) {
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id,
+      redirect_uri: CLIENT_CALLBACK,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      scope: 'mcp:tools',
+      resource: 'https://mcp.example.com/mcp',
+    })) {
       url.searchParams.set(k, v);
     }
     const res = await auth.handler(new Request(url));

@@ -117,14 +117,22 @@ describe('GitHubTokenVerifier', () => {
   it.each([
     ['gho_ratelimited', 403],
     ['gho_429', 429],
-  ])('rate limit (%s, HTTP %i) → UpstreamError thrown (GitHub could not say), not reported to the hook, not cached', async (token, status) => {
-    const { v, errors } = verifier();
-    const calls = github.userCalls();
-    await expect(v.verifyToken(token)).rejects.toBeInstanceOf(UpstreamError);
-    await expect(v.verifyToken(token)).rejects.toMatchObject({ code: 'ERR_UPSTREAM', reason: 'http_status', status, message: expect.stringMatching(/rate limit/) });
-    expect(github.userCalls()).toBe(calls + 2);
-    expect(errors).toEqual([]);
-  });
+  ])(
+    'rate limit (%s, HTTP %i) → UpstreamError thrown (GitHub could not say), not reported to the hook, not cached',
+    async (token, status) => {
+      const { v, errors } = verifier();
+      const calls = github.userCalls();
+      await expect(v.verifyToken(token)).rejects.toBeInstanceOf(UpstreamError);
+      await expect(v.verifyToken(token)).rejects.toMatchObject({
+        code: 'ERR_UPSTREAM',
+        reason: 'http_status',
+        status,
+        message: expect.stringMatching(/rate limit/),
+      });
+      expect(github.userCalls()).toBe(calls + 2);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it.each(['gho_notjson', 'gho_array', 'gho_noid'])('malformed /user body (%s) → UpstreamError invalid_body', async (token) => {
     const { v, errors } = verifier();
@@ -181,8 +189,24 @@ describe('GitHubTokenVerifier', () => {
     expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'http://api.example.com' })).toThrow(/apiBaseUrl must use https/);
     expect(() => new GitHubTokenVerifier({ enterpriseUrl: 'http://ghe.example.com' })).toThrow(/enterpriseUrl must use https/);
     expect(() => githubTokenRevoker('http://api.example.com')).toThrow(/apiBaseUrl must use https/);
-    expect(() => new GitHubProvider({ clientId: 'x', clientSecret: SECRET, baseUrl: 'https://mcp.example.com', enterpriseUrl: 'http://ghe.example.com' })).toThrow(TypeError);
-    expect(() => new GitHubProvider({ clientId: 'x', clientSecret: SECRET, baseUrl: 'https://mcp.example.com', verifier: { apiBaseUrl: 'http://api.example.com' } })).toThrow(TypeError);
+    expect(
+      () =>
+        new GitHubProvider({
+          clientId: 'x',
+          clientSecret: SECRET,
+          baseUrl: 'https://mcp.example.com',
+          enterpriseUrl: 'http://ghe.example.com',
+        }),
+    ).toThrow(TypeError);
+    expect(
+      () =>
+        new GitHubProvider({
+          clientId: 'x',
+          clientSecret: SECRET,
+          baseUrl: 'https://mcp.example.com',
+          verifier: { apiBaseUrl: 'http://api.example.com' },
+        }),
+    ).toThrow(TypeError);
     // loopback http stays allowed (tests, local fakes)
     expect(() => new GitHubTokenVerifier({ apiBaseUrl: 'http://127.0.0.1:9/' })).not.toThrow();
     expect(() => new GitHubTokenVerifier({ enterpriseUrl: 'http://localhost:9' })).not.toThrow();
@@ -191,8 +215,13 @@ describe('GitHubTokenVerifier', () => {
 
   it('behind the bearer guard: valid → token, revoked → 401, missing scope → 403, rate limit → 502 (retry, not sign in again)', async () => {
     // GitHub tokens name no resource: standalone, the guard can only be opted out of the audience check
-    const guard = createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }), dangerouslyAcceptAnyAudience: true });
-    expect(() => createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url }) } as never)).toThrow(/expectedResource is required/);
+    const guard = createBearerGuard({
+      verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url, requiredScopes: ['read:user'] }),
+      dangerouslyAcceptAnyAudience: true,
+    });
+    expect(() => createBearerGuard({ verifier: new GitHubTokenVerifier({ apiBaseUrl: github.url }) } as never)).toThrow(
+      /expectedResource is required/,
+    );
     const req = (t: string) => new Request('http://localhost/mcp', { headers: { authorization: `Bearer ${t}` } });
     expect(await guard(req('gho_valid'))).toMatchObject({ subject: '583231' });
     expect(((await guard(req('gho_nope'))) as Response).status).toBe(401);

@@ -17,7 +17,11 @@ const harness = await startOidcProvider({
 });
 afterAll(() => harness.close());
 
-const { access_token: token } = await harness.clientCredentialsToken({ clientId: APP.client_id, clientSecret: APP.client_secret, scope: 'read' });
+const { access_token: token } = await harness.clientCredentialsToken({
+  clientId: APP.client_id,
+  clientSecret: APP.client_secret,
+  scope: 'read',
+});
 
 let upstreamCalls = 0;
 const countingFetch: typeof fetch = (input, init) => {

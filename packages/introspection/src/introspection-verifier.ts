@@ -1,5 +1,27 @@
-import { ConfigurationError, TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier, type VerifierCacheOptions } from '@mcpauth/core';
-import { clientSecretBasic, epochSeconds, invalidTokenReporter, requireAudienceCheck, resolveVerifierCache, secureUrl, SingleFlight, TtlCache, fetchJson, sha256, type HttpClientOptions } from '@mcpauth/core/kit';
+import {
+  ConfigurationError,
+  TokenInvalidError,
+  UpstreamError,
+  type AccessToken,
+  type AnyAuthError,
+  type Clock,
+  type InvalidTokenHook,
+  type TokenVerifier,
+  type VerifierCacheOptions,
+} from '@mcpauth/core';
+import {
+  clientSecretBasic,
+  epochSeconds,
+  invalidTokenReporter,
+  requireAudienceCheck,
+  resolveVerifierCache,
+  secureUrl,
+  SingleFlight,
+  TtlCache,
+  fetchJson,
+  sha256,
+  type HttpClientOptions,
+} from '@mcpauth/core/kit';
 import { toAccessToken } from './lib/response.js';
 
 /**
@@ -193,7 +215,8 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     if (!Number.isFinite(this.#clockTolerance) || this.#clockTolerance < 0) {
       throw new TypeError('IntrospectionTokenVerifier: clockTolerance must be a non-negative number of seconds');
     }
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('IntrospectionTokenVerifier: now must be a function');
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TypeError('IntrospectionTokenVerifier: now must be a function');
     this.#now = options.now ?? epochSeconds;
     this.#report = invalidTokenReporter(options.onInvalidToken, 'IntrospectionTokenVerifier');
     this.#http = {
@@ -258,7 +281,9 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     } catch (err) {
       // the process step: an answer that is not RFC 7662's is the endpoint's fault (an outage)
       if (err instanceof UpstreamError) throw err;
-      this.#report(err instanceof TokenInvalidError ? err : new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }));
+      this.#report(
+        err instanceof TokenInvalidError ? err : new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err }),
+      );
       return null;
     }
   }
@@ -268,5 +293,4 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     const { json } = await fetchJson(this.#url, { method: 'POST', headers: this.#clientAuth.headers, form }, this.#http);
     return json;
   }
-
 }

@@ -36,7 +36,8 @@ function counter(): () => number {
 }
 
 function activeFor(seconds: number) {
-  return (_req: unknown, res: ServerResponse) => json(res, 200, { active: true, aud: AUD, client_id: 'app', scope: 'read', exp: now + seconds });
+  return (_req: unknown, res: ServerResponse) =>
+    json(res, 200, { active: true, aud: AUD, client_id: 'app', scope: 'read', exp: now + seconds });
 }
 
 describe('single flight', () => {

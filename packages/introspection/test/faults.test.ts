@@ -122,7 +122,7 @@ describe('upstream faults → UpstreamError (an outage, not a refusal), no leak'
   });
 
   it('a declared oversized body is refused before reading it', { timeout: 5_000 }, async () => {
-    const { verifier, errors } = setup();
+    const { verifier } = setup();
     let isClosed: (() => boolean) | undefined;
     endpoint.respond((_req, res) => {
       isClosed = closed(res);
@@ -190,7 +190,13 @@ describe('our credentials rejected → UpstreamError, and a ConfigurationError t
     const gone = await fakeEndpoint();
     await gone.close();
     const { hook, errors } = reports();
-    const verifier = new IntrospectionTokenVerifier({ introspectionUrl: gone.url, clientId: 'rs', clientSecret: 's', expectedAudience: AUD, onInvalidToken: hook });
+    const verifier = new IntrospectionTokenVerifier({
+      introspectionUrl: gone.url,
+      clientId: 'rs',
+      clientSecret: 's',
+      expectedAudience: AUD,
+      onInvalidToken: hook,
+    });
     expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('network');
     expect(errors).toEqual([]);
   });

@@ -34,7 +34,9 @@ beforeAll(async () => {
     const server = new McpServer({ name: 'introspection-test', version: '1.0.0' });
     server.registerTool('whoami', { description: 'Who the bearer token says the caller is' }, async (ctx) => {
       const auth = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: auth?.clientId, scopes: auth?.scopes, expiresAt: auth?.expiresAt }) }] };
+      return {
+        content: [{ type: 'text', text: JSON.stringify({ clientId: auth?.clientId, scopes: auth?.scopes, expiresAt: auth?.expiresAt }) }],
+      };
     });
     return server;
   });
@@ -88,7 +90,11 @@ it('a revoked token is refused with 401 and a Bearer challenge', async () => {
   await expect(connect(issued.access_token)).rejects.toThrow(/invalid_token/);
   const res = await fetch(`${server.url}/mcp`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${issued.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${issued.access_token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   expect(res.status).toBe(401);
@@ -99,7 +105,11 @@ it('a token without the scope the SDK gate requires gets 403 insufficient_scope'
   const issued = await harness.clientCredentialsToken({ clientId: APP.client_id, clientSecret: APP.client_secret, scope: 'write' });
   const res = await fetch(`${server.url}/mcp`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${issued.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${issued.access_token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   expect(res.status).toBe(403);

@@ -1,4 +1,4 @@
-import { ConfigurationError, TokenInvalidError } from '@mcpauth/core';
+import { ConfigurationError, type TokenInvalidError } from '@mcpauth/core';
 import { startOidcProvider, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
@@ -117,7 +117,9 @@ describe('an active token', () => {
 
   it('is refused for another audience or issuer', async () => {
     const issued = await appToken();
-    await expect(setup({ expectedAudience: 'https://other.example.com/mcp' }).verifier.verifyToken(issued.access_token)).resolves.toBeNull();
+    await expect(
+      setup({ expectedAudience: 'https://other.example.com/mcp' }).verifier.verifyToken(issued.access_token),
+    ).resolves.toBeNull();
     await expect(setup({ expectedIssuer: 'https://other.example.com' }).verifier.verifyToken(issued.access_token)).resolves.toBeNull();
   });
 });

@@ -188,7 +188,8 @@ describe('options', () => {
 
   it('need an expectedAudience (MCP: a token must have been issued for this server), or the loudly named opt-out', async () => {
     const { expectedAudience: _, ...bare } = base;
-    const build = (extra: Record<string, unknown>) => () => new IntrospectionTokenVerifier({ ...bare, ...extra } as IntrospectionTokenVerifierOptions);
+    const build = (extra: Record<string, unknown>) => () =>
+      new IntrospectionTokenVerifier({ ...bare, ...extra } as IntrospectionTokenVerifierOptions);
     expect(build({})).toThrow(/expectedAudience is required/);
     expect(build({})).toThrow(/dangerouslyAcceptAnyAudience/);
     expect(build({ expectedAudience: [] })).toThrow(/expectedAudience must be a non-empty/);
@@ -196,7 +197,12 @@ describe('options', () => {
     expect(build({ expectedAudience: AUD, dangerouslyAcceptAnyAudience: true })).toThrow(/not both/);
     // opted out: a token introspected as issued for another API is accepted (a guard with expectedResource must check it)
     answer({ active: true, aud: 'https://other-api.example.com', client_id: 'app' });
-    const open = new IntrospectionTokenVerifier({ ...bare, introspectionUrl: `${endpoint.url}/oauth2/introspect`, dangerouslyAcceptAnyAudience: true, now: () => NOW });
+    const open = new IntrospectionTokenVerifier({
+      ...bare,
+      introspectionUrl: `${endpoint.url}/oauth2/introspect`,
+      dangerouslyAcceptAnyAudience: true,
+      now: () => NOW,
+    });
     await expect(open.verifyToken('t')).resolves.toMatchObject({ clientId: 'app' });
     await expect(setup().verifier.verifyToken('t')).resolves.toBeNull();
   });

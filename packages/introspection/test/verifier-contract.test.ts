@@ -13,13 +13,16 @@ let outage: ((res: ServerResponse) => void) | undefined;
 
 /** The authorization server: `active-*` tokens are active for an hour, the rest as their name says. */
 function answer(req: SeenRequest, res: ServerResponse): void {
-  if (outage) return outage(res);
+  if (outage) {
+    outage(res);
+    return;
+  }
   const token = req.form.get('token') ?? '';
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  if (token.startsWith('active-')) return json(res, 200, { active: true, client_id: 'app', scope: 'read', aud: AUD, sub: 'user', exp });
-  if (token === 'tok-aud-8c1e2f') return json(res, 200, { active: true, client_id: 'app', scope: 'read', aud: 'https://other.example', exp });
-  if (token === 'tok-exp-8c1e2f') return json(res, 200, { active: true, client_id: 'app', aud: AUD, exp: exp - 7200 });
-  json(res, 200, { active: false });
+  if (token.startsWith('active-')) json(res, 200, { active: true, client_id: 'app', scope: 'read', aud: AUD, sub: 'user', exp });
+  else if (token === 'tok-aud-8c1e2f') json(res, 200, { active: true, client_id: 'app', scope: 'read', aud: 'https://other.example', exp });
+  else if (token === 'tok-exp-8c1e2f') json(res, 200, { active: true, client_id: 'app', aud: AUD, exp: exp - 7200 });
+  else json(res, 200, { active: false });
 }
 
 beforeAll(async () => {

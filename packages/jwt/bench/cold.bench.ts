@@ -26,7 +26,10 @@ type Verify = (token: string) => Promise<unknown>;
 const variants: [name: string, verify: Verify][] = [
   ['bare jose.jwtVerify, local key set', (t) => jwtVerify(t, localSet, joseOptions).then((r) => r.payload)],
   ['JWTVerifier, JWKS, cache miss', bind(new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, cache: missing }))],
-  ['JWTVerifier, PEM public key, cache miss', bind(new JWTVerifier({ publicKey: keys.publicKeyPem, issuer: ISS, audience: AUD, cache: missing }))],
+  [
+    'JWTVerifier, PEM public key, cache miss',
+    bind(new JWTVerifier({ publicKey: keys.publicKeyPem, issuer: ISS, audience: AUD, cache: missing })),
+  ],
   ['JWTVerifier, JWKS, cache off', bind(new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, cache: false }))],
 ];
 
@@ -65,7 +68,12 @@ describe(`cold path: first sight of a token (RS256, 2048-bit), variants interlea
       const stats = chunks.map((c) => {
         const sorted = [...c].sort((a, b) => a - b);
         const perOp = (ms: number) => (ms * 1000) / CHUNK;
-        return { mean: perOp(c.reduce((a, b) => a + b, 0) / c.length), p50: perOp(percentile(sorted, 0.5)), p99: perOp(percentile(sorted, 0.99)), n: c.length * CHUNK };
+        return {
+          mean: perOp(c.reduce((a, b) => a + b, 0) / c.length),
+          p50: perOp(percentile(sorted, 0.5)),
+          p99: perOp(percentile(sorted, 0.99)),
+          n: c.length * CHUNK,
+        };
       });
       const base = stats[0]!;
       const rows = variants.map(([name], v) => {

@@ -39,8 +39,16 @@ describe(`key rotation: ${CONCURRENCY} concurrent verifications with a new kid`,
       requests.push(fetched);
       if (fetched !== 1) throw new Error(`expected exactly 1 JWKS request, saw ${fetched}`);
     },
-    { iterations: 5, time: 0, warmupIterations: 0, warmupTime: 0, teardown: () => {
-        if (requests.length > 0) console.log(`JWKS requests per ${CONCURRENCY} concurrent verifications, over ${requests.length} runs: ${[...new Set(requests)].join(', ')}`);
+    {
+      iterations: 5,
+      time: 0,
+      warmupIterations: 0,
+      warmupTime: 0,
+      teardown: () => {
+        if (requests.length > 0)
+          console.log(
+            `JWKS requests per ${CONCURRENCY} concurrent verifications, over ${requests.length} runs: ${[...new Set(requests)].join(', ')}`,
+          );
       },
     },
   );

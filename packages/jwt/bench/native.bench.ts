@@ -30,14 +30,31 @@ type Alg = 'RS256' | 'ES256';
 const tokens: Record<Alg, string[]> = { RS256: [], ES256: [] };
 for (let i = 0; i < POOL; i++) {
   const claims = { scope: 'read write', client_id: `client-${i}` };
-  tokens.RS256.push(await rsa.createToken({ issuer: ISS, audience: AUD, scopes: ['read', 'write'], additionalClaims: { client_id: `client-${i}` } }));
-  tokens.ES256.push(await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'ec' }).setIssuer(ISS).setAudience(AUD).setSubject('u').setIssuedAt().setExpirationTime('1h').sign(ec.privateKey));
+  tokens.RS256.push(
+    await rsa.createToken({ issuer: ISS, audience: AUD, scopes: ['read', 'write'], additionalClaims: { client_id: `client-${i}` } }),
+  );
+  tokens.ES256.push(
+    await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'ec' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('u')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(ec.privateKey),
+  );
 }
 const publicKeys: Record<Alg, KeyObject> = { RS256: KeyObject.from(rsa.publicKey), ES256: KeyObject.from(ec.publicKey) };
 
 const joseOptions = (alg: Alg) => ({ issuer: ISS, audience: AUD, algorithms: [alg], requiredClaims: ['exp'], clockTolerance: 30 });
 const verifier = (options: { nativeCrypto?: boolean; cache?: false } = {}) =>
-  new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, cache: options.cache ?? { maxEntries: POOL / 2 }, nativeCrypto: options.nativeCrypto });
+  new JWTVerifier({
+    jwksUri: jwks.jwksUri,
+    issuer: ISS,
+    audience: AUD,
+    cache: options.cache ?? { maxEntries: POOL / 2 },
+    nativeCrypto: options.nativeCrypto,
+  });
 function callbackFormVerifier(): JWTVerifier {
   setEcSignatureForm('callback');
   try {
@@ -56,17 +73,37 @@ function coldVariants(alg: Alg): BenchVariant[] {
   const bare = joseOptions(alg);
   const variants: BenchVariant[] = [
     { name: 'bare jose.jwtVerify, local key set', op: (i) => accept(jwtVerify(pick(alg, i), localSet, bare)) },
-    { name: 'JWTVerifier, JWKS, cache miss (node:crypto)', op: ((v) => (i: number) => accept(v.verifyToken(pick(alg, i))))(verifier()) },
+    {
+      name: 'JWTVerifier, JWKS, cache miss (node:crypto)',
+      op: (
+        (v) => (i: number) =>
+          accept(v.verifyToken(pick(alg, i)))
+      )(verifier()),
+    },
   ];
-  if (alg === 'ES256') variants.push({ name: 'JWTVerifier, node:crypto callback form', op: ((v) => (i: number) => accept(v.verifyToken(pick(alg, i))))(callbackFormVerifier()) });
+  if (alg === 'ES256')
+    variants.push({
+      name: 'JWTVerifier, node:crypto callback form',
+      op: (
+        (v) => (i: number) =>
+          accept(v.verifyToken(pick(alg, i)))
+      )(callbackFormVerifier()),
+    });
   variants.push(
-    { name: 'JWTVerifier, nativeCrypto: false (jose)', op: ((v) => (i: number) => accept(v.verifyToken(pick(alg, i))))(verifier({ nativeCrypto: false })) },
+    {
+      name: 'JWTVerifier, nativeCrypto: false (jose)',
+      op: (
+        (v) => (i: number) =>
+          accept(v.verifyToken(pick(alg, i)))
+      )(verifier({ nativeCrypto: false })),
+    },
     {
       name: 'floor: node:crypto.verify alone',
       op: (i) => {
         const token = pick(alg, i);
         const dot = token.lastIndexOf('.');
-        if (!nodeVerify('sha256', Buffer.from(token.slice(0, dot), 'latin1'), floorKey, Buffer.from(token.slice(dot + 1), 'base64url'))) throw new Error('bad signature');
+        if (!nodeVerify('sha256', Buffer.from(token.slice(0, dot), 'latin1'), floorKey, Buffer.from(token.slice(dot + 1), 'base64url')))
+          throw new Error('bad signature');
       },
     },
   );
@@ -117,10 +154,31 @@ describe('event-loop delay under 16 concurrent cold verifications', () => {
     async () => {
       const cases: [string, Alg, (i: number) => Promise<unknown>][] = [
         ['bare jose (WebCrypto, thread pool)', 'RS256', (i) => jwtVerify(pick('RS256', i), localSet, joseOptions('RS256'))],
-        ['JWTVerifier, node:crypto sync', 'RS256', ((v) => (i: number) => v.verifyToken(pick('RS256', i)))(verifier())],
+        [
+          'JWTVerifier, node:crypto sync',
+          'RS256',
+          (
+            (v) => (i: number) =>
+              v.verifyToken(pick('RS256', i))
+          )(verifier()),
+        ],
         ['bare jose (WebCrypto, thread pool)', 'ES256', (i) => jwtVerify(pick('ES256', i), localSet, joseOptions('ES256'))],
-        ['JWTVerifier, node:crypto sync', 'ES256', ((v) => (i: number) => v.verifyToken(pick('ES256', i)))(verifier())],
-        ['JWTVerifier, node:crypto callback', 'ES256', ((v) => (i: number) => v.verifyToken(pick('ES256', i)))(callbackFormVerifier())],
+        [
+          'JWTVerifier, node:crypto sync',
+          'ES256',
+          (
+            (v) => (i: number) =>
+              v.verifyToken(pick('ES256', i))
+          )(verifier()),
+        ],
+        [
+          'JWTVerifier, node:crypto callback',
+          'ES256',
+          (
+            (v) => (i: number) =>
+              v.verifyToken(pick('ES256', i))
+          )(callbackFormVerifier()),
+        ],
       ];
       const ROUNDS = 3;
       const results = cases.map(() => ({ p99: [] as number[], max: [] as number[], perOp: [] as number[] }));
@@ -150,7 +208,9 @@ describe('event-loop delay under 16 concurrent cold verifications', () => {
         const r = results[c]!;
         return `  ${alg} ${name.padEnd(38)} p99 ${med(r.p99).toFixed(2).padStart(6)} ms [${Math.min(...r.p99).toFixed(2)}–${Math.max(...r.p99).toFixed(2)}]  max ${med(r.max).toFixed(2).padStart(6)} ms  ${med(r.perOp).toFixed(1).padStart(6)} µs/verification`;
       });
-      console.log(`event-loop delay (monitorEventLoopDelay, 1 ms resolution) with batches of 16 concurrent cold verifications, median of ${ROUNDS} rounds:\n${rows.join('\n')}`);
+      console.log(
+        `event-loop delay (monitorEventLoopDelay, 1 ms resolution) with batches of 16 concurrent cold verifications, median of ${ROUNDS} rounds:\n${rows.join('\n')}`,
+      );
     },
     once,
   );

@@ -10,7 +10,9 @@ export async function fixture(count: number) {
   const jwks = await startJwksServer([keys.publicJwk]);
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
-    tokens.push(await keys.createToken({ issuer: ISS, audience: AUD, scopes: ['read', 'write'], additionalClaims: { client_id: `client-${i}` } }));
+    tokens.push(
+      await keys.createToken({ issuer: ISS, audience: AUD, scopes: ['read', 'write'], additionalClaims: { client_id: `client-${i}` } }),
+    );
   }
   return { keys, jwks, tokens };
 }

@@ -29,6 +29,14 @@ function batch(verify: (token: string) => Promise<unknown>) {
 }
 
 describe(`warm path: the same token again (the MCP pattern), ${BATCH} per sample`, () => {
-  bench('bare jose.jwtVerify, local key set', batch((t) => jwtVerify(t, localSet, joseOptions).then((r) => r.payload)), options);
-  bench('JWTVerifier (cache hit)', batch((t) => warm.verifyToken(t)), options);
+  bench(
+    'bare jose.jwtVerify, local key set',
+    batch((t) => jwtVerify(t, localSet, joseOptions).then((r) => r.payload)),
+    options,
+  );
+  bench(
+    'JWTVerifier (cache hit)',
+    batch((t) => warm.verifyToken(t)),
+    options,
+  );
 });

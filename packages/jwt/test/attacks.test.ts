@@ -73,25 +73,51 @@ const cases: Case[] = [
     reason: 'algorithm',
     publicKey: true,
   },
-  { name: 'attacker key embedded as "jwk" (with our kid)', token: () => signed({}, { jwk: attacker.publicJwk }, attacker.privateKey), reason: 'signature' },
-  { name: 'attacker key embedded as "jwk" (no kid)', token: () => signed({}, { kid: undefined, jwk: attacker.publicJwk }, attacker.privateKey), reason: 'signature' },
+  {
+    name: 'attacker key embedded as "jwk" (with our kid)',
+    token: () => signed({}, { jwk: attacker.publicJwk }, attacker.privateKey),
+    reason: 'signature',
+  },
+  {
+    name: 'attacker key embedded as "jwk" (no kid)',
+    token: () => signed({}, { kid: undefined, jwk: attacker.publicJwk }, attacker.privateKey),
+    reason: 'signature',
+  },
   {
     name: 'attacker key set via "jku"',
     token: () => signed({}, { kid: 'attacker', jku: `${attackerServer.url}/jwks` }, attacker.privateKey),
     reason: 'key_not_found',
   },
-  { name: 'attacker key via "x5u"', token: () => signed({}, { x5u: `${attackerServer.url}/cert.pem` }, attacker.privateKey), reason: 'signature' },
-  { name: 'attacker certificate chain via "x5c"', token: () => signed({}, { x5c: ['MIIBattacker'] }, attacker.privateKey), reason: 'signature' },
+  {
+    name: 'attacker key via "x5u"',
+    token: () => signed({}, { x5u: `${attackerServer.url}/cert.pem` }, attacker.privateKey),
+    reason: 'signature',
+  },
+  {
+    name: 'attacker certificate chain via "x5c"',
+    token: () => signed({}, { x5c: ['MIIBattacker'] }, attacker.privateKey),
+    reason: 'signature',
+  },
   {
     name: 'unknown "crit" extension',
-    token: () => rawSigned({ alg: 'RS256', kid: 'ours', crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }, enc(claims())),
+    token: () =>
+      rawSigned({ alg: 'RS256', kid: 'ours', crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }, enc(claims())),
     reason: 'algorithm',
   },
-  { name: '"b64": false (unencoded payload)', token: () => rawSigned({ alg: 'RS256', kid: 'ours', b64: false, crit: ['b64'] }, 'unencoded'), reason: 'malformed' },
+  {
+    name: '"b64": false (unencoded payload)',
+    token: () => rawSigned({ alg: 'RS256', kid: 'ours', b64: false, crit: ['b64'] }, 'unencoded'),
+    reason: 'malformed',
+  },
   { name: 'expired beyond the clock tolerance', token: () => signed({ exp: nowSeconds() - 31 }), reason: 'expired' },
   { name: '"nbf" in the future', token: () => signed({ nbf: nowSeconds() + 60 }), reason: 'not_yet_valid' },
   { name: '"iat" in the future beyond tolerance', token: () => signed({ iat: nowSeconds() + 60 }), reason: 'issued_in_future' },
-  { name: '"iat" in the future, with maxTokenAge', token: () => signed({ iat: nowSeconds() + 60 }), reason: 'issued_in_future', options: { maxTokenAge: 3600 } },
+  {
+    name: '"iat" in the future, with maxTokenAge',
+    token: () => signed({ iat: nowSeconds() + 60 }),
+    reason: 'issued_in_future',
+    options: { maxTokenAge: 3600 },
+  },
   { name: 'non-numeric "exp"', token: () => signed({ exp: 'tomorrow' }), reason: 'claim' },
   { name: 'missing "exp"', token: () => signed({ exp: undefined }), reason: 'claim' },
   { name: 'wrong "iss"', token: () => signed({ iss: 'https://evil.example' }), reason: 'issuer' },
@@ -104,7 +130,8 @@ const cases: Case[] = [
   { name: 'oversized garbage', token: () => 'a'.repeat(1_000_000), reason: 'too_large' },
   {
     name: 'signed non-JSON payload',
-    token: () => new CompactSign(new TextEncoder().encode('not json')).setProtectedHeader({ alg: 'RS256', kid: 'ours' }).sign(ours.privateKey),
+    token: () =>
+      new CompactSign(new TextEncoder().encode('not json')).setProtectedHeader({ alg: 'RS256', kid: 'ours' }).sign(ours.privateKey),
     reason: 'malformed',
   },
   {
@@ -125,8 +152,16 @@ const cases: Case[] = [
   { name: 'characters outside base64url', token: async () => (await signed()).replace(/^.{4}/, 'ab+/'), reason: 'malformed' },
   { name: 'padding characters', token: async () => `${await signed()}==`, reason: 'malformed' },
   { name: 'impossible base64url length', token: async () => `a.${(await signed()).split('.').slice(1).join('.')}`, reason: 'malformed' },
-  { name: 'header that is not JSON', token: async () => `${enc('not json')}.${(await signed()).split('.').slice(1).join('.')}`, reason: 'malformed' },
-  { name: 'header without "alg"', token: async () => `${enc({ kid: 'ours' })}.${(await signed()).split('.').slice(1).join('.')}`, reason: 'malformed' },
+  {
+    name: 'header that is not JSON',
+    token: async () => `${enc('not json')}.${(await signed()).split('.').slice(1).join('.')}`,
+    reason: 'malformed',
+  },
+  {
+    name: 'header without "alg"',
+    token: async () => `${enc({ kid: 'ours' })}.${(await signed()).split('.').slice(1).join('.')}`,
+    reason: 'malformed',
+  },
   { name: 'an extra segment', token: async () => `${await signed()}.c2Vn`, reason: 'malformed' },
   { name: 'an empty extra segment', token: async () => `${await signed()}.`, reason: 'malformed' },
   { name: 'a missing segment', token: async () => (await signed()).split('.').slice(0, 2).join('.'), reason: 'malformed' },
@@ -160,7 +195,9 @@ describe('attack corpus: every token is refused, with the expected reason', () =
     it(c.name, async () => {
       const log = recorder();
       const base = { issuer: ISS, audience: AUD, onInvalidToken: log.hook, jwksCooldown: 0, ...c.options };
-      const verifier = new JWTVerifier((c.publicKey ? { publicKey: ours.publicKeyPem, ...base } : { jwksUri: jwks.jwksUri, ...base }) as JWTVerifierOptions);
+      const verifier = new JWTVerifier(
+        (c.publicKey ? { publicKey: ours.publicKeyPem, ...base } : { jwksUri: jwks.jwksUri, ...base }) as JWTVerifierOptions,
+      );
       // two valid tokens first: jose selects the key (the first fetches the set), so that in the
       // native project the attack meets the node:crypto fast path, as on a running server
       await verifier.verifyToken(await signed({ jti: 'warm-1' }));
@@ -190,6 +227,8 @@ describe('attack corpus: every token is refused, with the expected reason', () =
     const verifier = new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, typ: 'at+jwt' });
     expect(await verifier.verifyToken(await signed({}, { typ: 'at+jwt' }))).not.toBeNull();
     expect(await verifier.verifyToken(await signed({ exp: nowSeconds() - 10 }, { typ: 'application/at+jwt' }))).not.toBeNull();
-    expect(await verifier.verifyToken(await signed({ iat: nowSeconds() + 10, nbf: nowSeconds() + 10, aud: ['x', AUD] }, { typ: 'at+jwt' }))).not.toBeNull();
+    expect(
+      await verifier.verifyToken(await signed({ iat: nowSeconds() + 10, nbf: nowSeconds() + 10, aud: ['x', AUD] }, { typ: 'at+jwt' })),
+    ).not.toBeNull();
   });
 });

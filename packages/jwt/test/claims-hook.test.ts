@@ -14,7 +14,9 @@ const APP_CLIENT = '6v5mq1l2example';
 
 function sign(claims: Record<string, unknown>) {
   const now = nowSeconds();
-  return new SignJWT({ iss: ISS, sub: 'alice', iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg: 'RS256' }).sign(keys.privateKey);
+  return new SignJWT({ iss: ISS, sub: 'alice', iat: now, exp: now + 600, ...claims })
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(keys.privateKey);
 }
 
 function verifier(options: Partial<JWTVerifierOptions>) {
@@ -27,7 +29,9 @@ describe('claims hook', () => {
   it('maps claims: the returned fields replace the default mapping, the rest stays', async () => {
     const claims: JWTClaimsHook = (payload) => ({ scopes: payload['roles'] as string[], subject: payload['username'] as string });
     const { v } = verifier({ audience: AUD, claims });
-    const token = await v.verifyToken(await sign({ aud: AUD, client_id: 'app', scope: 'ignored', roles: ['admin', 'read'], username: 'alice@example.com' }));
+    const token = await v.verifyToken(
+      await sign({ aud: AUD, client_id: 'app', scope: 'ignored', roles: ['admin', 'read'], username: 'alice@example.com' }),
+    );
     expect(token).toMatchObject({ clientId: 'app', scopes: ['admin', 'read'], subject: 'alice@example.com', resource: AUD });
   });
 
@@ -38,7 +42,11 @@ describe('claims hook', () => {
       return { clientId: payload['app'] as string };
     };
     const { v } = verifier({ audience: AUD, claims });
-    const token = await v.verifyToken(await new SignJWT({ iss: ISS, aud: AUD, exp: nowSeconds() + 60, app: 'from-hook', scp: ['a', 'b'] }).setProtectedHeader({ alg: 'RS256' }).sign(keys.privateKey));
+    const token = await v.verifyToken(
+      await new SignJWT({ iss: ISS, aud: AUD, exp: nowSeconds() + 60, app: 'from-hook', scp: ['a', 'b'] })
+        .setProtectedHeader({ alg: 'RS256' })
+        .sign(keys.privateKey),
+    );
     expect(token?.clientId).toBe('from-hook');
     const [payload, mapped] = seen[0]!;
     expect(Object.isFrozen(payload)).toBe(true);
@@ -49,12 +57,18 @@ describe('claims hook', () => {
   it('refuses a token: null (reason claim), a TokenInvalidError (its reason), or anything else thrown (reason claim)', async () => {
     const cases: [JWTClaimsHook, string][] = [
       [() => null, 'claim'],
-      [() => {
-        throw new TokenInvalidError('token_use', 'An ID token, not an access token');
-      }, 'token_use'],
-      [() => {
-        throw new Error('bug in the hook');
-      }, 'claim'],
+      [
+        () => {
+          throw new TokenInvalidError('token_use', 'An ID token, not an access token');
+        },
+        'token_use',
+      ],
+      [
+        () => {
+          throw new Error('bug in the hook');
+        },
+        'claim',
+      ],
       [async () => Promise.reject(new Error('async bug')), 'claim'],
       [() => 'yes' as never, 'claim'],
       [() => ({ scopes: 'read' }) as never, 'claim'],
@@ -69,7 +83,10 @@ describe('claims hook', () => {
   });
 
   it('an UpstreamError from the hook is an outage: the verification rejects with it', async () => {
-    const { v, log } = verifier({ audience: AUD, claims: async () => Promise.reject(new UpstreamError('timeout', 'user directory timed out')) });
+    const { v, log } = verifier({
+      audience: AUD,
+      claims: async () => Promise.reject(new UpstreamError('timeout', 'user directory timed out')),
+    });
     await expect(v.verifyToken(await sign({ aud: AUD }))).rejects.toBeInstanceOf(UpstreamError);
     expect(log.errors).toEqual([]);
   });
@@ -103,7 +120,9 @@ describe('audience as a function (Cognito: client_id instead of aud)', () => {
 
   it('satisfies the audience requirement: no dangerouslyAcceptAnyAudience needed, and not both', () => {
     expect(() => new JWTVerifier({ publicKey: keys.publicKey, audience: cognito })).not.toThrow();
-    expect(() => new JWTVerifier({ publicKey: keys.publicKey, audience: cognito, dangerouslyAcceptAnyAudience: true } as never)).toThrow(/not both/);
+    expect(() => new JWTVerifier({ publicKey: keys.publicKey, audience: cognito, dangerouslyAcceptAnyAudience: true } as never)).toThrow(
+      /not both/,
+    );
     expect(() => new JWTVerifier({ publicKey: keys.publicKey } as never)).toThrow(/audience is required/);
   });
 
@@ -153,7 +172,9 @@ describe('audience as a function (Cognito: client_id instead of aud)', () => {
         return { subject: p['username'] as string };
       },
     });
-    expect(await v.verifyToken(await sign({ client_id: APP_CLIENT, token_use: 'access', username: 'alice' }))).toMatchObject({ subject: 'alice' });
+    expect(await v.verifyToken(await sign({ client_id: APP_CLIENT, token_use: 'access', username: 'alice' }))).toMatchObject({
+      subject: 'alice',
+    });
     expect(await v.verifyToken(await sign({ client_id: APP_CLIENT, token_use: 'id' }))).toBeNull();
     expect(log.reasons()).toEqual(['token_use']);
   });

@@ -17,7 +17,7 @@ export interface JwksServer {
 
 export async function startJwksServer(keys: unknown[] = []): Promise<JwksServer> {
   const state = { keys, mode: 'ok' as JwksServer['mode'], raw: '', requests: 0 };
-  const listening: Listening = await listen((req, res) => {
+  const listening: Listening = await listen((_req, res) => {
     state.requests++;
     switch (state.mode) {
       case 'hang':

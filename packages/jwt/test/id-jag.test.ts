@@ -5,7 +5,14 @@
  * calls a tool as the enterprise user. Refused: wrong `typ`, wrong `aud`, another client's
  * `client_id`, wrong `resource`, replayed `jti`, expired, untrusted issuer, an ID token.
  */
-import { InMemoryOAuthProvider, ProviderTokenVerifier, RemoteAuthProvider, createAuthorizationServer, routeRequest, type FetchHandler } from '@mcpauth/core';
+import {
+  InMemoryOAuthProvider,
+  ProviderTokenVerifier,
+  RemoteAuthProvider,
+  createAuthorizationServer,
+  routeRequest,
+  type FetchHandler,
+} from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { listen, type Listening } from '@mcpauth/testing';
@@ -41,10 +48,17 @@ beforeAll(async () => {
   const verifier = new IdJagVerifier({ trustedIssuers: [{ issuer: idp.url, jwksUri: `${idp.url}/jwks` }], audience: issuer });
   const provider = new InMemoryOAuthProvider({ issuerUrl: issuer, identityAssertions: { verifier } });
   const as = createAuthorizationServer({ provider, issuerUrl: issuer, resourceUrl: mcpUrl, scopesSupported: ['mcp:tools'] });
-  const auth = new RemoteAuthProvider({ resourceUrl: mcpUrl, authorizationServers: [issuer], verifier: new ProviderTokenVerifier(provider), requiredScopes: ['mcp:tools'] });
+  const auth = new RemoteAuthProvider({
+    resourceUrl: mcpUrl,
+    authorizationServers: [issuer],
+    verifier: new ProviderTokenVerifier(provider),
+    requiredScopes: ['mcp:tools'],
+  });
   const mcp = createMcpHandler(() => {
     const s = new McpServer({ name: 'enterprise', version: '1.0.0' });
-    s.registerTool('whoami', { description: 'caller' }, async (ctx) => ({ content: [{ type: 'text', text: String(ctx.http?.authInfo?.extra?.['subject']) }] }));
+    s.registerTool('whoami', { description: 'caller' }, async (ctx) => ({
+      content: [{ type: 'text', text: String(ctx.http?.authInfo?.extra?.['subject']) }],
+    }));
     return s;
   });
   const handler = createMcpAuthHandler({ auth, mcp });
@@ -55,7 +69,11 @@ beforeAll(async () => {
       await fetch(`${issuer}/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: 'enterprise agent', grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], token_endpoint_auth_method: 'client_secret_basic' }),
+        body: JSON.stringify({
+          client_name: 'enterprise agent',
+          grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+          token_endpoint_auth_method: 'client_secret_basic',
+        }),
       })
     ).json()) as { client_id: string; client_secret: string };
   robot = await register();

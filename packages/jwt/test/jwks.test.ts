@@ -22,7 +22,13 @@ afterEach(async () => {
 function verifier(options: Partial<JWTVerifierOptions> = {}) {
   const log = recorder();
   const clock = manualClock();
-  const v = new JWTVerifier({ jwksUri: server.jwksUri, audience: AUD, now: clock.now, onInvalidToken: log.hook, ...options } as JWTVerifierOptions);
+  const v = new JWTVerifier({
+    jwksUri: server.jwksUri,
+    audience: AUD,
+    now: clock.now,
+    onInvalidToken: log.hook,
+    ...options,
+  } as JWTVerifierOptions);
   return { v, log, clock };
 }
 

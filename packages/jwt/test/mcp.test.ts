@@ -20,7 +20,11 @@ beforeAll(async () => {
     const s = new McpServer({ name: 'jwt-test', version: '1.0.0' });
     s.registerTool('whoami', { description: 'who am I', inputSchema: z.object({}) }, async (_args, ctx) => {
       const info = (ctx as { http?: { authInfo?: AuthInfo } }).http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, scopes: info?.scopes, resource: info?.resource?.href }) }] };
+      return {
+        content: [
+          { type: 'text', text: JSON.stringify({ clientId: info?.clientId, scopes: info?.scopes, resource: info?.resource?.href }) },
+        ],
+      };
     });
     return s;
   });
@@ -53,15 +57,25 @@ describe('with the MCP SDK v2 (requireBearerAuth + toOAuthTokenVerifier)', () =>
   it('serves a tool call for an oidc-provider token, with the principal', async () => {
     const client = new Client({ name: 'agent', version: '1.0.0' });
     const token = await tokenFor(url, 'read write');
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+    );
     const result = await client.callTool({ name: 'whoami', arguments: {} });
-    expect(JSON.parse((result.content as { text: string }[])[0]!.text)).toEqual({ clientId: 'agent', scopes: ['read', 'write'], resource: url });
+    expect(JSON.parse((result.content as { text: string }[])[0]!.text)).toEqual({
+      clientId: 'agent',
+      scopes: ['read', 'write'],
+      resource: url,
+    });
     await client.close();
   });
 
   it('answers 401 for a token of another resource and 403 for a missing scope', async () => {
     const post = (token: string) =>
-      fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+      fetch(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: '{}',
+      });
     const elsewhere = await post(await tokenFor('https://other.example.com/mcp', 'read'));
     expect(elsewhere.status).toBe(401);
     expect(elsewhere.headers.get('www-authenticate')).toContain('error="invalid_token"');

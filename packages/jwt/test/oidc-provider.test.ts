@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(() => idp.close());
 
 const issue = async (scope = 'read write') =>
-  (await idp.clientCredentialsToken({ clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret, scope, resource: RESOURCE })).access_token;
+  (await idp.clientCredentialsToken({ clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret, scope, resource: RESOURCE }))
+    .access_token;
 
 function verifier(options: Partial<JWTVerifierOptions> = {}) {
   const log = recorder();
@@ -86,12 +87,18 @@ describe('against oidc-provider (RFC 9068 JWT access tokens)', () => {
         await idp.rotateKeys();
         const unknownKid = await issue();
         clock.advance(31);
-        const outage = await v.verifyToken(unknownKid).then(() => undefined, (err: unknown) => err);
+        const outage = await v.verifyToken(unknownKid).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         expect(outage).toBeInstanceOf(UpstreamError);
         expect((outage as UpstreamError).reason).toBe(mode === 'hang' ? 'timeout' : 'network');
         expect(log.errors.filter((e) => e.code === 'ERR_TOKEN_INVALID')).toEqual([]);
         // within the cooldown no fetch is allowed, and the last one failed: still an outage, not a refusal
-        const again = await v.verifyToken(unknownKid).then(() => undefined, (err: unknown) => err);
+        const again = await v.verifyToken(unknownKid).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         expect(again).toBeInstanceOf(UpstreamError);
       } finally {
         idp.setJwksMode('up');

@@ -61,7 +61,9 @@ describe('JWTVerifier options', () => {
 
   it('refuses algorithms that do not fit the key', async () => {
     const ec = await generateKeyPair('ES256', { extractable: true });
-    expect(build({ publicKey: await exportJWK(ec.publicKey), algorithms: ['RS256'] })).toThrow(/do not fit the public key \(it verifies ES256\)/);
+    expect(build({ publicKey: await exportJWK(ec.publicKey), algorithms: ['RS256'] })).toThrow(
+      /do not fit the public key \(it verifies ES256\)/,
+    );
     expect(build({ publicKey: ec.publicKey, algorithms: ['ES384'] })).toThrow(/do not fit/);
     expect(build({ publicKey: keys.publicJwk, algorithms: ['RS256', 'ES256'] })).not.toThrow();
   });
@@ -92,7 +94,9 @@ describe('JWTVerifier options', () => {
     expect(bare).toThrow(/dangerouslyAcceptAnyAudience/);
     expect(build({ secret, audience: undefined })).toThrow(/audience is required/);
     expect(build({ secret, audience: [] })).toThrow(/audience/);
-    expect(build({ secret, audience: undefined, dangerouslyAcceptAnyAudience: false })).toThrow(/dangerouslyAcceptAnyAudience must be true/);
+    expect(build({ secret, audience: undefined, dangerouslyAcceptAnyAudience: false })).toThrow(
+      /dangerouslyAcceptAnyAudience must be true/,
+    );
     expect(build({ secret, dangerouslyAcceptAnyAudience: true })).toThrow(/not both/);
     // the opt-out accepts a token issued for another API; the audience refuses it
     const token = await keys.createToken({ audience: 'https://other-api.example.com' });

@@ -21,12 +21,16 @@ beforeAll(async () => {
   expect(await verifier.verifyToken(valid)).not.toBeNull();
   // and jose has selected the key (the first token fetched the set): in the native project,
   // mutated tokens meet the node:crypto fast path
-  expect(await verifier.verifyToken(await keys.createToken({ issuer: ISS, audience: AUD, scopes: ['read'], additionalClaims: { jti: 'second' } }))).not.toBeNull();
+  expect(
+    await verifier.verifyToken(
+      await keys.createToken({ issuer: ISS, audience: AUD, scopes: ['read'], additionalClaims: { jti: 'second' } }),
+    ),
+  ).not.toBeNull();
 });
 afterAll(() => jwks.close());
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const tokenChar = fc.constantFrom(...(B64URL + '.=+/ ').split(''));
+const tokenChar = fc.constantFrom(...`${B64URL}.=+/ `.split(''));
 const segment = fc.string({ unit: fc.constantFrom(...B64URL.split('')), maxLength: 300 });
 const sameBytes = (a: string, b: string) => {
   try {
@@ -102,7 +106,11 @@ describe('verifyToken under random input (fast-check)', () => {
 
   it('refuses random headers and payloads signed with nothing valid', async () => {
     const header = fc.record(
-      { alg: fc.constantFrom('none', 'None', 'HS256', 'RS256', 'ES256', 'PS256', 'RS1', ''), kid: fc.constantFrom('ours', 'other', ''), typ: fc.string() },
+      {
+        alg: fc.constantFrom('none', 'None', 'HS256', 'RS256', 'ES256', 'PS256', 'RS1', ''),
+        kid: fc.constantFrom('ours', 'other', ''),
+        typ: fc.string(),
+      },
       { requiredKeys: [] },
     );
     await fc.assert(

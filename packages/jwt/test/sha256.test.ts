@@ -11,7 +11,9 @@ describe('sha256Hex (the cache key)', () => {
   it('matches the FIPS 180-4 test vectors', () => {
     expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    expect(sha256Hex('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
   });
 
   it('matches WebCrypto at every length around the block boundaries', async () => {
@@ -28,14 +30,18 @@ describe('sha256Hex (the cache key)', () => {
   });
 
   it('matches WebCrypto on random strings (UTF-8 of any code point), in both forms', async () => {
-    const keyToHex = (key: string) => Array.from({ length: key.length }, (_, i) => key.charCodeAt(i).toString(16).padStart(4, '0')).join('');
+    const keyToHex = (key: string) =>
+      Array.from({ length: key.length }, (_, i) => key.charCodeAt(i).toString(16).padStart(4, '0')).join('');
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 3000 }), fc.string({ unit: 'grapheme', maxLength: 500 })), async (text) => {
-        const expected = await webCrypto(text);
-        expect(sha256Hex(text)).toBe(expected);
-        expect(sha256Key(text)).toHaveLength(16);
-        expect(keyToHex(sha256Key(text))).toBe(expected);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 3000 }), fc.string({ unit: 'grapheme', maxLength: 500 })),
+        async (text) => {
+          const expected = await webCrypto(text);
+          expect(sha256Hex(text)).toBe(expected);
+          expect(sha256Key(text)).toHaveLength(16);
+          expect(keyToHex(sha256Key(text))).toBe(expected);
+        },
+      ),
       { numRuns: 500 },
     );
   });

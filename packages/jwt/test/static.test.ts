@@ -30,7 +30,7 @@ describe('StaticTokenVerifier (development only)', () => {
 
   it('refuses unknown tokens, prefixes and extensions of known ones', async () => {
     log.clear();
-    for (const token of ['nope', 'dev-toke', 'dev-token2', 'DEV-TOKEN', '', 'dev-token '.trim() + ' ']) {
+    for (const token of ['nope', 'dev-toke', 'dev-token2', 'DEV-TOKEN', '', `${'dev-token '.trim()} `]) {
       expect(await verifier.verifyToken(token), token).toBeNull();
     }
     expect(await verifier.verifyToken(42 as unknown as string)).toBeNull();
@@ -43,7 +43,11 @@ describe('StaticTokenVerifier (development only)', () => {
     expect(await verifier.verifyToken('short-lived')).not.toBeNull();
     clock.advance(60);
     expect(await verifier.verifyToken('short-lived')).toBeNull();
-    const strict = new StaticTokenVerifier({ tokens: { 'read-only': { clientId: 'viewer', scopes: ['read'] } }, requiredScopes: ['write'], onInvalidToken: log.hook });
+    const strict = new StaticTokenVerifier({
+      tokens: { 'read-only': { clientId: 'viewer', scopes: ['read'] } },
+      requiredScopes: ['write'],
+      onInvalidToken: log.hook,
+    });
     expect(await strict.verifyToken('read-only')).toBeNull();
     expect(log.reasons()).toEqual(['expired', 'insufficient_scope']);
     expect(strict.requiredScopes).toEqual(['write']);
@@ -62,7 +66,9 @@ describe('StaticTokenVerifier (development only)', () => {
     expect(build({ tokens: { '': { clientId: 'x', scopes: [] } } })).toThrow(/non-empty/);
     expect(build({ tokens: { t: { scopes: [] } } })).toThrow(/clientId/);
     expect(build({ tokens: { t: { clientId: 'x', scopes: 'read' } } })).toThrow(/scopes/);
-    expect(build({ tokens: { t: { clientId: 'x', scopes: [], resource: 'http://mcp.example.com/mcp' } } })).toThrow(/resource must use https/);
+    expect(build({ tokens: { t: { clientId: 'x', scopes: [], resource: 'http://mcp.example.com/mcp' } } })).toThrow(
+      /resource must use https/,
+    );
   });
 
   it('names the resource a token is for, so a bearer guard with expectedResource accepts it (and refuses the others)', async () => {

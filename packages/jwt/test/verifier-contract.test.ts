@@ -54,7 +54,15 @@ function jwksMode(mode: JwksServer['mode'], raw = ''): () => Promise<() => Promi
 
 const jwksFixture: VerifierFixture = {
   create: (policy) =>
-    new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISSUER, audience: AUD, timeoutMs: 300, jwksCooldown: 0, claims: counting, ...policy } as JWTVerifierOptions),
+    new JWTVerifier({
+      jwksUri: jwks.jwksUri,
+      issuer: ISSUER,
+      audience: AUD,
+      timeoutMs: 300,
+      jwksCooldown: 0,
+      claims: counting,
+      ...policy,
+    } as JWTVerifierOptions),
   validToken: signed,
   invalidTokens: invalidJwts,
   outages: {

@@ -13,9 +13,16 @@ const keys = await RSAKeyPair.generate();
 const ISS = 'https://auth.example.test';
 const AUD = 'https://mcp.example.com/mcp';
 
-function sign(claims: Record<string, unknown>, key: CryptoKey | Uint8Array = keys.privateKey, alg = 'RS256', header: Record<string, unknown> = {}) {
+function sign(
+  claims: Record<string, unknown>,
+  key: CryptoKey | Uint8Array = keys.privateKey,
+  alg = 'RS256',
+  header: Record<string, unknown> = {},
+) {
   const now = nowSeconds();
-  return new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', iat: now, exp: now + 600, ...claims }).setProtectedHeader({ alg, ...header }).sign(key);
+  return new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', iat: now, exp: now + 600, ...claims })
+    .setProtectedHeader({ alg, ...header })
+    .sign(key);
 }
 
 afterEach(() => {
@@ -34,8 +41,27 @@ describe('key sources', () => {
   it('verifies with a PEM certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jwt-cert-'));
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=test', '-days', '1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-subj',
+          '/CN=test',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const privateKey = await importPKCS8(readFileSync(join(dir, 'key.pem'), 'utf8'), 'ES256');
       const verifier = new JWTVerifier({ publicKey: readFileSync(join(dir, 'cert.pem'), 'utf8'), issuer: ISS, audience: AUD });
       expect((await verifier.verifyToken(await sign({}, privateKey, 'ES256')))?.clientId).toBe('alice');
@@ -69,7 +95,7 @@ describe('key sources', () => {
     expect(await new JWTVerifier({ secret, audience: AUD, issuer: ISS }).verifyToken(token)).not.toBeNull();
     expect(await new JWTVerifier({ secret: bytes, audience: AUD, issuer: ISS }).verifyToken(token)).not.toBeNull();
     const log = recorder();
-    expect(await new JWTVerifier({ secret: secret + '!', audience: AUD, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
+    expect(await new JWTVerifier({ secret: `${secret}!`, audience: AUD, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
     expect(log.reasons()).toEqual(['signature']);
   });
 
@@ -88,7 +114,13 @@ describe('mapping to AccessToken', () => {
   it('maps scope, client, subject, expiry, resource and claims', async () => {
     const token = await sign({ scope: 'read write', client_id: 'client-1', azp: 'ignored', aud: [AUD, 'https://other.example'] });
     const result = await verifier.verifyToken(token);
-    expect(result).toMatchObject({ token, clientId: 'client-1', scopes: ['read', 'write'], subject: 'alice', resource: 'https://other.example' });
+    expect(result).toMatchObject({
+      token,
+      clientId: 'client-1',
+      scopes: ['read', 'write'],
+      subject: 'alice',
+      resource: 'https://other.example',
+    });
     expect(result?.expiresAt).toBe(result?.claims['exp']);
     expect(result?.claims).toMatchObject({ iss: ISS, scope: 'read write' });
   });
@@ -125,7 +157,9 @@ describe('mapping to AccessToken', () => {
     const token = await sign({ exp: undefined });
     expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, onInvalidToken: log.hook }).verifyToken(token)).toBeNull();
     expect(log.reasons()).toEqual(['claim']);
-    expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, requireExp: false }).verifyToken(token)).toMatchObject({ expiresAt: undefined });
+    expect(await new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, requireExp: false }).verifyToken(token)).toMatchObject({
+      expiresAt: undefined,
+    });
   });
 
   it('refuses tokens older than maxTokenAge', async () => {
@@ -165,7 +199,6 @@ describe('mapping to AccessToken', () => {
 });
 
 describe('verified-token cache', () => {
-
   it('verifies a token once and answers again from the cache', async () => {
     const spy = countSignatureChecks();
     const v = new JWTVerifier({ publicKey: keys.publicJwk, issuer: ISS, audience: AUD });
@@ -197,7 +230,14 @@ describe('verified-token cache', () => {
   it('never keeps an entry past exp, nor past ttlSeconds', async () => {
     const clock = manualClock();
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, now: clock.now, clockTolerance: 0, cache: { ttlSeconds: 60 }, onInvalidToken: log.hook });
+    const v = new JWTVerifier({
+      publicKey: keys.publicJwk,
+      audience: AUD,
+      now: clock.now,
+      clockTolerance: 0,
+      cache: { ttlSeconds: 60 },
+      onInvalidToken: log.hook,
+    });
     const spy = countSignatureChecks();
     const shortLived = await sign({ exp: clock.now() + 30 });
     expect(await v.verifyToken(shortLived)).not.toBeNull();
@@ -247,7 +287,10 @@ describe('verified-token cache', () => {
     const token = await sign({ scope: 'read' });
     const [header, , signature] = token.split('.');
     const forged = `${header}.${Buffer.from(JSON.stringify({ iss: ISS, aud: AUD, sub: 'mallory', scope: 'admin', exp: nowSeconds() + 600 })).toString('base64url')}.${signature}`;
-    for (const order of [[token, forged], [forged, token]]) {
+    for (const order of [
+      [token, forged],
+      [forged, token],
+    ]) {
       const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD });
       const results = await Promise.all(order.map((t) => v.verifyToken(t)));
       const byToken = new Map(order.map((t, i) => [t, results[i]]));
@@ -258,7 +301,12 @@ describe('verified-token cache', () => {
 
   it('does not cache invalid tokens', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ publicKey: keys.publicJwk, audience: AUD, issuer: 'https://someone-else.example', onInvalidToken: log.hook });
+    const v = new JWTVerifier({
+      publicKey: keys.publicJwk,
+      audience: AUD,
+      issuer: 'https://someone-else.example',
+      onInvalidToken: log.hook,
+    });
     const spy = countSignatureChecks();
     const token = await sign({});
     expect(await v.verifyToken(token)).toBeNull();

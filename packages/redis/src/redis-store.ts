@@ -167,7 +167,8 @@ export class RedisStore implements KeyValueStore {
 
   async increment(key: string, options: IncrementOptions): Promise<number> {
     const ttl = options?.ttlSeconds;
-    if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) throw new TypeError('RedisStore: increment ttlSeconds must be a positive finite number');
+    if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl))
+      throw new TypeError('RedisStore: increment ttlSeconds must be a positive finite number');
     try {
       return Number(await this.client.eval(INCREMENT_SCRIPT, 1, this.prefix + key, Math.ceil(ttl * 1000)));
     } catch (err) {

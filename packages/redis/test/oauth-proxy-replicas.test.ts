@@ -9,7 +9,15 @@ import { OAuthProxy, routeRequest, type AccessToken, type FetchHandler, type Tok
 import { parseScopes } from '@mcpauth/core/kit';
 import { toAuthInfo } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
-import { ScriptedOAuthClient, listen, startOidcProvider, startRedis, type Listening, type OidcHarness, type RedisHarness } from '@mcpauth/testing';
+import {
+  ScriptedOAuthClient,
+  listen,
+  startOidcProvider,
+  startRedis,
+  type Listening,
+  type OidcHarness,
+  type RedisHarness,
+} from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +45,13 @@ function introspectionVerifier(): TokenVerifier {
       });
       const body = (await res.json()) as Record<string, unknown>;
       if (body['active'] !== true) return null;
-      return { token, clientId: String(body['client_id']), scopes: parseScopes(body['scope']), subject: body['sub'] as string, claims: body };
+      return {
+        token,
+        clientId: String(body['client_id']),
+        scopes: parseScopes(body['scope']),
+        subject: body['sub'] as string,
+        claims: body,
+      };
     },
   };
 }
@@ -134,9 +148,9 @@ describe('two OAuthProxy instances on one Redis store', () => {
   it('authorize on A, callback on B, token on A, MCP call on B; one upstream refresh between them', async () => {
     const provider = new ScriptedOAuthClient({ redirectUri: REDIRECT, upstreamOrigin: h.issuer, login: (url) => h.login(url) });
     const mcpUrl = new URL(`${balancer.url}/mcp`);
-    await expect(new Client({ name: 'r', version: '1' }).connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }))).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
+    await expect(
+      new Client({ name: 'r', version: '1' }).connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider })),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
     await new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }).finishAuth(provider.callback!);
     const client = new Client({ name: 'r', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));

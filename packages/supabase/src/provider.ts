@@ -1,4 +1,10 @@
-import { RemoteAuthProvider, TokenInvalidError, type ForwardMetadataOptions, type RemoteAuthProviderOptions, type RemoteResourceLocation } from '@mcpauth/core';
+import {
+  RemoteAuthProvider,
+  TokenInvalidError,
+  type ForwardMetadataOptions,
+  type RemoteAuthProviderOptions,
+  type RemoteResourceLocation,
+} from '@mcpauth/core';
 import { secureUrl } from '@mcpauth/core/kit';
 import { JWTVerifier, type JWTClaimsHook, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
 
@@ -34,7 +40,10 @@ export type SupabaseClaims = {
 
 /** Options of {@link SupabaseProvider}: the project, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
 export type SupabaseProviderOptions = RemoteResourceLocation &
-  Omit<RemoteAuthProviderOptions, 'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'> & {
+  Omit<
+    RemoteAuthProviderOptions,
+    'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'
+  > & {
     /** The project URL, e.g. `https://abcdefghijklmnop.supabase.co` (or your custom domain / self-hosted URL). */
     projectUrl: string | URL;
     /** Path of Supabase Auth under the project URL. Default `/auth/v1`. */
@@ -48,12 +57,16 @@ export type SupabaseProviderOptions = RemoteResourceLocation &
     /** Serve Supabase's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
     forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
     /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?: Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> & Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'> | undefined;
+    jwt?:
+      | (Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
+          Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>)
+      | undefined;
   };
 
 /** Supabase's OAuth access tokens carry `client_id`; the session tokens of your own app do not. */
 const oauthTokensOnly: JWTClaimsHook = (payload) => {
-  if (typeof payload['client_id'] !== 'string') throw new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token');
+  if (typeof payload['client_id'] !== 'string')
+    throw new TokenInvalidError('claim', 'Not an OAuth access token (no client_id): a Supabase session token');
 };
 
 /** The endpoints of one Supabase project's Auth server. */
@@ -121,7 +134,18 @@ export class SupabaseProvider extends RemoteAuthProvider {
 
   constructor(options: SupabaseProviderOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('SupabaseProvider: options are required');
-    const { projectUrl, authRoute, algorithm = 'ES256', audience = 'authenticated', allowSessionTokens = false, jwt, resourceUrl: _resourceUrl, baseUrl: _baseUrl, mcpPath: _mcpPath, ...rest } = options;
+    const {
+      projectUrl,
+      authRoute,
+      algorithm = 'ES256',
+      audience = 'authenticated',
+      allowSessionTokens = false,
+      jwt,
+      resourceUrl: _resourceUrl,
+      baseUrl: _baseUrl,
+      mcpPath: _mcpPath,
+      ...rest
+    } = options;
     if (algorithm !== 'ES256' && algorithm !== 'RS256') throw new TypeError('SupabaseProvider: algorithm must be ES256 or RS256');
     const endpoints = supabaseEndpoints(projectUrl, authRoute);
     const verifier = new JWTVerifier({

@@ -108,7 +108,9 @@ export async function startFakeSupabase(): Promise<FakeSupabase> {
     async addRsaKey() {
       keys.push(await newKey('RS256'));
     },
-    setJwksMode: (m) => void (mode = m),
+    setJwksMode: (m) => {
+      mode = m;
+    },
     hits: (p) => hits.get(p) ?? 0,
   };
 }

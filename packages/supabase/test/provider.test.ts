@@ -1,7 +1,7 @@
 import { listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { type FetchHandler } from '@mcpauth/core';
+import type { FetchHandler } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { generateKeyPair } from 'jose';
@@ -17,7 +17,10 @@ interface Served {
 }
 
 /** An SDK v2 MCP server (tool `whoami`) behind a SupabaseProvider, on loopback. */
-async function serve(supabase: FakeSupabase, overrides: Partial<Omit<SupabaseProviderOptions, 'resourceUrl' | 'baseUrl' | 'mcpPath'>> = {}): Promise<Served> {
+async function serve(
+  supabase: FakeSupabase,
+  overrides: Partial<Omit<SupabaseProviderOptions, 'resourceUrl' | 'baseUrl' | 'mcpPath'>> = {},
+): Promise<Served> {
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const server = await listen(toNodeHandler((request) => app(request)));
   const errors: unknown[] = [];
@@ -26,7 +29,19 @@ async function serve(supabase: FakeSupabase, overrides: Partial<Omit<SupabasePro
     const s = new McpServer({ name: 'supabase-test', version: '1.0.0' });
     s.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], email: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['email'], resource: info?.resource?.href }) }] };
+      return {
+        content: [
+          {
+            type: 'text',
+            text: JSON.stringify({
+              clientId: info?.clientId,
+              subject: info?.extra?.['subject'],
+              email: (info?.extra?.['claims'] as Record<string, unknown> | undefined)?.['email'],
+              resource: info?.resource?.href,
+            }),
+          },
+        ],
+      };
     });
     return s;
   });
@@ -43,7 +58,9 @@ const ping = (url: string, token: string) =>
 
 async function whoami(mcpUrl: string, token: string) {
   const client = new Client({ name: 'supabase-client', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
   try {
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     return JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, string>;
@@ -80,7 +97,9 @@ describe('SupabaseProvider (ES256, the default)', () => {
     expect(await res.json()).toMatchObject({ resource: s.mcpUrl, authorization_servers: [supabase.issuer] });
     const challenge = await fetch(s.mcpUrl, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(challenge.status).toBe(401);
-    expect(challenge.headers.get('www-authenticate')).toContain(`resource_metadata="${s.server.url}/.well-known/oauth-protected-resource/mcp"`);
+    expect(challenge.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${s.server.url}/.well-known/oauth-protected-resource/mcp"`,
+    );
   });
 
   it("forwards Supabase's RFC 8414 metadata, fetched from the path-inserted well-known URL", async () => {
@@ -149,7 +168,9 @@ describe('SupabaseProvider options', () => {
       expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
       expect(res.headers.get('www-authenticate')).toContain('scope="mcp:tools"');
       expect((await ping(s.mcpUrl, await supabase.sign({ scope: 'openid mcp:tools' }))).status).toBe(200);
-      const prm = (await (await fetch(`${s.server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] };
+      const prm = (await (await fetch(`${s.server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+        scopes_supported: string[];
+      };
       expect(prm.scopes_supported).toEqual(['mcp:tools']);
     } finally {
       await s.server.close();
@@ -166,22 +187,25 @@ describe('SupabaseProvider options', () => {
     }
   });
 
-  it.each(['server_error', 'malformed', 'hang'] as const)('a JWKS that is %s: 502 (an outage: retry, not sign in again; never 500 or a hang), reported', async (mode) => {
-    const fresh = await startFakeSupabase();
-    const s = await serve(fresh, { http: { timeoutMs: 300 } });
-    try {
-      fresh.setJwksMode(mode);
-      const token = await fresh.sign({});
-      const res = await ping(s.mcpUrl, token);
-      expect(res.status).toBe(502);
-      expect(s.errors.some((e) => (e as { code?: string }).code === 'ERR_UPSTREAM')).toBe(true);
-      fresh.setJwksMode('up');
-      expect((await ping(s.mcpUrl, token)).status).toBe(200); // the outage was not cached
-    } finally {
-      await s.server.close();
-      await fresh.close();
-    }
-  });
+  it.each(['server_error', 'malformed', 'hang'] as const)(
+    'a JWKS that is %s: 502 (an outage: retry, not sign in again; never 500 or a hang), reported',
+    async (mode) => {
+      const fresh = await startFakeSupabase();
+      const s = await serve(fresh, { http: { timeoutMs: 300 } });
+      try {
+        fresh.setJwksMode(mode);
+        const token = await fresh.sign({});
+        const res = await ping(s.mcpUrl, token);
+        expect(res.status).toBe(502);
+        expect(s.errors.some((e) => (e as { code?: string }).code === 'ERR_UPSTREAM')).toBe(true);
+        fresh.setJwksMode('up');
+        expect((await ping(s.mcpUrl, token)).status).toBe(200); // the outage was not cached
+      } finally {
+        await s.server.close();
+        await fresh.close();
+      }
+    },
+  );
 
   it('an upstream metadata failure answers 502, not cached', async () => {
     const s = await serve(supabase, { projectUrl: `${supabase.url}/missing` });
@@ -211,7 +235,9 @@ describe('SupabaseProvider options', () => {
     expect(() => new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co', authRoute: 'auth/v1' })).toThrow(TypeError);
     expect(() => new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co', algorithm: 'HS256' as never })).toThrow(TypeError);
     expect(() => new SupabaseProvider({ ...base, projectUrl: 'http://abc.supabase.co' })).toThrow(TypeError);
-    expect(new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co' }).metadata.authorization_servers).toEqual(['https://abc.supabase.co/auth/v1']);
+    expect(new SupabaseProvider({ ...base, projectUrl: 'https://abc.supabase.co' }).metadata.authorization_servers).toEqual([
+      'https://abc.supabase.co/auth/v1',
+    ]);
   });
 
   it('is an AuthProvider like every provider: its authorization servers, ready at once, either form of the MCP location', async () => {

@@ -2,7 +2,14 @@ export { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHar
 export { startRedis, type RedisHarness } from './redis.js';
 export { launchChromium } from './chromium.js';
 export { listen, type Listening } from './listen.js';
-export { boundedStoreContract, storeContract, takeConcurrently, type BoundedStoreFactory, type StoreContractCase, type StoreUnderTest } from './store-contract.js';
+export {
+  boundedStoreContract,
+  storeContract,
+  takeConcurrently,
+  type BoundedStoreFactory,
+  type StoreContractCase,
+  type StoreUnderTest,
+} from './store-contract.js';
 export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {

@@ -92,13 +92,18 @@ export async function interleave(variants: readonly BenchVariant[], options: Int
 }
 
 /** `base`'s time over `variant`'s, round by round (above 1: `variant` is faster): median and range. */
-export function speedup(variant: VariantStats, base: VariantStats, of: 'wall' | 'cpu' = 'wall'): { median: number; min: number; max: number } {
+export function speedup(
+  variant: VariantStats,
+  base: VariantStats,
+  of: 'wall' | 'cpu' = 'wall',
+): { median: number; min: number; max: number } {
   const [mine, theirs] = of === 'wall' ? [variant.perRound, base.perRound] : [variant.cpuPerRound, base.cpuPerRound];
   const ratios = mine.map((t, r) => theirs[r]! / t);
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
-const ratio = (r: { median: number; min: number; max: number }) => `${r.median.toFixed(2).padStart(6)}× [${r.min.toFixed(2)}–${r.max.toFixed(2)}]`;
+const ratio = (r: { median: number; min: number; max: number }) =>
+  `${r.median.toFixed(2).padStart(6)}× [${r.min.toFixed(2)}–${r.max.toFixed(2)}]`;
 
 /**
  * A table of the variants: CPU and wall µs per operation (medians of the rounds) and the

@@ -82,7 +82,8 @@ export class HeadlessOAuthClientProvider extends MemoryOAuthClientProvider {
     const location = res.headers.get('location');
     if (res.status !== 302 || !location) throw new Error(`authorization answered ${res.status}: ${await res.text()}`);
     const target = new URL(location);
-    if (`${target.origin}${target.pathname}` !== new URL(this.redirectUrl).href) throw new Error(`authorization redirected elsewhere: ${target.origin}${target.pathname}`);
+    if (`${target.origin}${target.pathname}` !== new URL(this.redirectUrl).href)
+      throw new Error(`authorization redirected elsewhere: ${target.origin}${target.pathname}`);
     this.callback = target.searchParams;
   }
 }

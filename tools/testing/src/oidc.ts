@@ -165,8 +165,7 @@ export async function startOidcProvider(options: OidcHarnessOptions = {}): Promi
     get provider() {
       return provider;
     },
-    publicKeys: () =>
-      keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub),
+    publicKeys: () => keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub),
     async clientCredentialsToken({ clientId, clientSecret, scope, resource }) {
       const body = new URLSearchParams({ grant_type: 'client_credentials' });
       if (scope) body.set('scope', scope);

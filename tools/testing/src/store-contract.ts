@@ -72,7 +72,10 @@ export const storeContract: readonly StoreContractCase[] = [
       const k = key('race');
       await store.set(k, 'the-only-value', { ttlSeconds: 60 });
       const results = await takeConcurrently([store], k, 50);
-      assert.deepEqual(results.filter((r) => r !== null), ['the-only-value']);
+      assert.deepEqual(
+        results.filter((r) => r !== null),
+        ['the-only-value'],
+      );
       assert.equal(results.filter((r) => r === null).length, 49);
     },
   },
@@ -117,7 +120,10 @@ export const storeContract: readonly StoreContractCase[] = [
     async run(store) {
       const k = key('counter-race');
       const counts = await Promise.all(Array.from({ length: 50 }, () => store.increment(k, { ttlSeconds: 60 })));
-      assert.deepEqual([...counts].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1));
+      assert.deepEqual(
+        [...counts].sort((x, y) => x - y),
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
     },
   },
   {
@@ -150,7 +156,10 @@ export const boundedStoreContract: readonly { name: string; run(factory: Bounded
         assert.ok(typeof err.retryAfter === 'number' && err.retryAfter >= 1);
         return true;
       });
-      await assert.rejects(store.increment('grants:counter', { ttlSeconds: 60 }), (err: { code?: string }) => err.code === 'ERR_STORE_FULL');
+      await assert.rejects(
+        store.increment('grants:counter', { ttlSeconds: 60 }),
+        (err: { code?: string }) => err.code === 'ERR_STORE_FULL',
+      );
       for (const i of [1, 2, 3]) assert.equal(await store.get(`grants:${i}`), `g${i}`, 'no live entry was dropped');
       assert.equal(await store.get('grants:4'), null);
       await store.set('grants:2', 'g2-new', { ttlSeconds: 3600 });

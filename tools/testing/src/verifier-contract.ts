@@ -99,12 +99,18 @@ function assertAccessToken(value: unknown, token: string, now: number): void {
   const access = value as Record<string, unknown>;
   assert.equal(access['token'], token, 'AccessToken.token is the token given');
   assert.ok(typeof access['clientId'] === 'string' && access['clientId'].length > 0, 'AccessToken.clientId is a non-empty string');
-  assert.ok(Array.isArray(access['scopes']) && access['scopes'].every((s) => typeof s === 'string'), 'AccessToken.scopes is a list of strings');
+  assert.ok(
+    Array.isArray(access['scopes']) && access['scopes'].every((s) => typeof s === 'string'),
+    'AccessToken.scopes is a list of strings',
+  );
   assert.ok(typeof access['claims'] === 'object' && access['claims'] !== null, 'AccessToken.claims is an object');
   const expiresAt = access['expiresAt'];
   if (expiresAt !== undefined) {
     // seconds since the epoch, after the clock's now: a millisecond mix-up is off by a factor 1000
-    assert.ok(typeof expiresAt === 'number' && expiresAt > now && expiresAt < now + 10 * 365 * 86_400, `AccessToken.expiresAt ${String(expiresAt)} is not a time in seconds after now (${now})`);
+    assert.ok(
+      typeof expiresAt === 'number' && expiresAt > now && expiresAt < now + 10 * 365 * 86_400,
+      `AccessToken.expiresAt ${String(expiresAt)} is not a time in seconds after now (${now})`,
+    );
   }
 }
 
@@ -194,9 +200,12 @@ export const verifierContract: readonly VerifierContractCase[] = [
     name: 'a throwing or rejecting onInvalidToken hook changes no verdict and leaves no unhandled rejection',
     async run(fixture) {
       const hooks: [string, () => unknown][] = [
-        ['a throwing hook', () => {
-          throw new Error('logger down');
-        }],
+        [
+          'a throwing hook',
+          () => {
+            throw new Error('logger down');
+          },
+        ],
         ['a rejecting hook', () => Promise.reject(new Error('logger down'))],
       ];
       await withoutUnhandledRejections(async () => {
@@ -270,8 +279,23 @@ export const verifierContract: readonly VerifierContractCase[] = [
     name: 'a cache option of another shape is a TypeError at construction',
     async run(fixture) {
       if (fixture.cache === 'no cache') return;
-      for (const cache of [true, 'on', 300, null, { ttlSeconds: 0 }, { ttlSeconds: -1 }, { ttlSeconds: Number.NaN }, { maxEntries: 0 }, { maxEntries: 1.5 }, { ttl: 60 }]) {
-        assert.throws(() => fixture.create({ onInvalidToken: () => {}, now: realClock, cache }), TypeError, `cache: ${JSON.stringify(cache)}`);
+      for (const cache of [
+        true,
+        'on',
+        300,
+        null,
+        { ttlSeconds: 0 },
+        { ttlSeconds: -1 },
+        { ttlSeconds: Number.NaN },
+        { maxEntries: 0 },
+        { maxEntries: 1.5 },
+        { ttl: 60 },
+      ]) {
+        assert.throws(
+          () => fixture.create({ onInvalidToken: () => {}, now: realClock, cache }),
+          TypeError,
+          `cache: ${JSON.stringify(cache)}`,
+        );
       }
     },
   },

@@ -8,7 +8,12 @@ describe('oidc-provider harness', () => {
     op = await startOidcProvider({
       clients: [
         { client_id: 'svc', client_secret: 'svc-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
-        { client_id: 'web', client_secret: 'web-secret', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: ['http://127.0.0.1:9/cb'] },
+        {
+          client_id: 'web',
+          client_secret: 'web-secret',
+          grant_types: ['authorization_code', 'refresh_token'],
+          redirect_uris: ['http://127.0.0.1:9/cb'],
+        },
       ],
     });
   });
@@ -26,7 +31,14 @@ describe('oidc-provider harness', () => {
 
   it('walks the development login to the client redirect with a code', async () => {
     const url = new URL(op.authorizationEndpoint);
-    url.search = new URLSearchParams({ client_id: 'web', response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'openid offline_access', state: 's1', prompt: 'consent' }).toString();
+    url.search = new URLSearchParams({
+      client_id: 'web',
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:9/cb',
+      scope: 'openid offline_access',
+      state: 's1',
+      prompt: 'consent',
+    }).toString();
     const back = await op.login(url);
     expect(back.origin).toBe('http://127.0.0.1:9');
     expect(back.searchParams.get('code')).toBeTruthy();

@@ -24,14 +24,18 @@ async function main(): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/callback') return void res.writeHead(404).end();
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><title>Signed in</title><p style="font:16px system-ui;margin:40px">Done. You can close this tab and return to the terminal.</p>');
+    res.end(
+      '<!doctype html><title>Signed in</title><p style="font:16px system-ui;margin:40px">Done. You can close this tab and return to the terminal.</p>',
+    );
     resolveCallback?.(url);
   });
   await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
   const redirectUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/callback`;
 
   const oauth = new MemoryOAuthClient(redirectUrl, (authorizationUrl) => {
-    process.stdout.write(`\nOpen this URL in a browser to sign in:\n\n  ${authorizationUrl.href}\n\nWaiting for the browser to return to ${redirectUrl} ...\n`);
+    process.stdout.write(
+      `\nOpen this URL in a browser to sign in:\n\n  ${authorizationUrl.href}\n\nWaiting for the browser to return to ${redirectUrl} ...\n`,
+    );
     openBrowser(authorizationUrl.href);
     return new Promise<URL>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('Timed out after 5 minutes waiting for the sign-in')), 5 * 60_000);

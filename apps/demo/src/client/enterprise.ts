@@ -14,7 +14,11 @@ export async function runEnterpriseAgent(mcpUrl: string, idpUrl: string, user: s
   const registered = await fetch(`${origin}/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'enterprise agent', grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], token_endpoint_auth_method: 'client_secret_basic' }),
+    body: JSON.stringify({
+      client_name: 'enterprise agent',
+      grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    }),
   });
   if (registered.status !== 201) throw new Error(`registration failed: ${registered.status} ${await registered.text()}`);
   const { client_id: clientId, client_secret: clientSecret } = (await registered.json()) as { client_id: string; client_secret: string };
@@ -56,7 +60,9 @@ export async function runEnterpriseAgent(mcpUrl: string, idpUrl: string, user: s
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [mcpUrl = 'http://127.0.0.1:8000/mcp', idpUrl, user = 'alice'] = process.argv.slice(2);
   if (!idpUrl) {
-    console.error('usage: pnpm --filter demo enterprise-client MCP_URL ENTERPRISE_IDP_URL [USER]  (the demo prints both in enterprise mode)');
+    console.error(
+      'usage: pnpm --filter demo enterprise-client MCP_URL ENTERPRISE_IDP_URL [USER]  (the demo prints both in enterprise mode)',
+    );
     process.exit(2);
   }
   runEnterpriseAgent(mcpUrl, idpUrl, user).then(

@@ -85,7 +85,10 @@ async function finishPending(oauth: MemoryOAuthClient, transport: StreamableHTTP
   oauth.pendingCallback = undefined;
   const callback = await pending;
   const error = callback.searchParams.get('error');
-  if (error) throw new Error(`Authorization failed: ${error}${callback.searchParams.has('error_description') ? ` (${callback.searchParams.get('error_description')})` : ''}`);
+  if (error)
+    throw new Error(
+      `Authorization failed: ${error}${callback.searchParams.has('error_description') ? ` (${callback.searchParams.get('error_description')})` : ''}`,
+    );
   await transport.finishAuth(callback.searchParams);
 }
 

@@ -37,7 +37,8 @@ export async function startEnterpriseIdp(port = 0): Promise<EnterpriseIdp> {
   const jwk = { ...(await exportJWK(publicKey)), kid: 'enterprise-1', alg: 'ES256', use: 'sig' };
   let issuer = '';
   const server: Server = createServer((req, res) => {
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/jwks') return json(200, { keys: [jwk] });
     if (req.method === 'GET' && path === '/.well-known/openid-configuration') {
@@ -55,8 +56,17 @@ export async function startEnterpriseIdp(port = 0): Promise<EnterpriseIdp> {
       const subjectToken = form.get('subject_token');
       const audience = form.get('audience');
       const clientId = form.get('mcp_client_id') ?? form.get('client_id');
-      if (form.get('grant_type') !== TOKEN_EXCHANGE || form.get('requested_token_type') !== ID_JAG || !subjectToken || !audience || !clientId) {
-        return json(400, { error: 'invalid_request', error_description: 'a token exchange for an ID-JAG needs subject_token, audience and client_id' });
+      if (
+        form.get('grant_type') !== TOKEN_EXCHANGE ||
+        form.get('requested_token_type') !== ID_JAG ||
+        !subjectToken ||
+        !audience ||
+        !clientId
+      ) {
+        return json(400, {
+          error: 'invalid_request',
+          error_description: 'a token exchange for an ID-JAG needs subject_token, audience and client_id',
+        });
       }
       const now = Math.floor(Date.now() / 1000);
       void new SignJWT({ client_id: clientId, resource: form.get('resource') ?? undefined, scope: form.get('scope') ?? 'mcp:tools' })

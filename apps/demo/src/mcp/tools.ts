@@ -24,14 +24,33 @@ export interface McpServerOptions {
 }
 
 /** Claims `whoami` reports when the token carries them (`upstream_claims`: the identity an OAuth proxy got upstream). */
-const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'azp', 'client_id', 'name', 'preferred_username', 'login', 'email', 'email_verified', 'role', 'iat', 'exp', 'upstream_claims'];
+const SHOWN_CLAIMS = [
+  'iss',
+  'sub',
+  'aud',
+  'azp',
+  'client_id',
+  'name',
+  'preferred_username',
+  'login',
+  'email',
+  'email_verified',
+  'role',
+  'iat',
+  'exp',
+  'upstream_claims',
+];
 
 /** The tools the demo serves. */
 export function toolList(adminScope: string): ToolInfo[] {
   return [
     { name: 'whoami', description: 'Who the access token represents: principal (client, issuer, subject), scopes, selected claims.' },
-    { name: 'echo', description: 'Echo a message back, with the caller\'s subject.' },
-    { name: 'admin_status', description: `Server status; needs the "${adminScope}" scope, so calling it shows the 403 insufficient_scope step-up.`, scope: adminScope },
+    { name: 'echo', description: "Echo a message back, with the caller's subject." },
+    {
+      name: 'admin_status',
+      description: `Server status; needs the "${adminScope}" scope, so calling it shows the 403 insufficient_scope step-up.`,
+      scope: adminScope,
+    },
   ];
 }
 
@@ -41,7 +60,15 @@ function accessTokenOf(info: AuthInfo | undefined): AccessToken {
   const extra = info.extra ?? {};
   const claims = (extra['claims'] ?? {}) as Record<string, unknown>;
   const subject = typeof extra['subject'] === 'string' ? extra['subject'] : undefined;
-  return { token: info.token, clientId: info.clientId, scopes: info.scopes, expiresAt: info.expiresAt, resource: info.resource?.href, subject, claims };
+  return {
+    token: info.token,
+    clientId: info.clientId,
+    scopes: info.scopes,
+    expiresAt: info.expiresAt,
+    resource: info.resource?.href,
+    subject,
+    claims,
+  };
 }
 
 function json(value: Record<string, unknown>): CallToolResult {
@@ -56,22 +83,33 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const server = new McpServer({ name: 'mcp-auth-demo', version: '1.0.0' });
   const [whoami, echo, admin] = toolList(options.adminScope) as [ToolInfo, ToolInfo, ToolInfo];
 
-  server.registerTool(whoami.name, { title: 'Who am I?', description: whoami.description, annotations: { readOnlyHint: true } }, async (ctx) => {
-    const token = accessTokenOf(ctx.http?.authInfo);
-    const [clientId, issuer, subject] = principalComponents(token);
-    const claims = Object.fromEntries(SHOWN_CLAIMS.filter((name) => token.claims[name] !== undefined).map((name) => [name, token.claims[name]]));
-    return json({
-      principal: { clientId, issuer, subject },
-      scopes: token.scopes,
-      expiresAt: token.expiresAt === undefined ? null : new Date(token.expiresAt * 1000).toISOString(),
-      resource: token.resource ?? null,
-      claims,
-    });
-  });
+  server.registerTool(
+    whoami.name,
+    { title: 'Who am I?', description: whoami.description, annotations: { readOnlyHint: true } },
+    async (ctx) => {
+      const token = accessTokenOf(ctx.http?.authInfo);
+      const [clientId, issuer, subject] = principalComponents(token);
+      const claims = Object.fromEntries(
+        SHOWN_CLAIMS.filter((name) => token.claims[name] !== undefined).map((name) => [name, token.claims[name]]),
+      );
+      return json({
+        principal: { clientId, issuer, subject },
+        scopes: token.scopes,
+        expiresAt: token.expiresAt === undefined ? null : new Date(token.expiresAt * 1000).toISOString(),
+        resource: token.resource ?? null,
+        claims,
+      });
+    },
+  );
 
   server.registerTool(
     echo.name,
-    { title: 'Echo', description: echo.description, inputSchema: z.object({ message: z.string().max(1000).describe('Text to echo back') }), annotations: { readOnlyHint: true } },
+    {
+      title: 'Echo',
+      description: echo.description,
+      inputSchema: z.object({ message: z.string().max(1000).describe('Text to echo back') }),
+      annotations: { readOnlyHint: true },
+    },
     async ({ message }, ctx) => {
       const { subject, clientId } = accessTokenOf(ctx.http?.authInfo);
       return { content: [{ type: 'text', text: `${message} (from ${subject ?? clientId})` }] };

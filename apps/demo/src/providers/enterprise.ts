@@ -1,4 +1,11 @@
-import { InMemoryOAuthProvider, ProviderTokenVerifier, RemoteAuthProvider, createAuthorizationServer, createRouter, type AuthProvider } from '@mcpauth/core';
+import {
+  InMemoryOAuthProvider,
+  ProviderTokenVerifier,
+  RemoteAuthProvider,
+  createAuthorizationServer,
+  createRouter,
+  type AuthProvider,
+} from '@mcpauth/core';
 import { IdJagVerifier } from '@mcpauth/jwt';
 import { ConfigError } from '../config.js';
 import { startEnterpriseIdp } from '../enterprise/idp.js';
@@ -16,20 +23,38 @@ const TOOLS_SCOPE = 'mcp:tools';
 export const enterprise = defineProvider({
   name: 'enterprise',
   title: 'Enterprise-Managed Authorization (SEP-990, ID-JAG; offline)',
-  variables: [{ name: 'ENTERPRISE_IDP_PORT', description: 'Port of the local enterprise identity provider on 127.0.0.1 (0 picks a free one)', default: '0' }],
+  variables: [
+    {
+      name: 'ENTERPRISE_IDP_PORT',
+      description: 'Port of the local enterprise identity provider on 127.0.0.1 (0 picks a free one)',
+      default: '0',
+    },
+  ],
   async create({ env, baseUrl, mcpPath, mcpUrl, onClose, note, onAuthError }): Promise<AuthProvider> {
     const port = Number(env['ENTERPRISE_IDP_PORT']);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new ConfigError(`ENTERPRISE_IDP_PORT must be a port number (0-65535), got "${env['ENTERPRISE_IDP_PORT']}"`, ['ENTERPRISE_IDP_PORT']);
+      throw new ConfigError(`ENTERPRISE_IDP_PORT must be a port number (0-65535), got "${env['ENTERPRISE_IDP_PORT']}"`, [
+        'ENTERPRISE_IDP_PORT',
+      ]);
     }
     const idp = await startEnterpriseIdp(port);
     onClose(() => idp.close());
     note(`Enterprise identity provider: ${idp.issuer} (development only; token exchange at ${idp.tokenEndpoint}).`);
     note(`Try it: pnpm --filter demo enterprise-client ${mcpUrl} ${idp.issuer} alice`);
 
-    const verifier = new IdJagVerifier({ trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }], audience: baseUrl, onError: onAuthError });
+    const verifier = new IdJagVerifier({
+      trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
+      audience: baseUrl,
+      onError: onAuthError,
+    });
     const provider = new InMemoryOAuthProvider({ issuerUrl: baseUrl, identityAssertions: { verifier } });
-    const as = createAuthorizationServer({ provider, issuerUrl: baseUrl, resourceUrl: mcpUrl, scopesSupported: [TOOLS_SCOPE], onError: onAuthError });
+    const as = createAuthorizationServer({
+      provider,
+      issuerUrl: baseUrl,
+      resourceUrl: mcpUrl,
+      scopesSupported: [TOOLS_SCOPE],
+      onError: onAuthError,
+    });
     const resource = new RemoteAuthProvider({
       baseUrl,
       mcpPath,

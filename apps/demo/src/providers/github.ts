@@ -13,13 +13,22 @@ export const github = defineProvider({
   name: 'github',
   title: 'GitHub (OAuth proxy)',
   variables: [
-    { name: 'GITHUB_CLIENT_ID', description: 'Client ID of your GitHub OAuth app (its callback URL: <public origin>/auth/callback)', required: true },
+    {
+      name: 'GITHUB_CLIENT_ID',
+      description: 'Client ID of your GitHub OAuth app (its callback URL: <public origin>/auth/callback)',
+      required: true,
+    },
     { name: 'GITHUB_CLIENT_SECRET', description: 'Client secret of that OAuth app', required: true, secret: true },
-    { name: 'GITHUB_ENTERPRISE_URL', description: 'GitHub Enterprise Server URL, e.g. https://ghe.example.com', defaultLabel: 'github.com' },
+    {
+      name: 'GITHUB_ENTERPRISE_URL',
+      description: 'GitHub Enterprise Server URL, e.g. https://ghe.example.com',
+      defaultLabel: 'github.com',
+    },
     { name: 'GITHUB_SCOPES', description: 'GitHub scopes to request, space-separated', default: 'read:user' },
   ],
   create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
-    const enterpriseUrl = env['GITHUB_ENTERPRISE_URL'] === undefined ? undefined : urlVariable('GITHUB_ENTERPRISE_URL', env['GITHUB_ENTERPRISE_URL']).href;
+    const enterpriseUrl =
+      env['GITHUB_ENTERPRISE_URL'] === undefined ? undefined : urlVariable('GITHUB_ENTERPRISE_URL', env['GITHUB_ENTERPRISE_URL']).href;
     note(`GitHub OAuth app callback URL: ${baseUrl}/auth/callback`);
     return new GitHubProvider({
       clientId: env['GITHUB_CLIENT_ID']!,

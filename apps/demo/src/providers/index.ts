@@ -21,7 +21,9 @@ export const providers: readonly ProviderEntry[] = [local, jwt, introspection, g
 export function findProvider(name: string): ProviderEntry {
   const entry = providers.find((p) => p.name === name);
   if (!entry) {
-    throw new ConfigError(`AUTH_PROVIDER="${name}" is not a known provider; use one of: ${providers.map((p) => p.name).join(', ')}`, ['AUTH_PROVIDER']);
+    throw new ConfigError(`AUTH_PROVIDER="${name}" is not a known provider; use one of: ${providers.map((p) => p.name).join(', ')}`, [
+      'AUTH_PROVIDER',
+    ]);
   }
   return entry;
 }

@@ -4,7 +4,19 @@ import { defineProvider } from './provider.js';
 import { remoteProvider } from './remote.js';
 
 /** The JWS algorithms `JWT_ALGORITHMS` may name (those `JWTVerifier` accepts for a key set). */
-const ALGORITHMS: readonly JwsAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+const ALGORITHMS: readonly JwsAlgorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 /** `JWT_ALGORITHMS` as algorithm names, or a {@link ConfigError} naming the unknown one. */
 function algorithmsVariable(value: string): JwsAlgorithm[] {
@@ -25,7 +37,11 @@ export const jwt = defineProvider({
   variables: [
     { name: 'JWT_JWKS_URI', description: 'JWKS URL of the authorization server that signs the access tokens', required: true },
     { name: 'JWT_ISSUER', description: 'Expected "iss" of the tokens; also the authorization server clients are sent to', required: true },
-    { name: 'JWT_ALGORITHMS', description: 'Allowed signing algorithms, comma-separated', defaultLabel: 'the asymmetric algorithms JWTVerifier allows for a JWKS' },
+    {
+      name: 'JWT_ALGORITHMS',
+      description: 'Allowed signing algorithms, comma-separated',
+      defaultLabel: 'the asymmetric algorithms JWTVerifier allows for a JWKS',
+    },
     { name: 'JWT_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],
   create(context) {

@@ -19,9 +19,13 @@ export const local = defineProvider({
     { name: 'LOCAL_IDP_PORT', description: 'Port of the local OpenID provider on 127.0.0.1 (0 picks a free one)', default: '0' },
     {
       name: 'LOCAL_IDP_URL',
-      description: 'Use the local OpenID provider another demo instance started (its URL) instead of starting one; needs LOCAL_IDP_CLIENT_SECRET',
+      description:
+        'Use the local OpenID provider another demo instance started (its URL) instead of starting one; needs LOCAL_IDP_CLIENT_SECRET',
     },
-    { name: 'LOCAL_IDP_CLIENT_SECRET', description: 'Secret of the local provider\'s static client (default: random); give every instance the same one' },
+    {
+      name: 'LOCAL_IDP_CLIENT_SECRET',
+      description: "Secret of the local provider's static client (default: random); give every instance the same one",
+    },
   ],
   async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, allowedRedirectUris, store, signingKey, onClose, note, onAuthError }) {
     const port = Number(env['LOCAL_IDP_PORT']);
@@ -33,11 +37,20 @@ export const local = defineProvider({
     let idp: { issuer: string; clientId: string; clientSecret: string };
     if (env['LOCAL_IDP_URL'] !== undefined) {
       // another instance's provider: same issuer, same static client
-      if (secret === undefined) throw new ConfigError('LOCAL_IDP_URL needs LOCAL_IDP_CLIENT_SECRET (the secret the first instance was given)', ['LOCAL_IDP_CLIENT_SECRET']);
+      if (secret === undefined)
+        throw new ConfigError('LOCAL_IDP_URL needs LOCAL_IDP_CLIENT_SECRET (the secret the first instance was given)', [
+          'LOCAL_IDP_CLIENT_SECRET',
+        ]);
       idp = { issuer: urlVariable('LOCAL_IDP_URL', env['LOCAL_IDP_URL']).origin, clientId: LOCAL_CLIENT_ID, clientSecret: secret };
       note(`Local OpenID provider of another instance: ${idp.issuer} (development only).`);
     } else {
-      const started = await startLocalIdp({ redirectUris: [`${baseUrl}/auth/callback`], defaultResource: mcpUrl, resourceScopes: validScopes, port, clientSecret: secret });
+      const started = await startLocalIdp({
+        redirectUris: [`${baseUrl}/auth/callback`],
+        defaultResource: mcpUrl,
+        resourceScopes: validScopes,
+        port,
+        clientSecret: secret,
+      });
       onClose(() => started.close());
       idp = started;
       note(`Local OpenID provider: ${idp.issuer} (development only). Sign in with any username and password.`);

@@ -10,8 +10,12 @@ export const supabase = defineProvider({
   name: 'supabase',
   title: 'Supabase Auth (remote authorization server)',
   variables: [
-    { name: 'SUPABASE_PROJECT_URL', description: 'Your project URL, e.g. https://abcdefghijklmnop.supabase.co (OAuth 2.1 server and DCR enabled)', required: true },
-    { name: 'SUPABASE_ALGORITHM', description: 'The project\'s JWT signing algorithm: ES256 or RS256', default: 'ES256' },
+    {
+      name: 'SUPABASE_PROJECT_URL',
+      description: 'Your project URL, e.g. https://abcdefghijklmnop.supabase.co (OAuth 2.1 server and DCR enabled)',
+      required: true,
+    },
+    { name: 'SUPABASE_ALGORITHM', description: "The project's JWT signing algorithm: ES256 or RS256", default: 'ES256' },
     { name: 'SUPABASE_AUTH_ROUTE', description: 'Path of Supabase Auth under the project URL', default: '/auth/v1' },
     { name: 'SUPABASE_REQUIRED_SCOPES', description: 'Scopes every MCP request needs, space-separated', defaultLabel: 'none' },
   ],

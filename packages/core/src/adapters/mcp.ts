@@ -1,4 +1,11 @@
-import { OAuthError, OAuthErrorCode, type AuthInfo, type OAuthTokenVerifier, type ScopeChallenge, type ScopeChallengeHandler } from '@modelcontextprotocol/server';
+import {
+  OAuthError,
+  OAuthErrorCode,
+  type AuthInfo,
+  type OAuthTokenVerifier,
+  type ScopeChallenge,
+  type ScopeChallengeHandler,
+} from '@modelcontextprotocol/server';
 import { requestUrl } from '../http/request-url.js';
 import { createRouter, routeRequest, type FetchHandler } from '../http/router.js';
 import type { AccessToken } from '../protocols/access-token.js';
@@ -37,7 +44,8 @@ function toUrl(value: unknown): URL | undefined {
  */
 export function toAuthInfo(token: AccessToken, options: McpAdapterOptions = {}): AuthInfo {
   const aud = token.claims['aud'];
-  const resource = toUrl(token.resource) ?? toUrl(typeof aud === 'string' ? aud : Array.isArray(aud) && aud.length === 1 ? aud[0] : undefined);
+  const resource =
+    toUrl(token.resource) ?? toUrl(typeof aud === 'string' ? aud : Array.isArray(aud) && aud.length === 1 ? aud[0] : undefined);
   const info: AuthInfo = {
     token: token.token,
     clientId: token.clientId,
@@ -135,7 +143,8 @@ function withCors(response: Response): Response {
  */
 export function createMcpAuthHandler(options: McpAuthHandlerOptions): FetchHandler {
   const { auth, mcp } = options;
-  if (!auth || typeof auth.guard !== 'function' || !Array.isArray(auth.routes)) throw new TypeError('createMcpAuthHandler: auth must be an AuthProvider');
+  if (!auth || typeof auth.guard !== 'function' || !Array.isArray(auth.routes))
+    throw new TypeError('createMcpAuthHandler: auth must be an AuthProvider');
   if (!mcp || typeof mcp.fetch !== 'function') throw new TypeError('createMcpAuthHandler: mcp must have fetch(request, { authInfo })');
   const mcpPath = new URL(auth.resourceUrl).pathname;
   const cors = options.cors ?? true;
@@ -177,11 +186,15 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * @see https://modelcontextprotocol.io/specification/draft/basic/authorization#scope-challenge-handling
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function requireToolScopes(auth: Pick<AuthProvider, 'requiredScopes' | 'noteInsufficientScope'> | readonly string[], ...scopes: string[]): ScopeChallengeHandler {
+export function requireToolScopes(
+  auth: Pick<AuthProvider, 'requiredScopes' | 'noteInsufficientScope'> | readonly string[],
+  ...scopes: string[]
+): ScopeChallengeHandler {
   if (scopes.length === 0) throw new TypeError('requireToolScopes: name at least one scope');
   const always = Array.isArray(auth) ? (auth as readonly string[]) : ((auth as Pick<AuthProvider, 'requiredScopes'>).requiredScopes ?? []);
   for (const scope of [...always, ...scopes]) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) throw new TypeError(`requireToolScopes: "${String(scope)}" is not an OAuth scope`);
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+      throw new TypeError(`requireToolScopes: "${String(scope)}" is not an OAuth scope`);
   }
   const tool = [...scopes];
   const base = [...always];

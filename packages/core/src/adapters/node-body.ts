@@ -31,7 +31,8 @@ export function nodeBody(req: IncomingMessage): NodeBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const onData = (chunk: Buffer | string) => {
     if (settled) return;
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      typeof chunk === 'string' ? new TextEncoder().encode(chunk) : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     controller.enqueue(bytes);
     if ((controller.desiredSize ?? 0) <= 0) req.pause();
   };

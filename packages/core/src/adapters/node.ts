@@ -18,7 +18,6 @@ declare global {
   // Express merges this interface into its `Request` (`@types/express-serve-static-core` declares
   // the same global namespace), so `req.auth` is typed after `expressBearerAuth`; without Express
   // installed it is an unused, empty namespace.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The verified access token, set by `expressBearerAuth` (`@mcpauth/core/node`). */
@@ -154,7 +153,10 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
  * createServer(toNodeHandler(createRouter(auth.routes))).listen(3000);
  * ```
  */
-export function toNodeHandler(handler: FetchHandler, options: NodeAdapterOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeHandler(
+  handler: FetchHandler,
+  options: NodeAdapterOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     let body: NodeBody | undefined;
     void (async () => {
@@ -219,7 +221,10 @@ export function expressRoutes(routes: readonly { path: string; handler: FetchHan
     const r = req as ExpressLikeRequest;
     const path = new URL(r.originalUrl ?? req.url ?? '/', 'http://x').pathname;
     const route = routes.find((x) => x.path === path);
-    if (!route) return next();
+    if (!route) {
+      next();
+      return;
+    }
     toNodeHandler(route.handler, options)(req, res);
   };
 }

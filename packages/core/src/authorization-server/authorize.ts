@@ -32,7 +32,8 @@ async function trustedTarget(
   if (!lookup.client) return invalidRequest(lookup.problem);
   const client = lookup.client;
   const requested = params.get('redirect_uri');
-  if (requested === undefined && client.redirect_uris.length !== 1) return invalidRequest('redirect_uri is required: the client has several registered');
+  if (requested === undefined && client.redirect_uris.length !== 1)
+    return invalidRequest('redirect_uri is required: the client has several registered');
   const redirectUri = requested === undefined ? client.redirect_uris[0]! : matchRedirectUri(client.redirect_uris, requested);
   if (redirectUri === null) return invalidRequest('redirect_uri is not registered for this client');
   // A client registered before the server's allowlist changed keeps URIs the server no longer allows.
@@ -54,7 +55,8 @@ function requestedScopes(ctx: EndpointContext, value: string | undefined): strin
   if (value === undefined) return undefined;
   const scopes = [...new Set(parseScopes(value).filter((s) => s !== 'offline_access'))];
   const unknown = unknownScopes(scopes, ctx.scopesSupported);
-  if (unknown.length > 0) throw new AuthorizeError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
+  if (unknown.length > 0)
+    throw new AuthorizeError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
   return scopes.length > 0 ? scopes : undefined;
 }
 
@@ -80,7 +82,10 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
     let params: Params;
     let target: Awaited<ReturnType<typeof trustedTarget>>;
     try {
-      params = request.method === 'GET' ? parseParams(new URL(request.url).searchParams) : await readForm(request, ctx.maxBodyBytes, invalidRequest, ctx.bodyTimeoutMs);
+      params =
+        request.method === 'GET'
+          ? parseParams(new URL(request.url).searchParams)
+          : await readForm(request, ctx.maxBodyBytes, invalidRequest, ctx.bodyTimeoutMs);
       target = await trustedTarget(ctx, params);
     } catch (err) {
       return page(err);

@@ -155,7 +155,9 @@ export class ClientMetadataDocuments {
   /** Remember the refusal, report its reason, answer the generic problem. */
   #refuse(clientId: string, reason: string, cause?: unknown): ClientLookup {
     this.#failures.set(clientId, true, { ttlSeconds: CLIENT_METADATA_FAILURE_CACHE_SECONDS });
-    this.#options.onError?.(new RegistrationError('invalid_client_metadata', `Client metadata document ${clientId} refused: ${reason}`, { cause }));
+    this.#options.onError?.(
+      new RegistrationError('invalid_client_metadata', `Client metadata document ${clientId} refused: ${reason}`, { cause }),
+    );
     return { client: null, problem: UNUSABLE };
   }
 
@@ -167,11 +169,15 @@ export class ClientMetadataDocuments {
     let json: Record<string, unknown>;
     let headers: Headers;
     try {
-      ({ json, headers } = await fetchJson(clientId, { headers: { Accept: 'application/json' } }, {
-        ...this.#http,
-        timeoutMs: this.#http.timeoutMs ?? 5000,
-        maxResponseBytes: MAX_CLIENT_METADATA_DOCUMENT_BYTES,
-      }));
+      ({ json, headers } = await fetchJson(
+        clientId,
+        { headers: { Accept: 'application/json' } },
+        {
+          ...this.#http,
+          timeoutMs: this.#http.timeoutMs ?? 5000,
+          maxResponseBytes: MAX_CLIENT_METADATA_DOCUMENT_BYTES,
+        },
+      ));
     } catch (err) {
       const reason = err instanceof UpstreamError ? err.reason : 'network';
       return this.#refuse(clientId, `it could not be fetched (${reason})`, err);
@@ -216,7 +222,10 @@ export class ClientMetadataDocuments {
  * const { client } = await resolveClient(clientId);
  * ```
  */
-export function createClientResolver(provider: Pick<OAuthAuthorizationServerProvider, 'getClient'>, documents: ClientMetadataDocuments | null): ClientResolver {
+export function createClientResolver(
+  provider: Pick<OAuthAuthorizationServerProvider, 'getClient'>,
+  documents: ClientMetadataDocuments | null,
+): ClientResolver {
   return async (clientId) => {
     if (documents && isClientIdMetadataUrl(clientId)) return documents.lookup(clientId);
     const client = await provider.getClient(clientId);

@@ -59,7 +59,11 @@ async function keySet(client: OAuthClientInformationFull, context: ClientAsserti
   const cached = remoteSets.get(uri);
   if (cached) return cached;
   // the client chose this URL: fetched like a metadata document (no redirects, small, public addresses on Node)
-  const { json } = await fetchJson(uri, {}, { fetch: context.fetch ?? createPublicAddressFetch() ?? undefined, timeoutMs: 5000, maxResponseBytes: 64 * 1024 });
+  const { json } = await fetchJson(
+    uri,
+    {},
+    { fetch: context.fetch ?? createPublicAddressFetch() ?? undefined, timeoutMs: 5000, maxResponseBytes: 64 * 1024 },
+  );
   const document = json as { keys?: unknown } | null;
   if (typeof document !== 'object' || document === null || !Array.isArray(document.keys)) throw fail();
   const set = createLocalJWKSet(document as unknown as JSONWebKeySet);
@@ -80,7 +84,11 @@ async function keySet(client: OAuthClientInformationFull, context: ClientAsserti
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
  */
-export async function verifyClientAssertion(client: OAuthClientInformationFull, assertion: string, context: ClientAssertionContext): Promise<void> {
+export async function verifyClientAssertion(
+  client: OAuthClientInformationFull,
+  assertion: string,
+  context: ClientAssertionContext,
+): Promise<void> {
   if (assertion.length > MAX_ASSERTION_LENGTH) throw fail();
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {

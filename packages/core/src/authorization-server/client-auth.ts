@@ -105,7 +105,8 @@ export async function authenticateClient(
     if (id === undefined || (bodyId !== undefined && bodyId !== id)) throw new TokenError('invalid_client', 'Client authentication failed');
     method = 'private_key_jwt';
   } else if (header !== null) {
-    if (!/^Basic /i.test(header)) throw new TokenError('invalid_client', 'Only Basic client authentication is accepted in the Authorization header');
+    if (!/^Basic /i.test(header))
+      throw new TokenError('invalid_client', 'Only Basic client authentication is accepted in the Authorization header');
     ({ id, secret } = basicCredentials(header));
     if (bodySecret !== undefined) throw new TokenError('invalid_request', 'Use only one client authentication method');
     const bodyId = params.get('client_id');

@@ -41,7 +41,8 @@ function stringArray(value: unknown, field: string, max: number): string[] {
 }
 
 function webUrl(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length > MAX_REDIRECT_URI_LENGTH) throw invalid(`${field} must be a URL of at most ${MAX_REDIRECT_URI_LENGTH} characters`);
+  if (typeof value !== 'string' || value.length > MAX_REDIRECT_URI_LENGTH)
+    throw invalid(`${field} must be a URL of at most ${MAX_REDIRECT_URI_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(value);
@@ -63,7 +64,8 @@ function publicKeySet(value: unknown): { keys: Record<string, unknown>[] } {
     throw invalid(`jwks must be a JWK Set with 1 to ${MAX_KEYS} keys`);
   }
   for (const key of keys) {
-    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string') throw invalid('jwks keys must be JWKs');
+    if (typeof key !== 'object' || key === null || typeof (key as { kty?: unknown }).kty !== 'string')
+      throw invalid('jwks keys must be JWKs');
     if (PRIVATE_JWK_MEMBERS.some((m) => m in key)) throw invalid('jwks must hold public keys only');
   }
   if (JSON.stringify(value).length > 16 * 1024) throw invalid('jwks is too large');
@@ -104,17 +106,20 @@ export function validateClientMetadata(raw: Record<string, unknown>, policy: Cli
   if (!grantTypes.some((g) => g !== 'refresh_token')) throw invalid('grant_types must contain a grant other than refresh_token');
 
   const usesCode = grantTypes.includes('authorization_code');
-  const responseTypes = raw['response_types'] === undefined ? (usesCode ? ['code'] : []) : stringArray(raw['response_types'], 'response_types', 5);
+  const responseTypes =
+    raw['response_types'] === undefined ? (usesCode ? ['code'] : []) : stringArray(raw['response_types'], 'response_types', 5);
   for (const r of responseTypes) if (r !== 'code') throw invalid(`Unsupported response type "${r}"`);
   if (usesCode !== responseTypes.includes('code')) {
     throw invalid('grant_types and response_types are inconsistent: authorization_code goes with the code response type');
   }
 
   const redirectUris = raw['redirect_uris'] === undefined ? [] : stringArray(raw['redirect_uris'], 'redirect_uris', MAX_REDIRECT_URIS);
-  if (usesCode && redirectUris.length === 0) throw new RegistrationError('invalid_redirect_uri', 'redirect_uris must name at least one redirect URI');
+  if (usesCode && redirectUris.length === 0)
+    throw new RegistrationError('invalid_redirect_uri', 'redirect_uris must name at least one redirect URI');
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri);
-    if (problem !== null) throw new RegistrationError('invalid_redirect_uri', `Redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}`);
+    if (problem !== null)
+      throw new RegistrationError('invalid_redirect_uri', `Redirect URI ${JSON.stringify(uri.slice(0, 100))} ${problem}`);
   }
 
   const metadata: OAuthClientMetadata = {
@@ -134,7 +139,8 @@ export function validateClientMetadata(raw: Record<string, unknown>, policy: Cli
   for (const field of TEXT_FIELDS) {
     const value = raw[field];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) throw invalid(`${field} must be a string of at most ${MAX_TEXT_LENGTH} characters`);
+    if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH)
+      throw invalid(`${field} must be a string of at most ${MAX_TEXT_LENGTH} characters`);
     metadata[field] = value;
   }
   for (const field of URL_FIELDS) {
@@ -143,7 +149,7 @@ export function validateClientMetadata(raw: Record<string, unknown>, policy: Cli
   if (raw['jwks'] !== undefined) metadata['jwks'] = publicKeySet(raw['jwks']);
   if (raw['jwks'] !== undefined && raw['jwks_uri'] !== undefined) throw invalid('Send jwks or jwks_uri, not both');
   if (method === 'private_key_jwt' && metadata['jwks'] === undefined && metadata.jwks_uri === undefined) {
-    throw invalid('private_key_jwt needs the client\'s public keys: jwks or jwks_uri');
+    throw invalid("private_key_jwt needs the client's public keys: jwks or jwks_uri");
   }
   if (raw['contacts'] !== undefined) {
     const contacts = stringArray(raw['contacts'], 'contacts', MAX_CONTACTS);

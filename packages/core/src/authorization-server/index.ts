@@ -16,7 +16,13 @@ import { createAuthorizeHandler } from './authorize.js';
 import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
 import type { ClientResolver } from './client-auth.js';
 import type { EndpointContext } from './context.js';
-import { authorizationServerMetadataUrl, buildAuthorizationServerMetadata, metadataHandler, normalizeIssuer, type AuthorizationServerMetadata } from './metadata.js';
+import {
+  authorizationServerMetadataUrl,
+  buildAuthorizationServerMetadata,
+  metadataHandler,
+  normalizeIssuer,
+  type AuthorizationServerMetadata,
+} from './metadata.js';
 import { createRegisterHandler, type ClientRegistrationOptions } from './register.js';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_FORM_BYTES } from './request.js';
 import { createRevokeHandler } from './revoke.js';
@@ -25,7 +31,7 @@ import { createTokenHandler } from './token.js';
 /** Options of {@link createAuthorizationServer}. */
 export interface AuthorizationServerOptions {
   /** The back end: clients, codes, tokens. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the handler accepts a provider of any code, refresh-token and access-token types
   provider: OAuthAuthorizationServerProvider<any, any, any>;
   /**
    * The issuer identifier (RFC 8414): `https`, or `http` on a loopback host for development.
@@ -156,9 +162,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     resourceUrl = normalizeResource(secureUrl(options.resourceUrl, 'createAuthorizationServer: resourceUrl').href)!;
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_FORM_BYTES;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new TypeError('createAuthorizationServer: maxBodyBytes must be a positive integer');
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
+    throw new TypeError('createAuthorizationServer: maxBodyBytes must be a positive integer');
   const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) throw new TypeError('createAuthorizationServer: bodyTimeoutMs must be a positive integer');
+  if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0)
+    throw new TypeError('createAuthorizationServer: bodyTimeoutMs must be a positive integer');
   const scopesSupported = options.scopesSupported ? [...options.scopesSupported] : undefined;
   const grantTypesSupported = ['authorization_code', 'refresh_token'];
   if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
@@ -191,7 +199,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
 
   const url = (name: string) => `${issuer}/${name}`;
-  const registration = options.clientRegistration === false ? undefined : options.clientRegistration ?? {};
+  const registration = options.clientRegistration === false ? undefined : (options.clientRegistration ?? {});
   const metadata = buildAuthorizationServerMetadata({
     issuer,
     endpoints: {

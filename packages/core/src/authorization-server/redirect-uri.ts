@@ -51,7 +51,7 @@ export function isLoopbackHttp(url: URL): boolean {
  */
 export function redirectUriProblem(uri: string): string | null {
   if (uri.length === 0 || uri.length > MAX_REDIRECT_URI_LENGTH) return `must be 1 to ${MAX_REDIRECT_URI_LENGTH} characters`;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern rejects
   if (/[\u0000-\u0020\u007f\\]/.test(uri)) return 'must not contain whitespace, control characters or backslashes';
   if (uri.includes('#')) return 'must not contain a fragment';
   let url: URL;

@@ -142,7 +142,12 @@ export function createRegisterHandler(ctx: EndpointContext, options: ClientRegis
         await countHit(ctx.store, 'as.register-limit', bucket, limit, ctx.now());
       }
       if (verifyInitialAccessToken) await checkInitialAccessToken(request, verifyInitialAccessToken);
-      const body = await readJsonObject(request, ctx.maxBodyBytes, (d, o) => new RegistrationError('invalid_client_metadata', d, o), ctx.bodyTimeoutMs);
+      const body = await readJsonObject(
+        request,
+        ctx.maxBodyBytes,
+        (d, o) => new RegistrationError('invalid_client_metadata', d, o),
+        ctx.bodyTimeoutMs,
+      );
       const metadata = validateClientMetadata(body, {
         grantTypesSupported: ctx.grantTypesSupported,
         scopesSupported: ctx.scopesSupported,

@@ -73,7 +73,12 @@ export function mediaType(request: Request): string {
  * not complete within `timeoutMs` with 408, an unreadable one (the client went away) with 400. The
  * stream is cancelled in each case.
  */
-export async function readBody(request: Request, maxBytes: number, fail: RequestFailure, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
+export async function readBody(
+  request: Request,
+  maxBytes: number,
+  fail: RequestFailure,
+  timeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+): Promise<Uint8Array> {
   const deadline = AbortSignal.timeout(timeoutMs);
   let bytes: Uint8Array | null;
   try {
@@ -113,7 +118,12 @@ export async function readForm(request: Request, maxBytes: number, fail: Request
 }
 
 /** Read an `application/json` body holding one JSON object, up to `maxBytes`. */
-export async function readJsonObject(request: Request, maxBytes: number, fail: RequestFailure, timeoutMs?: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  request: Request,
+  maxBytes: number,
+  fail: RequestFailure,
+  timeoutMs?: number,
+): Promise<Record<string, unknown>> {
   if (mediaType(request) !== 'application/json') {
     await request.body?.cancel().catch(() => undefined);
     throw fail('Content-Type must be application/json');
@@ -159,7 +169,11 @@ export function formEndpoint(
       for (const [k, v] of Object.entries(FORM_CORS)) response.headers.set(k, v);
       return response;
     } catch (err) {
-      return errorResponse(err, { headers: FORM_CORS, basicAuthAttempted: request.headers.has('authorization'), onUnexpectedError: options.onError });
+      return errorResponse(err, {
+        headers: FORM_CORS,
+        basicAuthAttempted: request.headers.has('authorization'),
+        onUnexpectedError: options.onError,
+      });
     }
   };
 }

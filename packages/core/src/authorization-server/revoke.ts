@@ -9,7 +9,6 @@ import { authenticateClient } from './client-auth.js';
 import { clientAssertionContext, type EndpointContext } from './context.js';
 import { formEndpoint } from './request.js';
 
-
 /**
  * The revocation endpoint handler. `POST` with a form body; the client authenticates as at the
  * token endpoint; `token` is looked up as a refresh token and as an access token (in the order

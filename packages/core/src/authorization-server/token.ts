@@ -51,7 +51,8 @@ async function refreshTokenGrant(ctx: EndpointContext, { client }: Authenticated
   const token = required(params, 'refresh_token');
   const stored = await ctx.provider.loadRefreshToken(client, token);
   if (!stored || stored.clientId !== client.client_id) throw new TokenError('invalid_grant', 'The refresh token is invalid');
-  if (stored.expiresAt !== undefined && stored.expiresAt <= ctx.now()) throw new TokenError('invalid_grant', 'The refresh token has expired');
+  if (stored.expiresAt !== undefined && stored.expiresAt <= ctx.now())
+    throw new TokenError('invalid_grant', 'The refresh token has expired');
   const scopeParam = params.get('scope');
   let scopes = stored.scopes;
   if (scopeParam !== undefined) {

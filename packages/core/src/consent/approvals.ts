@@ -74,9 +74,7 @@ export class RememberedApprovals {
     try {
       const parsed: unknown = JSON.parse(decoder.decode(bytes));
       if (!Array.isArray(parsed)) return [];
-      return parsed
-        .filter((e): e is Entry => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number')
-        .slice(-this.#max);
+      return parsed.filter((e): e is Entry => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number').slice(-this.#max);
     } catch {
       return [];
     }

@@ -97,7 +97,13 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
   const approvalsCookie = cookieName(policy, APPROVALS);
 
   /** Approve and redirect; `remembered` is the request's approvals cookie when the approval is to be remembered. */
-  const approve = async (transaction: string, request: ConsentRequest, extraCookies: string[], status: number, remembered?: string | null) => {
+  const approve = async (
+    transaction: string,
+    request: ConsentRequest,
+    extraCookies: string[],
+    status: number,
+    remembered?: string | null,
+  ) => {
     const result = await flow.approve(transaction);
     if (!result) return page(400, 'This request has expired', 'Start the sign-in again from your application.');
     const cookies = [...extraCookies, ...result.cookies];
@@ -137,13 +143,18 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
 
   const post = async (request: Request): Promise<Response> => {
     const origin = request.headers.get('origin');
-    if (origin !== null && origin !== new URL(request.url).origin) return page(403, 'Request refused', 'The form was not submitted from this site.');
+    if (origin !== null && origin !== new URL(request.url).origin)
+      return page(403, 'Request refused', 'The form was not submitted from this site.');
     let form: Params;
     try {
       form = await readForm(request, MAX_FORM_BYTES, formFailure, options.bodyTimeoutMs);
     } catch (err) {
       const status = err instanceof FormError ? err.status : 400;
-      return page(status, status === 413 ? 'Request too large' : status === 408 ? 'Request timed out' : 'Request refused', 'The form could not be read.');
+      return page(
+        status,
+        status === 413 ? 'Request too large' : status === 408 ? 'Request timed out' : 'Request refused',
+        'The form could not be read.',
+      );
     }
     const transaction = form.get('transaction');
     if (!transaction) return page(400, 'Request refused', 'The form is incomplete.');

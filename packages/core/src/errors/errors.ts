@@ -69,7 +69,15 @@ export type TokenInvalidReason =
  * Why an outbound call to an upstream server failed. `forbidden_address`: the host is, or resolves
  * to, an address the call may not reach (loopback or private), so nothing was sent.
  */
-export type UpstreamFailureReason = 'timeout' | 'network' | 'http_status' | 'oauth_error' | 'invalid_body' | 'too_large' | 'redirect' | 'forbidden_address';
+export type UpstreamFailureReason =
+  | 'timeout'
+  | 'network'
+  | 'http_status'
+  | 'oauth_error'
+  | 'invalid_body'
+  | 'too_large'
+  | 'redirect'
+  | 'forbidden_address';
 
 /** Every stable error code of the package family. */
 export type AuthErrorCode = AnyAuthError['code'];
@@ -128,9 +136,7 @@ export abstract class OAuthProtocolError<E extends string = string> extends Auth
 
   /** The JSON body of this error, as RFC 6749 §5.2 defines it. */
   toJSON(): { error: E; error_description?: string } {
-    return this.errorDescription === undefined
-      ? { error: this.error }
-      : { error: this.error, error_description: this.errorDescription };
+    return this.errorDescription === undefined ? { error: this.error } : { error: this.error, error_description: this.errorDescription };
   }
 }
 

@@ -19,7 +19,7 @@ export interface BearerChallenge {
  * control characters (which could split headers) are dropped.
  */
 function quote(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern rejects
   return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -121,12 +121,15 @@ function errorPage(error: string, description: string | undefined, status: numbe
 function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorResponseOptions['redirect']>, extra: Headers): Response {
   const headers = new Headers(extra);
   headers.set('Cache-Control', 'no-store');
-  headers.set('Location', authorizationResponseUrl(target.redirectUri, {
-    error: error.error,
-    error_description: error.errorDescription,
-    state: target.state,
-    iss: target.issuer,
-  }));
+  headers.set(
+    'Location',
+    authorizationResponseUrl(target.redirectUri, {
+      error: error.error,
+      error_description: error.errorDescription,
+      state: target.state,
+      iss: target.issuer,
+    }),
+  );
   return new Response(null, { status: 302, headers });
 }
 

@@ -60,7 +60,11 @@ const decoder = new TextDecoder();
  * if (res.status === 200) console.log(JSON.parse(res.text()));
  * ```
  */
-export async function sendRequest(url: string | URL, request: OutboundRequest = {}, options: HttpClientOptions = {}): Promise<OutboundResponse> {
+export async function sendRequest(
+  url: string | URL,
+  request: OutboundRequest = {},
+  options: HttpClientOptions = {},
+): Promise<OutboundResponse> {
   const client = options.ky ?? ky.create(options.fetch ? { fetch: options.fetch } : {});
   const method = request.method ?? 'GET';
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_BYTES;

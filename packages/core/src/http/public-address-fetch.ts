@@ -61,7 +61,10 @@ interface NodeDns {
 }
 
 function refused(host: string, address: string): UpstreamError {
-  return new UpstreamError('forbidden_address', `${host} is served from ${address}, which is not a public address; the request was not sent`);
+  return new UpstreamError(
+    'forbidden_address',
+    `${host} is served from ${address}, which is not a public address; the request was not sent`,
+  );
 }
 
 /** The response of Node's `https` as a Fetch `Response`, its body streamed with backpressure. */

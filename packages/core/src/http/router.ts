@@ -36,7 +36,9 @@ export async function routeRequest(routes: readonly Route[], request: Request): 
 export function createRouter(routes: readonly Route[], fallback?: FetchHandler): FetchHandler {
   return async (request) =>
     (await routeRequest(routes, request)) ??
-    (fallback ? fallback(request) : new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'Content-Type': 'application/json' } }));
+    (fallback
+      ? fallback(request)
+      : new Response(JSON.stringify({ error: 'not_found' }), { status: 404, headers: { 'Content-Type': 'application/json' } }));
 }
 
 /**

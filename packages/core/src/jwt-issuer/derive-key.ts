@@ -52,7 +52,9 @@ export async function deriveJwtKey(material: JwtKeyMaterial, salt: string | Uint
   if (input.length === 0) throw new TypeError('deriveJwtKey: key material must not be empty');
   // HKDF does not stretch: shorter material than the key it makes would be a weaker key.
   if (high !== undefined && !isStrongKeyMaterial(input)) {
-    throw new TypeError(`deriveJwtKey: highEntropyMaterial must be at least ${MIN_KEY_BYTES} bytes (use lowEntropyMaterial for a passphrase)`);
+    throw new TypeError(
+      `deriveJwtKey: highEntropyMaterial must be at least ${MIN_KEY_BYTES} bytes (use lowEntropyMaterial for a passphrase)`,
+    );
   }
   const saltBytes = bytes(salt);
   if (saltBytes.length === 0) throw new TypeError('deriveJwtKey: salt must not be empty');

@@ -188,16 +188,20 @@ export function mapJoseError(err: unknown): TokenInvalidError {
                 : 'claim';
     return new TokenInvalidError(reason, `Claim "${claim}" is invalid: ${err.reason}`, { cause: err });
   }
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new TokenInvalidError('signature', 'Signature verification failed', { cause: err });
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return new TokenInvalidError('signature', 'Signature verification failed', { cause: err });
   if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) {
     return new TokenInvalidError('algorithm', 'Algorithm or header not allowed', { cause: err });
   }
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return new TokenInvalidError('key_not_found', 'No key matches the token', { cause: err });
-  if (err instanceof joseErrors.JWKSMultipleMatchingKeys) return new TokenInvalidError('key_not_found', 'Several keys match the token and none verified it', { cause: err });
+  if (err instanceof joseErrors.JWKSNoMatchingKey)
+    return new TokenInvalidError('key_not_found', 'No key matches the token', { cause: err });
+  if (err instanceof joseErrors.JWKSMultipleMatchingKeys)
+    return new TokenInvalidError('key_not_found', 'Several keys match the token and none verified it', { cause: err });
   if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWEInvalid) {
     return new TokenInvalidError('malformed', 'Token is malformed', { cause: err });
   }
   if (err instanceof joseErrors.JWKSTimeout) return new TokenInvalidError('unverifiable', 'Key set fetch timed out', { cause: err });
-  if (err instanceof UpstreamError) return new TokenInvalidError('unverifiable', `Signing keys could not be fetched (${err.reason})`, { cause: err });
+  if (err instanceof UpstreamError)
+    return new TokenInvalidError('unverifiable', `Signing keys could not be fetched (${err.reason})`, { cause: err });
   return new TokenInvalidError('unverifiable', 'Token could not be verified', { cause: err });
 }

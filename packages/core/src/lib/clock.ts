@@ -25,4 +25,3 @@ export type Clock = () => number;
  * ```
  */
 export const epochSeconds: Clock = () => Date.now() / 1000;
-

@@ -165,9 +165,14 @@ export class ExpiringMap {
 }
 
 /** Validate the bound option of a memory or file store (`TypeError` when bad); the default when absent. */
-export function maxPerCollectionOption(options: { maxEntriesPerCollection?: number | undefined; maxEntries?: unknown }, owner: string): number {
+export function maxPerCollectionOption(
+  options: { maxEntriesPerCollection?: number | undefined; maxEntries?: unknown },
+  owner: string,
+): number {
   if (options.maxEntries !== undefined) {
-    throw new TypeError(`${owner}: maxEntries was replaced by maxEntriesPerCollection (each collection is bounded on its own; nothing live is evicted)`);
+    throw new TypeError(
+      `${owner}: maxEntries was replaced by maxEntriesPerCollection (each collection is bounded on its own; nothing live is evicted)`,
+    );
   }
   const max = options.maxEntriesPerCollection ?? DEFAULT_MAX_ENTRIES_PER_COLLECTION;
   if (!Number.isInteger(max) || max <= 0) throw new TypeError(`${owner}: maxEntriesPerCollection must be a positive integer`);

@@ -65,7 +65,10 @@ function ipv6Kind(g: number[]): AddressKind {
   // IPv4-compatible ::a.b.c.d (deprecated) and IPv4-mapped ::ffff:a.b.c.d: the IPv4 address decides.
   if (g.slice(0, 6).every((x) => x === 0) || (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)) return v4(g[6]!, g[7]!);
   // IPv4-translated ::ffff:0:a.b.c.d and NAT64 64:ff9b::/96: the IPv4 address decides.
-  if ((g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) || (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))) {
+  if (
+    (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) ||
+    (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
+  ) {
     return v4(g[6]!, g[7]!);
   }
   if (g[0] === 0x2002) return v4(g[1]!, g[2]!); // 6to4 2002:a.b.c.d::/48

@@ -78,7 +78,11 @@ export class MultiAuth implements AuthProvider {
     if (!primary || typeof primary.guard !== 'function' || typeof primary.verifier?.verifyToken !== 'function') {
       throw new TypeError('MultiAuth: primary must be an AuthProvider');
     }
-    if (!Array.isArray(options.verifiers) || options.verifiers.length === 0 || options.verifiers.some((v) => typeof v?.verifyToken !== 'function')) {
+    if (
+      !Array.isArray(options.verifiers) ||
+      options.verifiers.length === 0 ||
+      options.verifiers.some((v) => typeof v?.verifyToken !== 'function')
+    ) {
       throw new TypeError('MultiAuth: verifiers must be a non-empty list of TokenVerifiers');
     }
     this.#primary = primary;

@@ -313,5 +313,8 @@ export interface OAuthAuthorizationServerProvider<
    * supported scopes and `resource` bound to the server's resource. The implementation decides
    * what the client may have (policy); it SHOULD NOT issue a refresh token.
    */
-  exchangeClientCredentials?(client: OAuthClientInformationFull, params: { scopes: string[] | undefined; resource: string | undefined }): Promise<OAuthToken>;
+  exchangeClientCredentials?(
+    client: OAuthClientInformationFull,
+    params: { scopes: string[] | undefined; resource: string | undefined },
+  ): Promise<OAuthToken>;
 }

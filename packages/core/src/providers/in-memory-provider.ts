@@ -38,7 +38,10 @@ export interface Approval {
  *   allowedClients.has(client.client_id) ? { subject: 'service-account', scopes: params.scopes } : false;
  * ```
  */
-export type ApprovalHook = (client: OAuthClientInformationFull, params: AuthorizationParams) => Approval | false | Promise<Approval | false>;
+export type ApprovalHook = (
+  client: OAuthClientInformationFull,
+  params: AuthorizationParams,
+) => Approval | false | Promise<Approval | false>;
 
 /**
  * Decides a client-credentials request (a machine client asking for a token for itself): the
@@ -75,7 +78,9 @@ export interface IdentityAssertionOptions {
    * The scopes granted: from the assertion's `scope` (and the request's `scope`, which can only
    * narrow it), decided by policy. Default: the assertion's scopes, narrowed by the request's.
    */
-  grantScopes?: ((claims: IdentityAssertionClaims, requested: readonly string[]) => readonly string[] | Promise<readonly string[]>) | undefined;
+  grantScopes?:
+    | ((claims: IdentityAssertionClaims, requested: readonly string[]) => readonly string[] | Promise<readonly string[]>)
+    | undefined;
 }
 
 /** Options of {@link InMemoryOAuthProvider}. */
@@ -161,7 +166,10 @@ export interface InMemoryOAuthProvider {
    * The client-credentials grant, present only with the `clientCredentials` option: an access
    * token for the client itself (subject = client id), no refresh token.
    */
-  exchangeClientCredentials?(client: OAuthClientInformationFull, params: { scopes: string[] | undefined; resource: string | undefined }): Promise<OAuthToken>;
+  exchangeClientCredentials?(
+    client: OAuthClientInformationFull,
+    params: { scopes: string[] | undefined; resource: string | undefined },
+  ): Promise<OAuthToken>;
 }
 
 /**
@@ -185,6 +193,7 @@ export interface InMemoryOAuthProvider {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.5
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the optional grants the constructor installs
 export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, InMemoryRefreshToken, AccessToken> {
   readonly issuer: string;
   /** The store holding clients, codes and tokens (the authorization server keeps its rate-limit counters there too). */
@@ -227,7 +236,8 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     const assertions = options.identityAssertions;
     if (assertions !== undefined) {
-      if (typeof assertions?.verifier?.verify !== 'function') throw new TypeError('InMemoryOAuthProvider: identityAssertions.verifier must have verify(assertion)');
+      if (typeof assertions?.verifier?.verify !== 'function')
+        throw new TypeError('InMemoryOAuthProvider: identityAssertions.verifier must have verify(assertion)');
       this.exchangeIdentityAssertion = (client, params) => this.#exchangeIdentityAssertion(assertions, client, params);
     }
     const decide = options.clientCredentials;
@@ -237,11 +247,14 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
         const decision = await decide(client, params.scopes);
         if (decision === false) throw new TokenError('unauthorized_client', 'This client may not use the client_credentials grant');
         const family = randomToken(16);
-        return this.#issue(client, { clientId: client.client_id, scopes: [...decision.scopes], resource: params.resource, subject: client.client_id, family }, false);
+        return this.#issue(
+          client,
+          { clientId: client.client_id, scopes: [...decision.scopes], resource: params.resource, subject: client.client_id, family },
+          false,
+        );
       };
     }
   }
-
 
   async getClient(clientId: string): Promise<OAuthClientInformationFull | null> {
     return this.#clients.get(clientId);
@@ -327,7 +340,11 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     return { ...stored, token: refreshToken };
   }
 
-  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: InMemoryRefreshToken, scopes: string[]): Promise<OAuthToken> {
+  async exchangeRefreshToken(
+    client: OAuthClientInformationFull,
+    refreshToken: InMemoryRefreshToken,
+    scopes: string[],
+  ): Promise<OAuthToken> {
     const hash = await sha256(refreshToken.token);
     const stored = await this.#refresh.take(hash);
     if (!stored) {
@@ -354,7 +371,12 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     }
     const stored = await this.#access.get(await sha256(token));
     if (!stored || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
-    const claims: Record<string, unknown> = { iss: this.issuer, client_id: stored.clientId, scope: stored.scopes.join(' '), exp: stored.expiresAt };
+    const claims: Record<string, unknown> = {
+      iss: this.issuer,
+      client_id: stored.clientId,
+      scope: stored.scopes.join(' '),
+      exp: stored.expiresAt,
+    };
     if (stored.subject !== undefined) claims['sub'] = stored.subject;
     if (stored.resource !== undefined) claims['aud'] = stored.resource;
     return {
@@ -376,7 +398,11 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     await Promise.all([this.#access.delete(hash), this.#refresh.delete(hash)]);
   }
 
-  async #exchangeIdentityAssertion(options: IdentityAssertionOptions, client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken> {
+  async #exchangeIdentityAssertion(
+    options: IdentityAssertionOptions,
+    client: OAuthClientInformationFull,
+    params: IdentityAssertionParams,
+  ): Promise<OAuthToken> {
     const refused = (why: string) => new TokenError('invalid_grant', `The identity assertion was refused: ${why}`);
     const claims = await options.verifier.verify(params.assertion);
     if (!claims) throw refused('not a valid ID-JAG from a trusted identity provider for this server');
@@ -392,12 +418,22 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     const asserted = parseScopes(claims.scope);
     const requested = params.scopes === undefined ? asserted : asserted.filter((s) => params.scopes!.includes(s));
     const scopes = options.grantScopes ? (await options.grantScopes(claims, requested)).filter((s) => requested.includes(s)) : requested;
-    return this.#issue(client, { clientId: client.client_id, scopes: [...scopes], resource: params.resource, subject: claims.sub, family: randomToken(16) }, false);
+    return this.#issue(
+      client,
+      { clientId: client.client_id, scopes: [...scopes], resource: params.resource, subject: claims.sub, family: randomToken(16) },
+      false,
+    );
   }
 
   async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>, refreshable = true): Promise<OAuthToken> {
     const now = this.#now();
-    const base = { clientId: client.client_id, scopes: grant.scopes, resource: grant.resource, subject: grant.subject, family: grant.family };
+    const base = {
+      clientId: client.client_id,
+      scopes: grant.scopes,
+      resource: grant.resource,
+      subject: grant.subject,
+      family: grant.family,
+    };
     const accessToken = this.#jwt
       ? await this.#jwt.issueAccessToken({
           clientId: client.client_id,
@@ -408,7 +444,12 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
         })
       : randomToken(32);
     await this.#access.set(await sha256(accessToken), { ...base, expiresAt: now + this.#accessTtl }, { ttlSeconds: this.#accessTtl });
-    const response: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: this.#accessTtl, scope: grant.scopes.join(' ') };
+    const response: OAuthToken = {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: this.#accessTtl,
+      scope: grant.scopes.join(' '),
+    };
     if (refreshable && clientGrantTypes(client).includes('refresh_token')) {
       const refreshToken = `${grant.family}.${randomToken(32)}`;
       const hash = await sha256(refreshToken);

@@ -66,7 +66,9 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
     }
     const upstreamClaims = await hooks.upstreamClaims(upstream, response);
-    const allowed = new Set(await hooks.grantScopes({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }));
+    const allowed = new Set(
+      await hooks.grantScopes({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }),
+    );
     const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
     await records.codes.set(
@@ -95,24 +97,39 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const query = new URL(request.url).searchParams;
     const state = query.get('state');
     const pending = state ? await records.pending.take(state) : null;
-    if (!pending) return errorPage(400, 'This sign-in has expired', 'It was already completed, or it took too long. Start again from your application.');
+    if (!pending)
+      return errorPage(
+        400,
+        'This sign-in has expired',
+        'It was already completed, or it took too long. Start again from your application.',
+      );
     if (!(await verifyBrowserBinding(request, config.cookies, pending.bindingId, pending.bindingHash))) {
-      return errorPage(403, 'Sign-in refused', 'This sign-in was started in another browser. Start again from your application in this browser.');
+      return errorPage(
+        403,
+        'Sign-in refused',
+        'This sign-in was started in another browser. Start again from your application in this browser.',
+      );
     }
     const clear = [clearBrowserBinding(config.cookies, pending.bindingId)];
     const upstreamError = query.get('error');
     if (upstreamError !== null) {
       const description = query.get('error_description') ?? undefined;
       config.onError(
-        new UpstreamError('oauth_error', `The identity provider answered the authorization with ${upstreamError}${description ? `: ${description}` : ''}`, {
-          error: upstreamError,
-          errorDescription: description,
-        }),
+        new UpstreamError(
+          'oauth_error',
+          `The identity provider answered the authorization with ${upstreamError}${description ? `: ${description}` : ''}`,
+          {
+            error: upstreamError,
+            errorDescription: description,
+          },
+        ),
       );
       const error = clientErrorFor(upstreamError);
       const said = /^[\x20-\x7e]{1,64}$/.test(upstreamError) ? ` (${upstreamError})` : '';
       const detail =
-        error === 'server_error' ? `The identity provider refused this server's request${said}` : `The identity provider did not authorize the request${said}`;
+        error === 'server_error'
+          ? `The identity provider refused this server's request${said}`
+          : `The identity provider did not authorize the request${said}`;
       return toClient(pending, { error, error_description: detail }, clear);
     }
     const code = query.get('code');
@@ -122,9 +139,14 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     } catch (err) {
       config.onError(err);
       if (err instanceof StorageFullError) {
-        return toClient(pending, { error: 'temporarily_unavailable', error_description: 'The server cannot take new sign-ins right now; try again later' }, clear);
+        return toClient(
+          pending,
+          { error: 'temporarily_unavailable', error_description: 'The server cannot take new sign-ins right now; try again later' },
+          clear,
+        );
       }
-      const description = err instanceof UpstreamError ? 'The identity provider could not complete the sign-in' : 'The sign-in could not be completed';
+      const description =
+        err instanceof UpstreamError ? 'The identity provider could not complete the sign-in' : 'The sign-in could not be completed';
       return toClient(pending, { error: 'server_error', error_description: description }, clear);
     }
   };

@@ -160,7 +160,8 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
   if (u.authMethod !== undefined && !isAuthMethod(u.authMethod)) {
     throw new TypeError('OAuthProxy: upstream.authMethod must be client_secret_basic, client_secret_post or none');
   }
-  if (u.authMethod !== undefined && u.authMethod !== 'none' && !u.clientSecret) throw new TypeError(`OAuthProxy: ${u.authMethod} needs upstream.clientSecret`);
+  if (u.authMethod !== undefined && u.authMethod !== 'none' && !u.clientSecret)
+    throw new TypeError(`OAuthProxy: ${u.authMethod} needs upstream.clientSecret`);
   let source: UpstreamConfig['source'];
   if (u.configUrl !== undefined) {
     if (typeof u.verifier !== 'function' && typeof u.verifier?.verifyToken !== 'function') {
@@ -179,8 +180,17 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
     endpoint(u.tokenEndpoint, 'tokenEndpoint');
     if (u.revocationEndpoint !== undefined) endpoint(u.revocationEndpoint, 'revocationEndpoint');
     if (typeof u.verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier must implement verifyToken');
-    const endpoints = { authorizationEndpoint: u.authorizationEndpoint, tokenEndpoint: u.tokenEndpoint, revocationEndpoint: u.revocationEndpoint };
-    source = { kind: 'static', endpoints, verifier: u.verifier, authMethod: u.authMethod ?? (u.clientSecret ? 'client_secret_basic' : 'none') };
+    const endpoints = {
+      authorizationEndpoint: u.authorizationEndpoint,
+      tokenEndpoint: u.tokenEndpoint,
+      revocationEndpoint: u.revocationEndpoint,
+    };
+    source = {
+      kind: 'static',
+      endpoints,
+      verifier: u.verifier,
+      authMethod: u.authMethod ?? (u.clientSecret ? 'client_secret_basic' : 'none'),
+    };
   }
   return {
     clientId: u.clientId,
@@ -215,7 +225,8 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   }
   const c = o.consent ?? {};
   const mode = c.mode ?? 'always';
-  if (!['always', 'remember', 'off', 'external'].includes(mode)) throw new TypeError('OAuthProxy: consent.mode must be always, remember, off or external');
+  if (!['always', 'remember', 'off', 'external'].includes(mode))
+    throw new TypeError('OAuthProxy: consent.mode must be always, remember, off or external');
   const forward = o.forward ?? {};
   const forwardScopes = flag(forward.scopes, true, 'forward.scopes');
   const lifetimes = o.lifetimes ?? {};
@@ -270,7 +281,8 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     accessTokenTtl: lifetime(lifetimes.accessToken, 3600, 'lifetimes.accessToken'),
     refreshTokenTtl: lifetime(lifetimes.refreshToken, 30 * 24 * 3600, 'lifetimes.refreshToken'),
     registeredClientTtl: lifetime(lifetimes.registeredClient, 24 * 3600, 'lifetimes.registeredClient'),
-    upstreamOutageGrace: lifetimes.upstreamOutageGrace === 0 ? 0 : lifetime(lifetimes.upstreamOutageGrace, 600, 'lifetimes.upstreamOutageGrace'),
+    upstreamOutageGrace:
+      lifetimes.upstreamOutageGrace === 0 ? 0 : lifetime(lifetimes.upstreamOutageGrace, 600, 'lifetimes.upstreamOutageGrace'),
     forwardResource: flag(forward.resource, false, 'forward.resource'),
     forwardScopes,
     forwardPkce: flag(forward.pkce, true, 'forward.pkce'),

@@ -11,7 +11,12 @@ import type { ProxyContext } from './context.js';
 import type { TransactionRecord } from './records.js';
 
 /** The upstream authorization URL for an approved transaction. */
-export async function upstreamAuthorizeUrl(ctx: ProxyContext, tx: TransactionRecord, state: string, codeVerifier: string | undefined): Promise<string> {
+export async function upstreamAuthorizeUrl(
+  ctx: ProxyContext,
+  tx: TransactionRecord,
+  state: string,
+  codeVerifier: string | undefined,
+): Promise<string> {
   const { config, endpoints } = ctx;
   const { upstream } = config;
   const url = new URL(endpoints.authorizationEndpoint);
@@ -43,7 +48,8 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
       const tx = await records.transactions.get(transaction);
       if (!tx) return null;
       const { client } = await ctx.resolveClient(tx.clientId);
-      const name = typeof client?.client_name === 'string' && client.client_name.trim() ? client.client_name.trim().slice(0, 100) : tx.clientId;
+      const name =
+        typeof client?.client_name === 'string' && client.client_name.trim() ? client.client_name.trim().slice(0, 100) : tx.clientId;
       return { clientId: tx.clientId, clientName: name, redirectUri: tx.redirectUri, scopes: tx.scopes };
     },
     async approve(transaction) {
@@ -53,10 +59,15 @@ export function proxyConsentFlow(ctx: ProxyContext): ConsentFlow {
       const state = randomToken();
       const codeVerifier = config.forwardPkce ? randomToken(48) : undefined;
       try {
-        await records.pending.set(state, { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash }, { ttlSeconds: PENDING_TTL });
+        await records.pending.set(
+          state,
+          { ...tx, codeVerifier, bindingId: binding.id, bindingHash: binding.hash },
+          { ttlSeconds: PENDING_TTL },
+        );
       } catch (err) {
         // No room for the pending flow: keep the transaction so the user can approve again later.
-        if (err instanceof StorageFullError) await records.transactions.set(transaction, tx, { ttlSeconds: TRANSACTION_TTL }).catch(() => undefined);
+        if (err instanceof StorageFullError)
+          await records.transactions.set(transaction, tx, { ttlSeconds: TRANSACTION_TTL }).catch(() => undefined);
         throw err;
       }
       return { location: await upstreamAuthorizeUrl(ctx, tx, state, codeVerifier), cookies: [binding.cookie] };

@@ -194,7 +194,10 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   async registerClient(client: OAuthClientInformationFull): Promise<OAuthClientInformationFull> {
     const allowed = client.redirect_uris.filter((u) => this.#config.redirectAllowed(u));
     if (allowed.length === 0 && client.redirect_uris.length > 0) {
-      throw new RegistrationError('invalid_redirect_uri', `None of the redirect URIs is allowed by this server: ${client.redirect_uris.join(', ').slice(0, 300)}`);
+      throw new RegistrationError(
+        'invalid_redirect_uri',
+        `None of the redirect URIs is allowed by this server: ${client.redirect_uris.join(', ').slice(0, 300)}`,
+      );
     }
     const stored = { ...client, redirect_uris: allowed };
     const { records } = await this.#ctx();
@@ -212,7 +215,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   /** Store the request as a transaction (15 minutes) and send the browser to the consent page. */
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams): Promise<string> {
     const config = this.#config;
-    if (!config.redirectAllowed(params.redirectUri)) throw new AuthorizeError('invalid_request', 'The redirect URI is not allowed by this server');
+    if (!config.redirectAllowed(params.redirectUri))
+      throw new AuthorizeError('invalid_request', 'The redirect URI is not allowed by this server');
     // The resource must be this MCP endpoint (a query string some clients append aside).
     if (resolveResource(params.resource, config.resourceUrl) === null) {
       throw new AuthorizeError('invalid_target', 'The resource is not served by this server');
@@ -281,15 +285,19 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     // Recorded before the tokens exist, so a replay racing this exchange still finds the family.
     const familyId = randomToken(16);
     await records.usedCodes.set(authorizationCode.code, { familyId }, { ttlSeconds: CODE_TTL });
-    const token = await families.start(familyId, {
-      clientId: code.clientId,
-      scopes: code.scopes,
-      resource: code.resource,
-      subject: code.subject,
-      upstreamClaims: code.upstreamClaims,
-      setId: code.setId,
-      refreshExpiresAt: code.refreshExpiresAt,
-    }, clientGrantTypes(client).includes('refresh_token'));
+    const token = await families.start(
+      familyId,
+      {
+        clientId: code.clientId,
+        scopes: code.scopes,
+        resource: code.resource,
+        subject: code.subject,
+        upstreamClaims: code.upstreamClaims,
+        setId: code.setId,
+        refreshExpiresAt: code.refreshExpiresAt,
+      },
+      clientGrantTypes(client).includes('refresh_token'),
+    );
     // A client in use lives as long as the grants it holds (a family's refresh expiry is fixed at its start).
     const registered = await records.clients.get(client.client_id);
     const keep = Math.max(config.registeredClientTtl, code.refreshExpiresAt - config.now() + 60);
@@ -325,7 +333,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     // The resource just asked this grant for scopes it does not have: a refresh cannot add them,
     // so refuse it (the grant stays) and the client authorizes again with the scopes.
     const stepUp = await records.stepUps.take(pointer.familyId);
-    if (stepUp && stepUp.scopes.some((s) => !family.scopes.includes(s))) {
+    if (stepUp?.scopes.some((s) => !family.scopes.includes(s))) {
       throw new TokenError('invalid_grant', 'The resource asked for scopes this grant does not have: authorize again');
     }
     return {

@@ -83,7 +83,8 @@ export async function discoverOpenIdConfiguration(
   }
   for (const member of ['token_endpoint_auth_methods_supported', 'code_challenge_methods_supported', 'scopes_supported'] as const) {
     const value = json[member];
-    if (value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) throw invalid(`"${member}" is not a list of strings`);
+    if (value !== undefined && !(Array.isArray(value) && value.every((v) => typeof v === 'string')))
+      throw invalid(`"${member}" is not a list of strings`);
   }
   if (trim(json['issuer'] as string) !== trim(expected)) {
     throw invalid(`issuer "${String(json['issuer'])}" does not match the expected issuer "${expected}"`);

@@ -65,7 +65,9 @@ export interface OAuthProxyHooks {
    * `claims.upstream_claims` of each verified token (never put inside the token itself). Default:
    * `sub`, `email`, `name`, `preferred_username` and `login` of the verified upstream token.
    */
-  upstreamClaims?: ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
+  upstreamClaims?:
+    | ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>)
+    | undefined;
   /**
    * Which of the scopes the client asked for (and the user approved) are granted, once the user
    * has signed in upstream. The result is intersected with the requested scopes (a policy can
@@ -468,4 +470,7 @@ export interface OAuthProxyOptions {
  * const authorizationServer: ProxyAuthorizationServerOptions = { cimd: false, clientRegistration: { } };
  * ```
  */
-export type ProxyAuthorizationServerOptions = Pick<AuthorizationServerOptions, 'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'serviceDocumentationUrl'>;
+export type ProxyAuthorizationServerOptions = Pick<
+  AuthorizationServerOptions,
+  'clientRegistration' | 'cimd' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'serviceDocumentationUrl'
+>;

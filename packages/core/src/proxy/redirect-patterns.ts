@@ -75,7 +75,7 @@ function parsePattern(pattern: string): Pattern {
     throw new TypeError(`allowedClientRedirectUris: "*" may only be a whole leading host label in "${pattern}"`);
   }
   if (host === '*') throw new TypeError(`allowedClientRedirectUris: a bare "*" host would allow any site ("${pattern}")`);
-  const prefix = path !== undefined && path.endsWith('*');
+  const prefix = path?.endsWith('*') === true;
   return {
     scheme: scheme!.toLowerCase(),
     host: hostRegExp(host!),

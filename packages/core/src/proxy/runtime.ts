@@ -36,7 +36,9 @@ export interface ProxyRuntime {
 /** The first of `client_secret_basic`, `client_secret_post` the discovered upstream supports (basic when it says nothing). */
 function discoveredAuthMethod(discovered: OIDCConfiguration): UpstreamAuthMethod {
   const supported = discovered.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
-  return supported.includes('client_secret_basic') || !supported.includes('client_secret_post') ? 'client_secret_basic' : 'client_secret_post';
+  return supported.includes('client_secret_basic') || !supported.includes('client_secret_post')
+    ? 'client_secret_basic'
+    : 'client_secret_post';
 }
 
 /** The upstream's endpoints and verifier: as given, or from OpenID Connect discovery (throws `UpstreamError` when it fails). */
@@ -111,7 +113,17 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     onError: config.onError,
     now: config.now,
   });
-  const ctx: ProxyContext = { config, keys, issuer, records, endpoints: resolved.endpoints, upstream, sessions, families, resolveClient: as.resolveClient };
+  const ctx: ProxyContext = {
+    config,
+    keys,
+    issuer,
+    records,
+    endpoints: resolved.endpoints,
+    upstream,
+    sessions,
+    families,
+    resolveClient: as.resolveClient,
+  };
   const handler = createRouter([
     ...as.routes,
     { path: config.callbackPath, handler: createCallbackHandler(ctx) },

@@ -40,7 +40,12 @@ export class TokenFamilies {
    * `beforeIssue` runs first (the upstream refresh): a `TokenError` from it revokes the family,
    * any other error puts the refresh token back so the client can retry.
    */
-  async rotate(jti: string, clientId: string, scopes: readonly string[], beforeIssue?: (family: FamilyRecord) => Promise<void>): Promise<OAuthToken> {
+  async rotate(
+    jti: string,
+    clientId: string,
+    scopes: readonly string[],
+    beforeIssue?: (family: FamilyRecord) => Promise<void>,
+  ): Promise<OAuthToken> {
     const { records, now } = this.#o;
     const pointer = await records.refreshTokens.take(jti);
     if (!pointer) {

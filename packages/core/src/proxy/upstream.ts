@@ -59,7 +59,11 @@ function optionalString(body: Record<string, unknown>, name: string): string | u
 export function parseTokenResponse(body: Record<string, unknown>, status: number): UpstreamTokenResponse {
   if (typeof body['error'] === 'string') {
     const description = typeof body['error_description'] === 'string' ? body['error_description'] : undefined;
-    throw new UpstreamError('oauth_error', `Upstream returned ${body['error']}`, { status, error: body['error'], errorDescription: description });
+    throw new UpstreamError('oauth_error', `Upstream returned ${body['error']}`, {
+      status,
+      error: body['error'],
+      errorDescription: description,
+    });
   }
   const accessToken = optionalString(body, 'access_token');
   if (!accessToken) throw new UpstreamError('invalid_body', 'Upstream token response has no access_token', { status });
@@ -105,7 +109,12 @@ export class UpstreamClient {
   }
 
   /** Exchange an upstream authorization code (RFC 6749 §4.1.3). */
-  exchangeCode(params: { code: string; codeVerifier?: string | undefined; scopes?: readonly string[] | undefined; resource?: string | undefined }) {
+  exchangeCode(params: {
+    code: string;
+    codeVerifier?: string | undefined;
+    scopes?: readonly string[] | undefined;
+    resource?: string | undefined;
+  }) {
     const form = new URLSearchParams({ grant_type: 'authorization_code', code: params.code, redirect_uri: this.#o.redirectUri });
     if (params.codeVerifier) form.set('code_verifier', params.codeVerifier);
     if (params.scopes && params.scopes.length > 0) form.set('scope', params.scopes.join(' '));
@@ -133,7 +142,8 @@ export class UpstreamClient {
     const form = new URLSearchParams({ token, token_type_hint: hint });
     const headers = this.#authenticate(form);
     const res = await sendRequest(endpoint, { method: 'POST', form, headers }, this.#o.http);
-    if (res.status !== 200) throw new UpstreamError('http_status', `Upstream revocation returned HTTP ${res.status}`, { status: res.status });
+    if (res.status !== 200)
+      throw new UpstreamError('http_status', `Upstream revocation returned HTTP ${res.status}`, { status: res.status });
     return true;
   }
 }

@@ -46,7 +46,10 @@ export function forwardedMetadataHandler(config: ForwardingConfig): FetchHandler
   return async (request) => {
     if (request.method === 'OPTIONS') return preflightResponse(['GET']);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return jsonResponse({ error: 'invalid_request', error_description: 'Method not allowed' }, 405, { ...cors, Allow: 'GET, HEAD, OPTIONS' });
+      return jsonResponse({ error: 'invalid_request', error_description: 'Method not allowed' }, 405, {
+        ...cors,
+        Allow: 'GET, HEAD, OPTIONS',
+      });
     }
     let body: string;
     try {

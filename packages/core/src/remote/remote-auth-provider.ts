@@ -72,7 +72,6 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   now?: Clock | undefined;
 };
 
-
 /** A public URL of this set-up: https (http only on loopback), no query or fragment. */
 function publicUrl(value: string | URL, name: string): URL {
   const url = secureUrl(value, `RemoteAuthProvider: ${name}`);

@@ -98,7 +98,9 @@ export function extractBearerToken(request: Request): string | null {
   if (inQuery) {
     throw new BearerError(
       'invalid_request',
-      header !== null ? 'Credentials were sent in more than one way' : 'Access tokens must be sent in the Authorization header, not the query string',
+      header !== null
+        ? 'Credentials were sent in more than one way'
+        : 'Access tokens must be sent in the Authorization header, not the query string',
     );
   }
   if (header === null) return null;
@@ -172,7 +174,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   }
   requireAudienceCheck(options, 'createBearerGuard', 'expectedResource', 'the MCP endpoint URL');
   const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
-  const href = options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
+  const href =
+    options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
   const expected = href === undefined ? undefined : expectedResource(href);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };

@@ -60,7 +60,9 @@ export function createProtectedResourceMetadata(options: ProtectedResourceMetada
   const document: ProtectedResourceMetadata = {
     ...options.extra,
     resource: resource.href,
-    authorization_servers: options.authorizationServers.map((s, i) => secureUrl(s, `Protected resource metadata: authorizationServers[${i}]`).href.replace(/\/$/, '')),
+    authorization_servers: options.authorizationServers.map((s, i) =>
+      secureUrl(s, `Protected resource metadata: authorizationServers[${i}]`).href.replace(/\/$/, ''),
+    ),
     bearer_methods_supported: [...(options.bearerMethodsSupported ?? ['header'])],
   };
   const scopes = options.scopesSupported?.filter((s) => s !== 'offline_access');
@@ -72,7 +74,10 @@ export function createProtectedResourceMetadata(options: ProtectedResourceMetada
   const handler: FetchHandler = async (request) => {
     if (request.method === 'OPTIONS') return preflightResponse(['GET']);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return jsonResponse({ error: 'invalid_request', error_description: 'Method not allowed' }, 405, { ...corsHeaders(['GET']), Allow: 'GET, HEAD, OPTIONS' });
+      return jsonResponse({ error: 'invalid_request', error_description: 'Method not allowed' }, 405, {
+        ...corsHeaders(['GET']),
+        Allow: 'GET, HEAD, OPTIONS',
+      });
     }
     return new Response(request.method === 'HEAD' ? null : body, {
       status: 200,

@@ -128,9 +128,7 @@ export class EncryptingStore implements KeyValueStore {
     const colon = key.indexOf(':');
     const namespace = colon >= 0 ? key.slice(0, colon + 1) : '';
     const { hmac } = await this.#keys;
-    const digest = hmac
-      ? await crypto.subtle.sign('HMAC', hmac, utf8(key))
-      : await crypto.subtle.digest('SHA-256', utf8(key));
+    const digest = hmac ? await crypto.subtle.sign('HMAC', hmac, utf8(key)) : await crypto.subtle.digest('SHA-256', utf8(key));
     return `${namespace}${base64url(new Uint8Array(digest))}`;
   }
 

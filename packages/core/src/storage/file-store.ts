@@ -34,7 +34,7 @@ function parseContent(text: string, path: string): ExpiringEntry[] {
     throw new ConfigurationError(`FileStore: ${path} is not valid JSON`, { cause: err });
   }
   const content = data as Partial<FileContent> | null;
-  if (!content || content.version !== 1 || !Array.isArray(content.entries)) {
+  if (content?.version !== 1 || !Array.isArray(content.entries)) {
     throw new ConfigurationError(`FileStore: ${path} is not a version 1 store file`);
   }
   return content.entries.map((e) => {

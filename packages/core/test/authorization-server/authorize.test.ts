@@ -82,7 +82,9 @@ describe('authorization endpoint', () => {
 
   it('matches loopback redirect URIs on any port, and nothing else loosely (RFC 8252 §7.3)', async () => {
     const d = direct();
-    const client = await register(d, { redirect_uris: ['http://127.0.0.1/callback', 'http://localhost:5000/cb', 'https://app.example.com/cb'] });
+    const client = await register(d, {
+      redirect_uris: ['http://127.0.0.1/callback', 'http://localhost:5000/cb', 'https://app.example.com/cb'],
+    });
     const ok = async (uri: string) => (await d.fetch(`/authorize?${authorizeQuery(client.client_id, { redirect_uri: uri })}`)).status;
     expect(await ok('http://127.0.0.1:53121/callback')).toBe(302);
     expect(await ok('http://localhost:61000/cb')).toBe(302);
@@ -114,7 +116,10 @@ describe('authorization endpoint', () => {
   ])('never redirects to %s (open redirect)', async (_name, uri) => {
     const d = direct();
     const client = await register(d, { redirect_uris: ['http://localhost/cb', REDIRECT] });
-    await expectPage(await d.fetch(`/authorize?${authorizeQuery(client.client_id, { redirect_uri: uri })}`), 'redirect_uri is not registered');
+    await expectPage(
+      await d.fetch(`/authorize?${authorizeQuery(client.client_id, { redirect_uri: uri })}`),
+      'redirect_uri is not registered',
+    );
   });
 
   it('shows a page for an unknown or missing client, even with a valid-looking redirect URI', async () => {
@@ -149,7 +154,10 @@ describe('authorization endpoint', () => {
     const d = direct({ server: { maxBodyBytes: 2048 } });
     const client = await register(d);
     const params = Object.fromEntries(new URLSearchParams(authorizeQuery(client.client_id)));
-    await expectPage(await d.fetch('/authorize', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) }), 'Content-Type');
+    await expectPage(
+      await d.fetch('/authorize', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(params) }),
+      'Content-Type',
+    );
     await expectPage(await d.fetch('/authorize', form({ ...params, state: 'x'.repeat(4096) })), 'larger than 2048', 413);
   });
 
@@ -182,7 +190,6 @@ describe('authorization endpoint', () => {
       expectRedirectError(d, await d.fetch(`/authorize?${authorizeQuery(client.client_id)}&scope=a&scope=b`), 'invalid_request');
       expectRedirectError(d, await d.fetch(`/authorize?${authorizeQuery(client.client_id)}&state=other`), 'invalid_request', null);
     });
-
 
     it('a client not registered for the authorization_code grant', async () => {
       const d = direct();

@@ -34,7 +34,9 @@ async function stillWorks(d: Direct, client: Registered, token: OAuthToken): Pro
 }
 
 describe('capacity of the default store', () => {
-  it('keeps 100 000 active grants usable: every access token verifies, every tenth refresh token refreshes', { timeout: 900_000 }, async () => {
+  it('keeps 100 000 active grants usable: every access token verifies, every tenth refresh token refreshes', {
+    timeout: 900_000,
+  }, async () => {
     const d = direct();
     const clients = await Promise.all(Array.from({ length: 10 }, () => register(d)));
     const GRANTS = Number(process.env.CAPACITY_GRANTS ?? 100_000);
@@ -62,7 +64,11 @@ function registerFrom(d: Direct, address: string | undefined): Promise<Response>
   const request = new Request(new URL('/register', d.issuer), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
+    body: JSON.stringify({
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    }),
   });
   setClientAddress(request, address);
   return d.as.handler(request);

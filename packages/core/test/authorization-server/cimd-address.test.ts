@@ -44,7 +44,13 @@ function resolverTo(address: string): ResolveAddresses & { calls: number } {
 }
 
 async function authorize(d: ReturnType<typeof direct>, clientId: string) {
-  const query = new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  });
   const res = await d.fetch(`/authorize?${query}`);
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
@@ -86,7 +92,7 @@ describe('public-address fetch', () => {
     'refuses a public-looking name resolving to %s, before sending anything',
     async (address) => {
       const { clientId, path } = document(TLS_TEST_HOST);
-      const loopbackAllowed = ipAddressKind(address) === 'loopback' ? false : true;
+      const loopbackAllowed = ipAddressKind(address) !== 'loopback';
       const guarded = createPublicAddressFetch({ allowLoopback: loopbackAllowed, resolve: resolverTo(address), ca: tls.cert })!;
       await expect(guarded(clientId)).rejects.toMatchObject({ reason: 'forbidden_address' });
       expect(tls.hits(path)).toBe(0);
@@ -110,7 +116,9 @@ describe('public-address fetch', () => {
     expect(tls.hits(target.path)).toBe(0);
     const hanging = `/address/${++n}.json`;
     tls.serve(hanging, '{}', { hang: true });
-    await expect(guarded(`https://localhost:${tls.port}${hanging}`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(guarded(`https://localhost:${tls.port}${hanging}`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
   });
 });
 

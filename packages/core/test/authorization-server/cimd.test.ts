@@ -25,20 +25,35 @@ function document(doc: ((clientId: string) => Record<string, unknown> | string) 
   return { path, clientId };
 }
 
-const valid = (clientId: string) => ({ client_id: clientId, client_name: 'Doc client', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'] });
+const valid = (clientId: string) => ({
+  client_id: clientId,
+  client_name: 'Doc client',
+  redirect_uris: [REDIRECT],
+  grant_types: ['authorization_code', 'refresh_token'],
+});
 
 /** A server whose refused documents' reasons are collected in `errors`. */
 function cimdServer(extra: Record<string, unknown> = {}) {
   const errors: string[] = [];
-  const d = direct({ server: { cimd: { allowLoopback: true, http: { fetch: tls.fetch, timeoutMs: 300 }, ...extra }, onError: (e) => errors.push(String((e as Error).message)) } });
+  const d = direct({
+    server: {
+      cimd: { allowLoopback: true, http: { fetch: tls.fetch, timeoutMs: 300 }, ...extra },
+      onError: (e) => errors.push(String((e as Error).message)),
+    },
+  });
   return Object.assign(d, { errors });
 }
 
 const GENERIC = 'The client metadata document could not be fetched, or is not valid';
 
-async function authorizeStatus(d: Pick<ReturnType<typeof direct>, 'fetch'>, clientId: string): Promise<{ status: number; text: string; location: string | null }> {
+async function authorizeStatus(
+  d: Pick<ReturnType<typeof direct>, 'fetch'>,
+  clientId: string,
+): Promise<{ status: number; text: string; location: string | null }> {
   const { challenge } = pkce();
-  const res = await d.fetch(`/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: SCOPE })}`);
+  const res = await d.fetch(
+    `/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', scope: SCOPE })}`,
+  );
   return { status: res.status, text: await res.text(), location: res.headers.get('location') };
 }
 
@@ -47,10 +62,15 @@ describe('Client ID Metadata Documents', () => {
     const d = cimdServer();
     const { clientId } = document(valid);
     const { verifier, challenge } = pkce();
-    const auth = await d.fetch(`/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256' })}`);
+    const auth = await d.fetch(
+      `/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256' })}`,
+    );
     expect(auth.status).toBe(302);
     const code = new URL(auth.headers.get('location')!).searchParams.get('code')!;
-    const res = await d.fetch('/token', form({ grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: REDIRECT }));
+    const res = await d.fetch(
+      '/token',
+      form({ grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: REDIRECT }),
+    );
     expect(res.status).toBe(200);
     expect(((await res.json()) as OAuthToken).refresh_token).toBeTruthy();
     expect(await d.provider.getClient(clientId)).toBeNull();
@@ -59,7 +79,11 @@ describe('Client ID Metadata Documents', () => {
   it.each([
     ['client_id differs from the URL', (id: string) => ({ ...valid(id), client_id: `${id}x` }), 'another client_id'],
     ['a client secret in the document', (id: string) => ({ ...valid(id), client_secret: 's' }), 'client secret'],
-    ['a shared-secret auth method', (id: string) => ({ ...valid(id), token_endpoint_auth_method: 'client_secret_basic' }), 'token_endpoint_auth_method must be one of: none'],
+    [
+      'a shared-secret auth method',
+      (id: string) => ({ ...valid(id), token_endpoint_auth_method: 'client_secret_basic' }),
+      'token_endpoint_auth_method must be one of: none',
+    ],
     ['an http redirect URI', (id: string) => ({ ...valid(id), redirect_uris: ['http://app.example.com/cb'] }), 'must use https'],
     ['not JSON', () => '<html>hi</html>', 'could not be fetched (invalid_body)'],
     ['a JSON array', () => '[]', 'could not be fetched (invalid_body)'],
@@ -128,7 +152,10 @@ describe('Client ID Metadata Documents', () => {
   it('refuses a document client at the token endpoint with invalid_client when the document is bad', async () => {
     const d = cimdServer();
     const { clientId } = document((id) => ({ ...valid(id), client_id: 'x' }));
-    const res = await d.fetch('/token', form({ grant_type: 'authorization_code', client_id: clientId, code: 'c', code_verifier: pkce().verifier }));
+    const res = await d.fetch(
+      '/token',
+      form({ grant_type: 'authorization_code', client_id: clientId, code: 'c', code_verifier: pkce().verifier }),
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
   });
@@ -188,7 +215,15 @@ describe('Client ID Metadata Documents', () => {
 
   it('classifies address literals', () => {
     const host = (url: string) => hostKind(new URL(url).hostname);
-    for (const loopback of ['https://127.0.0.1/', 'https://127.1.2.3/', 'https://[::1]/', 'https://localhost/', 'https://a.localhost/', 'https://0x7f.1/', 'https://[::ffff:127.0.0.1]/']) {
+    for (const loopback of [
+      'https://127.0.0.1/',
+      'https://127.1.2.3/',
+      'https://[::1]/',
+      'https://localhost/',
+      'https://a.localhost/',
+      'https://0x7f.1/',
+      'https://[::ffff:127.0.0.1]/',
+    ]) {
       expect(host(loopback), loopback).toBe('loopback');
     }
     for (const priv of [

@@ -14,14 +14,20 @@ let stack: Stack;
 let keys: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
 
 beforeAll(async () => {
-  stack = await startStack({ clientCredentials: (client, scopes) => (ROBOTS.has(client.client_id) ? { scopes: scopes ?? [SCOPE] } : false) });
+  stack = await startStack({
+    clientCredentials: (client, scopes) => (ROBOTS.has(client.client_id) ? { scopes: scopes ?? [SCOPE] } : false),
+  });
   const pair = await generateKeyPair('ES256', { extractable: true });
   keys = { privateKey: pair.privateKey, publicJwk: { ...(await exportJWK(pair.publicKey)), alg: 'ES256', use: 'sig', kid: 'robot-1' } };
 });
 afterAll(() => stack.close());
 
 async function register(metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
-  const res = await fetch(`${stack.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) });
+  const res = await fetch(`${stack.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(metadata),
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as { client_id: string; client_secret?: string };
 }
@@ -65,22 +71,45 @@ describe('client credentials', () => {
   });
 
   it('client_secret_basic: the SDK ClientCredentialsProvider gets a token and calls a tool as itself', async () => {
-    const robot = await register({ client_name: 'robot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
+    const robot = await register({
+      client_name: 'robot',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     ROBOTS.add(robot.client_id);
-    const who = await whoami(new ClientCredentialsProvider({ clientId: robot.client_id, clientSecret: robot.client_secret!, expectedIssuer: stack.url }));
+    const who = await whoami(
+      new ClientCredentialsProvider({ clientId: robot.client_id, clientSecret: robot.client_secret!, expectedIssuer: stack.url }),
+    );
     expect(who).toEqual({ clientId: robot.client_id, subject: robot.client_id, scopes: [SCOPE] });
   });
 
   it('private_key_jwt: the SDK PrivateKeyJwtProvider gets a token with a signed assertion (no secret issued)', async () => {
-    const robot = await register({ client_name: 'robot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } });
+    const robot = await register({
+      client_name: 'robot',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [keys.publicJwk] },
+    });
     expect(robot.client_secret).toBeUndefined();
     ROBOTS.add(robot.client_id);
-    const who = await whoami(new PrivateKeyJwtProvider({ clientId: robot.client_id, privateKey: await exportJWK(keys.privateKey), algorithm: 'ES256', expectedIssuer: stack.url }));
+    const who = await whoami(
+      new PrivateKeyJwtProvider({
+        clientId: robot.client_id,
+        privateKey: await exportJWK(keys.privateKey),
+        algorithm: 'ES256',
+        expectedIssuer: stack.url,
+      }),
+    );
     expect(who['subject']).toBe(robot.client_id);
   });
 
   it('refuses replayed, expired, long-lived, misaddressed and foreign-signed assertions', async () => {
-    const robot = await register({ client_name: 'robot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.publicJwk] } });
+    const robot = await register({
+      client_name: 'robot',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [keys.publicJwk] },
+    });
     ROBOTS.add(robot.client_id);
     const once = await assertion(robot.client_id);
     expect((await tokenRequest(robot.client_id, once)).status).toBe(200);
@@ -101,11 +130,19 @@ describe('client credentials', () => {
   });
 
   it('is refused for a client the policy does not know, and for public clients', async () => {
-    const stranger = await register({ client_name: 'stranger', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' });
+    const stranger = await register({
+      client_name: 'stranger',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
     const res = await fetch(`${stack.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: stranger.client_id, client_secret: stranger.client_secret! }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: stranger.client_id,
+        client_secret: stranger.client_secret!,
+      }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('unauthorized_client');
@@ -143,9 +180,23 @@ describe('client credentials', () => {
 
   it('registration checks the keys of a private_key_jwt client', async () => {
     const post = (body: Record<string, unknown>) =>
-      fetch(`${stack.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_types: ['client_credentials'], ...body }) });
+      fetch(`${stack.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_types: ['client_credentials'], ...body }),
+      });
     expect((await post({ token_endpoint_auth_method: 'private_key_jwt' })).status).toBe(400);
-    expect((await post({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...keys.publicJwk, d: 'secret' }] } })).status).toBe(400);
-    expect((await post({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.publicJwk] }, jwks_uri: 'https://robot.example.com/jwks' })).status).toBe(400);
+    expect(
+      (await post({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...keys.publicJwk, d: 'secret' }] } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await post({
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [keys.publicJwk] },
+          jwks_uri: 'https://robot.example.com/jwks',
+        })
+      ).status,
+    ).toBe(400);
   });
 });

@@ -31,7 +31,9 @@ export async function raceCodeRedemption(stores: readonly KeyValueStore[], count
   const instances = stores.map((store) => direct({ store }));
   const first = instances[0]!;
   const { client, code, verifier } = await codeFor(first);
-  const responses = await Promise.all(Array.from({ length: count }, (_, i) => redeem(instances[i % instances.length]!, client.client_id, code, verifier)));
+  const responses = await Promise.all(
+    Array.from({ length: count }, (_, i) => redeem(instances[i % instances.length]!, client.client_id, code, verifier)),
+  );
   const statuses = responses.map((r) => r.status);
   const bodies = (await Promise.all(responses.map((r) => r.json()))) as (OAuthToken & { error?: string })[];
   const winners = bodies.filter((_, i) => statuses[i] === 200);

@@ -18,7 +18,9 @@ class HeadlessOAuthClient extends HeadlessOAuthClientProvider {
 
 async function connect(stack: Stack, provider: HeadlessOAuthClient): Promise<Client> {
   const first = new Client({ name: 'e2e', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);
+  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
+    UnauthorizedError,
+  );
   const callback = provider.callback!;
   expect(callback.get('iss')).toBe(stack.url);
   expect(callback.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -105,7 +107,17 @@ describe('MCP SDK v2 client against the authorization server', () => {
     tls = await startTlsServer();
     stack = await startStack({ cimd: { allowLoopback: true, http: { fetch: tls.fetch } } });
     const clientId = `${tls.url}/oauth/client.json`;
-    tls.serve('/oauth/client.json', JSON.stringify({ client_id: clientId, client_name: 'cimd client', redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }), { headers: { 'Cache-Control': 'max-age=3600' } });
+    tls.serve(
+      '/oauth/client.json',
+      JSON.stringify({
+        client_id: clientId,
+        client_name: 'cimd client',
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+      }),
+      { headers: { 'Cache-Control': 'max-age=3600' } },
+    );
     const provider = new HeadlessOAuthClient(clientId);
     await fullFlow(stack, provider, (id) => expect(id).toBe(clientId));
     expect(provider.client!.client_id).toBe(clientId);
@@ -119,7 +131,13 @@ describe('MCP SDK v2 client against the authorization server', () => {
     const clientId = `${tls.url}/oauth/client.json`;
     tls.serve('/oauth/client.json', JSON.stringify({ client_id: clientId, redirect_uris: [CALLBACK] }));
     const url = new URL(stack.as.metadata.authorization_endpoint);
-    url.search = new URLSearchParams({ client_id: clientId, redirect_uri: CALLBACK, response_type: 'code', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    }).toString();
     const res = await fetch(url, { redirect: 'manual' });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();

@@ -72,7 +72,14 @@ export function direct(options: DirectOptions = {}): Direct {
   const store = options.store ?? new MemoryStore({ now: clock.now, maxEntriesPerCollection: options.boundPerCollection });
   const providerOptions = { issuerUrl: issuer, store, now: clock.now, ...options.provider };
   const provider = options.makeProvider ? options.makeProvider(providerOptions) : new InMemoryOAuthProvider(providerOptions);
-  const as = createAuthorizationServer({ provider, issuerUrl: issuer, scopesSupported: [SCOPE, 'mcp:admin'], resourceUrl, now: clock.now, ...options.server });
+  const as = createAuthorizationServer({
+    provider,
+    issuerUrl: issuer,
+    scopesSupported: [SCOPE, 'mcp:admin'],
+    resourceUrl,
+    now: clock.now,
+    ...options.server,
+  });
   return {
     issuer,
     resourceUrl,
@@ -91,7 +98,11 @@ export function pkce(): { verifier: string; challenge: string } {
 }
 
 export function form(params: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
-  return { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() };
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params).toString(),
+  };
 }
 
 export function basic(id: string, secret: string): Record<string, string> {
@@ -124,7 +135,11 @@ export async function register(d: Pick<Direct, 'fetch'>, metadata: Record<string
 }
 
 /** Run `/authorize` for a client and return the redirect's query parameters. */
-export async function authorize(d: Pick<Direct, 'fetch'>, clientId: string, extra: Record<string, string> = {}): Promise<{ params: URLSearchParams; location: string; verifier: string }> {
+export async function authorize(
+  d: Pick<Direct, 'fetch'>,
+  clientId: string,
+  extra: Record<string, string> = {},
+): Promise<{ params: URLSearchParams; location: string; verifier: string }> {
   const { verifier, challenge } = pkce();
   const query = new URLSearchParams({
     response_type: 'code',
@@ -143,15 +158,31 @@ export async function authorize(d: Pick<Direct, 'fetch'>, clientId: string, extr
 }
 
 /** Register a public client, authorize, and return what is needed to redeem the code. */
-export async function codeFor(d: Direct, metadata: Record<string, unknown> = {}): Promise<{ client: Registered; code: string; verifier: string }> {
+export async function codeFor(
+  d: Direct,
+  metadata: Record<string, unknown> = {},
+): Promise<{ client: Registered; code: string; verifier: string }> {
   const client = await register(d, metadata);
   const { params, verifier } = await authorize(d, client.client_id);
   return { client, code: params.get('code')!, verifier };
 }
 
 /** Redeem a code at `/token`. */
-export function redeem(d: Pick<Direct, 'fetch'>, clientId: string, code: string, verifier: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
-  return d.fetch('/token', form({ grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: REDIRECT, ...extra }, headers));
+export function redeem(
+  d: Pick<Direct, 'fetch'>,
+  clientId: string,
+  code: string,
+  verifier: string,
+  extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return d.fetch(
+    '/token',
+    form(
+      { grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: REDIRECT, ...extra },
+      headers,
+    ),
+  );
 }
 
 // --- the HTTP stack: authorization server + RFC 9728 metadata + bearer guard + SDK v2 MCP server ---
@@ -166,7 +197,9 @@ export interface Stack {
 }
 
 /** Serve the whole stack over HTTP on a loopback port. */
-export async function startStack(options: { cimd?: AuthorizationServerOptions['cimd']; clientCredentials?: ClientCredentialsHook } = {}): Promise<Stack> {
+export async function startStack(
+  options: { cimd?: AuthorizationServerOptions['cimd']; clientCredentials?: ClientCredentialsHook } = {},
+): Promise<Stack> {
   const clock = new TestClock();
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const { listen } = await import('@mcpauth/testing');
@@ -180,7 +213,14 @@ export async function startStack(options: { cimd?: AuthorizationServerOptions['c
     accessTokenTtl: 600,
     clientCredentials: options.clientCredentials,
   });
-  const as = createAuthorizationServer({ provider, issuerUrl: url, scopesSupported: [SCOPE], resourceUrl: mcpUrl, cimd: options.cimd, now: clock.now });
+  const as = createAuthorizationServer({
+    provider,
+    issuerUrl: url,
+    scopesSupported: [SCOPE],
+    resourceUrl: mcpUrl,
+    cimd: options.cimd,
+    now: clock.now,
+  });
   const prm = createProtectedResourceMetadata({ resource: mcpUrl, authorizationServers: [url], scopesSupported: [SCOPE] });
   const guard = createBearerGuard({
     verifier: new ProviderTokenVerifier(provider),
@@ -193,7 +233,11 @@ export async function startStack(options: { cimd?: AuthorizationServerOptions['c
     const mcpServer = new McpServer({ name: 'auth-test', version: '1.0.0' });
     mcpServer.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], scopes: info?.scopes }) }] };
+      return {
+        content: [
+          { type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], scopes: info?.scopes }) },
+        ],
+      };
     });
     return mcpServer;
   });
@@ -245,10 +289,29 @@ export interface TlsServer extends Listening {
 export async function startTlsServer(): Promise<TlsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'as-tls-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${TLS_TEST_HOST}`,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${TLS_TEST_HOST}`,
+      ],
+      { stdio: 'ignore' },
+    );
     const key = readFileSync(join(dir, 'key.pem'), 'utf8');
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     const documents = new Map<string, { body: string; options: ServeOptions }>();
@@ -270,14 +333,18 @@ export async function startTlsServer(): Promise<TlsServer> {
       const request = new Request(input, init);
       const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
       return new Promise<Response>((resolve, reject) => {
-        const req = httpsRequest(request.url, { method: request.method, headers: Object.fromEntries(request.headers), ca: cert, signal: request.signal }, (res) => {
-          const headers = new Headers();
-          for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
-          const status = res.statusCode ?? 500;
-          const nullBody = [101, 204, 205, 304].includes(status);
-          if (nullBody) res.resume();
-          resolve(new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream), { status, headers }));
-        });
+        const req = httpsRequest(
+          request.url,
+          { method: request.method, headers: Object.fromEntries(request.headers), ca: cert, signal: request.signal },
+          (res) => {
+            const headers = new Headers();
+            for (let i = 0; i < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+            const status = res.statusCode ?? 500;
+            const nullBody = [101, 204, 205, 304].includes(status);
+            if (nullBody) res.resume();
+            resolve(new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream), { status, headers }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });

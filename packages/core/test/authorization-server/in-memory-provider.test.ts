@@ -28,11 +28,23 @@ describe('InMemoryOAuthProvider', () => {
     const refreshed = await d.fetch('/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id, client_secret: client.client_secret! }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token!,
+        client_id: client.client_id,
+        client_secret: client.client_secret!,
+      }).toString(),
     });
     const next = (await refreshed.json()) as OAuthToken;
     const everything = store.written.join('\n');
-    for (const secret of [code, tokens.access_token, tokens.refresh_token!, next.access_token, next.refresh_token!, client.client_secret!]) {
+    for (const secret of [
+      code,
+      tokens.access_token,
+      tokens.refresh_token!,
+      next.access_token,
+      next.refresh_token!,
+      client.client_secret!,
+    ]) {
       expect(everything).not.toContain(secret);
     }
   });
@@ -47,19 +59,31 @@ describe('InMemoryOAuthProvider', () => {
     const res = await after.fetch('/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token!,
+        client_id: client.client_id,
+      }).toString(),
     });
     expect(res.status).toBe(200);
   });
 
   it('issues JWTIssuer access tokens when configured, still revocable', async () => {
-    const jwtIssuer = new JWTIssuer({ issuer: 'http://127.0.0.1:9999', audience: 'http://127.0.0.1:9999/mcp', signingKey: new Uint8Array(32).fill(7) });
+    const jwtIssuer = new JWTIssuer({
+      issuer: 'http://127.0.0.1:9999',
+      audience: 'http://127.0.0.1:9999/mcp',
+      signingKey: new Uint8Array(32).fill(7),
+    });
     const d = direct({ provider: { jwtIssuer } });
     const { client, tokens } = await fullGrant(d);
     const claims = await jwtIssuer.verifyToken(tokens.access_token, { expectedTokenUse: 'access' });
     expect(claims).toMatchObject({ client_id: client.client_id, scope: SCOPE, sub: 'dev-user' });
     expect(await d.provider.loadAccessToken(tokens.access_token)).toMatchObject({ clientId: client.client_id });
-    const other = new JWTIssuer({ issuer: 'http://127.0.0.1:9999', audience: 'http://127.0.0.1:9999/mcp', signingKey: new Uint8Array(32).fill(8) });
+    const other = new JWTIssuer({
+      issuer: 'http://127.0.0.1:9999',
+      audience: 'http://127.0.0.1:9999/mcp',
+      signingKey: new Uint8Array(32).fill(8),
+    });
     const forged = await other.issueAccessToken({ clientId: client.client_id, scopes: [SCOPE], jti: 'x' });
     expect(await d.provider.loadAccessToken(forged)).toBeNull();
     await d.provider.revokeToken((await d.provider.loadAccessToken(tokens.access_token))!);
@@ -67,7 +91,9 @@ describe('InMemoryOAuthProvider', () => {
   });
 
   it('lets the approval hook set the subject and narrow the scopes', async () => {
-    const d = direct({ provider: { approve: (_client, params) => ({ subject: 'alice', scopes: (params.scopes ?? []).filter((s) => s !== 'mcp:admin') }) } });
+    const d = direct({
+      provider: { approve: (_client, params) => ({ subject: 'alice', scopes: (params.scopes ?? []).filter((s) => s !== 'mcp:admin') }) },
+    });
     const { tokens } = await fullGrant(d, {}, `${SCOPE} mcp:admin`);
     expect(tokens.scope).toBe(SCOPE);
     expect(await d.provider.loadAccessToken(tokens.access_token)).toMatchObject({ subject: 'alice', scopes: [SCOPE] });

@@ -89,9 +89,13 @@ describe('authorization server metadata (RFC 8414)', () => {
     expect(() => createAuthorizationServer({ issuerUrl: 'https://a.example.com' } as never)).toThrow(TypeError);
     const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://a.example.com' });
     expect(() => createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', resourceUrl: 'mcp' })).toThrow(TypeError);
-    expect(() => createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', resourceUrl: 'http://api.example.com/mcp' })).toThrow(/resourceUrl must use https/);
+    expect(() =>
+      createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', resourceUrl: 'http://api.example.com/mcp' }),
+    ).toThrow(/resourceUrl must use https/);
     expect(() => createAuthorizationServer({ provider, issuerUrl: 'http://a.example.com' })).toThrow(/issuerUrl must use https/);
-    expect(() => createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', resourceUrl: 'http://127.0.0.1:3000/mcp' })).not.toThrow();
+    expect(() =>
+      createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', resourceUrl: 'http://127.0.0.1:3000/mcp' }),
+    ).not.toThrow();
     expect(() => createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', maxBodyBytes: 0 })).toThrow(TypeError);
   });
 });

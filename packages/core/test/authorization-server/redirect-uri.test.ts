@@ -4,7 +4,15 @@ import { authorizationResponseUrl, matchRedirectUri, redirectUriProblem } from '
 describe('redirect URIs', () => {
   it('registration rules', () => {
     // loopback is one rule everywhere (lib/url isLoopbackHost): localhost, 127.0.0.0/8, [::1]
-    for (const ok of ['https://a.example.com/cb', 'http://127.0.0.1/cb', 'http://127.0.0.2/cb', 'http://[::1]:9/cb', 'http://localhost:1/', 'com.example.app:/cb', 'myapp://cb']) {
+    for (const ok of [
+      'https://a.example.com/cb',
+      'http://127.0.0.1/cb',
+      'http://127.0.0.2/cb',
+      'http://[::1]:9/cb',
+      'http://localhost:1/',
+      'com.example.app:/cb',
+      'myapp://cb',
+    ]) {
       expect(redirectUriProblem(ok), ok).toBeNull();
     }
     expect(redirectUriProblem('http://a.example.com/cb')).toContain('https');
@@ -46,6 +54,8 @@ describe('redirect URIs', () => {
       'https://a.example.com/cb?code=c&iss=https%3A%2F%2Fas.example.com',
     );
     expect(authorizationResponseUrl('https://a.example.com/cb?x=a%20b', { code: 'c' })).toBe('https://a.example.com/cb?x=a%20b&code=c');
-    expect(authorizationResponseUrl('https://a.example.com/cb?', { error: 'access_denied' })).toBe('https://a.example.com/cb?error=access_denied');
+    expect(authorizationResponseUrl('https://a.example.com/cb?', { error: 'access_denied' })).toBe(
+      'https://a.example.com/cb?error=access_denied',
+    );
   });
 });

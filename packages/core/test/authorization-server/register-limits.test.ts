@@ -93,7 +93,8 @@ describe('registration rate limit', () => {
 
   it('refuses bad options at construction', () => {
     const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999' });
-    const make = (clientRegistration: object) => () => createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:9999', clientRegistration });
+    const make = (clientRegistration: object) => () =>
+      createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:9999', clientRegistration });
     expect(make({ rateLimit: { max: 0 } })).toThrow(TypeError);
     expect(make({ rateLimit: { windowSeconds: 1.5 } })).toThrow(TypeError);
     expect(make({ initialAccessToken: 'short' })).toThrow(TypeError);

@@ -18,7 +18,10 @@ async function expectError(res: Response, error: string, status = 400): Promise<
 describe('dynamic client registration (RFC 7591)', () => {
   it('registers a public client with defaults and no secret', async () => {
     const d = direct();
-    const res = await d.fetch('/register', post({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'Cli', extra: 'dropped' }));
+    const res = await d.fetch(
+      '/register',
+      post({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'Cli', extra: 'dropped' }),
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const body = (await res.json()) as Record<string, unknown>;
@@ -76,7 +79,14 @@ describe('dynamic client registration (RFC 7591)', () => {
 
   it('accepts https, loopback http on any host form, and private-use schemes', async () => {
     const d = direct();
-    const uris = ['https://app.example.com/cb?x=1', 'http://127.0.0.1:8080/cb', 'http://[::1]/cb', 'http://localhost:3000/cb', 'com.example.app:/oauth2redirect', 'cursor://anysphere.cursor/cb'];
+    const uris = [
+      'https://app.example.com/cb?x=1',
+      'http://127.0.0.1:8080/cb',
+      'http://[::1]/cb',
+      'http://localhost:3000/cb',
+      'com.example.app:/oauth2redirect',
+      'cursor://anysphere.cursor/cb',
+    ];
     const res = await d.fetch('/register', post({ redirect_uris: uris, token_endpoint_auth_method: 'none' }));
     expect(res.status).toBe(201);
   });
@@ -84,13 +94,29 @@ describe('dynamic client registration (RFC 7591)', () => {
   it.each([
     ['no redirect URIs', { redirect_uris: [] }, 'invalid_redirect_uri'],
     ['redirect_uris not an array', { redirect_uris: REDIRECT }, 'invalid_client_metadata'],
-    ['too many redirect URIs', { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://a.example.com/${i}`) }, 'invalid_client_metadata'],
+    [
+      'too many redirect URIs',
+      { redirect_uris: Array.from({ length: 21 }, (_, i) => `https://a.example.com/${i}`) },
+      'invalid_client_metadata',
+    ],
     ['an unknown auth method', { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata'],
     ['an unsupported grant type', { redirect_uris: [REDIRECT], grant_types: ['implicit'] }, 'invalid_client_metadata'],
     ['the implicit response type', { redirect_uris: [REDIRECT], response_types: ['token'] }, 'invalid_client_metadata'],
-    ['code without authorization_code', { redirect_uris: [REDIRECT], grant_types: ['refresh_token'], response_types: ['code'] }, 'invalid_client_metadata'],
-    ['authorization_code without code', { redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: [] }, 'invalid_client_metadata'],
-    ['jwt-bearer on a provider without it', { redirect_uris: [REDIRECT], grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }, 'invalid_client_metadata'],
+    [
+      'code without authorization_code',
+      { redirect_uris: [REDIRECT], grant_types: ['refresh_token'], response_types: ['code'] },
+      'invalid_client_metadata',
+    ],
+    [
+      'authorization_code without code',
+      { redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: [] },
+      'invalid_client_metadata',
+    ],
+    [
+      'jwt-bearer on a provider without it',
+      { redirect_uris: [REDIRECT], grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] },
+      'invalid_client_metadata',
+    ],
     ['an unknown scope', { redirect_uris: [REDIRECT], scope: 'mcp:tools admin' }, 'invalid_client_metadata'],
     ['a non-string scope', { redirect_uris: [REDIRECT], scope: ['mcp:tools'] }, 'invalid_client_metadata'],
     ['a non-string client_name', { redirect_uris: [REDIRECT], client_name: 42 }, 'invalid_client_metadata'],
@@ -108,7 +134,11 @@ describe('dynamic client registration (RFC 7591)', () => {
     ['malformed JSON', post('{"redirect_uris": ['), 'not valid JSON'],
     ['a JSON array', post('[]'), 'JSON object'],
     ['JSON null', post('null'), 'JSON object'],
-    ['invalid UTF-8', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array([0x7b, 0xff, 0x7d]) }, 'UTF-8'],
+    [
+      'invalid UTF-8',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array([0x7b, 0xff, 0x7d]) },
+      'UTF-8',
+    ],
     ['an oversized body', post({ redirect_uris: [REDIRECT], client_name: 'x'.repeat(20_000) }), 'larger than', 413],
   ])('refuses a request with %s', async (_name, init, message, status = 400) => {
     const d = direct();
@@ -126,7 +156,12 @@ describe('dynamic client registration (RFC 7591)', () => {
         else controller.enqueue(chunk);
       },
     });
-    const res = await d.fetch('/register', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    const res = await d.fetch('/register', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(await expectError(res, 'invalid_client_metadata', 413)).toContain('larger than 1024');
     expect(sent).toBeLessThan(10);
   });

@@ -60,7 +60,11 @@ describe('revocation endpoint (RFC 7009)', () => {
     const { client, tokens } = await grant(d, { token_endpoint_auth_method: 'client_secret_post' });
     await expectError(await revoke(d, { token: tokens.access_token }), 'invalid_client', 401);
     await expectError(await revoke(d, { token: tokens.access_token, client_id: client.client_id }), 'invalid_client', 401);
-    await expectError(await revoke(d, { token: tokens.access_token, client_id: client.client_id, client_secret: 'wrong' }), 'invalid_client', 401);
+    await expectError(
+      await revoke(d, { token: tokens.access_token, client_id: client.client_id, client_secret: 'wrong' }),
+      'invalid_client',
+      401,
+    );
     const basicFail = await revoke(d, { token: tokens.access_token }, basic(client.client_id, 'wrong'));
     expect(basicFail.headers.get('www-authenticate')).toContain('Basic');
     expect(await d.provider.loadAccessToken(tokens.access_token)).not.toBeNull();
@@ -70,8 +74,18 @@ describe('revocation endpoint (RFC 7009)', () => {
     const d = direct();
     const client = await register(d);
     await expectError(await revoke(d, { client_id: client.client_id }), 'invalid_request');
-    await expectError(await d.fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }), 'invalid_request');
-    await expectError(await d.fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `client_id=${client.client_id}&token=a&token=b` }), 'invalid_request');
+    await expectError(
+      await d.fetch('/revoke', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+      'invalid_request',
+    );
+    await expectError(
+      await d.fetch('/revoke', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `client_id=${client.client_id}&token=a&token=b`,
+      }),
+      'invalid_request',
+    );
     await expectError(await revoke(d, { client_id: client.client_id, token: 'x'.repeat(20_000) }), 'invalid_request', 413);
     expect((await d.fetch('/revoke')).status).toBe(405);
     expect((await d.fetch('/revoke', { method: 'OPTIONS' })).status).toBe(204);

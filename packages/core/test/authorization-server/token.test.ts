@@ -1,6 +1,12 @@
-import { SignJWT, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import { SignJWT, generateKeyPair, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { InMemoryOAuthProvider, TokenError, type IdentityAssertionParams, type OAuthClientInformationFull, type OAuthToken } from '../../src/index.js';
+import {
+  InMemoryOAuthProvider,
+  TokenError,
+  type IdentityAssertionParams,
+  type OAuthClientInformationFull,
+  type OAuthToken,
+} from '../../src/index.js';
 import { JWT_BEARER_GRANT_TYPE } from '../../src/protocols/provider.js';
 import { REDIRECT, SCOPE, authorize, basic, codeFor, direct, form, redeem, register, type Direct } from './fixtures.js';
 
@@ -63,7 +69,9 @@ describe('token endpoint: authorization_code', () => {
     expect(stored).not.toBeNull();
     // A second server on the same store whose clock is past the code's expiry: its own check refuses.
     const server = direct({ store: d.store, server: { now: () => d.clock.seconds + 301 } });
-    expect(await expectError(await redeem(server, client.client_id, code, verifier), 'invalid_grant')).toBe('The authorization code has expired');
+    expect(await expectError(await redeem(server, client.client_id, code, verifier), 'invalid_grant')).toBe(
+      'The authorization code has expired',
+    );
   });
 
   it('refuses a PKCE verifier that does not match, and a malformed one', async () => {
@@ -78,8 +86,14 @@ describe('token endpoint: authorization_code', () => {
   it('refuses a redirect_uri different from the authorization request, or missing when it was sent', async () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
-    await expectError(await redeem(d, client.client_id, code, verifier, { redirect_uri: 'http://127.0.0.1:7778/callback' }), 'invalid_grant');
-    await expectError(await redeem(d, client.client_id, code, verifier, { redirect_uri: 'http://localhost@evil.example/callback' }), 'invalid_grant');
+    await expectError(
+      await redeem(d, client.client_id, code, verifier, { redirect_uri: 'http://127.0.0.1:7778/callback' }),
+      'invalid_grant',
+    );
+    await expectError(
+      await redeem(d, client.client_id, code, verifier, { redirect_uri: 'http://localhost@evil.example/callback' }),
+      'invalid_grant',
+    );
     await expectError(await redeem(d, client.client_id, code, verifier, { redirect_uri: '' }), 'invalid_grant');
     await tokens(await redeem(d, client.client_id, code, verifier));
   });
@@ -160,7 +174,10 @@ describe('token endpoint: client authentication', () => {
   it('refuses two authentication methods at once, and a client_id that differs from the Basic one', async () => {
     const d = direct();
     const { client, secret, code, verifier } = await confidential(d, 'client_secret_basic');
-    await expectError(await redeem(d, client.client_id, code, verifier, { client_secret: secret }, basic(client.client_id, secret)), 'invalid_request');
+    await expectError(
+      await redeem(d, client.client_id, code, verifier, { client_secret: secret }, basic(client.client_id, secret)),
+      'invalid_request',
+    );
     await expectError(await redeem(d, 'someone-else', code, verifier, {}, basic(client.client_id, secret)), 'invalid_request');
   });
 
@@ -186,7 +203,9 @@ describe('token endpoint: client authentication', () => {
     const d = direct({ server: { clientRegistration: { clientSecretExpiresIn: 60 } } });
     const { client, secret, code, verifier } = await confidential(d, 'client_secret_post');
     d.clock.advance(61);
-    expect(await expectError(await redeem(d, client.client_id, code, verifier, { client_secret: secret }), 'invalid_client', 401)).toContain('expired');
+    expect(
+      await expectError(await redeem(d, client.client_id, code, verifier, { client_secret: secret }), 'invalid_client', 401),
+    ).toContain('expired');
   });
 });
 
@@ -195,7 +214,10 @@ describe('token endpoint: request format', () => {
     ['JSON', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"grant_type":"authorization_code"}' }],
     ['no content type', { method: 'POST', body: 'grant_type=authorization_code' }],
     ['multipart', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x--' }],
-    ['invalid UTF-8', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new Uint8Array([0x67, 0xff, 0x3d]) }],
+    [
+      'invalid UTF-8',
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new Uint8Array([0x67, 0xff, 0x3d]) },
+    ],
     ['an oversized body', form({ grant_type: 'authorization_code', code: 'x'.repeat(20_000) }), 413],
     ['no grant_type', form({ code: 'abc' })],
   ])('refuses %s with invalid_request', async (_name, init, status = 400) => {
@@ -207,7 +229,10 @@ describe('token endpoint: request format', () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
     const body = `${new URLSearchParams({ grant_type: 'authorization_code', client_id: client.client_id, code, code_verifier: verifier, redirect_uri: REDIRECT })}&code=${code}`;
-    const description = await expectError(await d.fetch('/token', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }), 'invalid_request');
+    const description = await expectError(
+      await d.fetch('/token', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }),
+      'invalid_request',
+    );
     expect(description).toContain('code');
     // Not consumed by the refused request.
     await tokens(await redeem(d, client.client_id, code, verifier));
@@ -216,7 +241,9 @@ describe('token endpoint: request format', () => {
   it('accepts a charset parameter on the content type', async () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
-    await tokens(await redeem(d, client.client_id, code, verifier, {}, { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }));
+    await tokens(
+      await redeem(d, client.client_id, code, verifier, {}, { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }),
+    );
   });
 
   it('refuses unknown grant types, and password / client_credentials', async () => {
@@ -295,7 +322,10 @@ describe('token endpoint: refresh_token', () => {
   it('refuses a foreign resource', async () => {
     const d = direct();
     const { client, body } = await issued(d);
-    await expectError(await refresh(d, client.client_id, body.refresh_token!, { resource: 'https://other.example.com/' }), 'invalid_target');
+    await expectError(
+      await refresh(d, client.client_id, body.refresh_token!, { resource: 'https://other.example.com/' }),
+      'invalid_target',
+    );
   });
 
   it('refuses the grant for a client not registered for it', async () => {
@@ -312,14 +342,23 @@ class IdJagProvider extends InMemoryOAuthProvider {
 
   override async exchangeIdentityAssertion(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken> {
     this.calls.push(params);
-    let payload;
+    let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(params.assertion, this.idpKey, { issuer: 'https://idp.example.com', audience: this.issuer, typ: 'oauth-id-jag+jwt' }));
+      ({ payload } = await jwtVerify(params.assertion, this.idpKey, {
+        issuer: 'https://idp.example.com',
+        audience: this.issuer,
+        typ: 'oauth-id-jag+jwt',
+      }));
     } catch {
       throw new TokenError('invalid_grant', 'The identity assertion is invalid');
     }
     if (payload['client_id'] !== client.client_id) throw new TokenError('invalid_grant', 'The assertion was issued to another client');
-    return { access_token: `issued-for-${String(payload.sub)}`, token_type: 'Bearer', expires_in: 300, scope: (params.scopes ?? []).join(' ') };
+    return {
+      access_token: `issued-for-${String(payload.sub)}`,
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: (params.scopes ?? []).join(' '),
+    };
   }
 }
 
@@ -350,7 +389,13 @@ describe('token endpoint: jwt-bearer grant (SEP-990)', () => {
   it('exchanges an ID-JAG for a confidential client', async () => {
     const { d, provider, idJag } = await setup();
     const client = await register(d, { token_endpoint_auth_method: 'client_secret_basic', grant_types: [JWT_BEARER_GRANT_TYPE] });
-    const res = await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, assertion: await idJag(client.client_id), scope: SCOPE }, basic(client.client_id, client.client_secret!)));
+    const res = await d.fetch(
+      '/token',
+      form(
+        { grant_type: JWT_BEARER_GRANT_TYPE, assertion: await idJag(client.client_id), scope: SCOPE },
+        basic(client.client_id, client.client_secret!),
+      ),
+    );
     expect(await tokens(res)).toMatchObject({ access_token: 'issued-for-alice', scope: SCOPE });
     expect(provider.calls[0]).toMatchObject({ scopes: [SCOPE], resource: d.resourceUrl });
   });
@@ -359,18 +404,53 @@ describe('token endpoint: jwt-bearer grant (SEP-990)', () => {
     const { d, provider, idJag } = await setup();
     const publicClient = await register(d);
     await d.provider.registerClient({ ...(await d.provider.getClient(publicClient.client_id))!, grant_types: [JWT_BEARER_GRANT_TYPE] });
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, client_id: publicClient.client_id, assertion: await idJag(publicClient.client_id) })), 'unauthorized_client');
+    await expectError(
+      await d.fetch(
+        '/token',
+        form({ grant_type: JWT_BEARER_GRANT_TYPE, client_id: publicClient.client_id, assertion: await idJag(publicClient.client_id) }),
+      ),
+      'unauthorized_client',
+    );
 
     const codeOnly = await register(d, { token_endpoint_auth_method: 'client_secret_post' });
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, client_id: codeOnly.client_id, client_secret: codeOnly.client_secret!, assertion: await idJag(codeOnly.client_id) })), 'unauthorized_client');
+    await expectError(
+      await d.fetch(
+        '/token',
+        form({
+          grant_type: JWT_BEARER_GRANT_TYPE,
+          client_id: codeOnly.client_id,
+          client_secret: codeOnly.client_secret!,
+          assertion: await idJag(codeOnly.client_id),
+        }),
+      ),
+      'unauthorized_client',
+    );
 
     const client = await register(d, { token_endpoint_auth_method: 'client_secret_post', grant_types: [JWT_BEARER_GRANT_TYPE] });
     const auth = { client_id: client.client_id, client_secret: client.client_secret! };
     await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth })), 'invalid_request');
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag('someone-else') })), 'invalid_grant');
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: 'not.a.jwt' })), 'invalid_grant');
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag(client.client_id), scope: 'root' })), 'invalid_scope');
-    await expectError(await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag(client.client_id), resource: 'https://x.example.com/' })), 'invalid_target');
+    await expectError(
+      await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag('someone-else') })),
+      'invalid_grant',
+    );
+    await expectError(
+      await d.fetch('/token', form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: 'not.a.jwt' })),
+      'invalid_grant',
+    );
+    await expectError(
+      await d.fetch(
+        '/token',
+        form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag(client.client_id), scope: 'root' }),
+      ),
+      'invalid_scope',
+    );
+    await expectError(
+      await d.fetch(
+        '/token',
+        form({ grant_type: JWT_BEARER_GRANT_TYPE, ...auth, assertion: await idJag(client.client_id), resource: 'https://x.example.com/' }),
+      ),
+      'invalid_target',
+    );
     expect(provider.calls).toHaveLength(2);
   });
 });

@@ -11,7 +11,8 @@ import { expressBearerAuth, toNodeHandler } from '../../src/node.js';
 import { rawRequest } from './raw-http.js';
 
 const verifier: TokenVerifier = {
-  verifyToken: async (token) => (token === 'valid' ? { token, clientId: 'c', scopes: [], claims: {}, resource: 'http://127.0.0.1/mcp' } : null),
+  verifyToken: async (token) =>
+    token === 'valid' ? { token, clientId: 'c', scopes: [], claims: {}, resource: 'http://127.0.0.1/mcp' } : null,
 };
 const guard = createBearerGuard({ verifier, expectedResource: 'http://127.0.0.1/mcp' });
 

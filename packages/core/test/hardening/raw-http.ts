@@ -57,7 +57,9 @@ export function rawRequest(req: RawRequest): Promise<RawAnswer> {
     socket.on('error', finish);
     socket.on('close', finish);
     socket.on('connect', async () => {
-      socket.write(`${req.method} ${req.path} HTTP/1.1\r\nHost: 127.0.0.1:${req.port}\r\n${req.headers.map((h) => `${h}\r\n`).join('')}\r\n`);
+      socket.write(
+        `${req.method} ${req.path} HTTP/1.1\r\nHost: 127.0.0.1:${req.port}\r\n${req.headers.map((h) => `${h}\r\n`).join('')}\r\n`,
+      );
       for (const chunk of req.chunks ?? []) {
         if (finished || socket.destroyed) return;
         if (req.dripMs) await new Promise((r) => setTimeout(r, req.dripMs));

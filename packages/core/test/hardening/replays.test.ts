@@ -42,11 +42,21 @@ const exchange = (s: ProxyStack, clientId: string, code: string, verifier: strin
   fetch(`${s.url}/token`, {
     method: 'POST',
     headers: form,
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CLIENT_CALLBACK, client_id: clientId }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: CLIENT_CALLBACK,
+      client_id: clientId,
+    }),
   });
 
 const refresh = (s: ProxyStack, clientId: string, refreshToken: string) =>
-  fetch(`${s.url}/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }) });
+  fetch(`${s.url}/token`, {
+    method: 'POST',
+    headers: form,
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+  });
 
 const ping = (s: ProxyStack, token: string) =>
   fetch(s.mcpUrl, {

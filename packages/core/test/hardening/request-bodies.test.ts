@@ -73,18 +73,35 @@ describe('oversized bodies', () => {
   }
 
   it('a JSON error body names the problem (413 at /token)', async () => {
-    const answer = await rawRequest({ port, method: 'POST', path: '/token', headers: [FORM, 'Content-Length: 20000'], chunks: [Buffer.alloc(20_000, 'a')] });
+    const answer = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/token',
+      headers: [FORM, 'Content-Length: 20000'],
+      chunks: [Buffer.alloc(20_000, 'a')],
+    });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toEqual({ error: 'invalid_request', error_description: 'Request body larger than 16384 bytes' });
   });
 
   it('fetch (undici) receives the 413 for a large body', async () => {
-    const res = await fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a='.padEnd(200_000, 'b') });
+    const res = await fetch(`${stack.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a='.padEnd(200_000, 'b'),
+    });
     expect(res.status).toBe(413);
   });
 
   it('a request abandoned mid-body leaves the server serving', async () => {
-    const answer = await rawRequest({ port, method: 'POST', path: '/token', headers: [FORM, 'Content-Length: 1000'], chunks: ['grant_type='], waitMs: 100 });
+    const answer = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/token',
+      headers: [FORM, 'Content-Length: 1000'],
+      chunks: ['grant_type='],
+      waitMs: 100,
+    });
     expect(answer.status).toBeNull();
     await stillServing();
   });

@@ -34,18 +34,19 @@ describe('scope grants', () => {
 
   it('a grantScopes hook narrows by user; it cannot widen', async () => {
     const seen: unknown[] = [];
-    stack = await startProxyStack((url, h) =>
-      new OAuthProxy(
-        proxyOptions(h, url, {
-          hooks: {
-            grantScopes: (context) => {
-              seen.push({ requested: context.requested, sub: context.upstreamClaims['sub'], clientId: context.clientId });
-              // "write" only for bob; a policy returning more than asked gets no more
-              return [...context.requested.filter((s) => s !== 'write' || context.upstream.subject === 'bob'), 'admin'];
+    stack = await startProxyStack(
+      (url, h) =>
+        new OAuthProxy(
+          proxyOptions(h, url, {
+            hooks: {
+              grantScopes: (context) => {
+                seen.push({ requested: context.requested, sub: context.upstreamClaims['sub'], clientId: context.clientId });
+                // "write" only for bob; a policy returning more than asked gets no more
+                return [...context.requested.filter((s) => s !== 'write' || context.upstream.subject === 'bob'), 'admin'];
+              },
             },
-          },
-        }),
-      ),
+          }),
+        ),
     );
     expect(await grantedScope(stack, 'read write')).toBe('read');
     expect(seen).toEqual([{ requested: ['read', 'write'], sub: 'alice', clientId: expect.any(String) }]);

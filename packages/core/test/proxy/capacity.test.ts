@@ -5,7 +5,15 @@ import { MemoryStore, StorageFullError } from '../../src/index.js';
 import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { setClientAddress } from '../../src/kit.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import { CLIENT_REDIRECT, authorizeAndExchange, proxyOptions, startUpstream, submitConsent, testClient, upstreamIntrospectionVerifier } from './helpers.js';
+import {
+  CLIENT_REDIRECT,
+  authorizeAndExchange,
+  proxyOptions,
+  startUpstream,
+  submitConsent,
+  testClient,
+  upstreamIntrospectionVerifier,
+} from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8947';
 let h: OidcHarness;
@@ -20,7 +28,12 @@ function setUp() {
   const now = () => Math.floor(Date.now() / 1000) + clock.offset;
   const store = new MemoryStore({ now: () => Date.now() / 1000 + clock.offset });
   const proxy = new OAuthProxy(
-    proxyOptions(h, BASE, { upstream: { verifier: upstreamIntrospectionVerifier(h) }, store, now, lifetimes: { registeredClient: 3600, refreshToken: 7 * 86_400 } }),
+    proxyOptions(h, BASE, {
+      upstream: { verifier: upstreamIntrospectionVerifier(h) },
+      store,
+      now,
+      lifetimes: { registeredClient: 3600, refreshToken: 7 * 86_400 },
+    }),
   );
   return { proxy, clock };
 }

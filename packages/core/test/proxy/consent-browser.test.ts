@@ -20,21 +20,24 @@ let browser: Browser;
 let attacker: Listening;
 
 beforeAll(async () => {
-  stack = await startProxyStack((url, h) =>
-    new OAuthProxy(
-      proxyOptions(h, url, {
-        consent: {
-          serverName: 'Acme Notes MCP',
-          providerName: 'Acme Identity',
-          scopeDescriptions: { read: 'Read your notes', write: 'Create and edit your notes' },
-        },
-      }),
-    ),
+  stack = await startProxyStack(
+    (url, h) =>
+      new OAuthProxy(
+        proxyOptions(h, url, {
+          consent: {
+            serverName: 'Acme Notes MCP',
+            providerName: 'Acme Identity',
+            scopeDescriptions: { read: 'Read your notes', write: 'Create and edit your notes' },
+          },
+        }),
+      ),
   );
   browser = await launchChromium();
   attacker = await listen((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!doctype html><title>attacker</title><iframe id="victim" src="${decodeURIComponent(req.url!.slice(1))}" width="600" height="600"></iframe>`);
+    res.end(
+      `<!doctype html><title>attacker</title><iframe id="victim" src="${decodeURIComponent(req.url!.slice(1))}" width="600" height="600"></iframe>`,
+    );
   });
 }, 60_000);
 afterAll(async () => {
@@ -148,7 +151,10 @@ describe('consent page in Chromium', () => {
     const { page } = await clientPage();
     await page.goto(url);
     await page.locator('input[name="csrf_token"]').evaluate((el) => el.remove());
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Approve' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Approve' }).click(),
+    ]);
     expect(response.status()).toBe(403);
     expect(await page.locator('h1').textContent()).toBe('Request refused');
     await page.context().close();

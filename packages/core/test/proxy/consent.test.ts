@@ -39,7 +39,9 @@ async function openConsentForm(proxy: OAuthProxy) {
 }
 
 const post = (proxy: OAuthProxy, url: string, body: URLSearchParams, cookie = '', origin = BASE) =>
-  proxy.handler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin }, body }));
+  proxy.handler(
+    new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin }, body }),
+  );
 
 describe('consent page', () => {
   it('shows the client name (escaped), the redirect host and the scopes, with anti-framing headers', async () => {
@@ -66,7 +68,9 @@ describe('consent page', () => {
     const proxy = new OAuthProxy(proxyOptions(h, 'https://mcp.example.com'));
     const { consentUrl } = await start(proxy);
     const res = await proxy.handler(new Request(consentUrl));
-    expect(res.headers.getSetCookie()[0]).toMatch(/^__Host-mcp-auth-csrf-[\w-]+=[\w.-]+; Path=\/; Max-Age=900; HttpOnly; SameSite=Lax; Secure$/);
+    expect(res.headers.getSetCookie()[0]).toMatch(
+      /^__Host-mcp-auth-csrf-[\w-]+=[\w.-]+; Path=\/; Max-Age=900; HttpOnly; SameSite=Lax; Secure$/,
+    );
     const jar = new CookieJar();
     jar.store(res);
     const form = parseForm(await res.text(), consentUrl)!;
@@ -77,9 +81,13 @@ describe('consent page', () => {
   });
 
   it('applies a CSP override', async () => {
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'" } }));
+    const proxy = new OAuthProxy(
+      proxyOptions(h, BASE, { consent: { contentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'" } }),
+    );
     const { consentUrl } = await start(proxy);
-    expect((await proxy.handler(new Request(consentUrl))).headers.get('content-security-policy')).toBe("default-src 'self'; frame-ancestors 'none'");
+    expect((await proxy.handler(new Request(consentUrl))).headers.get('content-security-policy')).toBe(
+      "default-src 'self'; frame-ancestors 'none'",
+    );
   });
 
   it('refuses a POST without the CSRF token, with a mismatched cookie, or from another origin', async () => {
@@ -175,7 +183,9 @@ describe('upstream callback', () => {
     const proxy = new OAuthProxy(proxyOptions(h, BASE));
     const { jar, upstreamUrl } = await approved(proxy);
     const state = new URL(upstreamUrl).searchParams.get('state')!;
-    const res = await proxy.handler(new Request(`${BASE}/auth/callback?error=access_denied&state=${state}`, { headers: { cookie: jar.header() } }));
+    const res = await proxy.handler(
+      new Request(`${BASE}/auth/callback?error=access_denied&state=${state}`, { headers: { cookie: jar.header() } }),
+    );
     const location = new URL(res.headers.get('location')!);
     expect(location.searchParams.get('error')).toBe('access_denied');
     expect(location.searchParams.get('state')).toBe('st-1');
@@ -200,7 +210,7 @@ describe('consent modes', () => {
     expect(res.headers.getSetCookie().some((c) => c.startsWith('mcp-auth-bind-'))).toBe(true);
   });
 
-  it('forward: the upstream gets a PKCE challenge and the client\'s scopes by default, neither when turned off', async () => {
+  it("forward: the upstream gets a PKCE challenge and the client's scopes by default, neither when turned off", async () => {
     const upstreamUrl = async (forward: OAuthProxyOptions['forward']) => {
       const proxy = new OAuthProxy(proxyOptions(h, BASE, { consent: { mode: 'off' }, forward }));
       const { consentUrl } = await start(proxy);

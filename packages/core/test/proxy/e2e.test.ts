@@ -80,7 +80,10 @@ function watchUpstream() {
     refreshToken: undefined as string | undefined,
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
       const res = await fetch(input, init);
-      const body = (await res.clone().json().catch(() => ({}))) as { access_token?: string; refresh_token?: string };
+      const body = (await res
+        .clone()
+        .json()
+        .catch(() => ({}))) as { access_token?: string; refresh_token?: string };
       if (body.access_token) seen.accessToken = body.access_token;
       if (body.refresh_token) seen.refreshToken = body.refresh_token;
       return res;
@@ -99,7 +102,9 @@ describe('MCP SDK v2 client through the OAuth proxy (oidc-provider upstream)', (
   });
 
   it('OAuthProxy: DCR → consent → upstream login → callback → token → tool call → refresh → revoke', async () => {
-    stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url, { requiredScopes: ['read'], http: { fetch: upstream.fetch } })));
+    stack = await startProxyStack(
+      (url, h) => new OAuthProxy(proxyOptions(h, url, { requiredScopes: ['read'], http: { fetch: upstream.fetch } })),
+    );
     await fullFlow(stack, () => upstreamActive(stack!.h, upstream.accessToken!));
   });
 

@@ -82,7 +82,9 @@ describe('OAuthProxy flow (provider methods, oidc-provider upstream)', () => {
       error: 'invalid_target',
     });
     await expect(proxy.authorize(client, { ...params, redirectUri: 'https://evil.example/cb' })).rejects.toBeInstanceOf(AuthorizeError);
-    await expect(proxy.registerClient(testClient({ redirect_uris: ['https://evil.example/cb'] }))).rejects.toBeInstanceOf(RegistrationError);
+    await expect(proxy.registerClient(testClient({ redirect_uris: ['https://evil.example/cb'] }))).rejects.toBeInstanceOf(
+      RegistrationError,
+    );
   });
 
   it('a code works once; a replay fails and revokes the tokens it issued', async () => {
@@ -90,7 +92,15 @@ describe('OAuthProxy flow (provider methods, oidc-provider upstream)', () => {
     const client = testClient();
     await proxy.registerClient(client);
     const { tokens, code } = await authorizeAndExchange(proxy, h, client, { scopes: ['read'] });
-    const stored = { code, scopes: [], expiresAt: 0, clientId: client.client_id, codeChallenge: '', redirectUri: '', redirectUriProvidedExplicitly: true };
+    const stored = {
+      code,
+      scopes: [],
+      expiresAt: 0,
+      clientId: client.client_id,
+      codeChallenge: '',
+      redirectUri: '',
+      redirectUriProvidedExplicitly: true,
+    };
     await expect(proxy.exchangeAuthorizationCode(client, stored)).rejects.toBeInstanceOf(TokenError);
     expect(await proxy.verifyToken(tokens.access_token)).toBeNull();
   });

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { parseScopes } from '../../src/kit.js';
 import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import type { AccessToken, OAuthClientInformationFull, OAuthToken, TokenVerifier } from '../../src/index.js';
-import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
+import type { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import type { OAuthProxyOptions, UpstreamOptions } from '../../src/proxy/options.js';
 
 export const UPSTREAM_CLIENT_ID = 'mcp-proxy';
@@ -18,7 +18,10 @@ export function upstreamJwtVerifier(options: { jwksUri: string; issuer: string; 
     async verifyToken(token: string): Promise<AccessToken | null> {
       verifier.calls++;
       try {
-        const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, ...(options.audience ? { audience: options.audience } : {}) });
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer: options.issuer,
+          ...(options.audience ? { audience: options.audience } : {}),
+        });
         return {
           token,
           clientId: String(payload['client_id'] ?? payload['azp'] ?? payload.aud),
@@ -133,7 +136,12 @@ export function testClient(overrides: Partial<OAuthClientInformationFull> = {}):
 }
 
 /** Form POST of the consent page with `decision`. */
-export async function submitConsent(proxy: OAuthProxy, consentUrl: string, jar: CookieJar, decision: 'approve' | 'deny'): Promise<Response> {
+export async function submitConsent(
+  proxy: OAuthProxy,
+  consentUrl: string,
+  jar: CookieJar,
+  decision: 'approve' | 'deny',
+): Promise<Response> {
   const page = await proxy.handler(new Request(consentUrl, { headers: { cookie: jar.header(), 'sec-fetch-site': 'none' } }));
   jar.store(page);
   const form = parseForm(await page.text(), consentUrl);

@@ -55,7 +55,16 @@ describe('known failures of existing proxies', () => {
             return {
               verifyToken: async (token: string): Promise<AccessToken | null> => {
                 const { payload } = await jwtVerify(token, keys, { issuer }).catch(() => ({ payload: null }));
-                return payload ? { token, clientId: String(payload['client_id']), scopes: parseScopes(payload['scope']), subject: payload.sub, expiresAt: payload.exp, claims: payload } : null;
+                return payload
+                  ? {
+                      token,
+                      clientId: String(payload['client_id']),
+                      scopes: parseScopes(payload['scope']),
+                      subject: payload.sub,
+                      expiresAt: payload.exp,
+                      claims: payload,
+                    }
+                  : null;
               },
             };
           },
@@ -76,7 +85,9 @@ describe('known failures of existing proxies', () => {
   it('does not re-validate the upstream token on every request (no premature session death)', async () => {
     const verifier = upstreamIntrospectionVerifier(h);
     const clock = { offset: 0 };
-    const proxy = new OAuthProxy(proxyOptions(h, BASE, { upstream: { verifier }, now: () => Math.floor(Date.now() / 1000) + clock.offset }));
+    const proxy = new OAuthProxy(
+      proxyOptions(h, BASE, { upstream: { verifier }, now: () => Math.floor(Date.now() / 1000) + clock.offset }),
+    );
     const client = testClient();
     await proxy.registerClient(client);
     const { tokens } = await authorizeAndExchange(proxy, h, client);
@@ -96,7 +107,7 @@ describe('known failures of existing proxies', () => {
     });
 
     async function withUpstream(tokenResponse: Record<string, unknown>, overrides: Parameters<typeof proxyOptions>[2] = {}) {
-      fake = await listen((req, res) => {
+      fake = await listen((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ access_token: `up-${randomToken(8)}`, token_type: 'bearer', ...tokenResponse }));
       });
@@ -186,7 +197,9 @@ describe('known failures of existing proxies', () => {
       const jar = new CookieJar();
       const approved = await submitConsent(after, consentUrl, jar, 'approve');
       expect(approved.status).toBe(303);
-      const back = await after.handler(new Request(await h.login(approved.headers.get('location')!), { headers: { cookie: jar.header() } }));
+      const back = await after.handler(
+        new Request(await h.login(approved.headers.get('location')!), { headers: { cookie: jar.header() } }),
+      );
       const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
       const tokens = await after.exchangeAuthorizationCode(client, (await after.loadAuthorizationCode(client, code))!);
       const third = new OAuthProxy(proxyOptions(h, BASE, { store: new FileStore({ path }) }));

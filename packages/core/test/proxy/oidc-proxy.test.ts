@@ -6,7 +6,14 @@ import { resolveConfig } from '../../src/proxy/config.js';
 import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
 import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 import { resolveUpstreamSource } from '../../src/proxy/runtime.js';
-import { authorizeAndExchange, startUpstream, testClient, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET } from './helpers.js';
+import {
+  authorizeAndExchange,
+  startUpstream,
+  testClient,
+  upstreamJwtVerifier,
+  UPSTREAM_CLIENT_ID,
+  UPSTREAM_CLIENT_SECRET,
+} from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8934';
 let h: OidcHarness;
@@ -68,9 +75,15 @@ describe('OIDCProxy', () => {
   });
 
   it('needs a verifier or a verifier factory, and a non-empty audience (TypeError at construction)', () => {
-    const upstream = { configUrl: `${h.issuer}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789' };
+    const upstream = {
+      configUrl: `${h.issuer}/.well-known/openid-configuration`,
+      clientId: 'x',
+      clientSecret: 'upstream-secret-0123456789abcdef0123456789',
+    };
     expect(() => new OIDCProxy({ upstream: upstream as never, baseUrl: BASE })).toThrow(TypeError);
-    expect(() => new OIDCProxy({ upstream: { ...upstream, audience: '', verifier: { verifyToken: async () => null } }, baseUrl: BASE })).toThrow(TypeError);
+    expect(
+      () => new OIDCProxy({ upstream: { ...upstream, audience: '', verifier: { verifyToken: async () => null } }, baseUrl: BASE }),
+    ).toThrow(TypeError);
   });
 
   it('can be extended: a provider package maps its options in its constructor', async () => {
@@ -129,7 +142,9 @@ describe('OIDC discovery', () => {
   it('refuses an issuer that does not match the configuration URL', async () => {
     answer = () => ({ body: document('https://evil.example') });
     const s = await serve();
-    await expect(discoverOpenIdConfiguration(`${s.url}/.well-known/openid-configuration`)).rejects.toMatchObject({ reason: 'invalid_body' });
+    await expect(discoverOpenIdConfiguration(`${s.url}/.well-known/openid-configuration`)).rejects.toMatchObject({
+      reason: 'invalid_body',
+    });
   });
 
   it('refuses documents missing required members or with non-https endpoints', async () => {
@@ -148,7 +163,9 @@ describe('OIDC discovery', () => {
   it('times out, and does not follow redirects', async () => {
     const s = await serve();
     answer = () => ({ hang: true });
-    await expect(discoverOpenIdConfiguration(`${s.url}/.well-known/openid-configuration`, { http: { timeoutMs: 200 } })).rejects.toMatchObject({
+    await expect(
+      discoverOpenIdConfiguration(`${s.url}/.well-known/openid-configuration`, { http: { timeoutMs: 200 } }),
+    ).rejects.toMatchObject({
       reason: 'timeout',
     });
     answer = () => ({ status: 302, headers: { location: 'https://evil.example/.well-known/openid-configuration' } });
@@ -163,11 +180,18 @@ describe('OIDC discovery', () => {
   it('authenticates at the discovered token endpoint as it supports, unless a method is set', async () => {
     answer = () => ({ body: document(server!.url, { token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_post'] }) });
     const s = await serve();
-    const upstream = { configUrl: `${s.url}/.well-known/openid-configuration`, clientId: 'x', clientSecret: 'upstream-secret-0123456789abcdef0123456789', verifier: { verifyToken: async () => null } };
+    const upstream = {
+      configUrl: `${s.url}/.well-known/openid-configuration`,
+      clientId: 'x',
+      clientSecret: 'upstream-secret-0123456789abcdef0123456789',
+      verifier: { verifyToken: async () => null },
+    };
     const methodFor = async (options: OAuthProxyOptions) => (await resolveUpstreamSource(resolveConfig(options))).authMethod;
     expect(await methodFor({ upstream, baseUrl: BASE })).toBe('client_secret_post');
     expect(await methodFor({ upstream: { ...upstream, authMethod: 'client_secret_basic' }, baseUrl: BASE })).toBe('client_secret_basic');
-    expect(await methodFor({ upstream: { ...upstream, clientSecret: undefined }, jwtSigningKey: 'k'.repeat(32), baseUrl: BASE })).toBe('none');
+    expect(await methodFor({ upstream: { ...upstream, clientSecret: undefined }, jwtSigningKey: 'k'.repeat(32), baseUrl: BASE })).toBe(
+      'none',
+    );
   });
 
   /** An OIDCProxy discovering the IdP served by {@link serve}. */
@@ -200,7 +224,11 @@ describe('OIDC discovery', () => {
     const errors: unknown[] = [];
     const proxy = proxyAt((await serve()).url, (e) => errors.push(e));
     const register = await proxy.handler(
-      new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'] }) }),
+      new Request(`${BASE}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:9/cb'] }),
+      }),
     );
     expect(register.status).toBe(502);
     expect(await register.json()).toMatchObject({ error: expect.any(String) });

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, knownMcpClientRedirectUris } from '../../src/index.js';
 import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import type { OAuthProxyOptions } from '../../src/proxy/options.js';
 import { startTlsServer, type TlsServer } from '../authorization-server/fixtures.js';
 import { proxyOptions, startUpstream, submitConsent, type ProxyOverrides } from './helpers.js';
 
@@ -38,7 +37,11 @@ const BODIES = {
   // https://github.com/erp-mafia/accounted/pull/2225 (Cursor's three-URI registration)
   cursor: {
     client_name: 'Cursor',
-    redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback', 'https://www.cursor.com/agents/mcp/oauth/callback', 'http://localhost:8787/callback'],
+    redirect_uris: [
+      'cursor://anysphere.cursor-mcp/oauth/callback',
+      'https://www.cursor.com/agents/mcp/oauth/callback',
+      'http://localhost:8787/callback',
+    ],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
@@ -66,7 +69,9 @@ function proxyWith(overrides: ProxyOverrides = {}): OAuthProxy {
 }
 
 async function register(proxy: OAuthProxy, body: object): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await proxy.handler(new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+  const res = await proxy.handler(
+    new Request(`${BASE}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  );
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -90,7 +95,10 @@ describe('registration keeps the allowed subset of the redirect URIs', () => {
     const vscode = await register(proxy, BODIES.vscode);
     expect(vscode.status).toBe(201);
     expect(vscode.json['redirect_uris']).toEqual(['http://127.0.0.1/', 'http://127.0.0.1:33418/']);
-    expect((await proxy.getClient(vscode.json['client_id'] as string))?.redirect_uris).toEqual(['http://127.0.0.1/', 'http://127.0.0.1:33418/']);
+    expect((await proxy.getClient(vscode.json['client_id'] as string))?.redirect_uris).toEqual([
+      'http://127.0.0.1/',
+      'http://127.0.0.1:33418/',
+    ]);
     const cursor = await register(proxy, BODIES.cursor);
     expect(cursor.status).toBe(201);
     expect(cursor.json['redirect_uris']).toEqual(['http://localhost:8787/callback']);
@@ -142,7 +150,9 @@ describe('/authorize never redirects to a URI the allowlist refuses (RFC 9700 §
     const { json } = await register(wide, BODIES.claude);
     const narrow = proxyWith({ store });
     expect(await narrow.getClient(json['client_id'] as string)).not.toBeNull();
-    const res = await narrow.handler(new Request(await authorizeUrl(json['client_id'] as string, 'https://claude.ai/api/mcp/auth_callback', randomToken(48))));
+    const res = await narrow.handler(
+      new Request(await authorizeUrl(json['client_id'] as string, 'https://claude.ai/api/mcp/auth_callback', randomToken(48))),
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-type')).toContain('text/html');
@@ -153,7 +163,10 @@ describe('/authorize never redirects to a URI the allowlist refuses (RFC 9700 §
     const proxy = proxyWith({ authorizationServer: { cimd: { allowLoopback: true, http: { fetch: tls.fetch } } } });
     const path = `/clients/open-redirect.json`;
     const clientId = `${tls.url}${path}`;
-    tls.serve(path, JSON.stringify({ client_id: clientId, client_name: 'Doc', redirect_uris: ['https://evil.example/cb', 'http://127.0.0.1:9/cb'] }));
+    tls.serve(
+      path,
+      JSON.stringify({ client_id: clientId, client_name: 'Doc', redirect_uris: ['https://evil.example/cb', 'http://127.0.0.1:9/cb'] }),
+    );
     const res = await proxy.handler(new Request(await authorizeUrl(clientId, 'https://evil.example/cb', randomToken(48))));
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
@@ -165,7 +178,9 @@ describe('/authorize never redirects to a URI the allowlist refuses (RFC 9700 §
 
     const onlyEvil = `/clients/only-evil.json`;
     tls.serve(onlyEvil, JSON.stringify({ client_id: `${tls.url}${onlyEvil}`, redirect_uris: ['https://evil.example/cb'] }));
-    const refused = await proxy.handler(new Request(await authorizeUrl(`${tls.url}${onlyEvil}`, 'https://evil.example/cb', randomToken(48))));
+    const refused = await proxy.handler(
+      new Request(await authorizeUrl(`${tls.url}${onlyEvil}`, 'https://evil.example/cb', randomToken(48))),
+    );
     expect(refused.status).toBe(400);
     expect(refused.headers.get('location')).toBeNull();
   });
@@ -198,7 +213,13 @@ describe('an allowed custom-scheme redirect URI completes the flow', () => {
       new Request(`${BASE}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: location.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: location.searchParams.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: redirectUri,
+          client_id: clientId,
+        }),
       }),
     );
     expect(token.status).toBe(200);
@@ -233,7 +254,9 @@ describe('consent page of a Client ID Metadata Document client', () => {
   it('a registered client keeps the name-first page', async () => {
     const proxy = proxyWith();
     const { json } = await register(proxy, BODIES.cursor);
-    const auth = await proxy.handler(new Request(await authorizeUrl(json['client_id'] as string, 'http://localhost:8787/callback', randomToken(48))));
+    const auth = await proxy.handler(
+      new Request(await authorizeUrl(json['client_id'] as string, 'http://localhost:8787/callback', randomToken(48))),
+    );
     const html = await (await proxy.handler(new Request(auth.headers.get('location')!))).text();
     expect(html).toContain('<h1>Allow <strong>Cursor</strong>');
     expect(html).toContain('registered itself');

@@ -2,7 +2,16 @@ import type { OidcHarness } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore, TokenError, UpstreamError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import { UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET, authorizeAndExchange, proxyOptions, startUpstream, testClient, upstreamActive, upstreamIntrospectionVerifier } from './helpers.js';
+import {
+  UPSTREAM_CLIENT_ID,
+  UPSTREAM_CLIENT_SECRET,
+  authorizeAndExchange,
+  proxyOptions,
+  startUpstream,
+  testClient,
+  upstreamActive,
+  upstreamIntrospectionVerifier,
+} from './helpers.js';
 
 const BASE = 'http://127.0.0.1:8932';
 let h: OidcHarness;
@@ -65,7 +74,10 @@ describe('refresh', () => {
 
   it('presenting a rotated refresh token again revokes the whole family, upstream included', async () => {
     const { proxy, client, tokens } = await setUp();
-    const first = await proxy.exchangeRefreshToken(client, (await proxy.loadRefreshToken(client, tokens.refresh_token!))!, ['read', 'write']);
+    const first = await proxy.exchangeRefreshToken(client, (await proxy.loadRefreshToken(client, tokens.refresh_token!))!, [
+      'read',
+      'write',
+    ]);
     const upstream = await proxy.upstreamAccessToken(first.access_token);
     expect(await proxy.verifyToken(first.access_token)).not.toBeNull();
     // The old refresh token is replayed (stolen copy).
@@ -122,7 +134,13 @@ describe('revokeUpstream hook', () => {
     const { proxy, tokens, counter } = await setUp({
       hooks: {
         revokeUpstream: async (r) => {
-          calls.push({ token: r.token, tokenTypeHint: r.tokenTypeHint, clientId: r.clientId, clientSecret: r.clientSecret, hasHttp: r.http?.fetch !== undefined });
+          calls.push({
+            token: r.token,
+            tokenTypeHint: r.tokenTypeHint,
+            clientId: r.clientId,
+            clientSecret: r.clientSecret,
+            hasHttp: r.http?.fetch !== undefined,
+          });
         },
       },
     });
@@ -164,7 +182,11 @@ describe('upstream outage grace', () => {
   it('keeps a session on its last good validation while the upstream cannot be reached, then gives up', async () => {
     const { verifier, state } = switchable();
     const errors: unknown[] = [];
-    const { proxy, tokens, clock } = await setUp({ upstream: { verifier }, lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 }, onError: (e: unknown) => errors.push(e) });
+    const { proxy, tokens, clock } = await setUp({
+      upstream: { verifier },
+      lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 },
+      onError: (e: unknown) => errors.push(e),
+    });
     expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
     state.mode = 'down';
     clock.offset = 3700; // past the upstream expiry (3600 s): re-validation is due, the IdP is down
@@ -178,7 +200,10 @@ describe('upstream outage grace', () => {
 
   it('an upstream that answers "invalid" ends the session at once, grace or not', async () => {
     const { verifier, state } = switchable();
-    const { proxy, tokens, clock } = await setUp({ upstream: { verifier }, lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 } });
+    const { proxy, tokens, clock } = await setUp({
+      upstream: { verifier },
+      lifetimes: { accessToken: 4 * 3600, upstreamOutageGrace: 600 },
+    });
     expect(await proxy.verifyToken(tokens.access_token)).not.toBeNull();
     state.mode = 'invalid';
     clock.offset = 3700;
@@ -241,7 +266,10 @@ describe('per-request upstream validation', () => {
     // The user removes the app at the identity provider (its grant is revoked there).
     await fetch(h.revocationEndpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa('mcp-proxy:upstream-secret-0123456789abcdef0123456789')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${btoa('mcp-proxy:upstream-secret-0123456789abcdef0123456789')}`,
+      },
       body: new URLSearchParams({ token: upstream! }),
     });
     // Until the cached validation expires (the upstream token's own expiry) requests still pass...

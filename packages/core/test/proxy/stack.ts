@@ -35,7 +35,11 @@ export async function startProxyStack(
     const mcpServer = new McpServer({ name: 'proxy-e2e', version: '1.0.0' });
     mcpServer.registerTool('whoami', { description: 'The caller' }, async (ctx) => {
       const info = ctx.http?.authInfo;
-      return { content: [{ type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], scopes: info?.scopes }) }] };
+      return {
+        content: [
+          { type: 'text', text: JSON.stringify({ clientId: info?.clientId, subject: info?.extra?.['subject'], scopes: info?.scopes }) },
+        ],
+      };
     });
     return mcpServer;
   });
@@ -112,7 +116,13 @@ export async function authorizeOverHttp(
   await browser.redirectToAuthorization(url);
   const code = browser.callback?.get('code');
   if (!code) throw new Error(`no code: ${browser.callback}`);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CLIENT_CALLBACK, client_id: clientId });
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: CLIENT_CALLBACK,
+    client_id: clientId,
+  });
   if (params.tokenResource !== undefined) body.set('resource', params.tokenResource);
   return fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 }

@@ -21,7 +21,11 @@ describe('redirectUriMatcher', () => {
   });
 
   it('host wildcards match exactly one label; paths are exact or prefixes', () => {
-    const allowed = redirectUriMatcher(['https://*.example.com/callback', 'https://claude.ai/api/mcp/*', 'cursor://anysphere.cursor-mcp/oauth/callback']);
+    const allowed = redirectUriMatcher([
+      'https://*.example.com/callback',
+      'https://claude.ai/api/mcp/*',
+      'cursor://anysphere.cursor-mcp/oauth/callback',
+    ]);
     expect(allowed('https://app.example.com/callback')).toBe(true);
     expect(allowed('https://a.b.example.com/callback')).toBe(false);
     expect(allowed('https://example.com/callback')).toBe(false);
@@ -42,7 +46,10 @@ describe('redirectUriMatcher', () => {
 
 describe('parseTokenResponse', () => {
   it('accepts a standard response and numeric strings', () => {
-    const r = parseTokenResponse({ access_token: 'a', token_type: 'bearer', expires_in: '3600', refresh_token: 'r', refresh_token_expires_in: 100 }, 200);
+    const r = parseTokenResponse(
+      { access_token: 'a', token_type: 'bearer', expires_in: '3600', refresh_token: 'r', refresh_token_expires_in: 100 },
+      200,
+    );
     expect(r).toMatchObject({ accessToken: 'a', expiresIn: 3600, refreshToken: 'r', refreshTokenExpiresIn: 100 });
   });
 
@@ -96,7 +103,12 @@ describe('UpstreamClient', () => {
   it('authenticates with form-encoded HTTP Basic and sends the code, verifier and extra parameters', async () => {
     reply = () => ({ status: 200, body: JSON.stringify({ access_token: 'up', token_type: 'Bearer' }) });
     const s = await upstream();
-    await client(s.url).exchangeCode({ code: 'c1', codeVerifier: 'v'.repeat(43), scopes: ['openid', 'x'], resource: 'https://mcp.example.com/mcp' });
+    await client(s.url).exchangeCode({
+      code: 'c1',
+      codeVerifier: 'v'.repeat(43),
+      scopes: ['openid', 'x'],
+      resource: 'https://mcp.example.com/mcp',
+    });
     const form = new URLSearchParams(seen[0]!.body);
     expect(seen[0]!.headers['authorization']).toBe(`Basic ${btoa('id%3Awith+space:s%26cret%2B%2F')}`);
     expect(Object.fromEntries(form)).toEqual({
@@ -121,11 +133,17 @@ describe('UpstreamClient', () => {
   it('reports OAuth error bodies, other statuses, oversized and slow answers', async () => {
     const s = await upstream();
     reply = () => ({ status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'expired' }) });
-    await expect(client(s.url).refresh({ refreshToken: 'r' })).rejects.toMatchObject({ reason: 'oauth_error', error: 'invalid_grant', status: 400 });
+    await expect(client(s.url).refresh({ refreshToken: 'r' })).rejects.toMatchObject({
+      reason: 'oauth_error',
+      error: 'invalid_grant',
+      status: 400,
+    });
     reply = () => ({ status: 502, body: '<html>bad gateway</html>' });
     await expect(client(s.url).refresh({ refreshToken: 'r' })).rejects.toMatchObject({ reason: 'http_status', status: 502 });
     reply = () => ({ status: 200, body: JSON.stringify({ access_token: 'x'.repeat(5000) }) });
-    await expect(client(s.url, { http: { maxResponseBytes: 1024 } }).refresh({ refreshToken: 'r' })).rejects.toMatchObject({ reason: 'too_large' });
+    await expect(client(s.url, { http: { maxResponseBytes: 1024 } }).refresh({ refreshToken: 'r' })).rejects.toMatchObject({
+      reason: 'too_large',
+    });
     reply = () => ({ status: 200, body: '', hang: true });
     await expect(client(s.url, { http: { timeoutMs: 150 } }).refresh({ refreshToken: 'r' })).rejects.toMatchObject({ reason: 'timeout' });
   });
@@ -164,7 +182,14 @@ describe('OAuthProxy options', () => {
     expect(proxy.authorizationServers).toEqual(['https://mcp.example.com/api']);
     expect(proxy.resourceMetadataUrl).toBe('https://mcp.example.com/.well-known/oauth-protected-resource/api/v1/mcp');
     expect(proxy.routes.map((r) => r.path)).toEqual(
-      expect.arrayContaining(['/api/auth/callback', '/api/consent', '/api/authorize', '/api/token', '/api/register', '/.well-known/oauth-authorization-server/api']),
+      expect.arrayContaining([
+        '/api/auth/callback',
+        '/api/consent',
+        '/api/authorize',
+        '/api/token',
+        '/api/register',
+        '/.well-known/oauth-authorization-server/api',
+      ]),
     );
   });
 
@@ -179,12 +204,26 @@ describe('OAuthProxy options', () => {
     ['a plain http issuerUrl off loopback', { ...valid, issuerUrl: 'http://mcp.example.com' }],
     ['an http revocation endpoint', withUpstream({ revocationEndpoint: 'http://idp.example.com/r' })],
     ['an http upstream', withUpstream({ authorizationEndpoint: 'http://idp.example.com/a' })],
-    ['an http configUrl', { ...valid, upstream: { configUrl: 'http://idp.example.com/.well-known/openid-configuration', clientId: 'id', clientSecret: SECRET, verifier: upstream.verifier } }],
+    [
+      'an http configUrl',
+      {
+        ...valid,
+        upstream: {
+          configUrl: 'http://idp.example.com/.well-known/openid-configuration',
+          clientId: 'id',
+          clientSecret: SECRET,
+          verifier: upstream.verifier,
+        },
+      },
+    ],
     ['no verifier', withUpstream({ verifier: undefined as never })],
     ['no client id', withUpstream({ clientId: '' })],
     ['no secret and no signing key', withUpstream({ clientSecret: undefined })],
     ['a short signing key', { ...valid, jwtSigningKey: 'short' }],
-    ['basic auth without a secret', withUpstream({ clientSecret: undefined, authMethod: 'client_secret_basic' }, { jwtSigningKey: 'k'.repeat(32) })],
+    [
+      'basic auth without a secret',
+      withUpstream({ clientSecret: undefined, authMethod: 'client_secret_basic' }, { jwtSigningKey: 'k'.repeat(32) }),
+    ],
     ['an unknown auth method', withUpstream({ authMethod: 'private_key_jwt' as never })],
     ['an unknown consent mode', { ...valid, consent: { mode: 'maybe' as never } }],
     ['a forward flag that is not a boolean', { ...valid, forward: { pkce: 'no' as never } }],
@@ -198,7 +237,9 @@ describe('OAuthProxy options', () => {
   });
 
   it('accepts a public upstream client with a signing key', () => {
-    expect(() => new OAuthProxy(withUpstream({ clientSecret: undefined }, { jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) }))).not.toThrow();
+    expect(
+      () => new OAuthProxy(withUpstream({ clientSecret: undefined }, { jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) })),
+    ).not.toThrow();
   });
 
   it('derives its keys only from 32 bytes or more: a short clientSecret needs a jwtSigningKey', () => {
@@ -208,7 +249,9 @@ describe('OAuthProxy options', () => {
     expect(() => new OAuthProxy({ ...valid, jwtSigningKey: new Uint8Array(31) })).toThrow(TypeError);
     // bytes, not UTF-16 code units: 16 two-byte characters are 32 bytes
     expect(() => new OAuthProxy({ ...valid, jwtSigningKey: 'é'.repeat(16) })).not.toThrow();
-    expect(() => new OAuthProxy(withUpstream({ clientSecret: 'abc' }, { jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) }))).not.toThrow();
+    expect(
+      () => new OAuthProxy(withUpstream({ clientSecret: 'abc' }, { jwtSigningKey: crypto.getRandomValues(new Uint8Array(32)) })),
+    ).not.toThrow();
     expect(() => new OAuthProxy(withUpstream({ clientSecret: 's'.repeat(32) }))).not.toThrow();
   });
 

@@ -32,7 +32,10 @@ describe('authorization server on a FileStore, across a restart', () => {
 
     const after = direct({ store: open() });
     expect(await after.provider.getClient(client.client_id)).toMatchObject({ client_id: client.client_id });
-    const refreshed = await after.fetch('/token', form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id }));
+    const refreshed = await after.fetch(
+      '/token',
+      form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: client.client_id }),
+    );
     expect(refreshed.status).toBe(200);
     const rotated = (await refreshed.json()) as OAuthToken;
     expect(await after.provider.loadAccessToken(rotated.access_token)).not.toBeNull();

@@ -19,7 +19,8 @@ describe('FileStore', () => {
     const store = new FileStore({ path: join(tmpdir(), `file-store-contract-${process.pid}-${Date.now()}.json`) });
     afterAll(() => rm(store.path, { force: true }));
     for (const c of storeContract) it(c.name, () => c.run(store));
-    for (const c of boundedStoreContract) it(`bounded: ${c.name}`, () => c.run((max) => new FileStore({ path: file(), maxEntriesPerCollection: max })));
+    for (const c of boundedStoreContract)
+      it(`bounded: ${c.name}`, () => c.run((max) => new FileStore({ path: file(), maxEntriesPerCollection: max })));
   });
 
   it('keeps every entry of its file on reload even above the bound, and refuses new keys then', async () => {

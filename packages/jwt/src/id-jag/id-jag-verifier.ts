@@ -68,15 +68,18 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
     if (!options || !Array.isArray(options.trustedIssuers) || options.trustedIssuers.length === 0) {
       throw new TypeError('IdJagVerifier: trustedIssuers must list at least one identity provider');
     }
-    if (typeof options.audience !== 'string' || options.audience.length === 0) throw new TypeError('IdJagVerifier: audience (this authorization server\'s issuer) is required');
+    if (typeof options.audience !== 'string' || options.audience.length === 0)
+      throw new TypeError("IdJagVerifier: audience (this authorization server's issuer) is required");
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#onError = options.onError;
     this.#audience = options.audience;
     this.#maxLifetime = options.maxLifetimeSeconds ?? 300;
     this.#tolerance = options.clockToleranceSeconds ?? 30;
-    if (!(this.#maxLifetime > 0) || !(this.#tolerance >= 0)) throw new TypeError('IdJagVerifier: maxLifetimeSeconds and clockToleranceSeconds must be positive numbers');
+    if (!(this.#maxLifetime > 0) || !(this.#tolerance >= 0))
+      throw new TypeError('IdJagVerifier: maxLifetimeSeconds and clockToleranceSeconds must be positive numbers');
     for (const idp of options.trustedIssuers) {
-      if (typeof idp?.issuer !== 'string' || idp.issuer.length === 0) throw new TypeError('IdJagVerifier: each trusted issuer needs its issuer identifier');
+      if (typeof idp?.issuer !== 'string' || idp.issuer.length === 0)
+        throw new TypeError('IdJagVerifier: each trusted issuer needs its issuer identifier');
       this.#sets.set(
         idp.issuer,
         new RemoteKeySet({
@@ -84,7 +87,11 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
           algorithms: ASYMMETRIC_ALGORITHMS,
           cacheMaxAge: 600,
           cooldown: 30,
-          http: { ...options.http, timeoutMs: options.http?.timeoutMs ?? 5000, maxResponseBytes: options.http?.maxResponseBytes ?? 256 * 1024 },
+          http: {
+            ...options.http,
+            timeoutMs: options.http?.timeoutMs ?? 5000,
+            maxResponseBytes: options.http?.maxResponseBytes ?? 256 * 1024,
+          },
           now: () => this.#now(),
           onChange: () => undefined,
           report: (error) => this.#onError?.(error),
@@ -123,7 +130,14 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
       return null;
     }
     const { sub, jti, exp, iat, client_id: clientId, resource, scope } = payload;
-    if (typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') return null;
+    if (
+      typeof sub !== 'string' ||
+      typeof jti !== 'string' ||
+      typeof clientId !== 'string' ||
+      typeof exp !== 'number' ||
+      typeof iat !== 'number'
+    )
+      return null;
     if (exp - iat > this.#maxLifetime || iat > this.#now() + this.#tolerance) return null;
     if (resource !== undefined && typeof resource !== 'string') return null;
     if (scope !== undefined && typeof scope !== 'string') return null;

@@ -41,7 +41,9 @@ export async function usableKeys(keys: readonly unknown[], allowed: ReadonlySet<
     }
     const candidates = algorithmsForJwk(jwk);
     if (candidates.length === 0) {
-      skip(`unsupported key type or algorithm (kty ${JSON.stringify(jwk['kty'])}, crv ${JSON.stringify(jwk['crv'])}, alg ${JSON.stringify(jwk['alg'])})`);
+      skip(
+        `unsupported key type or algorithm (kty ${JSON.stringify(jwk['kty'])}, crv ${JSON.stringify(jwk['crv'])}, alg ${JSON.stringify(jwk['alg'])})`,
+      );
       continue;
     }
     const alg = candidates.find((a) => allowed.has(a));

@@ -28,8 +28,10 @@ function isCryptoKey(value: unknown): value is CryptoKey {
  */
 export function checkPublicKey(input: unknown): JwsAlgorithm[] | null {
   if (typeof input === 'string') {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input)) throw new TypeError('JWTVerifier: publicKey is a private key; pass the public key');
-    if (!PEM.test(input.trim() + '\n')) throw new TypeError('JWTVerifier: publicKey must be a PEM "PUBLIC KEY" (SPKI) or "CERTIFICATE", a JWK or a CryptoKey');
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input))
+      throw new TypeError('JWTVerifier: publicKey is a private key; pass the public key');
+    if (!PEM.test(`${input.trim()}\n`))
+      throw new TypeError('JWTVerifier: publicKey must be a PEM "PUBLIC KEY" (SPKI) or "CERTIFICATE", a JWK or a CryptoKey');
     return null;
   }
   if (isCryptoKey(input)) {
@@ -43,7 +45,8 @@ export function checkPublicKey(input: unknown): JwsAlgorithm[] | null {
     if (jwk.kty === 'oct') throw new TypeError('JWTVerifier: publicKey is a symmetric JWK; pass the secret as `secret`');
     if (jwk.d !== undefined) throw new TypeError('JWTVerifier: publicKey is a private JWK; pass the public key');
     const algorithms = algorithmsForJwk(jwk);
-    if (algorithms.length === 0) throw new TypeError(`JWTVerifier: publicKey JWK has an unsupported key type or algorithm (kty ${String(jwk.kty)})`);
+    if (algorithms.length === 0)
+      throw new TypeError(`JWTVerifier: publicKey JWK has an unsupported key type or algorithm (kty ${String(jwk.kty)})`);
     return algorithms;
   }
   throw new TypeError('JWTVerifier: publicKey must be a PEM string, a JWK or a CryptoKey');
@@ -89,7 +92,8 @@ export function publicKeyResolver(input: PublicKeyInput): PublicKeyResolver {
   // keys imported per algorithm; once imported, a token's key is returned without an await
   const imported = new Map<string, CryptoKey>();
   const importFor = async (alg: string): Promise<CryptoKey> => {
-    const { jwk, algorithms } = await (loaded ??= load());
+    loaded ??= load();
+    const { jwk, algorithms } = await loaded;
     if (!algorithms.has(alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" does not fit the configured key');
     const cryptoKey = (await importJWK(jwk, alg)) as CryptoKey;
     imported.set(alg, cryptoKey);

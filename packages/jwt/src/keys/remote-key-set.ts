@@ -1,7 +1,14 @@
 import { ConfigurationError, UpstreamError, type AnyAuthError } from '@mcpauth/core';
-import { type HttpClientOptions } from '@mcpauth/core/kit';
+import type { HttpClientOptions } from '@mcpauth/core/kit';
 import { fetchJson } from '@mcpauth/core/kit';
-import { createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  type FetchImplementation,
+  type JWTVerifyGetKey,
+  type RemoteJWKSet,
+} from 'jose';
 import { usableKeys } from './jwks-filter.js';
 
 /** Options of {@link RemoteKeySet}. Durations in seconds. */
@@ -105,7 +112,10 @@ export class RemoteKeySet {
     const kid = header.kid;
     if (fetches === this.#fetches && !this.#jwks.reloading && header.alg !== undefined && (kid === undefined || typeof kid === 'string')) {
       let byKid = this.#selected.get(header.alg);
-      if (byKid === undefined) this.#selected.set(header.alg, (byKid = new Map()));
+      if (byKid === undefined) {
+        byKid = new Map();
+        this.#selected.set(header.alg, byKid);
+      }
       byKid.set(kid, key);
     }
     return key;
@@ -127,12 +137,20 @@ export class RemoteKeySet {
     this.#fetches++;
     this.#selected.clear();
     this.#lastAttempt = this.#options.now();
-    const { json } = await fetchJson(url, { headers: { Accept: 'application/jwk-set+json, application/json' } }, { ...this.#options.http, retry: 0 });
+    const { json } = await fetchJson(
+      url,
+      { headers: { Accept: 'application/jwk-set+json, application/json' } },
+      { ...this.#options.http, retry: 0 },
+    );
     if (!Array.isArray(json['keys'])) throw new UpstreamError('invalid_body', 'JWKS response has no "keys" array');
     const { keys, skipped } = await usableKeys(json['keys'], new Set(this.#options.algorithms));
     if (keys.length === 0) this.#options.report(new ConfigurationError(`JWKS ${this.#options.url.origin}: no usable signing key`));
     for (const s of skipped) {
-      this.#options.report(new ConfigurationError(`JWKS ${this.#options.url.origin}: key #${s.index}${s.kid ? ` (kid "${s.kid}")` : ''} left out: ${s.reason}`));
+      this.#options.report(
+        new ConfigurationError(
+          `JWKS ${this.#options.url.origin}: key #${s.index}${s.kid ? ` (kid "${s.kid}")` : ''} left out: ${s.reason}`,
+        ),
+      );
     }
     const fingerprint = JSON.stringify(keys);
     if (this.#fingerprint !== undefined && fingerprint !== this.#fingerprint) this.#options.onChange();

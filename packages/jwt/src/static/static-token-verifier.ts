@@ -1,4 +1,11 @@
-import { TokenInvalidError, type AccessToken, type AnyAuthError, type Clock, type InvalidTokenHook, type TokenVerifier } from '@mcpauth/core';
+import {
+  TokenInvalidError,
+  type AccessToken,
+  type AnyAuthError,
+  type Clock,
+  type InvalidTokenHook,
+  type TokenVerifier,
+} from '@mcpauth/core';
 import { epochSeconds, hasScopes, invalidTokenReporter, secureUrl, timingSafeEqual } from '@mcpauth/core/kit';
 import { sha256Hex } from '../lib/sha256.js';
 
@@ -109,10 +116,13 @@ export class StaticTokenVerifier implements TokenVerifier {
     for (const entry of this.#entries) {
       if (timingSafeEqual(hash, entry.hash)) match = entry;
     }
-    if (match === undefined) return this.#refuse(new TokenInvalidError('unknown_token', 'Token is not one of the configured static tokens'));
+    if (match === undefined)
+      return this.#refuse(new TokenInvalidError('unknown_token', 'Token is not one of the configured static tokens'));
     const { info } = match;
-    if (info.expiresAt !== undefined && info.expiresAt <= this.#now()) return this.#refuse(new TokenInvalidError('expired', 'Static token has expired'));
-    if (!hasScopes(info.scopes, this.requiredScopes)) return this.#refuse(new TokenInvalidError('insufficient_scope', 'Token lacks a required scope'));
+    if (info.expiresAt !== undefined && info.expiresAt <= this.#now())
+      return this.#refuse(new TokenInvalidError('expired', 'Static token has expired'));
+    if (!hasScopes(info.scopes, this.requiredScopes))
+      return this.#refuse(new TokenInvalidError('insufficient_scope', 'Token lacks a required scope'));
     return {
       token,
       clientId: info.clientId,

@@ -51,7 +51,14 @@ export class RSAKeyPair {
   /** The public key as a JWK with `kid`, `alg: RS256` and `use: sig`. */
   readonly publicJwk: JWK;
 
-  private constructor(fields: { kid: string; publicKey: CryptoKey; privateKey: CryptoKey; publicKeyPem: string; privateKeyPem: string; publicJwk: JWK }) {
+  private constructor(fields: {
+    kid: string;
+    publicKey: CryptoKey;
+    privateKey: CryptoKey;
+    publicKeyPem: string;
+    privateKeyPem: string;
+    publicJwk: JWK;
+  }) {
     this.kid = fields.kid;
     this.publicKey = fields.publicKey;
     this.privateKey = fields.privateKey;

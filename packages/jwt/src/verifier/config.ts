@@ -1,5 +1,13 @@
-import { type AnyAuthError, type Clock } from '@mcpauth/core';
-import { epochSeconds, invalidTokenReporter, requireAudienceCheck, resolveVerifierCache, secureUrl, type HttpClientOptions, type ResolvedVerifierCache } from '@mcpauth/core/kit';
+import type { AnyAuthError, Clock } from '@mcpauth/core';
+import {
+  epochSeconds,
+  invalidTokenReporter,
+  requireAudienceCheck,
+  resolveVerifierCache,
+  secureUrl,
+  type HttpClientOptions,
+  type ResolvedVerifierCache,
+} from '@mcpauth/core/kit';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
 import { checkPublicKey, publicKeyResolver } from '../keys/public-key.js';
@@ -162,7 +170,11 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
     typ: options.typ,
     requireExp: options.requireExp ?? true,
     maxTokenLength: positiveInteger(options.maxTokenLength, 'maxTokenLength', DEFAULTS.maxTokenLength),
-    cache: resolveVerifierCache(options.cache, 'JWTVerifier', { enabled: true, ttlSeconds: DEFAULTS.cacheTtlSeconds, maxEntries: DEFAULTS.cacheEntries }),
+    cache: resolveVerifierCache(options.cache, 'JWTVerifier', {
+      enabled: true,
+      ttlSeconds: DEFAULTS.cacheTtlSeconds,
+      maxEntries: DEFAULTS.cacheEntries,
+    }),
     nativeCrypto: options.nativeCrypto ?? true,
     report,
     now,

@@ -1,4 +1,11 @@
-import { ConfigurationError, TokenInvalidError, UpstreamError, type AccessToken, type AnyAuthError, type TokenVerifier } from '@mcpauth/core';
+import {
+  ConfigurationError,
+  TokenInvalidError,
+  UpstreamError,
+  type AccessToken,
+  type AnyAuthError,
+  type TokenVerifier,
+} from '@mcpauth/core';
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { asOutage } from '../keys/outage.js';
@@ -207,7 +214,8 @@ export class JWTVerifier implements TokenVerifier {
       const claims = await this.#claims(payload);
       if (!hasScopes(claims.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
       let validUntil = claims.expiresAt ?? Number.POSITIVE_INFINITY;
-      if (config.maxTokenAge !== undefined && typeof payload.iat === 'number') validUntil = Math.min(validUntil, payload.iat + config.maxTokenAge);
+      if (config.maxTokenAge !== undefined && typeof payload.iat === 'number')
+        validUntil = Math.min(validUntil, payload.iat + config.maxTokenAge);
       const verified: Verified = { ...claims, validUntil, signedPart: signedPart === undefined ? '' : detached(signedPart) };
       // a verification that raced a key-set change is not kept: its key may be gone
       if (key !== undefined && config.cache && generation === this.#generation) {

@@ -18,7 +18,9 @@ afterEach(() => {
 });
 
 const sign = (key: RSAKeyPair, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
-  new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600, ...claims }).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header }).sign(key.privateKey);
+  new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600, ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header })
+    .sign(key.privateKey);
 
 describe('the native fast path', () => {
   it('verifies with node:crypto once jose has selected the key of a JWKS', async () => {
@@ -37,7 +39,9 @@ describe('the native fast path', () => {
     const v = new JWTVerifier({ secret, issuer: ISS, audience: AUD, cache: false });
     const subtle = vi.spyOn(crypto.subtle, 'verify');
     const hmac = vi.spyOn(process.getBuiltinModule('node:crypto'), 'createHmac');
-    const token = await new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret));
     expect(await v.verifyToken(token)).not.toBeNull();
     expect(subtle).not.toHaveBeenCalled();
     expect(hmac).toHaveBeenCalledTimes(1);
@@ -45,7 +49,8 @@ describe('the native fast path', () => {
 
   it('verifies with node:crypto from the second token of a PEM, a JWK and a CryptoKey, and of an EC key', async () => {
     const ec = await generateKeyPair('ES256', { extractable: true });
-    const ecToken = () => new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600 }).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey);
+    const ecToken = () =>
+      new SignJWT({ iss: ISS, aud: AUD, sub: 'alice', exp: nowSeconds() + 600 }).setProtectedHeader({ alg: 'ES256' }).sign(ec.privateKey);
     const cases: [JWTVerifier, () => Promise<string>][] = [
       ...[keys.publicKeyPem, keys.publicJwk, keys.publicKey].map((publicKey): [JWTVerifier, () => Promise<string>] => [
         new JWTVerifier({ publicKey, issuer: ISS, audience: AUD, cache: false }),
@@ -64,7 +69,14 @@ describe('the native fast path', () => {
 
   it('leaves to jose a kid it has not selected, then takes the key after jose fetched it', async () => {
     const log = recorder();
-    const v = new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, cache: false, jwksCooldown: 0, onInvalidToken: log.hook });
+    const v = new JWTVerifier({
+      jwksUri: jwks.jwksUri,
+      issuer: ISS,
+      audience: AUD,
+      cache: false,
+      jwksCooldown: 0,
+      onInvalidToken: log.hook,
+    });
     expect(await v.verifyToken(await sign(keys))).not.toBeNull();
     const checks = countSignatureChecks();
     expect(await v.verifyToken(await sign(other))).toBeNull();
@@ -97,6 +109,8 @@ describe('the native fast path', () => {
   });
 
   it('refuses a nativeCrypto that is not a boolean', () => {
-    expect(() => new JWTVerifier({ jwksUri: jwks.jwksUri, audience: AUD, nativeCrypto: 'yes' as unknown as boolean })).toThrow(/nativeCrypto must be a boolean/);
+    expect(() => new JWTVerifier({ jwksUri: jwks.jwksUri, audience: AUD, nativeCrypto: 'yes' as unknown as boolean })).toThrow(
+      /nativeCrypto must be a boolean/,
+    );
   });
 });

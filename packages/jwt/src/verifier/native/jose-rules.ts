@@ -108,7 +108,8 @@ export function checkClaims(header: Record<string, unknown>, claims: JWTPayload,
   const nbf = numericDate(claims, 'nbf');
   if (nbf !== undefined && nbf > now + tolerance) failed(claims, 'nbf', CHECK_FAILED, '"nbf" claim timestamp check failed');
   const exp = numericDate(claims, 'exp');
-  if (exp !== undefined && exp <= now - tolerance) throw new joseErrors.JWTExpired('"exp" claim timestamp check failed', claims, 'exp', CHECK_FAILED);
+  if (exp !== undefined && exp <= now - tolerance)
+    throw new joseErrors.JWTExpired('"exp" claim timestamp check failed', claims, 'exp', CHECK_FAILED);
   if (rules.maxTokenAge !== undefined) {
     const age = now - iat!;
     if (age - tolerance > rules.maxTokenAge) {

@@ -41,13 +41,19 @@ export class NativeKeys {
 
   /** The check for `alg` with a key jose selected; `undefined` when it is jose's to refuse. */
   forCryptoKey(key: unknown, alg: string): SignatureCheck | undefined {
-    if (typeof key !== 'object' || key === null || (key as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'CryptoKey') return undefined;
+    if (typeof key !== 'object' || key === null || (key as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'CryptoKey')
+      return undefined;
     const cryptoKey = key as CryptoKey;
     let byAlg = this.#checks.get(cryptoKey);
-    if (byAlg === undefined) this.#checks.set(cryptoKey, (byAlg = new Map()));
+    if (byAlg === undefined) {
+      byAlg = new Map();
+      this.#checks.set(cryptoKey, byAlg);
+    }
     let check = byAlg.get(alg);
     if (check === undefined) {
-      check = fitsJose(cryptoKey, alg) ? (signatureCheck(this.#native, alg, this.#native.crypto.KeyObject.from(cryptoKey), this.#ecForm) ?? null) : null;
+      check = fitsJose(cryptoKey, alg)
+        ? (signatureCheck(this.#native, alg, this.#native.crypto.KeyObject.from(cryptoKey), this.#ecForm) ?? null)
+        : null;
       byAlg.set(alg, check);
     }
     return check ?? undefined;

@@ -50,13 +50,16 @@ export class NativeVerifier {
     const header = parseHeader(this.#native, token.slice(0, first));
     if (header['crit'] !== undefined) return undefined;
     const alg = header['alg'];
-    if (typeof alg !== 'string' || alg.length === 0) throw new joseErrors.JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid');
+    if (typeof alg !== 'string' || alg.length === 0)
+      throw new joseErrors.JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid');
     if (!this.#algorithms.has(alg)) throw new joseErrors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
-    const check = this.#secretChecks !== undefined ? this.#secretChecks.get(alg) : this.#keys.forCryptoKey(this.#peek!(alg, header['kid']), alg);
+    const check =
+      this.#secretChecks !== undefined ? this.#secretChecks.get(alg) : this.#keys.forCryptoKey(this.#peek!(alg, header['kid']), alg);
     if (check === undefined) return undefined;
     const signature = decodeSegment(this.#native, token.slice(second + 1), 'signature');
     const signingInput = this.#native.Buffer.from(token.slice(0, second), 'latin1');
-    if (check.async !== undefined) return check.async(signingInput, signature).then((valid) => this.#claims(valid, token, first, second, header, now));
+    if (check.async !== undefined)
+      return check.async(signingInput, signature).then((valid) => this.#claims(valid, token, first, second, header, now));
     return this.#claims(check.sync(signingInput, signature), token, first, second, header, now);
   }
 

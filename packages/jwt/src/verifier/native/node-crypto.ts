@@ -16,6 +16,7 @@ export interface NativeCrypto {
 export function nativeCrypto(): NativeCrypto | undefined {
   const crypto = nodeBuiltin<Partial<NativeCrypto['crypto']>>('node:crypto');
   const buffer = nodeBuiltin<Partial<typeof NodeBuffer>>('node:buffer');
-  if (typeof crypto?.verify !== 'function' || typeof crypto.KeyObject?.from !== 'function' || typeof buffer?.Buffer?.from !== 'function') return undefined;
+  if (typeof crypto?.verify !== 'function' || typeof crypto.KeyObject?.from !== 'function' || typeof buffer?.Buffer?.from !== 'function')
+    return undefined;
   return { crypto: crypto as NativeCrypto['crypto'], Buffer: buffer.Buffer };
 }
