@@ -53,9 +53,15 @@ describe('the demo with no configuration (local OpenID provider + OIDCProxy)', (
     for (const text of ['local', demo.mcpUrl, '/.well-known/oauth-protected-resource/mcp', 'whoami', 'echo', 'admin_status'])
       expect(html).toContain(text);
 
-    const prm = (await (await fetch(`${demo.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, Record<string, unknown>>;
+    const prm = (await (await fetch(`${demo.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(prm).toMatchObject({ resource: demo.mcpUrl, authorization_servers: [demo.url] });
-    const as = (await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, Record<string, unknown>>;
+    const as = (await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(as).toMatchObject({ issuer: demo.url, code_challenge_methods_supported: ['S256'] });
     expect(as['registration_endpoint']).toBe(`${demo.url}/register`);
   });
