@@ -67,7 +67,8 @@ export function azureEndpoints(options: { tenantId: string; authority?: string |
       : DOMAIN.test(tenantId)
         ? 'domain'
         : invalidTenant(tenantId);
-  if (typeof authority !== 'string' || authority.length === 0) throw new TypeError('Azure: authority must be a host name or an https origin');
+  if (typeof authority !== 'string' || authority.length === 0)
+    throw new TypeError('Azure: authority must be a host name or an https origin');
   const url = secureUrl(authority.includes('://') ? authority : `https://${authority}`, 'Azure: authority');
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
     throw new TypeError('Azure: authority must be a host name (login.microsoftonline.com) or an origin, without a path');

@@ -97,8 +97,7 @@ export class AzureOnBehalfOf {
     this.#http = options.http;
     this.#now = options.now ?? epochSeconds;
     this.#margin = margin;
-    this.#cache =
-      options.cache === false ? undefined : new TtlCache({ maxEntries: options.cache?.maxEntries ?? 10_000, now: this.#now });
+    this.#cache = options.cache === false ? undefined : new TtlCache({ maxEntries: options.cache?.maxEntries ?? 10_000, now: this.#now });
   }
 
   /**

@@ -59,8 +59,8 @@ function azureProxyOptions(options: AzureProviderOptions) {
   const uri = resolveIdentifierUri(identifierUri, clientId, 'AzureProvider');
   const roleScopes = roleScopeMap(appRoleScopes, 'AzureProvider');
   const scopes = new EntraScopes(uri, [...roleScopes.values()].flat());
-  const always = [...(upstreamScopes ?? []), ...(proxy.requiredScopes ?? [])];
-  if (!scopes.namesOwn(always)) {
+  const own = [...(upstreamScopes ?? []), ...(proxy.requiredScopes ?? [])];
+  if (!scopes.namesOwn(own)) {
     throw new TypeError(
       'AzureProvider: requiredScopes (or upstreamScopes) must name a scope your app exposes (Expose an API), e.g. ["mcp.access"]: Entra issues a token for your API only when one of its scopes is requested',
     );
@@ -77,6 +77,7 @@ function azureProxyOptions(options: AzureProviderOptions) {
     onInvalidToken: options.onError,
     now: options.now,
   });
+  const always = ['openid', 'profile', 'email', 'offline_access', ...own];
   const obo = new AzureOnBehalfOf({ ...onBehalfOf, clientId, clientSecret, tenantId, authority, http: proxy.http, now: options.now });
   const proxyOptions: OAuthProxyOptions = {
     ...proxy,
@@ -86,7 +87,7 @@ function azureProxyOptions(options: AzureProviderOptions) {
       clientId,
       clientSecret,
       authMethod: 'client_secret_post',
-      scopes: ['openid', 'profile', 'email', 'offline_access', ...always],
+      scopes: always,
       verifier,
     },
     forward: { ...forward, scopes: true, resource: false },
@@ -98,7 +99,8 @@ function azureProxyOptions(options: AzureProviderOptions) {
       refreshScopes: (granted) => scopes.token([...always, ...granted]),
       // Entra vouches for scopes in the verified token: `scp`, plus what the user's app roles map to.
       grantScopes: ({ requested, upstream }) => requested.filter((s) => upstream.scopes.includes(s)),
-      upstreamClaims: (upstream) => Object.fromEntries(CLAIMS.flatMap((c) => (upstream.claims[c] === undefined ? [] : [[c, upstream.claims[c]]]))),
+      upstreamClaims: (upstream) =>
+        Object.fromEntries(CLAIMS.flatMap((c) => (upstream.claims[c] === undefined ? [] : [[c, upstream.claims[c]]]))),
       ...hooks,
     },
   };

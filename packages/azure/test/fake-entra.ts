@@ -70,7 +70,7 @@ export interface FakeEntra extends Listening {
   setAccessTokenLifetime(seconds: number): void;
   /** Sign an access token with the tenant keys: claims over a v2.0 token of the app for {@link ADELE}. */
   sign(claims?: JWTPayload, options?: { kid?: string; key?: CryptoKey }): Promise<string>;
-  /** Access tokens the token endpoint issued for the app. */
+  /** Access tokens the fake issued for the app (token endpoint and `sign`): on-behalf-of accepts them as assertions. */
   issued: string[];
   /** Downstream tokens issued by on-behalf-of. */
   oboIssued: string[];
@@ -80,14 +80,44 @@ export interface FakeEntra extends Listening {
 export type EntraErrorName = 'invalid_client' | 'invalid_grant' | 'consent_required' | 'interaction_required';
 
 const ERRORS: Record<EntraErrorName | 'multiple_resources' | 'resource' | 'bad_code' | 'bad_scope', [number, string, number, string]> = {
-  invalid_client: [401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID'],
+  invalid_client: [
+    401,
+    'invalid_client',
+    7000215,
+    'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID',
+  ],
   invalid_grant: [400, 'invalid_grant', 700082, 'The refresh token has expired due to inactivity.'],
-  consent_required: [400, 'invalid_grant', 65001, "The user or administrator has not consented to use the application with ID '{app}'. Send an interactive authorization request for this user and resource."],
-  interaction_required: [400, 'interaction_required', 50076, 'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.'],
-  multiple_resources: [400, 'invalid_request', 28000, 'Provided value for the input parameter scope is not valid because it contains more than one resource. Scope {scope} is not valid.'],
+  consent_required: [
+    400,
+    'invalid_grant',
+    65001,
+    "The user or administrator has not consented to use the application with ID '{app}'. Send an interactive authorization request for this user and resource.",
+  ],
+  interaction_required: [
+    400,
+    'interaction_required',
+    50076,
+    'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.',
+  ],
+  multiple_resources: [
+    400,
+    'invalid_request',
+    28000,
+    'Provided value for the input parameter scope is not valid because it contains more than one resource. Scope {scope} is not valid.',
+  ],
   resource: [400, 'invalid_target', 9010010, "The resource parameter provided in the request doesn't match with the requested scopes."],
-  bad_code: [400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'],
-  bad_scope: [400, 'invalid_scope', 70011, 'The provided request must include a \'scope\' input parameter. The provided value for the input parameter \'scope\' is not valid.'],
+  bad_code: [
+    400,
+    'invalid_grant',
+    70008,
+    'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+  ],
+  bad_scope: [
+    400,
+    'invalid_scope',
+    70011,
+    "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid.",
+  ],
 };
 
 /** The documented error body: the AADSTS code leads the description, followed by trace and correlation ids. */
@@ -95,7 +125,10 @@ function errorBody(name: keyof typeof ERRORS, vars: Record<string, string> = {})
   const [status, error, code, text] = ERRORS[name];
   const traceId = crypto.randomUUID();
   const correlationId = crypto.randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   const message = text.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
   const body: Record<string, unknown> = {
     error,
@@ -239,7 +272,23 @@ export async function startFakeEntra(options: { clientId?: string; clientSecret?
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/${tenant}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'at_hash',
+          'c_hash',
+          'email',
+        ],
         tenant_region_scope: 'WW',
         cloud_instance_name: 'microsoftonline.com',
       });
@@ -366,6 +415,10 @@ export async function startFakeEntra(options: { clientId?: string; clientSecret?
     setAccessTokenLifetime: (s) => {
       lifetime = s;
     },
-    sign: (claims = {}, signing = {}) => accessToken(ADELE, ['notes.read'], claims, signing),
+    sign: async (claims = {}, signing = {}) => {
+      const token = await accessToken(ADELE, ['notes.read'], claims, signing);
+      issued.push(token);
+      return token;
+    },
   };
 }

@@ -106,7 +106,9 @@ describe('AzureTokenVerifier: single tenant', () => {
   });
 
   it('maps app roles to scopes (appRoleScopes)', async () => {
-    const token = await verifier({ appRoleScopes: { 'Notes.Admin': ['notes:admin'], 'Notes.Other': ['x'] } }).verifyToken(await entra.sign());
+    const token = await verifier({ appRoleScopes: { 'Notes.Admin': ['notes:admin'], 'Notes.Other': ['x'] } }).verifyToken(
+      await entra.sign(),
+    );
     expect(token?.scopes).toEqual(['notes.read', 'notes:admin']);
     const plain = await verifier({ appRoleScopes: { 'Notes.Admin': ['notes:admin'] } }).verifyToken(await entra.sign({ roles: undefined }));
     expect(plain?.scopes).toEqual(['notes.read']);
