@@ -228,7 +228,8 @@ describe('AzureProvider: the whole flow with the MCP SDK v2 client', () => {
       stack.advance(-120);
     }
     expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', error: 'invalid_grant' }));
-    expect(stack.errors.find((e) => e.code === 'ERR_UPSTREAM' && e.error === 'invalid_grant')?.errorDescription).toMatch(/^AADSTS700082:/);
+    const refused = stack.errors.find((e) => e.code === 'ERR_UPSTREAM' && e.error === 'invalid_grant');
+    expect(refused?.code === 'ERR_UPSTREAM' && refused.errorDescription).toMatch(/^AADSTS700082:/);
   });
 
   it('grants a custom scope as Entra granted it, and an app-role scope without asking Entra for it', async () => {
