@@ -3,8 +3,7 @@
  * starts, serves its metadata, refuses a bad token, and completes the sign-in with the MCP SDK v2
  * client (consent, Entra with the prefixed scope, callback) to call a tool as the Entra user.
  */
-import { MemoryOAuthClientProvider } from '@mcpauth/testing';
-import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { MemoryOAuthClientProvider, signInWithOAuth } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADELE, CONTOSO, startFakeEntra, type FakeEntra } from '../../../packages/azure/test/fake-entra.js';
 import { ScriptedBrowser } from './browser.js';
@@ -62,16 +61,10 @@ describe('AUTH_PROVIDER=azure', () => {
 
   it('signs in through Entra (consent, prefixed scope, callback) and serves whoami as the Entra user', async () => {
     const provider = new BrowserClient(CLIENT_CALLBACK);
-    const first = new Client({ name: 'demo-azure', version: '1.0.0' });
-    await expect(first.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
-    expect(provider.callback?.get('code')).toBeTruthy();
+    const client = await signInWithOAuth(demo.mcpUrl, provider, 'demo-azure');
+    expect(provider.browser.pages.some((p) => p.url.pathname === '/consent')).toBe(true);
     const authorize = entra.requests.find((r) => r.path === `/${CONTOSO}/oauth2/v2.0/authorize`)!;
     expect(authorize.query.get('scope')?.split(' ')).toContain(`${entra.app.identifierUri}/notes.read`);
-    await new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
-    const client = new Client({ name: 'demo-azure', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }));
     const who = JSON.parse(
       ((await client.callTool({ name: 'whoami', arguments: {} })) as { content: { text: string }[] }).content[0]!.text,
     );

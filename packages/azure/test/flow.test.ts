@@ -4,8 +4,8 @@
  * this API's scopes only, the v2.0 token verified) → tool calls; the upstream refresh; app roles
  * as scopes; the multi-tenant issuer rules in the flow; on-behalf-of; Entra's errors.
  */
-import { ScriptedOAuthClient, listen, type Listening } from '@mcpauth/testing';
-import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { ScriptedOAuthClient, listen, signInWithOAuth, type Listening } from '@mcpauth/testing';
+import type { Client } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
@@ -75,16 +75,8 @@ async function startStack(overrides: Partial<AzureProviderOptions> = {}): Promis
   };
 }
 
-async function signIn(stack: Stack, browser: ScriptedOAuthClient): Promise<Client> {
-  const first = new Client({ name: 'flow', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
-    UnauthorizedError,
-  );
-  if (!browser.callback?.get('code')) throw new Error(`no code: ${browser.callback}`);
-  await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(browser.callback);
-  const client = new Client({ name: 'flow', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }));
-  return client;
+function signIn(stack: Stack, browser: ScriptedOAuthClient): Promise<Client> {
+  return signInWithOAuth(stack.mcpUrl, browser, 'flow');
 }
 
 async function whoami(client: Client) {
