@@ -79,7 +79,11 @@ export interface FakeEntra extends Listening {
 /** The Entra errors the fake can answer with. */
 export type EntraErrorName = 'invalid_client' | 'invalid_grant' | 'consent_required' | 'interaction_required';
 
-const ERRORS: Record<EntraErrorName | 'multiple_resources' | 'resource' | 'bad_code' | 'bad_scope', [number, string, number, string]> = {
+const ERRORS: Record<
+  EntraErrorName | 'multiple_resources' | 'resource' | 'bad_code' | 'bad_scope' | 'throttled',
+  [number, string, number, string]
+> = {
+  throttled: [429, 'temporarily_unavailable', 90055, 'TenantThrottlingError: There are too many incoming requests.'],
   invalid_client: [
     401,
     'invalid_client',
@@ -243,7 +247,7 @@ export async function startFakeEntra(options: { clientId?: string; clientSecret?
     if (rest === 'discovery/v2.0/keys') {
       if (failures.keys === 'hang') return;
       if (failures.keys === 'unavailable') return send(res, 503, '<html>Service Unavailable</html>', 'text/html');
-      if (failures.keys === 'throttled') return send(res, 429, { error: 'temporarily_unavailable' });
+      if (failures.keys === 'throttled') return send(res, 429, errorBody('throttled')[1]);
       if (failures.keys === 'malformed') return send(res, 200, '{"keys": [');
       const issuer = /^[0-9a-f-]{36}$/.test(tenantGuid) ? `${base}/${tenantGuid}/v2.0` : `${base}/{tenantid}/v2.0`;
       return send(res, 200, { keys: [{ ...jwk, issuer }] });
@@ -321,8 +325,8 @@ export async function startFakeEntra(options: { clientId?: string; clientSecret?
       if (failures.token === 'hang') return;
       if (failures.token === 'unavailable') return send(res, 503, '<html>Service Unavailable</html>', 'text/html');
       if (failures.token === 'throttled') {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
-        return res.end(JSON.stringify(errorBody('invalid_grant')[1]).replace('invalid_grant', 'temporarily_unavailable'));
+        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '30' });
+        return res.end(JSON.stringify(errorBody('throttled')[1]));
       }
       if (failures.token === 'malformed') return send(res, 200, '{"token_type":"Bearer","access_token":');
       const fail = (name: keyof typeof ERRORS, vars?: Record<string, string>) => {
