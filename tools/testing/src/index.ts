@@ -10,7 +10,7 @@ export {
   type StoreContractCase,
   type StoreUnderTest,
 } from './store-contract.js';
-export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider } from './mcp-client.js';
+export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider, signInWithOAuth } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {
   rejectionOf,

@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -86,4 +87,24 @@ export class HeadlessOAuthClientProvider extends MemoryOAuthClientProvider {
       throw new Error(`authorization redirected elsewhere: ${target.origin}${target.pathname}`);
     this.callback = target.searchParams;
   }
+}
+
+/**
+ * The MCP SDK v2 client's whole OAuth sign-in at `mcpUrl`: the first connection must be refused
+ * (401) and sends `provider` through authorization; the code it brings back is exchanged
+ * (`finishAuth`), and a new client connects with the tokens. Throws when the authorization ends
+ * without a code (with the error parameters it ended with).
+ */
+export async function signInWithOAuth(mcpUrl: string, provider: MemoryOAuthClientProvider, name = 'mcpauth-test'): Promise<Client> {
+  const transport = () => new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+  const refused = await new Client({ name, version: '1.0.0' }).connect(transport()).then(
+    () => false,
+    (err: unknown) => err instanceof UnauthorizedError,
+  );
+  if (!refused) throw new Error('the first connection was not refused with 401');
+  if (!provider.callback?.get('code')) throw new Error(`no code: ${provider.callback}`);
+  await transport().finishAuth(provider.callback);
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(transport());
+  return client;
 }

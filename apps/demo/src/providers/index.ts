@@ -4,6 +4,7 @@
  * add a row to the table in apps/demo/README.md.
  */
 import { ConfigError } from '../config.js';
+import { azure } from './azure.js';
 import { enterprise } from './enterprise.js';
 import { github } from './github.js';
 import { introspection } from './introspection.js';
@@ -15,7 +16,7 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, supabase, enterprise];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, azure, supabase, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
