@@ -44,13 +44,24 @@ export type GoogleProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   /** Google's endpoints; default {@link googleEndpoints}() (a test double: `googleEndpoints(origin)`). */
   endpoints?: GoogleEndpoints | undefined;
   /** Tuning of the `GoogleTokenVerifier` that checks Google tokens (cache, timeouts, clock). */
-  verifier?: Omit<GoogleTokenVerifierOptions, 'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'onInvalidToken'> | undefined;
+  verifier?:
+    | Omit<GoogleTokenVerifierOptions, 'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'onInvalidToken'>
+    | undefined;
   /** PKCE (default on) and `resource` (default off; Google does not support it); the client's scopes are never sent to Google. */
   forward?: Omit<ProxyForwardOptions, 'scopes'> | undefined;
 };
 
 /** Set by the proxy itself: an `extraAuthorizeParams` entry may not replace them. */
-const PROTOCOL_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'code_challenge', 'code_challenge_method', 'resource'];
+const PROTOCOL_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'scope',
+  'code_challenge',
+  'code_challenge_method',
+  'resource',
+];
 
 function authorizeParams(options: GoogleProviderOptions): Record<string, string> {
   const extra = options.extraAuthorizeParams ?? {};
@@ -62,7 +73,8 @@ function authorizeParams(options: GoogleProviderOptions): Record<string, string>
   if (domains !== undefined) params['hd'] = typeof domains === 'string' ? domains : domains.length === 1 ? domains[0] : '*';
   for (const [name, value] of Object.entries(extra)) {
     if (PROTOCOL_PARAMS.includes(name)) throw new TypeError(`GoogleProvider: extraAuthorizeParams may not set ${name} (the proxy sets it)`);
-    if (value !== undefined && typeof value !== 'string') throw new TypeError(`GoogleProvider: extraAuthorizeParams.${name} must be a string`);
+    if (value !== undefined && typeof value !== 'string')
+      throw new TypeError(`GoogleProvider: extraAuthorizeParams.${name} must be a string`);
     params[name] = value;
   }
   return Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));

@@ -263,7 +263,8 @@ export class GoogleTokenVerifier implements TokenVerifier {
     // The process step: Google's answer must say who the token is for, whom and until when.
     const aud = text(info['aud']);
     const azp = info['azp'];
-    if (aud === undefined && azp === undefined) throw new UpstreamError('invalid_body', 'Google tokeninfo names no audience', { status: 200 });
+    if (aud === undefined && azp === undefined)
+      throw new UpstreamError('invalid_body', 'Google tokeninfo names no audience', { status: 200 });
     if (aud !== this.#clientId || (azp !== undefined && azp !== this.#clientId)) {
       refuse('audience', 'Google token was issued to another OAuth client');
     }
@@ -285,7 +286,10 @@ export class GoogleTokenVerifier implements TokenVerifier {
 
   #checkAccount(claims: GoogleClaims): void {
     if (this.#hostedDomains && (claims.hd === undefined || !this.#hostedDomains.includes(claims.hd.toLowerCase()))) {
-      refuse('claim', claims.hd === undefined ? 'Google account has no Workspace domain (hd)' : 'Google account is of another Workspace domain');
+      refuse(
+        'claim',
+        claims.hd === undefined ? 'Google account has no Workspace domain (hd)' : 'Google account is of another Workspace domain',
+      );
     }
     if (this.#requireVerifiedEmail && (claims.email === undefined || claims.email_verified !== true)) {
       refuse('claim', 'Google account has no verified email address');
@@ -294,7 +298,11 @@ export class GoogleTokenVerifier implements TokenVerifier {
 
   async #tokenInfo(token: string): Promise<Record<string, unknown>> {
     try {
-      const { json } = await fetchJson(this.#tokenInfoUrl, { method: 'POST', form: new URLSearchParams({ access_token: token }) }, this.#http);
+      const { json } = await fetchJson(
+        this.#tokenInfoUrl,
+        { method: 'POST', form: new URLSearchParams({ access_token: token }) },
+        this.#http,
+      );
       return json;
     } catch (err) {
       // Google answers 400 {"error":"invalid_token","error_description":"Invalid Value"} for a token it does not know

@@ -122,6 +122,8 @@ export interface FakeGoogle extends Listening {
   revokeGrant(refreshToken: string): void;
   /** Make the token endpoint fail until set back to `undefined`. */
   failTokenEndpoint(failure: Failure | undefined): void;
+  /** Make tokeninfo fail for every token until set back to `undefined`. */
+  failTokenInfo(failure: Failure | undefined): void;
   /** Move the fake's clock (tokens expire at Google). */
   advance(seconds: number): void;
 }
@@ -142,13 +144,20 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-function sendFailure(res: ServerResponse, failure: Failure): void {
+function sendFailure(res: ServerResponse, failure: Failure) {
   switch (failure) {
     case 'rate_limited':
-      return send(res, 429, { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } });
+      return send(res, 429, {
+        error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' },
+      });
     case 'quota':
       return send(res, 403, {
-        error: { code: 403, message: 'Quota exceeded for quota metric.', errors: [{ reason: 'rateLimitExceeded' }], status: 'PERMISSION_DENIED' },
+        error: {
+          code: 403,
+          message: 'Quota exceeded for quota metric.',
+          errors: [{ reason: 'rateLimitExceeded' }],
+          status: 'PERMISSION_DENIED',
+        },
       });
     case 'server_error':
       return send(res, 503, '<html><title>Error 503 (Service Unavailable)!!1</title></html>', { 'content-type': 'text/html' });
@@ -175,6 +184,7 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
   const issuedAccessTokens: string[] = [];
   const issuedRefreshTokens: string[] = [];
   let tokenFailure: Failure | undefined;
+  let tokenInfoFailure: Failure | undefined;
   let offset = 0;
   const now = () => Math.floor(Date.now() / 1000) + offset;
 
@@ -190,7 +200,8 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
     return token;
   };
 
-  function tokenInfo(res: ServerResponse, token: string | null): void {
+  function tokenInfo(res: ServerResponse, token: string | null) {
+    if (tokenInfoFailure) return sendFailure(res, tokenInfoFailure);
     const b = token === null ? undefined : tokens.get(token);
     if (b?.kind === 'fail') return sendFailure(res, b.failure);
     if (!b || b.expiresAt <= now()) return send(res, 400, { error: 'invalid_token', error_description: 'Invalid Value' });
@@ -212,11 +223,16 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
     send(res, 200, body);
   }
 
-  function userInfo(res: ServerResponse, authorization: string | undefined): void {
+  function userInfo(res: ServerResponse, authorization: string | undefined) {
     const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
     const b = token === undefined ? undefined : tokens.get(token);
     const denied = () =>
-      send(res, 401, { error: 'invalid_request', error_description: 'Invalid Credentials' }, { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' });
+      send(
+        res,
+        401,
+        { error: 'invalid_request', error_description: 'Invalid Credentials' },
+        { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+      );
     if (b?.kind === 'fail') return sendFailure(res, b.failure);
     if (!b || b.expiresAt <= now() || b.userinfo === 'revoked') return denied();
     if (b.userinfo !== undefined && b.userinfo !== 'other_sub') return sendFailure(res, b.userinfo);
@@ -262,23 +278,28 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
   });
 
   /** Google's error page for a bad authorization request (it never redirects those back). */
-  function errorPage(res: ServerResponse, error: string, description: string): void {
+  function errorPage(res: ServerResponse, error: string, description: string) {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<html><title>Error 400: ${error}</title><p>${description}</p></html>`);
   }
 
-  function authorize(res: ServerResponse, q: URLSearchParams): void {
+  function authorize(res: ServerResponse, q: URLSearchParams) {
     const c = client!;
     if (q.get('client_id') !== c.clientId) return errorPage(res, 'invalid_client', 'The OAuth client was not found.');
     const redirectUri = q.get('redirect_uri') ?? '';
     if (!c.redirectUris.includes(redirectUri)) {
-      return errorPage(res, 'redirect_uri_mismatch', "You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy.");
+      return errorPage(
+        res,
+        'redirect_uri_mismatch',
+        "You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy.",
+      );
     }
     if (q.get('response_type') !== 'code') return errorPage(res, 'unsupported_response_type', 'Invalid response_type');
     const scope = q.get('scope');
     if (!scope) return errorPage(res, 'invalid_request', 'Missing required parameter: scope');
     const method = q.get('code_challenge_method') ?? 'plain';
-    if (q.has('code_challenge') && method !== 'S256' && method !== 'plain') return errorPage(res, 'invalid_request', 'Invalid code_challenge_method');
+    if (q.has('code_challenge') && method !== 'S256' && method !== 'plain')
+      return errorPage(res, 'invalid_request', 'Invalid code_challenge_method');
     // `hd` only narrows Google's account chooser: a user who edits the URL signs in with any account, so it is not checked here
     const prompts = (q.get('prompt') ?? '').split(' ');
     const key = `${c.clientId}:${c.account.sub}`;
@@ -297,18 +318,21 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
     res.end();
   }
 
-  async function token(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+  async function token(req: IncomingMessage, res: ServerResponse, form: URLSearchParams) {
     const c = client!;
     if (tokenFailure) return sendFailure(res, tokenFailure);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
     const [id, secret] = basic
       ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent)
       : [form.get('client_id'), form.get('client_secret')];
-    if (id !== c.clientId || secret !== c.clientSecret) return send(res, 401, { error: 'invalid_client', error_description: 'Unauthorized' });
+    if (id !== c.clientId || secret !== c.clientSecret)
+      return send(res, 401, { error: 'invalid_client', error_description: 'Unauthorized' });
     const idToken = (sub: string) =>
       [
         Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'fake', typ: 'JWT' })).toString('base64url'),
-        Buffer.from(JSON.stringify({ iss: 'https://accounts.google.com', aud: c.clientId, sub, iat: now(), exp: now() + 3599 })).toString('base64url'),
+        Buffer.from(JSON.stringify({ iss: 'https://accounts.google.com', aud: c.clientId, sub, iat: now(), exp: now() + 3599 })).toString(
+          'base64url',
+        ),
         random(32),
       ].join('.');
     if (form.get('grant_type') === 'authorization_code') {
@@ -316,7 +340,8 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
       const grant = codes.get(code);
       codes.delete(code);
       if (!grant) return send(res, 400, { error: 'invalid_grant', error_description: 'Bad Request' });
-      if (form.get('redirect_uri') !== grant.redirectUri) return send(res, 400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' });
+      if (form.get('redirect_uri') !== grant.redirectUri)
+        return send(res, 400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' });
       if (grant.challenge !== null) {
         const verifier = form.get('code_verifier') ?? '';
         const computed =
@@ -349,7 +374,7 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
       if (grant.scope.split(' ').includes('openid')) answer['id_token'] = idToken(grant.account.sub);
       return send(res, 200, answer);
     }
-    send(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' + (form.get('grant_type') ?? '') });
+    send(res, 400, { error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${form.get('grant_type') ?? ''}` });
   }
 
   const revokeGrant = (refreshToken: string): boolean => {
@@ -360,7 +385,7 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
     return true;
   };
 
-  function revoke(res: ServerResponse, token: string | null): void {
+  function revoke(res: ServerResponse, token: string | null) {
     // https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
     if (token !== null && revokeGrant(token)) return send(res, 200, {});
     if (token !== null && tokens.has(token)) {
@@ -384,6 +409,9 @@ export async function startFakeGoogle(client?: FakeOAuthClient): Promise<FakeGoo
     revokeGrant: (t) => void revokeGrant(t),
     failTokenEndpoint: (f) => {
       tokenFailure = f;
+    },
+    failTokenInfo: (f) => {
+      tokenInfoFailure = f;
     },
     advance: (s) => {
       offset += s;

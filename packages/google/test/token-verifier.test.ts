@@ -11,6 +11,9 @@ const PROFILE = 'https://www.googleapis.com/auth/userinfo.profile';
 
 let google: FakeGoogle;
 
+/** The reason of each reported refusal. */
+const reasons = (errors: readonly AnyAuthError[]) => errors.map((e) => ('reason' in e ? e.reason : e.code));
+
 beforeAll(async () => {
   google = await startFakeGoogle();
 });
@@ -107,16 +110,16 @@ describe('GoogleTokenVerifier: refusals', () => {
     expect(google.userInfoCalls()).toBe(calls);
     expect(errors[0]).toMatchObject({ code: 'ERR_TOKEN_INVALID', reason: 'audience' });
     // the same token is fine for the app it was issued to
-    expect((await new GoogleTokenVerifier({ clientId: OTHER_APP, endpoints: googleEndpoints(google.url) }).verifyToken(foreign))?.subject).toBe(
-      ADA.sub,
-    );
+    expect(
+      (await new GoogleTokenVerifier({ clientId: OTHER_APP, endpoints: googleEndpoints(google.url) }).verifyToken(foreign))?.subject,
+    ).toBe(ADA.sub);
   });
 
   it('azp naming another app is refused too, and so is a token with an azp but no aud', async () => {
     const { v, errors } = verifier();
     expect(await v.verifyToken(token({ azp: OTHER_APP }))).toBeNull();
     expect(await v.verifyToken(token({ omit: ['aud'] }))).toBeNull();
-    expect(errors.map((e) => e.reason)).toEqual(['audience', 'audience']);
+    expect(reasons(errors)).toEqual(['audience', 'audience']);
   });
 
   it('Google does not know the token (400 invalid_token) → null, reported each time, the verdict cached', async () => {
@@ -125,10 +128,8 @@ describe('GoogleTokenVerifier: refusals', () => {
     expect(await v.verifyToken('ya29.unknown-token')).toBeNull();
     expect(await v.verifyToken('ya29.unknown-token')).toBeNull();
     expect(google.tokenInfoCalls()).toBe(calls + 1);
-    expect(errors.map((e) => [e.code, e.reason])).toEqual([
-      ['ERR_TOKEN_INVALID', 'inactive'],
-      ['ERR_TOKEN_INVALID', 'inactive'],
-    ]);
+    expect(errors.map((e) => e.code)).toEqual(['ERR_TOKEN_INVALID', 'ERR_TOKEN_INVALID']);
+    expect(reasons(errors)).toEqual(['inactive', 'inactive']);
     expect(errors[0]!.message).not.toContain('ya29.unknown-token');
   });
 
@@ -136,7 +137,7 @@ describe('GoogleTokenVerifier: refusals', () => {
     const { v, errors } = verifier();
     expect(await v.verifyToken(token({ expiresAt: Math.floor(Date.now() / 1000) - 1 }))).toBeNull();
     expect(await v.verifyToken(token({ fields: { expires_in: '0' } }))).toBeNull();
-    expect(errors.map((e) => e.reason)).toEqual(['inactive', 'expired']);
+    expect(reasons(errors)).toEqual(['inactive', 'expired']);
   });
 
   it('a token revoked between tokeninfo and userinfo (userinfo 401) → null', async () => {
@@ -150,7 +151,7 @@ describe('GoogleTokenVerifier: refusals', () => {
     expect((await v.verifyToken(token({ account: GRACE })))?.claims.hd).toBe('example.com');
     expect(await v.verifyToken(token({ account: ADA }))).toBeNull();
     expect(await v.verifyToken(token({ account: { ...GRACE, hd: 'evil.example' } }))).toBeNull();
-    expect(errors.map((e) => e.reason)).toEqual(['claim', 'claim']);
+    expect(reasons(errors)).toEqual(['claim', 'claim']);
     const several = verifier({ hostedDomain: ['other.org', 'example.com'] }).v;
     expect((await several.verifyToken(token({ account: GRACE })))?.subject).toBe(GRACE.sub);
     // hd needs userinfo: a token that cannot read it cannot prove its domain
@@ -162,7 +163,7 @@ describe('GoogleTokenVerifier: refusals', () => {
     expect((await v.verifyToken(token()))?.claims.email_verified).toBe(true);
     expect(await v.verifyToken(token({ account: { ...ADA, email_verified: false } }))).toBeNull();
     expect(await v.verifyToken(token({ scope: `openid ${PROFILE}` }))).toBeNull();
-    expect(errors.map((e) => e.reason)).toEqual(['claim', 'claim']);
+    expect(reasons(errors)).toEqual(['claim', 'claim']);
     // without the option, an unverified email is reported as such
     expect((await verifier().v.verifyToken(token({ account: { ...ADA, email_verified: false } })))?.claims.email_verified).toBe(false);
   });
@@ -175,7 +176,7 @@ describe('GoogleTokenVerifier: refusals', () => {
     expect(await v.verifyToken('ya29.x\r\nX-Injected: 1')).toBeNull();
     expect(await v.verifyToken('ya29 x')).toBeNull();
     expect(google.requests.length).toBe(calls);
-    expect(errors.map((e) => e.reason)).toEqual(['malformed', 'too_large', 'malformed', 'malformed']);
+    expect(reasons(errors)).toEqual(['malformed', 'too_large', 'malformed', 'malformed']);
   });
 });
 
@@ -253,7 +254,7 @@ describe('GoogleTokenVerifier: cache', () => {
       google.advance(-31);
     }
     expect(google.tokenInfoCalls()).toBe(calls + 2);
-    expect(errors.map((e) => e.reason)).toEqual(['inactive']);
+    expect(reasons(errors)).toEqual(['inactive']);
   });
 
   it('collapses concurrent checks of one token into one tokeninfo and one userinfo call', async () => {
@@ -284,7 +285,9 @@ describe('GoogleTokenVerifier: options and the bearer guard', () => {
     expect(() => new GoogleTokenVerifier({ clientId: '' })).toThrow(TypeError);
     expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, hostedDomain: [] })).toThrow(/hostedDomain/);
     expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, hostedDomain: 'not a domain' })).toThrow(/hostedDomain/);
-    expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, requireVerifiedEmail: 'yes' as never })).toThrow(/requireVerifiedEmail/);
+    expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, requireVerifiedEmail: 'yes' as never })).toThrow(
+      /requireVerifiedEmail/,
+    );
     expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, cache: { ttlSeconds: 0 } })).toThrow(TypeError);
     expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, now: 5 as never })).toThrow(/now must be a function/);
     expect(() => new GoogleTokenVerifier({ clientId: CLIENT_ID, endpoints, onInvalidToken: 'log' as never })).toThrow(TypeError);
@@ -336,7 +339,10 @@ describe('googleTokenRevoker', () => {
     await revoke({ token: t, ...args }); // 400 invalid_token: already gone
     const down = await listenDown();
     try {
-      await expect(googleTokenRevoker(`${down.url}/revoke`)({ token: t, ...args })).rejects.toMatchObject({ code: 'ERR_UPSTREAM', status: 503 });
+      await expect(googleTokenRevoker(`${down.url}/revoke`)({ token: t, ...args })).rejects.toMatchObject({
+        code: 'ERR_UPSTREAM',
+        status: 503,
+      });
     } finally {
       await down.close();
     }
