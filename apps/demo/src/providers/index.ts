@@ -6,6 +6,7 @@
 import { ConfigError } from '../config.js';
 import { enterprise } from './enterprise.js';
 import { github } from './github.js';
+import { google } from './google.js';
 import { introspection } from './introspection.js';
 import { jwt } from './jwt.js';
 import { local } from './local.js';
@@ -15,7 +16,7 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, supabase, enterprise];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, supabase, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
