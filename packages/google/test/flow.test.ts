@@ -4,7 +4,7 @@
  * → our callback (code exchange, tokeninfo, userinfo) → code to the client → token → tool calls;
  * then Google's one-hour tokens refreshed upstream, revocation, and Google failing.
  */
-import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@mcpauth/testing';
+import { ScriptedOAuthClient, listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -21,50 +21,13 @@ const APP = {
 };
 const EMAIL = 'https://www.googleapis.com/auth/userinfo.email';
 
-/** A browser that approves our consent page and lets the fake Google redirect back at once. */
-class ConsentingBrowser extends MemoryOAuthClientProvider {
-  readonly jar = new CookieJar();
-  /** Every URL the browser was sent to. */
-  readonly visited: URL[] = [];
+/** A client whose headless browser approves our consent page and follows the fake Google's immediate redirect back. */
+const newBrowser = () => new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK });
+type Browser = ScriptedOAuthClient;
 
-  async #get(url: URL): Promise<Response> {
-    this.visited.push(url);
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header() } });
-    this.jar.store(res);
-    return res;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizations++;
-    const authorize = await this.#get(authorizationUrl);
-    if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
-    const consentUrl = new URL(authorize.headers.get('location')!, authorizationUrl);
-    const page = await this.#get(consentUrl);
-    const form = parseForm(await page.text(), consentUrl.href);
-    if (!form) throw new Error(`no consent form (${page.status})`);
-    form.fields.set('decision', 'approve');
-    const decided = await fetch(form.action, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.jar.header(), origin: consentUrl.origin },
-      body: form.fields,
-    });
-    this.jar.store(decided);
-    let next = new URL(decided.headers.get('location')!);
-    // Google → our callback → the client's redirect URI.
-    for (let hops = 0; `${next.origin}${next.pathname}` !== CLIENT_CALLBACK; hops++) {
-      if (hops > 3) throw new Error(`too many redirects, at ${next.href}`);
-      const res = await this.#get(next);
-      if (res.status !== 302) throw new Error(`${next.pathname} answered ${res.status}: ${await res.text()}`);
-      next = new URL(res.headers.get('location')!, next);
-    }
-    this.callback = next.searchParams;
-  }
-
-  /** The Google authorization URL the browser was sent to. */
-  atGoogle(): URL {
-    return this.visited.find((u) => u.pathname === '/o/oauth2/v2/auth')!;
-  }
+/** The query of the last request to Google's authorization endpoint. */
+function atGoogle(stack: Stack): URLSearchParams {
+  return stack.google.requests.filter((r) => r.path === '/o/oauth2/v2/auth').at(-1)!.query;
 }
 
 interface Stack {
@@ -133,7 +96,7 @@ async function startStack(overrides: Partial<GoogleProviderOptions> = {}, accoun
 }
 
 /** The first connection: unauthorized, the browser runs the authorization; the client's callback parameters. */
-async function authorize(stack: Stack, browser: ConsentingBrowser): Promise<URLSearchParams> {
+async function authorize(stack: Stack, browser: Browser): Promise<URLSearchParams> {
   const first = new Client({ name: 'flow', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -141,7 +104,7 @@ async function authorize(stack: Stack, browser: ConsentingBrowser): Promise<URLS
   return browser.callback!;
 }
 
-async function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client> {
+async function signIn(stack: Stack, browser: Browser): Promise<Client> {
   const callback = await authorize(stack, browser);
   if (!callback.get('code')) throw new Error(`no code: ${callback}`);
   await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(callback);
@@ -177,7 +140,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   afterAll(() => stack.close());
 
   it('signs in through Google and calls a tool as the Google user; Google tokens never reach the client', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     expect(browser.callback?.get('iss')).toBe(stack.server.url);
 
@@ -187,9 +150,8 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
     expect(me.google).toEqual({ sub: ADA.sub, email: ADA.email, email_verified: true, name: ADA.name, picture: ADA.picture });
 
     // Google's authorization URL: our client, openid email profile, offline access with a fresh consent, PKCE S256, no resource.
-    const atGoogle = browser.atGoogle();
-    expect(atGoogle.origin).toBe(stack.google.url);
-    expect(Object.fromEntries(atGoogle.searchParams)).toMatchObject({
+    const query = atGoogle(stack);
+    expect(Object.fromEntries(query)).toMatchObject({
       response_type: 'code',
       client_id: APP.clientId,
       redirect_uri: `${stack.server.url}/auth/callback`,
@@ -198,8 +160,8 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
       prompt: 'consent',
       code_challenge_method: 'S256',
     });
-    expect(atGoogle.searchParams.has('resource')).toBe(false);
-    expect(atGoogle.searchParams.has('hd')).toBe(false);
+    expect(query.has('resource')).toBe(false);
+    expect(query.has('hd')).toBe(false);
 
     // The code exchange: client_secret_post with the PKCE verifier.
     const exchange = stack.google.requests.find((r) => r.path === '/token')!;
@@ -219,7 +181,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   });
 
   it('checks the Google token once, not on every request', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     const calls = stack.google.tokenInfoCalls();
     for (let i = 0; i < 5; i++) expect((await whoami(client)).subject).toBe(ADA.sub);
@@ -228,7 +190,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   });
 
   it('when Google’s one-hour access token expires, the proxy refreshes it with Google’s refresh token', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     const refreshToken = stack.google.issuedRefreshTokens.at(-1)!;
     const before = stack.google.issuedAccessTokens.length;
@@ -246,7 +208,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   });
 
   it('revoking our token at /revoke revokes the Google grant at Google', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     const googleToken = stack.google.issuedAccessTokens.at(-1)!;
     const refreshToken = stack.google.issuedRefreshTokens.at(-1)!;
@@ -268,7 +230,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   });
 
   it('a Google rate limit at the next check keeps the session on its last good check (outage grace)', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     expect((await whoami(client)).subject).toBe(ADA.sub);
     stack.google.failTokenInfo('rate_limited'); // the refreshed token cannot be checked
@@ -285,7 +247,7 @@ describe('GoogleProvider: the whole flow with the MCP SDK v2 client', () => {
   });
 
   it('a grant the user removed at Google ends the session at the next check', async () => {
-    const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+    const browser = newBrowser();
     const client = await signIn(stack, browser);
     expect((await whoami(client)).subject).toBe(ADA.sub);
     stack.google.revokeGrant(stack.google.issuedRefreshTokens.at(-1)!);
@@ -302,12 +264,12 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('extraAuthorizeParams overrides the defaults: online access without prompt gets no refresh token, so the session ends with Google’s token', async () => {
     const stack = await startStack({ extraAuthorizeParams: { access_type: 'online', prompt: undefined, login_hint: ADA.email } });
     try {
-      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const browser = newBrowser();
       const client = await signIn(stack, browser);
-      const atGoogle = browser.atGoogle();
-      expect(atGoogle.searchParams.get('access_type')).toBe('online');
-      expect(atGoogle.searchParams.has('prompt')).toBe(false);
-      expect(atGoogle.searchParams.get('login_hint')).toBe(ADA.email);
+      const query = atGoogle(stack);
+      expect(query.get('access_type')).toBe('online');
+      expect(query.has('prompt')).toBe(false);
+      expect(query.get('login_hint')).toBe(ADA.email);
       expect(stack.google.issuedRefreshTokens).toEqual([]);
       expect((await whoami(client)).subject).toBe(ADA.sub);
       stack.advance(3600);
@@ -321,16 +283,16 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('without prompt=consent Google returns a refresh token only the first time; the default asks for consent every time', async () => {
     const once = await startStack({ extraAuthorizeParams: { prompt: undefined } });
     try {
-      await (await signIn(once, new ConsentingBrowser(CLIENT_CALLBACK))).close();
-      await (await signIn(once, new ConsentingBrowser(CLIENT_CALLBACK))).close();
+      await (await signIn(once, newBrowser())).close();
+      await (await signIn(once, newBrowser())).close();
       expect(once.google.issuedRefreshTokens).toHaveLength(1);
     } finally {
       await once.close();
     }
     const always = await startStack();
     try {
-      await (await signIn(always, new ConsentingBrowser(CLIENT_CALLBACK))).close();
-      await (await signIn(always, new ConsentingBrowser(CLIENT_CALLBACK))).close();
+      await (await signIn(always, newBrowser())).close();
+      await (await signIn(always, newBrowser())).close();
       expect(always.google.issuedRefreshTokens).toHaveLength(2);
     } finally {
       await always.close();
@@ -344,9 +306,9 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
       requiredScopes: ['mcp:tools'],
     });
     try {
-      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const browser = newBrowser();
       const client = await signIn(stack, browser);
-      expect(browser.atGoogle().searchParams.get('scope')).toBe(`openid ${EMAIL} https://www.googleapis.com/auth/drive.readonly`);
+      expect(atGoogle(stack).get('scope')).toBe(`openid ${EMAIL} https://www.googleapis.com/auth/drive.readonly`);
       expect(browser.saved!.scope).toBe('mcp:tools');
       const me = await whoami(client);
       expect(me.scopes).toEqual(['mcp:tools']);
@@ -360,9 +322,9 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('hostedDomain: a Workspace account of the domain signs in (hd hint sent); a consumer account is refused', async () => {
     const workspace = await startStack({ hostedDomain: 'example.com' }, GRACE);
     try {
-      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const browser = newBrowser();
       const client = await signIn(workspace, browser);
-      expect(browser.atGoogle().searchParams.get('hd')).toBe('example.com');
+      expect(atGoogle(workspace).get('hd')).toBe('example.com');
       expect((await whoami(client)).google).toMatchObject({ sub: GRACE.sub, hd: 'example.com' });
       await client.close();
     } finally {
@@ -371,9 +333,9 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
     // the hd hint is only a hint: an account of no (or another) domain gets through Google, and the proxy refuses it
     const consumer = await startStack({ hostedDomain: ['example.com', 'example.org'] }, ADA);
     try {
-      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const browser = newBrowser();
       const callback = await authorize(consumer, browser);
-      expect(browser.atGoogle().searchParams.get('hd')).toBe('*');
+      expect(atGoogle(consumer).get('hd')).toBe('*');
       expect(callback.get('error')).toBe('server_error');
       expect(callback.has('code')).toBe(false);
       expect(consumer.errors).toContainEqual(expect.objectContaining({ code: 'ERR_TOKEN_INVALID', reason: 'claim' }));
@@ -387,7 +349,7 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('requireVerifiedEmail refuses an account whose email Google has not verified', async () => {
     const stack = await startStack({ requireVerifiedEmail: true }, { ...ADA, email_verified: false });
     try {
-      const callback = await authorize(stack, new ConsentingBrowser(CLIENT_CALLBACK));
+      const callback = await authorize(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ reason: 'claim', message: expect.stringMatching(/verified email/) }));
     } finally {
@@ -400,7 +362,7 @@ describe('GoogleProvider: Google failing', () => {
   it('Google refusing our client secret (401 invalid_client) gives the client server_error, reported', async () => {
     const stack = await startStack({ clientSecret: 'GOCSPX-wrong-secret-0123456789abcdef0123' });
     try {
-      const callback = await authorize(stack, new ConsentingBrowser(CLIENT_CALLBACK));
+      const callback = await authorize(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(callback.has('code')).toBe(false);
       expect(stack.errors).toContainEqual(
@@ -419,7 +381,7 @@ describe('GoogleProvider: Google failing', () => {
     const stack = await startStack({ http: { timeoutMs: 300 } });
     stack.google.failTokenEndpoint(failure);
     try {
-      const callback = await authorize(stack, new ConsentingBrowser(CLIENT_CALLBACK));
+      const callback = await authorize(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', ...expected }));
     } finally {
@@ -430,7 +392,7 @@ describe('GoogleProvider: Google failing', () => {
   it('tokeninfo down at sign-in gives the client server_error, reported', async () => {
     const stack = await startStack();
     try {
-      const browser = new ConsentingBrowser(CLIENT_CALLBACK);
+      const browser = newBrowser();
       stack.google.failTokenInfo('server_error');
       const callback = await authorize(stack, browser);
       expect(callback.get('error')).toBe('server_error');
