@@ -3,23 +3,13 @@
  * (GOOGLE_ENDPOINTS_ORIGIN): it serves the proxy's metadata, refuses a bad token, and signs in
  * through Google with the MCP SDK v2 client.
  */
-import { MemoryOAuthClientProvider } from '@mcpauth/testing';
+import { ScriptedOAuthClient } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA, startFakeGoogle, type FakeGoogle, type FakeOAuthClient } from '../../../packages/google/test/fake-google.js';
-import { ScriptedBrowser } from './browser.js';
 import { startDemo, type DemoProcess } from './demo-process.js';
 
 const CLIENT_CALLBACK = 'http://127.0.0.1:4397/callback';
-
-/** An SDK client whose user agent is the demo's scripted browser (approves the consent page). */
-class BrowserClient extends MemoryOAuthClientProvider {
-  readonly browser = new ScriptedBrowser();
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizations++;
-    this.callback = (await this.browser.walk(authorizationUrl, this.redirectUrl)).searchParams;
-  }
-}
 
 describe('AUTH_PROVIDER=google', () => {
   let google: FakeGoogle;
@@ -64,12 +54,11 @@ describe('AUTH_PROVIDER=google', () => {
   });
 
   it('signs in through Google (consent, Google, callback) and serves whoami as the Google user', async () => {
-    const provider = new BrowserClient(CLIENT_CALLBACK);
+    const provider = new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK }); // approves the consent page
     const first = new Client({ name: 'demo-google', version: '1.0.0' });
     await expect(first.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
       UnauthorizedError,
     );
-    expect(provider.browser.pages.some((p) => p.url.pathname === '/consent')).toBe(true);
     expect(provider.callback?.get('code')).toBeTruthy();
     await new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
     const mcp = new Client({ name: 'demo-google', version: '1.0.0' });
