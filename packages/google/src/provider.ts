@@ -43,9 +43,15 @@ export type GoogleProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   requireVerifiedEmail?: boolean | undefined;
   /** Google's endpoints; default {@link googleEndpoints}() (a test double: `googleEndpoints(origin)`). */
   endpoints?: GoogleEndpoints | undefined;
-  /** Tuning of the `GoogleTokenVerifier` that checks Google tokens (cache, timeouts, clock). */
+  /**
+   * Tuning of the `GoogleTokenVerifier` that checks Google tokens (cache, timeouts, clock). The
+   * Google scopes a user must grant are not checked here: ask for them with `upstreamScopes`.
+   */
   verifier?:
-    | Omit<GoogleTokenVerifierOptions, 'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'onInvalidToken'>
+    | Omit<
+        GoogleTokenVerifierOptions,
+        'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'requiredScopes' | 'onInvalidToken'
+      >
     | undefined;
   /** PKCE (default on) and `resource` (default off; Google does not support it); the client's scopes are never sent to Google. */
   forward?: Omit<ProxyForwardOptions, 'scopes'> | undefined;
