@@ -374,6 +374,7 @@ describe('GoogleProvider: Google failing', () => {
   });
 
   it.each([
+    ['rate_limited', { reason: 'http_status', status: 429 }],
     ['server_error', { reason: 'http_status', status: 503 }],
     ['malformed', { reason: 'invalid_body' }],
     ['hang', { reason: 'timeout' }],
