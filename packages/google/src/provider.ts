@@ -1,6 +1,7 @@
 import { OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
 import { googleTokenRevoker } from './revoke.js';
+import { readsUserInfo } from './scopes.js';
 import { GoogleTokenVerifier, type GoogleTokenVerifierOptions } from './token-verifier.js';
 
 /**
@@ -21,8 +22,9 @@ export type GoogleProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   /**
    * The Google scopes requested (only these: the scopes MCP clients ask for are this server's).
    * Default `['openid', 'email', 'profile']`; `email` and `profile` may be written short or long
-   * (`https://www.googleapis.com/auth/userinfo.email`). Add the scopes of the Google APIs your
-   * tools call for the user (e.g. `https://www.googleapis.com/auth/drive.readonly`).
+   * (`https://www.googleapis.com/auth/userinfo.email`); at least one of `openid`, `email`,
+   * `profile` is required (Google names the user only then). Add the scopes of the Google APIs
+   * your tools call for the user (e.g. `https://www.googleapis.com/auth/drive.readonly`).
    */
   upstreamScopes?: readonly string[] | undefined;
   /**
@@ -95,6 +97,11 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
     throw new TypeError('GoogleProvider: clientSecret is required');
   }
   const extraAuthorizeParams = authorizeParams(options);
+  if (Array.isArray(options.upstreamScopes) && !readsUserInfo(options.upstreamScopes)) {
+    throw new TypeError(
+      'GoogleProvider: upstreamScopes must include openid, email or profile (without them Google does not say who signed in)',
+    );
+  }
   const {
     clientId,
     clientSecret,

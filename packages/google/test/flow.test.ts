@@ -452,7 +452,11 @@ describe('GoogleProvider: configuration', () => {
     expect(() => new GoogleProvider({ ...base, extraAuthorizeParams: { prompt: 1 as never } })).toThrow(/must be a string/);
     expect(() => new GoogleProvider({ ...base, extraAuthorizeParams: [] as never })).toThrow(/must be an object/);
     expect(() => new GoogleProvider({ ...base, hostedDomain: 'not a domain' })).toThrow(/hostedDomain/);
-    expect(() => new GoogleProvider({ ...base, upstreamScopes: ['openid email'] })).toThrow(/upstream.scopes/);
+    expect(() => new GoogleProvider({ ...base, upstreamScopes: ['openid', 'email profile'] })).toThrow(/upstream.scopes/);
+    expect(() => new GoogleProvider({ ...base, upstreamScopes: ['https://www.googleapis.com/auth/drive.readonly'] })).toThrow(
+      /must include openid, email or profile/,
+    );
+    expect(() => new GoogleProvider({ ...base, upstreamScopes: ['profile'] })).not.toThrow();
     expect(() => new GoogleProvider({ ...base, endpoints: googleEndpoints('http://google.example.com') })).toThrow(TypeError);
     expect(
       () => new GoogleProvider({ ...base, endpoints: { ...googleEndpoints(), revocationEndpoint: 'http://revoke.example.com' } }),
