@@ -7,6 +7,7 @@ import { ConfigError } from '../config.js';
 import { azure } from './azure.js';
 import { enterprise } from './enterprise.js';
 import { github } from './github.js';
+import { google } from './google.js';
 import { introspection } from './introspection.js';
 import { jwt } from './jwt.js';
 import { local } from './local.js';
@@ -16,7 +17,7 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, azure, supabase, enterprise];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, supabase, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {

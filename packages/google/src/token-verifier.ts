@@ -1,0 +1,335 @@
+import {
+  TokenInvalidError,
+  UpstreamError,
+  type AccessToken,
+  type AnyAuthError,
+  type Clock,
+  type InvalidTokenHook,
+  type TokenVerifier,
+  type VerifierCacheOptions,
+} from '@mcpauth/core';
+import {
+  epochSeconds,
+  fetchJson,
+  invalidTokenReporter,
+  parseScopes,
+  resolveVerifierCache,
+  secureUrl,
+  SingleFlight,
+  sha256,
+  TtlCache,
+  type HttpClientOptions,
+} from '@mcpauth/core/kit';
+import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
+import { readsUserInfo, withScopeAliases } from './scopes.js';
+
+/**
+ * The claims a {@link GoogleTokenVerifier} puts on an access token, from Google's tokeninfo and
+ * userinfo answers. Each is present only when Google said it (`email` and `email_verified` need
+ * the `email` scope, `name` and `picture` the `profile` scope, `hd` a Google Workspace or Cloud
+ * Identity account).
+ *
+ * @example
+ * ```ts
+ * const claims: GoogleClaims = { sub: '110169484474386276334', email: 'ada@example.com', email_verified: true, hd: 'example.com' };
+ * ```
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#obtainuserinfo
+ */
+export type GoogleClaims = {
+  /** The Google account id: stable, never reused (the email can change). */
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  picture?: string;
+  /** The Google Workspace (or Cloud Identity) domain of the account. */
+  hd?: string;
+};
+
+/**
+ * An access token verified by Google.
+ *
+ * @example
+ * ```ts
+ * const token: GoogleAccessToken | null = await verifier.verifyToken(raw);
+ * if (token) console.log(token.subject, token.claims.email);
+ * ```
+ */
+export type GoogleAccessToken = AccessToken & { subject: string; expiresAt: number; claims: GoogleClaims };
+
+/**
+ * Options of {@link GoogleTokenVerifier}.
+ *
+ * @example
+ * ```ts
+ * const options: GoogleTokenVerifierOptions = { clientId: process.env.GOOGLE_CLIENT_ID!, hostedDomain: 'example.com', requireVerifiedEmail: true };
+ * ```
+ */
+export type GoogleTokenVerifierOptions = HttpClientOptions & {
+  /**
+   * Your OAuth client id (`….apps.googleusercontent.com`). A token is accepted only when Google
+   * says it was issued to this client (`aud`, and `azp` when present): a token that any other
+   * Google app obtained for the same user is refused.
+   */
+  clientId: string;
+  /** Scopes the bearer guard requires (Google scopes; `email` and `profile` match their long forms too). */
+  requiredScopes?: readonly string[] | undefined;
+  /**
+   * Accept only accounts of this Google Workspace domain (or one of these): the `hd` claim must
+   * equal it. Accounts without a domain (gmail.com) are refused. Needs the `email` or `profile` scope.
+   */
+  hostedDomain?: string | readonly string[] | undefined;
+  /** Accept only tokens whose account has a verified email address (`email_verified`). Needs the `email` scope. Default `false`. */
+  requireVerifiedEmail?: boolean | undefined;
+  /** The tokeninfo and userinfo endpoints. Default Google's ({@link googleEndpoints}); https only (http on loopback). */
+  endpoints?: Pick<GoogleEndpoints, 'tokenInfoEndpoint' | 'userInfoEndpoint'> | undefined;
+  /**
+   * The verdict cache (valid and refused alike, keyed by the token's SHA-256; never past the
+   * token's expiry), or `false` to ask Google every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`.
+   */
+  cache?: VerifierCacheOptions | false | undefined;
+  /** Told why a token was refused; never given the token. */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
+};
+
+/** Google documents access tokens of up to 2048 bytes; some headroom. */
+const MAX_TOKEN_LENGTH = 4096;
+const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
+type Verdict = Omit<GoogleAccessToken, 'token'> | TokenInvalidError;
+
+function refuse(reason: ConstructorParameters<typeof TokenInvalidError>[0], message: string): never {
+  throw new TokenInvalidError(reason, message);
+}
+
+/** A whole number of seconds, as Google writes it (tokeninfo: a string; elsewhere a number). */
+function seconds(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^-?\d{1,12}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `true`/`false`, as Google writes it (tokeninfo: a string; userinfo: a boolean). */
+function flag(value: unknown): boolean | undefined {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** The parts of an answer that is not the token's fault (rate limit, 5xx, a bad body): an outage. */
+function outage(err: unknown, what: string): UpstreamError {
+  if (err instanceof UpstreamError) {
+    if (err.status === 403 || err.status === 429) {
+      return new UpstreamError(err.reason, `Google ${what} refused the call (HTTP ${err.status}, rate limit or quota)`, {
+        status: err.status,
+        cause: err,
+      });
+    }
+    return err;
+  }
+  return new UpstreamError('network', `Google ${what} call failed`, { cause: err });
+}
+
+/**
+ * Verifies Google OAuth access tokens, which are opaque: `POST {tokeninfo}` (Google's token
+ * information endpoint; the token goes in the form body, never in a URL) says who the token was
+ * issued to, to whom, with which scopes and for how long; then, when the token may read the
+ * profile (`openid`, `email` or `profile`), `GET {userinfo}` adds `name`, `picture` and `hd`.
+ *
+ * **The token must have been issued to this app**: `aud` (and `azp`, when present) must equal
+ * `clientId`, so a token some other Google app obtained for the same user is refused (reason
+ * `audience`). Scopes come from `scope` (`email` and `profile` also in their short forms),
+ * `expiresAt` from `expires_in`; claims are {@link GoogleClaims}. `hostedDomain` and
+ * `requireVerifiedEmail` refuse accounts outside a Workspace domain or without a verified email.
+ *
+ * It follows the verifier policy of `TokenVerifier`: Google refusing the token (tokeninfo 400
+ * `invalid_token`, userinfo 401) or a check above failing is `null`, reported through
+ * `onInvalidToken`; a rate limit (403/429), a timeout, a 5xx or a malformed answer rejects with an
+ * `UpstreamError` (not cached), so the bearer guard answers 502 and `GoogleProvider` keeps the
+ * session on its last good check. Verdicts are cached by the token's SHA-256 (never past
+ * the token's expiry) and concurrent checks of one token share one set of calls.
+ *
+ * Google access tokens name no resource (RFC 8707), so a bearer guard can take this verifier
+ * alone only with `dangerouslyAcceptAnyAudience: true`; behind `GoogleProvider` clients only
+ * ever hold the proxy's tokens, issued for the MCP endpoint.
+ *
+ * @example
+ * ```ts
+ * const verifier = new GoogleTokenVerifier({ clientId: process.env.GOOGLE_CLIENT_ID!, hostedDomain: 'example.com' });
+ * const token = await verifier.verifyToken(raw); // { subject: '1101…', claims: { email, hd: 'example.com', … } } or null
+ * ```
+ * @see https://developers.google.com/identity/protocols/oauth2/web-server
+ * @see https://cloud.google.com/docs/authentication/token-types#access-contents
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#obtainuserinfo
+ */
+export class GoogleTokenVerifier implements TokenVerifier {
+  readonly requiredScopes: readonly string[];
+  readonly #clientId: string;
+  readonly #tokenInfoUrl: string;
+  readonly #userInfoUrl: string;
+  readonly #hostedDomains: readonly string[] | undefined;
+  readonly #requireVerifiedEmail: boolean;
+  readonly #ttl: number;
+  readonly #http: HttpClientOptions;
+  readonly #cache: TtlCache<string, Verdict> | undefined;
+  readonly #flights = new SingleFlight<string, Verdict>();
+  readonly #report: (error: AnyAuthError) => void;
+  readonly #now: Clock;
+
+  constructor(options: GoogleTokenVerifierOptions) {
+    if (!options || typeof options.clientId !== 'string' || options.clientId.length === 0) {
+      throw new TypeError('GoogleTokenVerifier: clientId is required (the OAuth client the tokens must be issued to)');
+    }
+    this.#clientId = options.clientId;
+    const endpoints = options.endpoints ?? googleEndpoints();
+    // The bearer token goes to these URLs: https only (http on loopback, for tests).
+    this.#tokenInfoUrl = secureUrl(endpoints.tokenInfoEndpoint, 'GoogleTokenVerifier: endpoints.tokenInfoEndpoint').href;
+    this.#userInfoUrl = secureUrl(endpoints.userInfoEndpoint, 'GoogleTokenVerifier: endpoints.userInfoEndpoint').href;
+    const domains = options.hostedDomain;
+    if (domains !== undefined) {
+      const list = typeof domains === 'string' ? [domains] : Array.isArray(domains) ? [...domains] : [];
+      if (list.length === 0 || list.some((d) => typeof d !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d))) {
+        throw new TypeError('GoogleTokenVerifier: hostedDomain must be a domain name (e.g. "example.com") or a non-empty list of them');
+      }
+      this.#hostedDomains = list.map((d) => d.toLowerCase());
+    }
+    if (options.requireVerifiedEmail !== undefined && typeof options.requireVerifiedEmail !== 'boolean') {
+      throw new TypeError('GoogleTokenVerifier: requireVerifiedEmail must be a boolean');
+    }
+    this.#requireVerifiedEmail = options.requireVerifiedEmail ?? false;
+    this.requiredScopes = [...(options.requiredScopes ?? [])];
+    const cache = resolveVerifierCache(options.cache, 'GoogleTokenVerifier', CACHE_DEFAULTS);
+    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('GoogleTokenVerifier: now must be a function');
+    this.#now = options.now ?? epochSeconds;
+    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'GoogleTokenVerifier');
+    this.#http = {
+      ky: options.ky,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
+      retry: options.retry,
+    };
+  }
+
+  /**
+   * Verify a Google access token: the cached verdict, or tokeninfo (then userinfo). `null` when
+   * the token is refused; rejects with `UpstreamError` when Google cannot say.
+   */
+  async verifyToken(token: string): Promise<GoogleAccessToken | null> {
+    if (typeof token !== 'string' || token.length === 0) {
+      this.#report(new TokenInvalidError('malformed', 'Google token is empty'));
+      return null;
+    }
+    if (token.length > MAX_TOKEN_LENGTH) {
+      this.#report(new TokenInvalidError('too_large', 'Google token is too long'));
+      return null;
+    }
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+      this.#report(new TokenInvalidError('malformed', 'Google token has characters a bearer token cannot have'));
+      return null;
+    }
+    const key = await sha256(token);
+    const verdict = this.#cache?.get(key) ?? (await this.#flights.run(key, () => this.#verify(token, key)));
+    if (verdict instanceof TokenInvalidError) {
+      this.#report(verdict);
+      return null;
+    }
+    return { ...verdict, scopes: [...verdict.scopes], claims: { ...verdict.claims }, token };
+  }
+
+  async #verify(token: string, key: string): Promise<Verdict> {
+    let verdict: Verdict;
+    try {
+      verdict = await this.#lookup(token);
+    } catch (err) {
+      if (!(err instanceof TokenInvalidError)) throw err;
+      verdict = err;
+    }
+    const untilExpiry = verdict instanceof TokenInvalidError ? Infinity : verdict.expiresAt - this.#now();
+    this.#cache?.set(key, verdict, { ttlSeconds: Math.min(this.#ttl, untilExpiry) });
+    return verdict;
+  }
+
+  /** The verdict: an access token, or a thrown `TokenInvalidError` (refused) or `UpstreamError` (outage). */
+  async #lookup(token: string): Promise<Omit<GoogleAccessToken, 'token'>> {
+    const now = this.#now();
+    const info = await this.#tokenInfo(token);
+    // The process step: Google's answer must say who the token is for, whom and until when.
+    const aud = text(info['aud']);
+    const azp = info['azp'];
+    if (aud === undefined && azp === undefined)
+      throw new UpstreamError('invalid_body', 'Google tokeninfo names no audience', { status: 200 });
+    if (aud !== this.#clientId || (azp !== undefined && azp !== this.#clientId)) {
+      refuse('audience', 'Google token was issued to another OAuth client');
+    }
+    const expiresIn = seconds(info['expires_in']);
+    if (expiresIn === undefined) throw new UpstreamError('invalid_body', 'Google tokeninfo has no expires_in', { status: 200 });
+    if (expiresIn <= 0) refuse('expired', 'Google token has expired');
+    const sub = text(info['sub']);
+    if (sub === undefined) refuse('claim', 'Google token names no user (no sub: grant the openid, email or profile scope)');
+    const scopes = withScopeAliases(parseScopes(info['scope']));
+    const claims: GoogleClaims = { sub };
+    const email = text(info['email']);
+    if (email !== undefined) claims.email = email;
+    const verified = flag(info['email_verified']);
+    if (verified !== undefined) claims.email_verified = verified;
+    if (readsUserInfo(scopes)) Object.assign(claims, await this.#userInfo(token, sub), { sub });
+    this.#checkAccount(claims);
+    return { clientId: this.#clientId, scopes, expiresAt: Math.floor(now + expiresIn), subject: sub, claims };
+  }
+
+  #checkAccount(claims: GoogleClaims): void {
+    if (this.#hostedDomains && (claims.hd === undefined || !this.#hostedDomains.includes(claims.hd.toLowerCase()))) {
+      refuse(
+        'claim',
+        claims.hd === undefined ? 'Google account has no Workspace domain (hd)' : 'Google account is of another Workspace domain',
+      );
+    }
+    if (this.#requireVerifiedEmail && (claims.email === undefined || claims.email_verified !== true)) {
+      refuse('claim', 'Google account has no verified email address');
+    }
+  }
+
+  async #tokenInfo(token: string): Promise<Record<string, unknown>> {
+    try {
+      const { json } = await fetchJson(
+        this.#tokenInfoUrl,
+        { method: 'POST', form: new URLSearchParams({ access_token: token }) },
+        this.#http,
+      );
+      return json;
+    } catch (err) {
+      // Google answers 400 {"error":"invalid_token","error_description":"Invalid Value"} for a token it does not know
+      if (err instanceof UpstreamError && (err.status === 400 || err.status === 401)) {
+        refuse('inactive', `Google rejected the token (tokeninfo HTTP ${err.status})`);
+      }
+      throw outage(err, 'tokeninfo');
+    }
+  }
+
+  async #userInfo(token: string, sub: string): Promise<Omit<GoogleClaims, 'sub'>> {
+    let json: Record<string, unknown>;
+    try {
+      ({ json } = await fetchJson(this.#userInfoUrl, { headers: { Authorization: `Bearer ${token}` } }, this.#http));
+    } catch (err) {
+      // revoked between the two calls
+      if (err instanceof UpstreamError && err.status === 401) refuse('inactive', 'Google rejected the token (userinfo HTTP 401)');
+      throw outage(err, 'userinfo');
+    }
+    if (json['sub'] !== sub) throw new UpstreamError('invalid_body', 'Google userinfo names another user than tokeninfo', { status: 200 });
+    const out: Omit<GoogleClaims, 'sub'> = {};
+    for (const name of ['email', 'name', 'picture', 'hd'] as const) {
+      const value = text(json[name]);
+      if (value !== undefined) out[name] = value;
+    }
+    const verified = flag(json['email_verified']);
+    if (verified !== undefined) out.email_verified = verified;
+    return out;
+  }
+}
