@@ -11,13 +11,14 @@ import { google } from './google.js';
 import { introspection } from './introspection.js';
 import { jwt } from './jwt.js';
 import { local } from './local.js';
+import { scalekit } from './scalekit.js';
 import { supabase } from './supabase.js';
 import type { ProviderEntry } from './provider.js';
 
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, supabase, enterprise];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, supabase, scalekit, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
