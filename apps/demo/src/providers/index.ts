@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../config.js';
 import { azure } from './azure.js';
+import { descope } from './descope.js';
 import { enterprise } from './enterprise.js';
 import { github } from './github.js';
 import { google } from './google.js';
@@ -18,7 +19,18 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, supabase, scalekit, enterprise];
+export const providers: readonly ProviderEntry[] = [
+  local,
+  jwt,
+  introspection,
+  github,
+  google,
+  azure,
+  supabase,
+  scalekit,
+  descope,
+  enterprise,
+];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
