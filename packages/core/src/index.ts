@@ -77,6 +77,7 @@ export {
   type RemoteAuthProviderOptions,
   type RemoteResourceLocation,
 } from './remote/remote-auth-provider.js';
+export type { RemoteProviderBaseOptions } from './remote/provider-options.js';
 
 // authorization server
 export {

@@ -17,6 +17,8 @@
  * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
  * - Rate limits: {@link setClientAddress}, the address a server adapter records for the
  *   per-address limits of the authorization server.
+ * - Remote-family providers: {@link remoteResourceLocation} and {@link forwardedMetadataOption},
+ *   to map a provider's options onto `RemoteAuthProvider`'s.
  *
  * @module
  */
@@ -59,3 +61,6 @@ export { collection, type Collection } from './storage/store.js';
 
 // rate limits
 export { setClientAddress } from './http/client-address.js';
+
+// remote-family providers
+export { forwardedMetadataOption, remoteResourceLocation } from './remote/provider-options.js';

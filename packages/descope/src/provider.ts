@@ -1,39 +1,21 @@
-import {
-  RemoteAuthProvider,
-  type ForwardMetadataOptions,
-  type RemoteAuthProviderOptions,
-  type RemoteResourceLocation,
-} from '@mcpauth/core';
-import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
+import { RemoteAuthProvider, type RemoteProviderBaseOptions } from '@mcpauth/core';
+import { forwardedMetadataOption, remoteResourceLocation } from '@mcpauth/core/kit';
+import { JWTVerifier, type JWTTuningOptions } from '@mcpauth/jwt';
 import { descopeClaimsHook } from './claims.js';
 import { descopeEndpoints, type DescopeEndpoints, type DescopeLocation } from './endpoints.js';
 
 /** Options of {@link DescopeProvider}: the Descope project, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
 export type DescopeProviderOptions = DescopeLocation &
-  RemoteResourceLocation &
-  Omit<
-    RemoteAuthProviderOptions,
-    'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'
-  > & {
+  RemoteProviderBaseOptions & {
     /**
      * Add the user's Descope permissions (project-level `permissions`, and those of the current
      * tenant `dct`) to the token's scopes, so that `requiredScopes` and per-tool scope checks can
      * name Descope permissions. Default `false`: scopes come from the `scope` claim only.
      */
     permissionsAsScopes?: boolean | undefined;
-    /** Serve Descope's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
-    forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
     /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?:
-      | (Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
-          Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>)
-      | undefined;
+    jwt?: JWTTuningOptions | undefined;
   };
-
-/** Where the MCP endpoint is, as given (exactly one of the two forms). */
-function remoteLocation(options: RemoteResourceLocation): RemoteResourceLocation {
-  return options.resourceUrl !== undefined ? { resourceUrl: options.resourceUrl } : { baseUrl: options.baseUrl, mcpPath: options.mcpPath };
-}
 
 /**
  * An MCP resource server for Descope (a `RemoteAuthProvider`): a Descope MCP server (or inbound
@@ -87,14 +69,13 @@ export class DescopeProvider extends RemoteAuthProvider {
       onInvalidToken: options.onError,
       now: options.now,
     });
-    const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
-      ...remoteLocation(options),
+      ...remoteResourceLocation(options),
       authorizationServers: [endpoints.issuer],
       verifier,
       audienceCheck: 'verifier',
-      forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
+      forwardAuthorizationServerMetadata: forwardedMetadataOption(endpoints.metadataUrl, rest.forwardAuthorizationServerMetadata),
     });
     this.endpoints = endpoints;
   }

@@ -10,6 +10,7 @@ export type {
   JWTAudienceCheck,
   JWTClaimsHook,
   JWTClaimsMapping,
+  JWTTuningOptions,
   JWTVerifierAudienceOptions,
   JWTVerifierCommonOptions,
   JWTVerifierJwksOptions,

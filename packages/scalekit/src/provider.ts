@@ -1,10 +1,6 @@
-import {
-  RemoteAuthProvider,
-  type ForwardMetadataOptions,
-  type RemoteAuthProviderOptions,
-  type RemoteResourceLocation,
-} from '@mcpauth/core';
-import { JWTVerifier, type JWTAudienceCheck, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
+import { RemoteAuthProvider, type RemoteProviderBaseOptions } from '@mcpauth/core';
+import { forwardedMetadataOption, remoteResourceLocation } from '@mcpauth/core/kit';
+import { JWTVerifier, type JWTAudienceCheck, type JWTTuningOptions } from '@mcpauth/jwt';
 import { scalekitEndpoints, type ScalekitEndpoints } from './endpoints.js';
 
 /**
@@ -35,30 +31,21 @@ export type ScalekitClaims = {
 };
 
 /** Options of {@link ScalekitProvider}: the environment and MCP server, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
-export type ScalekitProviderOptions = RemoteResourceLocation &
-  Omit<
-    RemoteAuthProviderOptions,
-    'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'
-  > & {
-    /** The environment URL (**Dashboard → Settings → API credentials**), e.g. `https://acme.scalekit.com` or your custom domain. */
-    environmentUrl: string | URL;
-    /** The MCP server's resource id (**Dashboard → MCP servers**), e.g. `res_92015146095`: the `aud` its tokens must carry. */
-    resourceId: string;
-    /**
-     * Also accept tokens with no `aud` at all (tokens of older Scalekit set-ups). RISK: such a token
-     * names no resource, so any access token of the environment (for another MCP server or API of
-     * yours) is accepted here as long as it is signed by the environment and not expired. Default
-     * `false`; turn it on only while old tokens are still in use.
-     */
-    dangerouslyAcceptTokensWithoutAudience?: boolean | undefined;
-    /** Serve Scalekit's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
-    forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
-    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?:
-      | (Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
-          Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>)
-      | undefined;
-  };
+export type ScalekitProviderOptions = RemoteProviderBaseOptions & {
+  /** The environment URL (**Dashboard → Settings → API credentials**), e.g. `https://acme.scalekit.com` or your custom domain. */
+  environmentUrl: string | URL;
+  /** The MCP server's resource id (**Dashboard → MCP servers**), e.g. `res_92015146095`: the `aud` its tokens must carry. */
+  resourceId: string;
+  /**
+   * Also accept tokens with no `aud` at all (tokens of older Scalekit set-ups). RISK: such a token
+   * names no resource, so any access token of the environment (for another MCP server or API of
+   * yours) is accepted here as long as it is signed by the environment and not expired. Default
+   * `false`; turn it on only while old tokens are still in use.
+   */
+  dangerouslyAcceptTokensWithoutAudience?: boolean | undefined;
+  /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
+  jwt?: JWTTuningOptions | undefined;
+};
 
 /** The resource id in `aud`, or (when allowed) no `aud` at all. */
 function resourceOrNoAudience(resourceId: string): JWTAudienceCheck {
@@ -67,11 +54,6 @@ function resourceOrNoAudience(resourceId: string): JWTAudienceCheck {
     const aud = typeof payload.aud === 'string' ? [payload.aud] : payload.aud;
     return Array.isArray(aud) && aud.includes(resourceId) && resourceId;
   };
-}
-
-/** Where the MCP endpoint is, as given (exactly one of the two forms). */
-function remoteLocation(options: RemoteResourceLocation): RemoteResourceLocation {
-  return options.resourceUrl !== undefined ? { resourceUrl: options.resourceUrl } : { baseUrl: options.baseUrl, mcpPath: options.mcpPath };
 }
 
 /**
@@ -128,14 +110,13 @@ export class ScalekitProvider extends RemoteAuthProvider {
       onInvalidToken: options.onError,
       now: options.now,
     });
-    const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
-      ...remoteLocation(options),
+      ...remoteResourceLocation(options),
       authorizationServers: [endpoints.authorizationServer],
       verifier,
       audienceCheck: 'verifier',
-      forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
+      forwardAuthorizationServerMetadata: forwardedMetadataOption(endpoints.metadataUrl, rest.forwardAuthorizationServerMetadata),
     });
     this.endpoints = endpoints;
   }

@@ -207,3 +207,17 @@ export interface JWTVerifierSecretOptions {
 export type JWTVerifierOptions = JWTVerifierCommonOptions &
   JWTVerifierAudienceOptions &
   (JWTVerifierJwksOptions | JWTVerifierPublicKeyOptions | JWTVerifierSecretOptions);
+
+/**
+ * The tuning a provider package lets its users pass to the `JWTVerifier` it configures (its `jwt`
+ * option): clock tolerance, token age, the verified-token cache and the JWKS refresh. Issuer,
+ * audience, keys and algorithms are the provider's.
+ *
+ * @example
+ * ```ts
+ * const tuning: JWTTuningOptions = { clockTolerance: 10, cache: false, jwksCacheMaxAge: 300 };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ */
+export type JWTTuningOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
+  Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>;
