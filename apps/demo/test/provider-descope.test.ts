@@ -4,7 +4,7 @@
  * metadata forwarded, a Descope token accepted by the MCP SDK client, a token of another project
  * refused; a malformed Well-Known URL stops the demo with a message naming the variable.
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { callToolWithToken, pingMcp } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDescope, type FakeDescope } from '../../../packages/descope/test/fake-descope.js';
 import { runDemoToExit, startDemo, type DemoProcess } from './demo-process.js';
@@ -27,23 +27,10 @@ describe('AUTH_PROVIDER=descope', () => {
     expect(await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()).toEqual(descope.metadata);
 
     const token = await descope.sign({ sub: 'U2demo' });
-    const client = new Client({ name: 'demo-descope', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-    );
-    const who = JSON.parse(((await client.callTool({ name: 'whoami', arguments: {} })).content as { text: string }[])[0]!.text);
+    const who = (await callToolWithToken(demo.mcpUrl, token)) as { principal: unknown };
     expect(who.principal).toEqual({ clientId: descope.clientId, issuer: descope.issuer, subject: 'U2demo' });
-    await client.close();
 
-    const otherProject = await fetch(demo.mcpUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${await descope.sign({ aud: [descope.clientId, 'P0therProject'] })}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-    });
+    const otherProject = await pingMcp(demo.mcpUrl, await descope.sign({ aud: [descope.clientId, 'P0therProject'] }));
     expect(otherProject.status).toBe(401);
   });
 });

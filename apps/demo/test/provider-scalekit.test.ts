@@ -3,7 +3,7 @@
  * with: metadata naming the Scalekit authorization server, its metadata forwarded, a Scalekit
  * token accepted by the MCP SDK client, a token for another resource refused.
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { callToolWithToken, pingMcp } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeScalekit, type FakeScalekit } from '../../../packages/scalekit/test/fake-scalekit.js';
 import { startDemo, type DemoProcess } from './demo-process.js';
@@ -30,23 +30,10 @@ describe('AUTH_PROVIDER=scalekit', () => {
     expect(await (await fetch(`${demo.url}/.well-known/oauth-authorization-server`)).json()).toEqual(scalekit.metadata);
 
     const token = await scalekit.sign({ sub: 'usr_demo_1', client_id: 'dcr_demo_client' });
-    const client = new Client({ name: 'demo-scalekit', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-    );
-    const who = JSON.parse(((await client.callTool({ name: 'whoami', arguments: {} })).content as { text: string }[])[0]!.text);
+    const who = (await callToolWithToken(demo.mcpUrl, token)) as { principal: unknown };
     expect(who.principal).toEqual({ clientId: 'dcr_demo_client', issuer: scalekit.issuer, subject: 'usr_demo_1' });
-    await client.close();
 
-    const otherResource = await fetch(demo.mcpUrl, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${await scalekit.sign({ aud: ['res_00000000000'] })}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-    });
+    const otherResource = await pingMcp(demo.mcpUrl, await scalekit.sign({ aud: ['res_00000000000'] }));
     expect(otherResource.status).toBe(401);
   });
 });

@@ -1,10 +1,8 @@
 import type { FetchHandler } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
-import { listen, type Listening } from '@mcpauth/testing';
+import { callToolWithToken, listen, pingMcp, type Listening } from '@mcpauth/testing';
 import {
-  Client,
-  StreamableHTTPClientTransport,
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
   extractWWWAuthenticateParams,
@@ -53,30 +51,6 @@ async function serve(project: Project, overrides: Overrides = {}): Promise<Serve
   return { server, auth, mcpUrl: `${server.url}/mcp`, errors };
 }
 
-const ping = (url: string, token?: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-  });
-
-async function whoami(mcpUrl: string, token: string) {
-  const client = new Client({ name: 'descope-client', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-  );
-  try {
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
-    return JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, unknown>;
-  } finally {
-    await client.close();
-  }
-}
-
 const now = () => Math.floor(Date.now() / 1000);
 
 let descope: FakeDescope;
@@ -93,7 +67,7 @@ describe('DescopeProvider (configUrl: an MCP server of the Descope console)', ()
   afterAll(() => s.server.close());
 
   it('MCP SDK client: 401 → resource_metadata → the Descope MCP server → forwarded metadata → tool call', async () => {
-    const challenge = await ping(s.mcpUrl);
+    const challenge = await pingMcp(s.mcpUrl);
     expect(challenge.status).toBe(401);
     const { resourceMetadataUrl } = extractWWWAuthenticateParams(challenge);
     expect(resourceMetadataUrl?.href).toBe(`${s.server.url}/.well-known/oauth-protected-resource/mcp`);
@@ -110,7 +84,7 @@ describe('DescopeProvider (configUrl: an MCP server of the Descope console)', ()
     expect(await discoverAuthorizationServerMetadata(s.server.url, { skipIssuerValidation: true })).toEqual(descope.metadata);
 
     const token = await descope.sign({ sub: 'U2ada' });
-    expect(await whoami(s.mcpUrl, token)).toEqual({
+    expect(await callToolWithToken(s.mcpUrl, token)).toEqual({
       clientId: descope.clientId, // from aud = [client id, project id]
       subject: 'U2ada',
       scopes: ['mcp:schedule_meetings'], // permissions are not scopes unless asked
@@ -126,7 +100,7 @@ describe('DescopeProvider (configUrl: an MCP server of the Descope console)', ()
     ['an expired token', { exp: now() - 3600, iat: now() - 7200 }, 'expired'],
   ])('refuses %s with 401 invalid_token, reason reported', async (_name, claims: Record<string, unknown>, reason) => {
     const payload = claims['iss'] === 'PROJECT_ISSUER' ? { ...claims, iss: descope.projectIssuer } : claims;
-    const res = await ping(s.mcpUrl, await descope.sign(payload));
+    const res = await pingMcp(s.mcpUrl, await descope.sign(payload));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(s.errors).toContainEqual(expect.objectContaining({ code: 'ERR_TOKEN_INVALID', reason }));
@@ -135,13 +109,15 @@ describe('DescopeProvider (configUrl: an MCP server of the Descope console)', ()
   it('refuses a token signed by a key that is not in the JWKS, with a known or an unknown kid', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const kid = JSON.parse(Buffer.from((await descope.sign()).split('.')[0]!, 'base64url').toString()).kid as string;
-    expect((await ping(s.mcpUrl, await descope.sign({}, { key: privateKey, kid }))).status).toBe(401);
-    expect((await ping(s.mcpUrl, await descope.sign({}, { key: privateKey, kid: 'unknown-kid' }))).status).toBe(401);
+    expect((await pingMcp(s.mcpUrl, await descope.sign({}, { key: privateKey, kid }))).status).toBe(401);
+    expect((await pingMcp(s.mcpUrl, await descope.sign({}, { key: privateKey, kid: 'unknown-kid' }))).status).toBe(401);
   });
 
   it('a token with client_id or azp names its client by it', async () => {
-    expect((await whoami(s.mcpUrl, await descope.sign({ azp: 'agent-azp' })))['clientId']).toBe('agent-azp');
-    expect((await whoami(s.mcpUrl, await descope.sign({ client_id: 'agent-cid', azp: 'agent-azp' })))['clientId']).toBe('agent-cid');
+    expect((await callToolWithToken(s.mcpUrl, await descope.sign({ azp: 'agent-azp' })))['clientId']).toBe('agent-azp');
+    expect((await callToolWithToken(s.mcpUrl, await descope.sign({ client_id: 'agent-cid', azp: 'agent-azp' })))['clientId']).toBe(
+      'agent-cid',
+    );
   });
 });
 
@@ -155,8 +131,8 @@ describe('DescopeProvider options and failures', () => {
       expect(await (await fetch(`${s.server.url}/.well-known/oauth-authorization-server`)).json()).toEqual(descope.projectMetadata);
       expect(await (await fetch(`${s.server.url}/.well-known/oauth-authorization-server`)).json()).toEqual(descope.projectMetadata);
       expect(descope.hits(path)).toBe(before + 1); // cached
-      expect((await whoami(s.mcpUrl, await descope.sign({ iss: descope.projectIssuer, sub: 'U2p' })))['subject']).toBe('U2p');
-      expect((await ping(s.mcpUrl, await descope.sign())).status).toBe(401); // the MCP server's issuer is another one
+      expect((await callToolWithToken(s.mcpUrl, await descope.sign({ iss: descope.projectIssuer, sub: 'U2p' })))['subject']).toBe('U2p');
+      expect((await pingMcp(s.mcpUrl, await descope.sign())).status).toBe(401); // the MCP server's issuer is another one
     } finally {
       await s.server.close();
     }
@@ -165,14 +141,18 @@ describe('DescopeProvider options and failures', () => {
   it("permissionsAsScopes: project and current-tenant permissions become scopes (not other tenants'), usable by requiredScopes", async () => {
     const s = await serve({ configUrl: descope.configUrl }, { permissionsAsScopes: true, requiredScopes: ['contacts:read'] });
     try {
-      expect((await whoami(s.mcpUrl, await descope.sign()))['scopes']).toEqual(['mcp:schedule_meetings', 'calendar:read', 'contacts:read']);
-      const otherTenant = await ping(s.mcpUrl, await descope.sign({ dct: 'T2other' }));
+      expect((await callToolWithToken(s.mcpUrl, await descope.sign()))['scopes']).toEqual([
+        'mcp:schedule_meetings',
+        'calendar:read',
+        'contacts:read',
+      ]);
+      const otherTenant = await pingMcp(s.mcpUrl, await descope.sign({ dct: 'T2other' }));
       expect(otherTenant.status).toBe(403);
       expect(otherTenant.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-      expect((await ping(s.mcpUrl, await descope.sign({ dct: '__proto__' }))).status).toBe(403);
-      expect((await ping(s.mcpUrl, await descope.sign({ permissions: ['contacts:read', 'not a scope', 7], dct: undefined }))).status).toBe(
-        200,
-      );
+      expect((await pingMcp(s.mcpUrl, await descope.sign({ dct: '__proto__' }))).status).toBe(403);
+      expect(
+        (await pingMcp(s.mcpUrl, await descope.sign({ permissions: ['contacts:read', 'not a scope', 7], dct: undefined }))).status,
+      ).toBe(200);
     } finally {
       await s.server.close();
     }
@@ -181,10 +161,10 @@ describe('DescopeProvider options and failures', () => {
   it('requiredScopes without permissionsAsScopes: a permission is not a scope', async () => {
     const s = await serve({ configUrl: descope.configUrl }, { requiredScopes: ['calendar:read'] });
     try {
-      const res = await ping(s.mcpUrl, await descope.sign());
+      const res = await pingMcp(s.mcpUrl, await descope.sign());
       expect(res.status).toBe(403);
       expect(res.headers.get('www-authenticate')).toContain('scope="calendar:read"');
-      expect((await ping(s.mcpUrl, await descope.sign({ scope: 'calendar:read' }))).status).toBe(200);
+      expect((await pingMcp(s.mcpUrl, await descope.sign({ scope: 'calendar:read' }))).status).toBe(200);
     } finally {
       await s.server.close();
     }
@@ -198,10 +178,10 @@ describe('DescopeProvider options and failures', () => {
       try {
         fresh.setJwksMode(mode);
         const token = await fresh.sign();
-        expect((await ping(s.mcpUrl, token)).status).toBe(502);
+        expect((await pingMcp(s.mcpUrl, token)).status).toBe(502);
         expect(s.errors.some((e) => (e as { code?: string }).code === 'ERR_UPSTREAM')).toBe(true);
         fresh.setJwksMode('up');
-        expect((await ping(s.mcpUrl, token)).status).toBe(200);
+        expect((await pingMcp(s.mcpUrl, token)).status).toBe(200);
       } finally {
         await s.server.close();
         await fresh.close();

@@ -1,10 +1,8 @@
 import type { FetchHandler } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
-import { listen, type Listening } from '@mcpauth/testing';
+import { callToolWithToken, listen, pingMcp, type Listening } from '@mcpauth/testing';
 import {
-  Client,
-  StreamableHTTPClientTransport,
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
   extractWWWAuthenticateParams,
@@ -61,30 +59,6 @@ async function serve(scalekit: FakeScalekit, overrides: Overrides = {}): Promise
   return { server, auth, mcpUrl: `${server.url}/mcp`, errors };
 }
 
-const ping = (url: string, token?: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-  });
-
-async function whoami(mcpUrl: string, token: string) {
-  const client = new Client({ name: 'scalekit-client', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-  );
-  try {
-    const result = await client.callTool({ name: 'whoami', arguments: {} });
-    return JSON.parse((result.content as { text: string }[])[0]!.text) as Record<string, unknown>;
-  } finally {
-    await client.close();
-  }
-}
-
 const now = () => Math.floor(Date.now() / 1000);
 
 let scalekit: FakeScalekit;
@@ -101,7 +75,7 @@ describe('ScalekitProvider', () => {
   afterAll(() => s.server.close());
 
   it('MCP SDK client: 401 → resource_metadata → Scalekit as authorization server → forwarded metadata → tool call', async () => {
-    const challenge = await ping(s.mcpUrl);
+    const challenge = await pingMcp(s.mcpUrl);
     expect(challenge.status).toBe(401);
     const { resourceMetadataUrl } = extractWWWAuthenticateParams(challenge);
     expect(resourceMetadataUrl?.href).toBe(`${s.server.url}/.well-known/oauth-protected-resource/mcp`);
@@ -121,7 +95,7 @@ describe('ScalekitProvider', () => {
     expect(forwarded).toEqual(scalekit.metadata);
 
     const token = await scalekit.sign({ sub: 'usr_42', client_id: 'dcr_client_7', scope: 'todo:read' });
-    expect(await whoami(s.mcpUrl, token)).toEqual({
+    expect(await callToolWithToken(s.mcpUrl, token)).toEqual({
       clientId: 'dcr_client_7',
       subject: 'usr_42',
       scopes: ['todo:read'],
@@ -130,8 +104,8 @@ describe('ScalekitProvider', () => {
   });
 
   it('accepts a token whose aud also names the Server URL registered in Scalekit', async () => {
-    expect((await ping(s.mcpUrl, await scalekit.sign({ aud: [scalekit.resourceId, 'https://mcp.example.com'] }))).status).toBe(200);
-    expect((await ping(s.mcpUrl, await scalekit.sign({ aud: scalekit.resourceId }))).status).toBe(200);
+    expect((await pingMcp(s.mcpUrl, await scalekit.sign({ aud: [scalekit.resourceId, 'https://mcp.example.com'] }))).status).toBe(200);
+    expect((await pingMcp(s.mcpUrl, await scalekit.sign({ aud: scalekit.resourceId }))).status).toBe(200);
   });
 
   it.each([
@@ -140,7 +114,7 @@ describe('ScalekitProvider', () => {
     ['an expired token', { exp: now() - 3600, iat: now() - 7200, nbf: now() - 7200 }, 'expired'],
     ['a token without aud (older Scalekit tokens)', { aud: undefined }, 'audience'],
   ])('refuses %s with 401 invalid_token, reason reported', async (_name, claims, reason) => {
-    const res = await ping(s.mcpUrl, await scalekit.sign(claims));
+    const res = await pingMcp(s.mcpUrl, await scalekit.sign(claims));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(s.errors).toContainEqual(expect.objectContaining({ code: 'ERR_TOKEN_INVALID', reason }));
@@ -149,8 +123,8 @@ describe('ScalekitProvider', () => {
   it('refuses a token signed by a key that is not in the JWKS, with a known or an unknown kid', async () => {
     const { privateKey } = await generateKeyPair('RS256');
     const kid = JSON.parse(Buffer.from((await scalekit.sign()).split('.')[0]!, 'base64url').toString()).kid as string;
-    expect((await ping(s.mcpUrl, await scalekit.sign({}, { key: privateKey, kid }))).status).toBe(401);
-    expect((await ping(s.mcpUrl, await scalekit.sign({}, { key: privateKey, kid: 'snk_unknown' }))).status).toBe(401);
+    expect((await pingMcp(s.mcpUrl, await scalekit.sign({}, { key: privateKey, kid }))).status).toBe(401);
+    expect((await pingMcp(s.mcpUrl, await scalekit.sign({}, { key: privateKey, kid: 'snk_unknown' }))).status).toBe(401);
   });
 
   it('fetches the forwarded metadata from the path-inserted well-known URL, once per cache period', async () => {
@@ -171,9 +145,9 @@ describe('ScalekitProvider options and failures', () => {
   it('dangerouslyAcceptTokensWithoutAudience: accepts a token without aud, still refuses another resource id', async () => {
     const s = await serve(scalekit, { dangerouslyAcceptTokensWithoutAudience: true });
     try {
-      expect((await whoami(s.mcpUrl, await scalekit.sign({ aud: undefined, sub: 'usr_legacy' })))['subject']).toBe('usr_legacy');
-      expect((await ping(s.mcpUrl, await scalekit.sign({ aud: 'res_00000000000' }))).status).toBe(401);
-      expect((await ping(s.mcpUrl, await scalekit.sign({}))).status).toBe(200);
+      expect((await callToolWithToken(s.mcpUrl, await scalekit.sign({ aud: undefined, sub: 'usr_legacy' })))['subject']).toBe('usr_legacy');
+      expect((await pingMcp(s.mcpUrl, await scalekit.sign({ aud: 'res_00000000000' }))).status).toBe(401);
+      expect((await pingMcp(s.mcpUrl, await scalekit.sign({}))).status).toBe(200);
     } finally {
       await s.server.close();
     }
@@ -182,11 +156,11 @@ describe('ScalekitProvider options and failures', () => {
   it('requiredScopes: 403 insufficient_scope without them, advertised in the metadata', async () => {
     const s = await serve(scalekit, { requiredScopes: ['todo:write'] });
     try {
-      const res = await ping(s.mcpUrl, await scalekit.sign({ scope: 'todo:read' }));
+      const res = await pingMcp(s.mcpUrl, await scalekit.sign({ scope: 'todo:read' }));
       expect(res.status).toBe(403);
       expect(res.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
       expect(res.headers.get('www-authenticate')).toContain('scope="todo:write"');
-      expect((await ping(s.mcpUrl, await scalekit.sign({ scope: 'todo:read todo:write' }))).status).toBe(200);
+      expect((await pingMcp(s.mcpUrl, await scalekit.sign({ scope: 'todo:read todo:write' }))).status).toBe(200);
       expect(s.auth.metadata.scopes_supported).toEqual(['todo:write']);
     } finally {
       await s.server.close();
@@ -201,10 +175,10 @@ describe('ScalekitProvider options and failures', () => {
       try {
         fresh.setJwksMode(mode);
         const token = await fresh.sign();
-        expect((await ping(s.mcpUrl, token)).status).toBe(502);
+        expect((await pingMcp(s.mcpUrl, token)).status).toBe(502);
         expect(s.errors.some((e) => (e as { code?: string }).code === 'ERR_UPSTREAM')).toBe(true);
         fresh.setJwksMode('up');
-        expect((await ping(s.mcpUrl, token)).status).toBe(200);
+        expect((await pingMcp(s.mcpUrl, token)).status).toBe(200);
       } finally {
         await s.server.close();
         await fresh.close();

@@ -10,6 +10,7 @@ export {
   type StoreContractCase,
   type StoreUnderTest,
 } from './store-contract.js';
+export { callToolWithToken, pingMcp } from './bearer.js';
 export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider, signInWithOAuth } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {
