@@ -123,6 +123,7 @@ export {
   type UpstreamClientOptions,
   type UpstreamEndpoints,
   type UpstreamOptions,
+  type UpstreamPrivateKey,
 } from './proxy/options.js';
 export type { UpstreamTokenResponse } from './proxy/upstream.js';
 export type { ConsentMode } from './consent/handler.js';

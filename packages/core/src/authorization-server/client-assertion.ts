@@ -17,8 +17,19 @@ import type { KeyValueStore } from '../storage/store.js';
 /** `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** Signature algorithms accepted for client assertions: asymmetric only (a shared-secret JWT would be `client_secret_jwt`). */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** Signature algorithms of client assertions: asymmetric only (a shared-secret JWT would be `client_secret_jwt`). */
+export const CLIENT_ASSERTION_ALGORITHMS: readonly string[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 /** Longest lifetime accepted for an assertion, in seconds (`exp` − now), with a minute for clock skew. */
 const MAX_LIFETIME = 5 * 60 + 60;
 const MAX_ASSERTION_LENGTH = 8 * 1024;
@@ -96,7 +107,7 @@ export async function verifyClientAssertion(
     // malformed) fail its authentication: the client's infrastructure, not this server's
     const keys = await keySet(client, context);
     ({ payload } = await jwtVerify(assertion, keys, {
-      algorithms: ALGORITHMS,
+      algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
       issuer: client.client_id,
       subject: client.client_id,
       audience: [...context.audiences],

@@ -20,11 +20,14 @@ import {
   type UpstreamOptions,
 } from './options.js';
 import { LOOPBACK_REDIRECT_PATTERNS, redirectUriMatcher } from './redirect-patterns.js';
+import { resolvePrivateKey, type UpstreamSigningKey } from './client-assertion.js';
 
 /** The upstream client, resolved: credentials, what is asked for, how its tokens are verified. */
 export interface UpstreamConfig {
   clientId: string;
   clientSecret: string | undefined;
+  /** The key of `private_key_jwt`, checked. */
+  privateKey: UpstreamSigningKey | undefined;
   /** Scopes always requested upstream. */
   scopes: readonly string[];
   verifyIdToken: boolean;
@@ -147,7 +150,7 @@ function flag(value: unknown, fallback: boolean, name: string): boolean {
 }
 
 function isAuthMethod(value: unknown): value is UpstreamAuthMethod {
-  return value === 'client_secret_basic' || value === 'client_secret_post' || value === 'none';
+  return value === 'client_secret_basic' || value === 'client_secret_post' || value === 'private_key_jwt' || value === 'none';
 }
 
 /** Check and resolve `upstream`; throws `TypeError` for bad options. */
@@ -158,9 +161,15 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
     throw new TypeError('OAuthProxy: upstream.clientSecret must be a non-empty string');
   }
   if (u.authMethod !== undefined && !isAuthMethod(u.authMethod)) {
-    throw new TypeError('OAuthProxy: upstream.authMethod must be client_secret_basic, client_secret_post or none');
+    throw new TypeError('OAuthProxy: upstream.authMethod must be client_secret_basic, client_secret_post, private_key_jwt or none');
   }
-  if (u.authMethod !== undefined && u.authMethod !== 'none' && !u.clientSecret)
+  const privateKey = u.privateKey === undefined ? undefined : resolvePrivateKey(u.privateKey);
+  if (privateKey && u.clientSecret) throw new TypeError('OAuthProxy: give upstream.clientSecret or upstream.privateKey, not both');
+  if (privateKey && u.authMethod !== undefined && u.authMethod !== 'private_key_jwt') {
+    throw new TypeError('OAuthProxy: upstream.privateKey is for authMethod private_key_jwt');
+  }
+  if (u.authMethod === 'private_key_jwt' && !privateKey) throw new TypeError('OAuthProxy: private_key_jwt needs upstream.privateKey');
+  if (u.authMethod !== undefined && u.authMethod !== 'none' && !privateKey && !u.clientSecret)
     throw new TypeError(`OAuthProxy: ${u.authMethod} needs upstream.clientSecret`);
   let source: UpstreamConfig['source'];
   if (u.configUrl !== undefined) {
@@ -173,14 +182,20 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
       expectedIssuer: u.expectedIssuer,
       verifier: u.verifier,
       // with a secret and no explicit method: decided by what the discovered upstream supports
-      authMethod: u.clientSecret ? u.authMethod : 'none',
+      authMethod: privateKey ? 'private_key_jwt' : u.clientSecret ? u.authMethod : 'none',
     };
   } else {
     endpoint(u.authorizationEndpoint, 'authorizationEndpoint');
     endpoint(u.tokenEndpoint, 'tokenEndpoint');
     if (u.revocationEndpoint !== undefined) endpoint(u.revocationEndpoint, 'revocationEndpoint');
+    if (u.issuer !== undefined && (typeof u.issuer !== 'string' || u.issuer.length === 0))
+      throw new TypeError('OAuthProxy: upstream.issuer must be a non-empty string');
+    if (privateKey?.audience === 'issuer' && u.issuer === undefined) {
+      throw new TypeError("OAuthProxy: upstream.privateKey.audience 'issuer' needs upstream.issuer when the endpoints are given");
+    }
     if (typeof u.verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier must implement verifyToken');
     const endpoints = {
+      issuer: u.issuer,
       authorizationEndpoint: u.authorizationEndpoint,
       tokenEndpoint: u.tokenEndpoint,
       revocationEndpoint: u.revocationEndpoint,
@@ -189,12 +204,13 @@ function resolveUpstream(u: UpstreamOptions): UpstreamConfig {
       kind: 'static',
       endpoints,
       verifier: u.verifier,
-      authMethod: u.authMethod ?? (u.clientSecret ? 'client_secret_basic' : 'none'),
+      authMethod: u.authMethod ?? (privateKey ? 'private_key_jwt' : u.clientSecret ? 'client_secret_basic' : 'none'),
     };
   }
   return {
     clientId: u.clientId,
     clientSecret: u.clientSecret,
+    privateKey,
     scopes: scopeList(u.scopes, 'upstream.scopes') ?? [],
     verifyIdToken: flag(u.verifyIdToken, false, 'upstream.verifyIdToken'),
     extraAuthorizeParams: u.extraAuthorizeParams ?? {},

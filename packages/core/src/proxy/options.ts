@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Clock } from '../lib/clock.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
@@ -9,15 +10,53 @@ import type { UpstreamTokenResponse } from './upstream.js';
 import type { AuthorizationServerOptions } from '../authorization-server/index.js';
 
 /**
- * How the proxy authenticates to the upstream token and revocation endpoints.
+ * How the proxy authenticates to the upstream token and revocation endpoints: with its client
+ * secret (HTTP Basic or in the form), with a JWT signed by its private key (`private_key_jwt`,
+ * `upstream.privateKey`), or not at all (a public client).
  *
  * @example
  * ```ts
  * const method: UpstreamAuthMethod = 'client_secret_post'; // GitHub-style
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
  */
-export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+/**
+ * The private key with which the proxy authenticates at the upstream by `private_key_jwt`
+ * (RFC 7523 §2.2, OpenID Connect Core §9): for each token, refresh and revocation request it
+ * signs a fresh assertion (`iss` = `sub` = `upstream.clientId`, `aud` = the upstream token
+ * endpoint or issuer, a random `jti`, `iat`, `exp` a minute later). The upstream holds the public
+ * key (registered as the client's `jwks` or `jwks_uri`).
+ *
+ * @example
+ * ```ts
+ * const privateKey: UpstreamPrivateKey = { key: JSON.parse(process.env.IDP_CLIENT_PRIVATE_JWK!), kid: 'mcp-proxy-2026' };
+ * // or a (non-extractable) WebCrypto key
+ * const fromCryptoKey: UpstreamPrivateKey = { key: keyPair.privateKey, alg: 'ES256', kid: 'k1' };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#ClientAuthentication
+ */
+export interface UpstreamPrivateKey {
+  /** A private JWK (RSA, EC or OKP: never a symmetric key), or a WebCrypto private key allowed to `sign`. */
+  key: JWK | CryptoKey;
+  /** The `kid` header. Default: the JWK's `kid`; none for a `CryptoKey` without one. */
+  kid?: string | undefined;
+  /**
+   * The signature algorithm (`RS256`, `PS256`, `ES256`, `EdDSA`, …; asymmetric only). Default: the
+   * JWK's `alg`, else what the key's curve or WebCrypto algorithm implies (an RSA JWK without
+   * `alg` needs it).
+   */
+  alg?: string | undefined;
+  /**
+   * The assertion's `aud`: the upstream token endpoint (`tokenEndpoint`, the default, what OpenID
+   * Connect Core §9 says) or its issuer identifier (`issuer`: the discovered one, or
+   * `upstream.issuer` when the endpoints are given).
+   */
+  audience?: 'tokenEndpoint' | 'issuer' | undefined;
+}
 
 /**
  * The upstream authorization server's endpoints.
@@ -31,6 +70,8 @@ export type UpstreamAuthMethod = 'client_secret_basic' | 'client_secret_post' | 
  * ```
  */
 export interface UpstreamEndpoints {
+  /** The upstream's issuer identifier; needed only for `privateKey.audience: 'issuer'`. */
+  issuer?: string | undefined;
   authorizationEndpoint: string;
   tokenEndpoint: string;
   /** RFC 7009 revocation endpoint; without it, revocation is local only. */
@@ -228,12 +269,18 @@ export interface OIDCVerifierContext {
 export interface UpstreamClientOptions {
   /** Our client id at the upstream (registered by hand). */
   clientId: string;
-  /** Our client secret at the upstream; omit only for upstreams that accept public clients. */
+  /** Our client secret at the upstream; omit for `privateKey` and for upstreams that accept public clients. */
   clientSecret?: string | undefined;
   /**
-   * How the proxy authenticates at the token and revocation endpoints. Default
-   * `client_secret_basic` with a secret (for a discovered upstream: the first of `client_secret_basic`,
-   * `client_secret_post` it supports), `none` without.
+   * Our private key, to authenticate at the upstream by `private_key_jwt` instead of a secret
+   * (some IdPs require it of confidential clients). Not together with `clientSecret`; without a
+   * secret, `jwtSigningKey` is required.
+   */
+  privateKey?: UpstreamPrivateKey | undefined;
+  /**
+   * How the proxy authenticates at the token and revocation endpoints. Default `private_key_jwt`
+   * with a `privateKey`; `client_secret_basic` with a secret (for a discovered upstream: the first
+   * of `client_secret_basic`, `client_secret_post` it supports); `none` without either.
    */
   authMethod?: UpstreamAuthMethod | undefined;
   /** Scopes always requested upstream besides the client's (for example `openid`, `offline_access`). */
@@ -287,6 +334,7 @@ export type UpstreamOptions = UpstreamClientOptions &
         expectedIssuer?: string | undefined;
         /** Verifies upstream tokens: a verifier, or a factory given the discovered provider (its `jwks_uri`, `issuer`). */
         verifier: TokenVerifier | ((context: OIDCVerifierContext) => TokenVerifier);
+        issuer?: never;
         authorizationEndpoint?: never;
         tokenEndpoint?: never;
         revocationEndpoint?: never;

@@ -14,6 +14,7 @@ import type { UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
 import { proxyRecords } from './records.js';
 import { TokenFamilies } from './token-families.js';
 import { UpstreamClient } from './upstream.js';
+import { ClientAssertionSigner } from './client-assertion.js';
 import { UpstreamSessions } from './upstream-sessions.js';
 
 /** The upstream once known: its endpoints, the verifier of its tokens, how we authenticate there. */
@@ -55,6 +56,7 @@ export async function resolveUpstreamSource(config: ProxyConfig): Promise<Resolv
   if (typeof verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier returned no verifier');
   return {
     endpoints: {
+      issuer: configuration.issuer,
       authorizationEndpoint: configuration.authorization_endpoint,
       tokenEndpoint: configuration.token_endpoint,
       revocationEndpoint: configuration.revocation_endpoint,
@@ -75,11 +77,20 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
   const store = new EncryptingStore({ store: config.store, key: keys.storage });
   const records = proxyRecords(store);
   const issuer = new JWTIssuer({ issuer: config.issuerUrl, audience: config.resourceUrl, signingKey: keys.signing });
-  const { clientId, clientSecret, extraTokenParams, verifyIdToken } = config.upstream;
+  const { clientId, clientSecret, privateKey, extraTokenParams, verifyIdToken } = config.upstream;
+  const clientAssertion =
+    privateKey &&
+    (await ClientAssertionSigner.create(privateKey, {
+      clientId,
+      // checked at construction: an issuer is given or discovered when the audience is the issuer
+      audience: privateKey.audience === 'issuer' ? resolved.endpoints.issuer! : resolved.endpoints.tokenEndpoint,
+      now: config.now,
+    }));
   const upstream = new UpstreamClient({
     endpoints: resolved.endpoints,
     clientId,
     clientSecret,
+    clientAssertion,
     authMethod: resolved.authMethod,
     redirectUri: config.callbackUrl,
     extraTokenParams,

@@ -2,6 +2,7 @@ import { clientSecretBasic } from '../http/client-secret-basic.js';
 import { UpstreamError } from '../errors/errors.js';
 import { fetchJson, sendRequest, type HttpClientOptions } from '../http/outbound.js';
 import type { OAuthProxyHooks, UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
+import type { ClientAssertionSigner } from './client-assertion.js';
 
 /**
  * A validated upstream token response, with the raw body for hooks.
@@ -30,12 +31,25 @@ export interface UpstreamClientSettings {
   endpoints: UpstreamEndpoints;
   clientId: string;
   clientSecret?: string | undefined;
+  /** Signs the `private_key_jwt` assertions (with `authMethod: 'private_key_jwt'`). */
+  clientAssertion?: ClientAssertionSigner | undefined;
   authMethod: UpstreamAuthMethod;
   redirectUri: string;
   extraTokenParams: Readonly<Record<string, string>>;
   http?: HttpClientOptions | undefined;
   /** Replaces RFC 7009 revocation for upstreams that revoke differently. */
   revokeUpstream?: OAuthProxyHooks['revokeUpstream'];
+}
+
+/** `error` and `error_description` of an OAuth error body, when it is one. */
+function oauthErrorBody(text: string): { error?: string; error_description?: string } {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown> | null;
+    const pick = (name: string) => (typeof body?.[name] === 'string' ? (body[name] as string) : undefined);
+    return { error: pick('error'), error_description: pick('error_description') };
+  } catch {
+    return {};
+  }
 }
 
 function seconds(value: unknown): number | undefined {
@@ -93,19 +107,39 @@ export class UpstreamClient {
     this.#o = options;
   }
 
-  #authenticate(form: URLSearchParams): Record<string, string> {
-    const { authMethod, clientId, clientSecret } = this.#o;
+  async #authenticate(form: URLSearchParams): Promise<Record<string, string>> {
+    const { authMethod, clientId, clientSecret, clientAssertion } = this.#o;
     if (authMethod === 'client_secret_basic') return { Authorization: clientSecretBasic(clientId, clientSecret ?? '') };
+    if (authMethod === 'private_key_jwt') {
+      if (!clientAssertion) throw new TypeError('OAuthProxy: private_key_jwt needs upstream.privateKey');
+      await clientAssertion.authenticate(form);
+      return {};
+    }
     form.set('client_id', clientId);
     if (authMethod === 'client_secret_post') form.set('client_secret', clientSecret ?? '');
     return {};
   }
 
+  /** An upstream `invalid_client` is a misconfiguration of ours: said so, with the method used. */
+  #explain(err: unknown): unknown {
+    if (!(err instanceof UpstreamError) || err.error !== 'invalid_client') return err;
+    const what = this.#o.authMethod === 'private_key_jwt' ? 'upstream.privateKey' : 'upstream.clientId and upstream.clientSecret';
+    return new UpstreamError(
+      err.reason,
+      `Upstream refused the proxy's client authentication (${this.#o.authMethod}): check ${what} against the client registered there`,
+      { status: err.status, error: err.error, errorDescription: err.errorDescription, cause: err },
+    );
+  }
+
   async #token(form: URLSearchParams): Promise<UpstreamTokenResponse> {
     for (const [k, v] of Object.entries(this.#o.extraTokenParams)) if (!form.has(k)) form.set(k, v);
-    const headers = this.#authenticate(form);
-    const { json, status } = await fetchJson(this.#o.endpoints.tokenEndpoint, { method: 'POST', form, headers }, this.#o.http);
-    return parseTokenResponse(json, status);
+    const headers = await this.#authenticate(form);
+    try {
+      const { json, status } = await fetchJson(this.#o.endpoints.tokenEndpoint, { method: 'POST', form, headers }, this.#o.http);
+      return parseTokenResponse(json, status);
+    } catch (err) {
+      throw this.#explain(err);
+    }
   }
 
   /** Exchange an upstream authorization code (RFC 6749 §4.1.3). */
@@ -140,10 +174,18 @@ export class UpstreamClient {
     const endpoint = this.#o.endpoints.revocationEndpoint;
     if (!endpoint) return false;
     const form = new URLSearchParams({ token, token_type_hint: hint });
-    const headers = this.#authenticate(form);
+    const headers = await this.#authenticate(form);
     const res = await sendRequest(endpoint, { method: 'POST', form, headers }, this.#o.http);
-    if (res.status !== 200)
-      throw new UpstreamError('http_status', `Upstream revocation returned HTTP ${res.status}`, { status: res.status });
+    if (res.status !== 200) {
+      const { error, error_description: errorDescription } = oauthErrorBody(res.text());
+      throw this.#explain(
+        new UpstreamError(error ? 'oauth_error' : 'http_status', `Upstream revocation returned HTTP ${res.status}`, {
+          status: res.status,
+          error,
+          errorDescription,
+        }),
+      );
+    }
     return true;
   }
 }

@@ -78,22 +78,26 @@ export function upstreamIntrospectionVerifier(h: OidcHarness): TokenVerifier & {
   return verifier;
 }
 
+/** oidc-provider client metadata. */
+type ClientMetadata = NonNullable<OidcHarnessOptions['clients']>[number];
+
+/** Options of {@link startUpstream}: the harness's, and metadata replacing the proxy client's defaults (`undefined` removes one). */
+export type UpstreamHarnessOptions = OidcHarnessOptions & { proxyClient?: Partial<ClientMetadata> };
+
 /** The oidc-provider upstream (opaque access tokens unless told) with the proxy registered by hand (a static confidential client). */
-export function startUpstream(callbackUrl: string, extra: OidcHarnessOptions = {}): Promise<OidcHarness> {
-  return startOidcProvider({
-    accessTokenFormat: 'opaque',
-    ...extra,
-    clients: [
-      {
-        client_id: UPSTREAM_CLIENT_ID,
-        client_secret: UPSTREAM_CLIENT_SECRET,
-        redirect_uris: [callbackUrl],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-  });
+export function startUpstream(callbackUrl: string, extra: UpstreamHarnessOptions = {}): Promise<OidcHarness> {
+  const { proxyClient, ...options } = extra;
+  const client: ClientMetadata = {
+    client_id: UPSTREAM_CLIENT_ID,
+    client_secret: UPSTREAM_CLIENT_SECRET,
+    redirect_uris: [callbackUrl],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...proxyClient,
+  };
+  for (const key of Object.keys(client)) if (client[key] === undefined) delete client[key];
+  return startOidcProvider({ accessTokenFormat: 'opaque', ...options, clients: [client] });
 }
 
 /** The upstream options an `OAuthProxy` takes when its endpoints are given. */

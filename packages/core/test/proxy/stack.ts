@@ -2,13 +2,13 @@
  * An MCP server (SDK v2) behind an OAuth proxy over real HTTP, the oidc-provider upstream, and the
  * scripted MCP SDK client of `@mcpauth/testing` (consent page and upstream login scripted).
  */
-import { ScriptedOAuthClient, listen, type Listening, type OidcHarness, type OidcHarnessOptions } from '@mcpauth/testing';
+import { ScriptedOAuthClient, listen, type Listening, type OidcHarness } from '@mcpauth/testing';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { routeRequest, type FetchHandler } from '../../src/index.js';
 import { toAuthInfo } from '../../src/mcp.js';
 import { toNodeHandler } from '../../src/node.js';
 import type { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import { startUpstream } from './helpers.js';
+import { startUpstream, type UpstreamHarnessOptions } from './helpers.js';
 
 export const CLIENT_CALLBACK = 'http://127.0.0.1:4399/callback';
 
@@ -25,7 +25,7 @@ export interface ProxyStack {
 /** Serve `makeProxy(url, upstream)` and an MCP server with a `whoami` tool on one loopback port. */
 export async function startProxyStack(
   makeProxy: (url: string, h: OidcHarness) => OAuthProxy | Promise<OAuthProxy>,
-  upstream: OidcHarnessOptions = {},
+  upstream: UpstreamHarnessOptions = {},
 ): Promise<ProxyStack> {
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
   const server: Listening = await listen(toNodeHandler((request) => app(request)));
