@@ -34,6 +34,7 @@ export {
   AuthorizeError,
   BearerError,
   ConfigurationError,
+  DPoPError,
   OAuthProtocolError,
   RateLimitError,
   RegistrationError,
@@ -46,12 +47,17 @@ export {
   type AuthErrorCode,
   type AuthorizeErrorCode,
   type BearerErrorCode,
+  type DPoPErrorCode,
   type RegistrationErrorCode,
   type TokenErrorCode,
   type TokenInvalidReason,
   type UpstreamFailureReason,
 } from './errors/errors.js';
 export { errorResponse, type ErrorResponseOptions } from './errors/response.js';
+
+// DPoP (RFC 9449): the proof check shared by the token endpoint and the bearer guard
+export { DPoPProofVerifier, dpopThumbprint, type DPoPProof, type DPoPProofInput, type DPoPProofOptions } from './dpop/proof.js';
+export type { DPoPNonceOptions } from './dpop/nonce.js';
 
 // token issuing
 export { deriveJwtKey, type JwtKeyMaterial } from './jwt-issuer/derive-key.js';

@@ -11,25 +11,13 @@ import { fetchJson } from '../http/outbound.js';
 import { createPublicAddressFetch } from '../http/public-address-fetch.js';
 import { TtlCache } from '../lib/cache.js';
 import { sha256 } from '../lib/crypto.js';
+import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
 import type { OAuthClientInformationFull } from '../protocols/provider.js';
 import type { KeyValueStore } from '../storage/store.js';
 
 /** `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2). */
 export const JWT_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** Signature algorithms of client assertions: asymmetric only (a shared-secret JWT would be `client_secret_jwt`). */
-export const CLIENT_ASSERTION_ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
 /** Longest lifetime accepted for an assertion, in seconds (`exp` − now), with a minute for clock skew. */
 const MAX_LIFETIME = 5 * 60 + 60;
 const MAX_ASSERTION_LENGTH = 8 * 1024;
@@ -107,7 +95,8 @@ export async function verifyClientAssertion(
     // malformed) fail its authentication: the client's infrastructure, not this server's
     const keys = await keySet(client, context);
     ({ payload } = await jwtVerify(assertion, keys, {
-      algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
+      // asymmetric only (a shared-secret JWT would be `client_secret_jwt`)
+      algorithms: [...ASYMMETRIC_ALGORITHMS],
       issuer: client.client_id,
       subject: client.client_id,
       audience: [...context.audiences],

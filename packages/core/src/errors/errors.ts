@@ -210,6 +210,32 @@ export class BearerError extends OAuthProtocolError<BearerErrorCode> {
   }
 }
 
+/** Error codes of DPoP (RFC 9449 §5, §7.1, §8, §9): a bad proof, or a proof without the server's nonce. */
+export type DPoPErrorCode = 'invalid_dpop_proof' | 'use_dpop_nonce';
+
+/**
+ * A refused DPoP proof (RFC 9449): `invalid_dpop_proof`, or `use_dpop_nonce` when the server
+ * wants its nonce in the proof (`nonce` is the one to use; it goes out as the `DPoP-Nonce`
+ * header). {@link errorResponse} answers it with 400 and the JSON body at a token endpoint, and
+ * with 401 and a `WWW-Authenticate: DPoP` challenge at a resource (its `dpop` option).
+ *
+ * @example
+ * ```ts
+ * throw new DPoPError('use_dpop_nonce', 'Authorization server requires nonce in DPoP proof', { nonce });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+ */
+export class DPoPError extends OAuthProtocolError<DPoPErrorCode> {
+  readonly code = 'ERR_DPOP' as const;
+  /** The server nonce the client must put in its next proof (sent as `DPoP-Nonce`). */
+  readonly nonce: string | undefined;
+
+  constructor(error: DPoPErrorCode, errorDescription?: string, options?: { nonce?: string | undefined; cause?: unknown }) {
+    super(error, errorDescription, options);
+    this.nonce = options?.nonce;
+  }
+}
+
 /**
  * A token that a verifier refused, with the reason. Verifiers return `null` for invalid tokens and
  * report this error through their `onInvalidToken` hook; `JWTIssuer.verifyToken` throws it.
@@ -338,6 +364,7 @@ export type AnyAuthError =
   | TokenError
   | RegistrationError
   | BearerError
+  | DPoPError
   | TokenInvalidError
   | UpstreamError
   | ConfigurationError

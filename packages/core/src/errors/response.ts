@@ -1,5 +1,14 @@
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
-import { AuthorizeError, BearerError, OAuthProtocolError, RateLimitError, StorageFullError, TokenError, UpstreamError } from './errors.js';
+import {
+  AuthorizeError,
+  BearerError,
+  DPoPError,
+  OAuthProtocolError,
+  RateLimitError,
+  StorageFullError,
+  TokenError,
+  UpstreamError,
+} from './errors.js';
 
 /** Parameters of an RFC 6750 `WWW-Authenticate: Bearer` challenge. */
 export interface BearerChallenge {
@@ -158,6 +167,8 @@ function capacityError(error: unknown): { error: OAuthProtocolError; status: num
  * - {@link TokenError}, {@link RegistrationError}, {@link AuthorizeError} → JSON
  *   `{ error, error_description }` with the RFC status (400; 401 for `invalid_client`; 500 for
  *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
+ * - {@link DPoPError} → 400 with its JSON body (a token endpoint), and `DPoP-Nonce` when it
+ *   carries a nonce (RFC 9449 §8).
  * - {@link UpstreamError} → 502 `server_error` without upstream details.
  * - {@link StorageFullError} → 503, {@link RateLimitError} → 429: `temporarily_unavailable` with
  *   a `Retry-After` header (seconds). A full store is also passed to `onUnexpectedError`, so
@@ -215,6 +226,8 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
     } else if (error instanceof TokenError && status === 401 && options.basicAuthAttempted) {
       headers.set('WWW-Authenticate', 'Basic realm="token", charset="UTF-8"');
     }
+    // RFC 9449 §8: the nonce the client must use next
+    if (error instanceof DPoPError && error.nonce !== undefined) headers.set('DPoP-Nonce', error.nonce);
     return new Response(JSON.stringify(error.toJSON()), { status, headers });
   }
 

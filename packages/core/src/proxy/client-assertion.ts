@@ -6,7 +6,8 @@
  * @module
  */
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { CLIENT_ASSERTION_ALGORITHMS, JWT_CLIENT_ASSERTION_TYPE } from '../authorization-server/client-assertion.js';
+import { JWT_CLIENT_ASSERTION_TYPE } from '../authorization-server/client-assertion.js';
+import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
 import { randomToken } from '../lib/crypto.js';
 import type { UpstreamPrivateKey } from './options.js';
 
@@ -72,7 +73,7 @@ export function resolvePrivateKey(value: UpstreamPrivateKey): UpstreamSigningKey
     throw fail('.key must be a private JWK or CryptoKey');
   }
   if (alg === undefined) throw fail('.alg is required for this key');
-  if (!CLIENT_ASSERTION_ALGORITHMS.includes(alg)) throw fail(`.alg must be one of ${CLIENT_ASSERTION_ALGORITHMS.join(', ')}`);
+  if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw fail(`.alg must be one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
   return { key, alg, kid: kid ?? (isCryptoKey(key) ? undefined : key.kid), audience };
 }
 
