@@ -10,7 +10,7 @@
  */
 
 // protocols
-export { principalComponents, type AccessToken } from './protocols/access-token.js';
+export { boundKeyThumbprint, principalComponents, type AccessToken } from './protocols/access-token.js';
 export { ProviderTokenVerifier, type AccessTokenLoader, type InvalidTokenHook, type TokenVerifier } from './protocols/token-verifier.js';
 export type { VerifierCacheOptions } from './protocols/verifier-policy.js';
 export type { Clock } from './lib/clock.js';
@@ -53,11 +53,12 @@ export {
   type TokenInvalidReason,
   type UpstreamFailureReason,
 } from './errors/errors.js';
-export { errorResponse, type ErrorResponseOptions } from './errors/response.js';
+export { errorResponse, type DPoPChallengeOptions, type ErrorResponseOptions } from './errors/response.js';
 
 // DPoP (RFC 9449): the proof check shared by the token endpoint and the bearer guard
 export { DPoPProofVerifier, dpopThumbprint, type DPoPProof, type DPoPProofInput, type DPoPProofOptions } from './dpop/proof.js';
 export type { DPoPNonceOptions } from './dpop/nonce.js';
+export type { ResourceDPoPOptions } from './dpop/resource.js';
 
 // token issuing
 export { deriveJwtKey, type JwtKeyMaterial } from './jwt-issuer/derive-key.js';

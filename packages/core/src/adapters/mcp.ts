@@ -102,8 +102,8 @@ export interface McpAuthHandlerOptions extends McpAdapterOptions {
 const MCP_CORS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version',
+  'Access-Control-Allow-Headers': 'Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+  'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, MCP-Protocol-Version',
   'Access-Control-Max-Age': '86400',
 };
 

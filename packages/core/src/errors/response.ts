@@ -45,13 +45,61 @@ function quote(value: string): string {
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
  */
 export function bearerChallenge(challenge: BearerChallenge): string {
+  const params = challengeParams(challenge);
+  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+}
+
+function challengeParams(challenge: BearerChallenge): string[] {
   const params: string[] = [];
   if (challenge.realm !== undefined) params.push(`realm=${quote(challenge.realm)}`);
   if (challenge.error !== undefined) params.push(`error=${quote(challenge.error)}`);
   if (challenge.errorDescription !== undefined) params.push(`error_description=${quote(challenge.errorDescription)}`);
   if (challenge.scope !== undefined && challenge.scope.length > 0) params.push(`scope=${quote(challenge.scope.join(' '))}`);
   if (challenge.resourceMetadataUrl !== undefined) params.push(`resource_metadata=${quote(challenge.resourceMetadataUrl)}`);
-  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+  return params;
+}
+
+/** A `WWW-Authenticate: DPoP …` challenge (RFC 9449 §7.1): the Bearer parameters plus `algs`. */
+function dpopChallenge(challenge: BearerChallenge, algs: readonly string[]): string {
+  return `DPoP ${[...challengeParams(challenge), `algs=${quote(algs.join(' '))}`].join(', ')}`;
+}
+
+/**
+ * How a resource that accepts DPoP challenges (RFC 9449 §7.1): a `DPoP` challenge with `algs`
+ * next to the `Bearer` one (alone when DPoP is required), the error in the challenge of the
+ * scheme the request used.
+ *
+ * @example
+ * ```ts
+ * errorResponse(err, { resourceMetadataUrl, dpop: { algs: ['ES256'], errorScheme: 'dpop' } });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
+export interface DPoPChallengeOptions {
+  /** The proof algorithms accepted (`algs`). */
+  algs: readonly string[];
+  /** Only DPoP is accepted: no `Bearer` challenge. */
+  required?: boolean | undefined;
+  /** The challenge that carries the error: the scheme the request used. Default `bearer`; a {@link DPoPError} always goes in the DPoP one. */
+  errorScheme?: 'bearer' | 'dpop' | undefined;
+}
+
+/** The `WWW-Authenticate` value(s) of a refusal at a resource, Bearer and, with `dpop`, DPoP. */
+function resourceChallenges(error: BearerError | DPoPError, options: ErrorResponseOptions): string[] {
+  const missing = error instanceof BearerError && error.credentialsMissing;
+  const plain: BearerChallenge = {
+    scope: (error instanceof BearerError ? error.scope : undefined) ?? options.scope,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+  };
+  const withError: BearerChallenge = missing ? plain : { ...plain, error: error.error, errorDescription: error.errorDescription };
+  const dpop = options.dpop;
+  if (!dpop) return [bearerChallenge(withError)];
+  const inDpop = error instanceof DPoPError || dpop.errorScheme === 'dpop' || dpop.required === true;
+  const dpopValue = dpopChallenge(inDpop ? withError : plain, dpop.algs);
+  if (dpop.required) return [dpopValue];
+  const bearerValue = bearerChallenge(inDpop ? plain : withError);
+  // the challenge with the error first (clients read the first one's parameters)
+  return inDpop && !missing ? [dpopValue, bearerValue] : [bearerValue, dpopValue];
 }
 
 /** Options of {@link errorResponse}. */
@@ -62,6 +110,8 @@ export interface ErrorResponseOptions {
   scope?: readonly string[] | undefined;
   /** The client tried HTTP Basic authentication: a 401 `invalid_client` then carries `WWW-Authenticate: Basic` (RFC 6749 §5.2). */
   basicAuthAttempted?: boolean | undefined;
+  /** At a resource that accepts DPoP: challenge with `DPoP` too (RFC 9449 §7.1); a {@link DPoPError} is then a 401. */
+  dpop?: DPoPChallengeOptions | undefined;
   /** Extra headers (for example CORS) added to the response. */
   headers?: HeadersInit | undefined;
   /** Called with errors that are not OAuth errors (they become a generic 500), and with a `StorageFullError`, for logging. */
@@ -168,7 +218,8 @@ function capacityError(error: unknown): { error: OAuthProtocolError; status: num
  *   `{ error, error_description }` with the RFC status (400; 401 for `invalid_client`; 500 for
  *   `server_error`; 503 for `temporarily_unavailable`), `Cache-Control: no-store`.
  * - {@link DPoPError} → 400 with its JSON body (a token endpoint), and `DPoP-Nonce` when it
- *   carries a nonce (RFC 9449 §8).
+ *   carries a nonce (RFC 9449 §8); with `dpop` (a resource), 401 with a `DPoP` challenge.
+ * - with `dpop`, a {@link BearerError} challenges with `DPoP … algs="…"` too (RFC 9449 §7.1).
  * - {@link UpstreamError} → 502 `server_error` without upstream details.
  * - {@link StorageFullError} → 503, {@link RateLimitError} → 429: `temporarily_unavailable` with
  *   a `Retry-After` header (seconds). A full store is also passed to `onUnexpectedError`, so
@@ -212,17 +263,10 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions = {}
   for (const [k, v] of Object.entries(JSON_HEADERS)) headers.set(k, v);
 
   if (error instanceof OAuthProtocolError) {
-    const status = options.status ?? statusFor(error);
-    if (error instanceof BearerError) {
-      headers.set(
-        'WWW-Authenticate',
-        bearerChallenge({
-          error: error.credentialsMissing ? undefined : error.error,
-          errorDescription: error.credentialsMissing ? undefined : error.errorDescription,
-          scope: error.scope ?? options.scope,
-          resourceMetadataUrl: options.resourceMetadataUrl,
-        }),
-      );
+    const atResource = error instanceof BearerError || (error instanceof DPoPError && options.dpop !== undefined);
+    const status = options.status ?? (atResource && error instanceof DPoPError ? 401 : statusFor(error));
+    if (atResource) {
+      for (const challenge of resourceChallenges(error as BearerError | DPoPError, options)) headers.append('WWW-Authenticate', challenge);
     } else if (error instanceof TokenError && status === 401 && options.basicAuthAttempted) {
       headers.set('WWW-Authenticate', 'Basic realm="token", charset="UTF-8"');
     }

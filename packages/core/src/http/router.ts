@@ -53,9 +53,9 @@ export function corsHeaders(methods: readonly string[]): Record<string, string> 
   return {
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Allow-Methods': [...methods, 'OPTIONS'].join(', '),
-    'Access-Control-Allow-Headers': 'Authorization, Content-Type, MCP-Protocol-Version',
+    'Access-Control-Allow-Headers': 'Authorization, DPoP, Content-Type, MCP-Protocol-Version',
     // Browser clients must be able to read when to retry (429/503) and a Bearer challenge (401).
-    'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate',
+    'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate, DPoP-Nonce',
     'Access-Control-Max-Age': '86400',
   };
 }

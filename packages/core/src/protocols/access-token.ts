@@ -28,6 +28,28 @@ export interface AccessToken {
   subject?: string | undefined;
   /** Every claim the verifier saw (JWT payload, introspection response, user info). */
   claims: Record<string, unknown>;
+  /**
+   * RFC 7800 confirmation: `jkt` is the SHA-256 thumbprint of the DPoP key the token is bound to
+   * (RFC 9449 §6). When absent, a `cnf` claim among `claims` counts (JWT access tokens and
+   * introspection responses carry it there).
+   */
+  cnf?: { jkt?: string | undefined } | undefined;
+}
+
+/**
+ * The DPoP key thumbprint a token is bound to (`cnf.jkt`, RFC 9449 §6), from
+ * {@link AccessToken.cnf} or the `cnf` claim; `undefined` for an unbound (bearer) token.
+ *
+ * @example
+ * ```ts
+ * if (boundKeyThumbprint(token) !== proof.jkt) throw new BearerError('invalid_token', 'Wrong DPoP key');
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-6
+ */
+export function boundKeyThumbprint(token: AccessToken): string | undefined {
+  const cnf = token.cnf ?? token.claims?.['cnf'];
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  return typeof jkt === 'string' && jkt.length > 0 ? jkt : undefined;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Clock } from '../lib/clock.js';
-import { BearerError, UpstreamError, type AnyAuthError } from '../errors/errors.js';
-import { errorResponse } from '../errors/response.js';
-import { hasScopes, type AccessToken } from '../protocols/access-token.js';
+import { BearerError, DPoPError, UpstreamError, type AnyAuthError } from '../errors/errors.js';
+import { errorResponse, type ErrorResponseOptions } from '../errors/response.js';
+import { boundKeyThumbprint, hasScopes, type AccessToken } from '../protocols/access-token.js';
+import { createResourceDPoP, dpopAccessToken, type ResourceDPoPOptions } from '../dpop/resource.js';
+import type { DPoPProof } from '../dpop/proof.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { requestUrl } from '../http/request-url.js';
 import { secureUrl } from '../lib/url.js';
@@ -30,6 +32,13 @@ export type BearerGuardOptions = {
   onError?: ((error: AnyAuthError | unknown) => void) | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
+  /**
+   * Accept DPoP-bound tokens (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof for
+   * this request, whose `ath` is the token's hash and whose key is the token's `cnf.jkt`.
+   * `required: true` refuses Bearer altogether. Without it, DPoP is refused, and so is any token
+   * bound to a key (`cnf.jkt`), which is never accepted as a bearer token.
+   */
+  dpop?: ResourceDPoPOptions | undefined;
 } & (
   | {
       /**
@@ -155,6 +164,12 @@ function expectedResource(href: string): ExpectedResource {
  * - malformed header, or credentials sent twice → 400 `invalid_request`;
  * - invalid, expired, or issued for another resource (`expectedResource`, required) → 401 `invalid_token`;
  * - missing required scopes → 403 `insufficient_scope` with `scope`;
+ * - with `dpop` (RFC 9449 §7): `Authorization: DPoP <token>` needs a `DPoP` proof for this
+ *   method and URL whose `ath` is the token's hash and whose key is the token's `cnf.jkt`, used
+ *   once (401 `invalid_dpop_proof`, or `use_dpop_nonce` with a `DPoP-Nonce` header); challenges
+ *   carry `DPoP algs="…"` too; `dpop.required` refuses Bearer;
+ * - a token bound to a DPoP key (`cnf.jkt`) presented as Bearer → 401 `invalid_token`, with or
+ *   without `dpop`;
  * - a verifier that throws → 500 without details; 502 when it throws `UpstreamError` (its
  *   identity provider cannot be reached: a transient failure, not an invalid token).
  *
@@ -178,22 +193,56 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
     options.expectedResource === undefined ? undefined : secureUrl(options.expectedResource, 'createBearerGuard: expectedResource').href;
   const expected = href === undefined ? undefined : expectedResource(href);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const responseOptions = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
+  const baseResponse = { resourceMetadataUrl: options.resourceMetadataUrl, scope: required.length > 0 ? required : undefined };
+  const dpop = options.dpop === undefined ? undefined : createResourceDPoP(options.dpop, now);
+  const responseOptions = (scheme?: 'bearer' | 'dpop'): ErrorResponseOptions =>
+    dpop ? { ...baseResponse, dpop: dpop.challenge(scheme) } : baseResponse;
+  const expectedPath = href === undefined ? undefined : new URL(href).pathname;
+  /** The URL a proof's `htu` must name: the public resource URL for a request to its path (behind a proxy the request URL may be internal). */
+  const htu = (request: Request) => (expectedPath !== undefined && requestUrl(request).pathname === expectedPath ? href! : request.url);
 
-  const refuse = (error: BearerError): Response => {
+  const refuse = (error: BearerError | DPoPError, scheme?: 'bearer' | 'dpop'): Response => {
     options.onError?.(error);
-    return errorResponse(error, responseOptions);
+    return errorResponse(error, responseOptions(scheme));
   };
 
   return async (request) => {
     let raw: string | null;
+    let scheme: 'bearer' | 'dpop' = 'bearer';
     try {
-      raw = extractBearerToken(request);
+      const header = request.headers.get('authorization');
+      const dpopToken = dpop && header !== null && !header.includes(',') ? dpopAccessToken(header) : undefined;
+      if (dpopToken !== undefined) {
+        if (requestUrl(request).searchParams.has('access_token'))
+          throw new BearerError('invalid_request', 'Credentials were sent in more than one way');
+        raw = dpopToken;
+        scheme = 'dpop';
+      } else {
+        raw = extractBearerToken(request);
+      }
     } catch (err) {
       return refuse(err as BearerError);
     }
     if (raw === null) {
-      return errorResponse(new BearerError('invalid_token', 'Authentication required', { credentialsMissing: true }), responseOptions);
+      return errorResponse(new BearerError('invalid_token', 'Authentication required', { credentialsMissing: true }), responseOptions());
+    }
+    if (scheme === 'bearer' && dpop?.required) {
+      return refuse(new BearerError('invalid_token', 'This resource accepts DPoP-bound access tokens only'), 'dpop');
+    }
+    let proof: DPoPProof | undefined;
+    if (scheme === 'dpop') {
+      try {
+        proof = await dpop!.verifier.verify({
+          proof: request.headers.get('dpop'),
+          method: request.method,
+          url: htu(request),
+          accessToken: raw,
+        });
+      } catch (err) {
+        if (err instanceof DPoPError) return refuse(err, 'dpop');
+        options.onError?.(err);
+        return errorResponse(err, responseOptions(scheme)); // a full store: 503
+      }
     }
     let token: AccessToken | null;
     try {
@@ -201,17 +250,46 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
     } catch (err) {
       options.onError?.(err);
       // an unreachable upstream is 502 (a client retries; a 401 would send it to sign in again)
-      return errorResponse(err instanceof UpstreamError ? err : new Error('verifier failed'), responseOptions);
+      return errorResponse(err instanceof UpstreamError ? err : new Error('verifier failed'), responseOptions(scheme));
     }
-    if (token === null) return refuse(new BearerError('invalid_token', 'The access token is invalid or expired'));
+    if (token === null) return refuse(new BearerError('invalid_token', 'The access token is invalid or expired'), scheme);
+    const jkt = boundKeyThumbprint(token);
+    if (scheme === 'bearer' && jkt !== undefined) {
+      // RFC 9449 §7.2: a DPoP-bound token is never a bearer token, here or anywhere
+      return refuse(
+        new BearerError('invalid_token', 'This access token is bound to a DPoP key: present it with the DPoP scheme and a proof'),
+        'dpop',
+      );
+    }
+    if (proof !== undefined && jkt !== proof.jkt) {
+      return refuse(
+        new BearerError(
+          'invalid_token',
+          jkt === undefined
+            ? 'This access token is not bound to a DPoP key'
+            : 'The DPoP proof is signed by another key than the one the access token is bound to',
+        ),
+        scheme,
+      );
+    }
     if (token.expiresAt !== undefined && token.expiresAt <= now()) {
-      return refuse(new BearerError('invalid_token', 'The access token has expired'));
+      return refuse(new BearerError('invalid_token', 'The access token has expired'), scheme);
     }
     if (expected !== undefined && !audienceMatches(token, expected)) {
-      return refuse(new BearerError('invalid_token', 'The access token was not issued for this resource'));
+      return refuse(new BearerError('invalid_token', 'The access token was not issued for this resource'), scheme);
     }
     if (!hasScopes(token.scopes, required)) {
-      return refuse(new BearerError('insufficient_scope', 'The access token lacks a required scope', { scope: required }));
+      return refuse(new BearerError('insufficient_scope', 'The access token lacks a required scope', { scope: required }), scheme);
+    }
+    if (proof !== undefined) {
+      // consumed only now: only the holder of a valid, bound token writes to the store
+      try {
+        await dpop!.verifier.consume(proof);
+      } catch (err) {
+        if (err instanceof DPoPError) return refuse(err, 'dpop');
+        options.onError?.(err);
+        return errorResponse(err, responseOptions(scheme)); // a full store: 503
+      }
     }
     return token;
   };

@@ -16,6 +16,10 @@ export interface ProtectedResourceMetadataOptions {
   resourceName?: string | undefined;
   /** URL of human-readable documentation. */
   resourceDocumentation?: string | URL | undefined;
+  /** DPoP proof algorithms the resource accepts (`dpop_signing_alg_values_supported`, RFC 9728 §2). */
+  dpopSigningAlgValuesSupported?: readonly string[] | undefined;
+  /** The resource accepts DPoP-bound tokens only (`dpop_bound_access_tokens_required`, RFC 9728 §2). */
+  dpopBoundAccessTokensRequired?: boolean | undefined;
   /** Further metadata members. */
   extra?: Record<string, unknown> | undefined;
 }
@@ -67,6 +71,10 @@ export function createProtectedResourceMetadata(options: ProtectedResourceMetada
   };
   const scopes = options.scopesSupported?.filter((s) => s !== 'offline_access');
   if (scopes && scopes.length > 0) document.scopes_supported = scopes;
+  if (options.dpopSigningAlgValuesSupported && options.dpopSigningAlgValuesSupported.length > 0) {
+    document['dpop_signing_alg_values_supported'] = [...options.dpopSigningAlgValuesSupported];
+  }
+  if (options.dpopBoundAccessTokensRequired) document['dpop_bound_access_tokens_required'] = true;
   if (options.resourceName) document.resource_name = options.resourceName;
   if (options.resourceDocumentation) document.resource_documentation = new URL(options.resourceDocumentation).href;
   const url = protectedResourceMetadataUrl(resource);
