@@ -53,6 +53,7 @@ export async function createDemo(config: DemoConfig, origin: string, env: Env): 
     scopes: { admin: config.adminScope },
     store: store?.store,
     signingKey: config.signingKey,
+    dpop: { required: config.requireDpop },
     grantScopes: ({ requested, upstream, upstreamClaims }) => {
       const names = [upstream.subject, ...['sub', 'preferred_username', 'login', 'email'].map((c) => upstreamClaims[c])];
       const isAdmin = names.some((n) => (typeof n === 'string' || typeof n === 'number') && config.admins.includes(String(n)));

@@ -111,6 +111,12 @@ export const demoVariables = [
     default: 'memory',
   },
   {
+    name: 'DEMO_REQUIRE_DPOP',
+    description:
+      'Require DPoP-bound access tokens (RFC 9449) at the MCP endpoint of the proxy providers (local, github): true or false; when false, DPoP is still accepted',
+    default: 'false',
+  },
+  {
     name: 'DEMO_SIGNING_KEY',
     description:
       "Key material (32+ bytes) of the proxy providers' tokens, cookies and stored records; give every instance the same one (without it, keys derive from the upstream client secret)",
@@ -133,6 +139,8 @@ export interface DemoConfig {
   signingKey: string | undefined;
   /** Redirect URI patterns for the proxy providers; `undefined`: their default (loopback). */
   allowedRedirectUris: readonly string[] | undefined;
+  /** `DEMO_REQUIRE_DPOP`: the proxy providers refuse Bearer at the MCP endpoint. */
+  requireDpop: boolean;
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -173,7 +181,14 @@ export function loadConfig(env: Env): DemoConfig {
     allowedRedirectUris: redirectUriList(values['DEMO_ALLOWED_REDIRECT_URIS']),
     store: storeSetting(values['DEMO_STORE']!),
     signingKey: signingKeySetting(values['DEMO_SIGNING_KEY']),
+    requireDpop: booleanSetting('DEMO_REQUIRE_DPOP', values['DEMO_REQUIRE_DPOP']!),
   };
+}
+
+function booleanSetting(name: string, value: string): boolean {
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`, [name]);
 }
 
 function storeSetting(value: string): DemoConfig['store'] {

@@ -25,6 +25,7 @@ export type {
   OAuthClientMetadata,
   OAuthToken,
   RefreshToken,
+  TokenIssueOptions,
 } from './protocols/provider.js';
 export type { AuthProvider } from './protocols/auth-provider.js';
 
@@ -59,6 +60,7 @@ export { errorResponse, type DPoPChallengeOptions, type ErrorResponseOptions } f
 export { DPoPProofVerifier, dpopThumbprint, type DPoPProof, type DPoPProofInput, type DPoPProofOptions } from './dpop/proof.js';
 export type { DPoPNonceOptions } from './dpop/nonce.js';
 export type { ResourceDPoPOptions } from './dpop/resource.js';
+export type { AuthorizationServerDPoPOptions } from './dpop/token-endpoint.js';
 
 // token issuing
 export { deriveJwtKey, type JwtKeyMaterial } from './jwt-issuer/derive-key.js';
@@ -124,6 +126,7 @@ export {
   type OIDCVerifierContext,
   type ProxyAuthorizationServerOptions,
   type ProxyConsentOptions,
+  type ProxyDPoPOptions,
   type ProxyForwardOptions,
   type ProxyLifetimes,
   type UpstreamAuthMethod,

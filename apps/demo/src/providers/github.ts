@@ -26,7 +26,7 @@ export const github = defineProvider({
     },
     { name: 'GITHUB_SCOPES', description: 'GitHub scopes to request, space-separated', default: 'read:user' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const enterpriseUrl =
       env['GITHUB_ENTERPRISE_URL'] === undefined ? undefined : urlVariable('GITHUB_ENTERPRISE_URL', env['GITHUB_ENTERPRISE_URL']).href;
     note(`GitHub OAuth app callback URL: ${baseUrl}/auth/callback`);
@@ -48,6 +48,7 @@ export const github = defineProvider({
       hooks: { grantScopes },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

@@ -27,7 +27,21 @@ export const local = defineProvider({
       description: "Secret of the local provider's static client (default: random); give every instance the same one",
     },
   ],
-  async create({ env, baseUrl, mcpPath, mcpUrl, scopes, grantScopes, allowedRedirectUris, store, signingKey, onClose, note, onAuthError }) {
+  async create({
+    env,
+    baseUrl,
+    mcpPath,
+    mcpUrl,
+    scopes,
+    grantScopes,
+    allowedRedirectUris,
+    store,
+    signingKey,
+    dpop,
+    onClose,
+    note,
+    onAuthError,
+  }) {
     const port = Number(env['LOCAL_IDP_PORT']);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(`LOCAL_IDP_PORT must be a port number (0-65535), got "${env['LOCAL_IDP_PORT']}"`, ['LOCAL_IDP_PORT']);
@@ -79,6 +93,7 @@ export const local = defineProvider({
       hooks: { grantScopes },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

@@ -1,4 +1,4 @@
-import type { AuthProvider, KeyValueStore, ScopeGrantContext } from '@mcpauth/core';
+import type { AuthProvider, KeyValueStore, ProxyDPoPOptions, ScopeGrantContext } from '@mcpauth/core';
 import type { EnvVariable } from '../config.js';
 
 /** What the demo hands a provider factory. */
@@ -24,6 +24,8 @@ export interface ProviderContext {
   readonly store: KeyValueStore | undefined;
   /** `DEMO_SIGNING_KEY` for the proxy providers' `jwtSigningKey`, when set. */
   readonly signingKey: string | undefined;
+  /** The proxy providers' `dpop` option: DPoP accepted, and required with `DEMO_REQUIRE_DPOP`. */
+  readonly dpop: ProxyDPoPOptions;
   /** Run `close` when the demo stops (a local IdP, a timer). */
   onClose(close: () => Promise<void> | void): void;
   /** A line to print under "Provider notes" at start-up and on the page (never a secret). */

@@ -9,6 +9,7 @@ import { normalizeResource } from '../resource-server/resource-url.js';
 import type { KeyValueStore } from '../storage/store.js';
 import type { ClientResolver } from './client-auth.js';
 import type { ClientAssertionContext } from './client-assertion.js';
+import type { DPoPProofVerifier } from '../dpop/proof.js';
 
 /** The configuration every endpoint handler receives. */
 export interface EndpointContext {
@@ -31,6 +32,8 @@ export interface EndpointContext {
   now: () => number;
   /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */
   onError: ((error: unknown) => void) | undefined;
+  /** DPoP proofs at the token endpoint, when on. */
+  dpop?: DPoPProofVerifier | undefined;
 }
 
 /** How client assertions (`private_key_jwt`) are checked at this server's token and revocation endpoints. */

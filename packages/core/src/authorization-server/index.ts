@@ -27,6 +27,8 @@ import { createRegisterHandler, type ClientRegistrationOptions } from './registe
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_FORM_BYTES } from './request.js';
 import { createRevokeHandler } from './revoke.js';
 import { createTokenHandler } from './token.js';
+import { DPoPProofVerifier } from '../dpop/proof.js';
+import type { AuthorizationServerDPoPOptions } from '../dpop/token-endpoint.js';
 
 /** Options of {@link createAuthorizationServer}. */
 export interface AuthorizationServerOptions {
@@ -67,6 +69,12 @@ export interface AuthorizationServerOptions {
   bodyTimeoutMs?: number | undefined;
   /** URL of human-readable documentation (`service_documentation`). */
   serviceDocumentationUrl?: string | URL | undefined;
+  /**
+   * DPoP (RFC 9449) at the token endpoint: proofs checked, tokens bound to their key when the
+   * provider binds, `dpop_signing_alg_values_supported` advertised. Default off (a `DPoP` header
+   * is then ignored and tokens are Bearer).
+   */
+  dpop?: AuthorizationServerDPoPOptions | undefined;
   /**
    * Called, for logging, with unexpected errors (answered as `server_error`) and with why a
    * Client ID Metadata Document was refused (a `RegistrationError`; the user sees a generic page).
@@ -197,6 +205,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     onError: options.onError,
   };
+  if (options.dpop !== undefined) {
+    const { store = ctx.store, ...dpop } = options.dpop;
+    ctx.dpop = new DPoPProofVerifier({ ...dpop, store, now: ctx.now });
+  }
 
   const url = (name: string) => `${issuer}/${name}`;
   const registration = options.clientRegistration === false ? undefined : (options.clientRegistration ?? {});
@@ -213,6 +225,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     clientIdMetadataDocumentSupported: documents !== null,
     serviceDocumentation: options.serviceDocumentationUrl === undefined ? undefined : new URL(options.serviceDocumentationUrl).href,
   });
+  if (ctx.dpop) metadata['dpop_signing_alg_values_supported'] = [...ctx.dpop.algorithms];
   const metadataUrl = authorizationServerMetadataUrl(issuer);
 
   const paths = authorizationServerPaths(issuer, registration !== undefined);

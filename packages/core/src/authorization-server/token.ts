@@ -13,6 +13,8 @@ import { authenticateClient, type AuthenticatedClient } from './client-auth.js';
 import { clientGrantTypes } from './client-metadata.js';
 import { clientAssertionContext, resolveResource, unknownScopes, type EndpointContext } from './context.js';
 import { formEndpoint, type Params } from './request.js';
+import type { DPoPProof } from '../dpop/proof.js';
+import { checkRefreshBinding, issueOptions, tokenRequestProof } from '../dpop/token-endpoint.js';
 
 const invalidRequest = (description: string) => new TokenError('invalid_request', description);
 
@@ -30,7 +32,14 @@ function checkGrantResource(params: Params, bound: string | undefined): void {
   }
 }
 
-async function authorizationCodeGrant(ctx: EndpointContext, { client }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+type Grant = (ctx: EndpointContext, client: AuthenticatedClient, params: Params, proof: DPoPProof | undefined) => Promise<OAuthToken>;
+
+async function authorizationCodeGrant(
+  ctx: EndpointContext,
+  { client }: AuthenticatedClient,
+  params: Params,
+  proof: DPoPProof | undefined,
+): Promise<OAuthToken> {
   const code = required(params, 'code');
   const verifier = required(params, 'code_verifier');
   const stored = await ctx.provider.loadAuthorizationCode(client, code);
@@ -44,10 +53,15 @@ async function authorizationCodeGrant(ctx: EndpointContext, { client }: Authenti
     throw new TokenError('invalid_grant', 'The PKCE code verifier does not match the challenge');
   }
   checkGrantResource(params, stored.resource);
-  return ctx.provider.exchangeAuthorizationCode(client, stored);
+  return ctx.provider.exchangeAuthorizationCode(client, stored, issueOptions(proof));
 }
 
-async function refreshTokenGrant(ctx: EndpointContext, { client }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+async function refreshTokenGrant(
+  ctx: EndpointContext,
+  { client, method }: AuthenticatedClient,
+  params: Params,
+  proof: DPoPProof | undefined,
+): Promise<OAuthToken> {
   const token = required(params, 'refresh_token');
   const stored = await ctx.provider.loadRefreshToken(client, token);
   if (!stored || stored.clientId !== client.client_id) throw new TokenError('invalid_grant', 'The refresh token is invalid');
@@ -61,7 +75,8 @@ async function refreshTokenGrant(ctx: EndpointContext, { client }: Authenticated
     if (wider.length > 0) throw new TokenError('invalid_scope', `A refresh cannot add scopes: ${wider.join(' ')}`);
   }
   checkGrantResource(params, stored.resource);
-  return ctx.provider.exchangeRefreshToken(client, stored, scopes);
+  checkRefreshBinding(stored, proof, method === 'none');
+  return ctx.provider.exchangeRefreshToken(client, stored, scopes, issueOptions(proof));
 }
 
 async function jwtBearerGrant(ctx: EndpointContext, { client, method }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
@@ -91,7 +106,7 @@ async function clientCredentialsGrant(ctx: EndpointContext, { client, method }: 
   return exchange.call(ctx.provider, client, { scopes, resource });
 }
 
-const GRANTS: Record<string, (ctx: EndpointContext, client: AuthenticatedClient, params: Params) => Promise<OAuthToken>> = {
+const GRANTS: Record<string, Grant> = {
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   [JWT_BEARER_GRANT_TYPE]: jwtBearerGrant,
@@ -109,6 +124,9 @@ const GRANTS: Record<string, (ctx: EndpointContext, client: AuthenticatedClient,
  * - `refresh_token`: `scope` can only narrow; the provider rotates the token.
  * - jwt-bearer: only when the provider implements `exchangeIdentityAssertion`, and only for a
  *   confidential client.
+ * - with `dpop` (RFC 9449 §5): a `DPoP` proof for `POST` to this endpoint is checked and
+ *   consumed, and the provider is asked to bind the tokens to its key; a grant issued with DPoP
+ *   refreshes only with a proof (by the same key for a public client).
  *
  * Answers carry `Cache-Control: no-store`; errors follow RFC 6749 §5.2 (401 with
  * `WWW-Authenticate: Basic` for a failed Basic authentication).
@@ -129,7 +147,9 @@ export function createTokenHandler(ctx: EndpointContext): FetchHandler {
     if (!clientGrantTypes(authenticated.client).includes(grantType)) {
       throw new TokenError('unauthorized_client', 'This client is not registered for this grant type');
     }
-    const tokens = await grant(ctx, authenticated, params);
-    return jsonResponse(tokens, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    const proof = await tokenRequestProof(ctx.dpop, request, `${ctx.issuer}/token`);
+    const tokens = await grant(ctx, authenticated, params, proof);
+    const nonce = await ctx.dpop?.currentNonce();
+    return jsonResponse(tokens, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(nonce ? { 'DPoP-Nonce': nonce } : {}) });
   });
 }

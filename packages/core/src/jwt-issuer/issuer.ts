@@ -30,6 +30,8 @@ export interface JWTIssuerClaims {
   token_use: TokenUse;
   sub?: string;
   upstream_claims?: Record<string, unknown>;
+  /** RFC 7800 confirmation: the DPoP key the token is bound to (RFC 9449 §6.1). */
+  cnf?: { jkt: string };
 }
 
 /** Parameters of {@link JWTIssuer.issueAccessToken}. */
@@ -44,6 +46,8 @@ export interface IssueAccessTokenParams {
   subject?: string;
   /** Claims from the upstream identity provider to embed (`upstream_claims`). Keep them small. */
   upstreamClaims?: Record<string, unknown>;
+  /** Bind the token to a DPoP key: its RFC 7638 thumbprint becomes `cnf.jkt` (RFC 9449 §6.1). */
+  dpopJkt?: string | undefined;
 }
 
 /** Parameters of {@link JWTIssuer.issueRefreshToken}. */
@@ -98,6 +102,7 @@ export class JWTIssuer {
   issueAccessToken(params: IssueAccessTokenParams): Promise<string> {
     const extra: Record<string, unknown> = {};
     if (params.upstreamClaims) extra['upstream_claims'] = params.upstreamClaims;
+    if (params.dpopJkt) extra['cnf'] = { jkt: params.dpopJkt };
     return this.#sign('access', params, params.expiresIn ?? 3600, extra);
   }
 

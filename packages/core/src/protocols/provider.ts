@@ -112,6 +112,30 @@ export interface RefreshToken {
   expiresAt?: number | undefined;
   resource?: string | undefined;
   subject?: string | undefined;
+  /**
+   * The DPoP key (RFC 7638 thumbprint) the grant is bound to, when it was issued with DPoP: the
+   * token endpoint then refuses a refresh without a proof, and for a public client a proof by
+   * another key (RFC 9449 §5).
+   */
+  dpopJkt?: string | undefined;
+}
+
+/**
+ * How the token endpoint asks a provider to issue tokens: bound to the key of the request's DPoP
+ * proof (`dpopJkt`, RFC 9449 §5), when it carried one. A provider that binds puts the thumbprint
+ * in the access token's `cnf.jkt`, keeps it with the refresh token (`RefreshToken.dpopJkt`), and
+ * answers `token_type: "DPoP"`; one that ignores it issues Bearer tokens, which RFC 9449 allows.
+ *
+ * @example
+ * ```ts
+ * async exchangeAuthorizationCode(client, code, options) {
+ *   return issue(client, code, { cnf: options?.dpopJkt ? { jkt: options.dpopJkt } : undefined });
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+ */
+export interface TokenIssueOptions {
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -121,7 +145,8 @@ export interface RefreshToken {
  */
 export interface OAuthToken {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to the proof's key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in?: number;
   scope?: string;
   refresh_token?: string;
@@ -273,7 +298,7 @@ export interface OAuthAuthorizationServerProvider<
    * Exchange a code for tokens. Must consume the code exactly once (a replay throws
    * `TokenError('invalid_grant')`). Throw a `TokenError` to refuse.
    */
-  exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: TCode): Promise<OAuthToken>;
+  exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: TCode, options?: TokenIssueOptions): Promise<OAuthToken>;
 
   /** The refresh token, or `null` when unknown (or issued to another client). */
   loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<TRefresh | null>;
@@ -282,7 +307,12 @@ export interface OAuthAuthorizationServerProvider<
    * Exchange a refresh token for new tokens; `scopes` is the (validated, possibly narrowed) scope
    * set. Implementations SHOULD rotate both tokens.
    */
-  exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: TRefresh, scopes: string[]): Promise<OAuthToken>;
+  exchangeRefreshToken(
+    client: OAuthClientInformationFull,
+    refreshToken: TRefresh,
+    scopes: string[],
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken>;
 
   /** The access token's data, or `null` when the token is invalid. */
   loadAccessToken(token: string): Promise<TAccess | null>;

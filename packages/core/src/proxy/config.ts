@@ -15,6 +15,7 @@ import {
   type OAuthProxyOptions,
   type OIDCVerifierContext,
   type ProxyAuthorizationServerOptions,
+  type ProxyDPoPOptions,
   type UpstreamAuthMethod,
   type UpstreamEndpoints,
   type UpstreamOptions,
@@ -101,6 +102,8 @@ export interface ProxyConfig {
   /** The store as given (the proxy wraps it in an `EncryptingStore`). */
   store: KeyValueStore;
   authorizationServer: ProxyAuthorizationServerOptions;
+  /** DPoP at the token endpoint and the guard, with the proxy's store. */
+  dpop: (ProxyDPoPOptions & { store: KeyValueStore }) | undefined;
   http: HttpClientOptions | undefined;
   onError: (error: unknown) => void;
   now: () => number;
@@ -263,6 +266,8 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
   }
   const hooks = o.hooks ?? {};
   const onError = o.onError ?? (() => undefined);
+  if (o.dpop !== undefined && (typeof o.dpop !== 'object' || o.dpop === null)) throw new TypeError('OAuthProxy: dpop must be an object');
+  const store = o.store ?? new MemoryStore();
   return {
     baseUrl,
     issuerUrl: issuer.href.replace(/\/$/, ''),
@@ -303,8 +308,9 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     forwardScopes,
     forwardPkce: flag(forward.pkce, true, 'forward.pkce'),
     keyMaterial,
-    store: o.store ?? new MemoryStore(),
+    store,
     authorizationServer: o.authorizationServer ?? {},
+    dpop: o.dpop === undefined ? undefined : { ...o.dpop, store },
     http: o.http,
     onError,
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),

@@ -13,11 +13,13 @@ import type {
   OAuthClientInformationFull,
   OAuthToken,
   RefreshToken,
+  TokenIssueOptions,
 } from '../protocols/provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
 import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
 import { randomToken } from '../lib/crypto.js';
+import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
 import { CODE_TTL, STEP_UP_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
 import type { ProxyContext } from './context.js';
 import { warnIfKeysFromClientSecret } from './keys.js';
@@ -98,7 +100,9 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       resourceMetadataUrl: config.resourceMetadataUrl,
       requiredScopes: config.requiredScopes,
       expectedResource: config.resourceUrl,
+      dpop: config.dpop,
       onError: config.onError,
+      now: config.now,
     });
     // The paths are known now; their handlers are built when the proxy starts.
     const as = authorizationServerPaths(config.issuerUrl, config.authorizationServer.clientRegistration !== false);
@@ -108,6 +112,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       resource: config.resourceUrl,
       authorizationServers: [config.issuerUrl],
       scopesSupported: config.validScopes,
+      dpopSigningAlgValuesSupported: config.dpop ? (config.dpop.algorithms ?? ASYMMETRIC_ALGORITHMS) : undefined,
+      dpopBoundAccessTokensRequired: config.dpop?.required,
     });
     const routes: Route[] = [
       { path: as.metadata, handler: json },
@@ -271,7 +277,11 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   }
 
   /** Consume the code (once) and issue our tokens; a replayed code revokes what it issued. */
-  async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
+  async exchangeAuthorizationCode(
+    client: OAuthClientInformationFull,
+    authorizationCode: AuthorizationCode,
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken> {
     const { records, families, config } = await this.#ctx();
     const code = await records.codes.take(authorizationCode.code);
     if (!code) {
@@ -295,6 +305,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
         upstreamClaims: code.upstreamClaims,
         setId: code.setId,
         refreshExpiresAt: code.refreshExpiresAt,
+        dpopJkt: options?.dpopJkt,
       },
       clientGrantTypes(client).includes('refresh_token'),
     );
@@ -343,6 +354,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       expiresAt: family.refreshExpiresAt,
       resource: family.resource,
       subject: family.subject,
+      dpopJkt: family.dpopJkt,
     };
   }
 
@@ -373,18 +385,29 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   }
 
   /** Rotate our refresh token, refreshing upstream first when the upstream gave a refresh token. */
-  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: RefreshToken, scopes: string[]): Promise<OAuthToken> {
+  async exchangeRefreshToken(
+    client: OAuthClientInformationFull,
+    refreshToken: RefreshToken,
+    scopes: string[],
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken> {
     const ctx = await this.#ctx();
     const claims = await this.#refreshClaims(ctx, refreshToken.token);
     if (!claims) throw new TokenError('invalid_grant', 'The refresh token is invalid');
     const { families, sessions } = ctx;
-    return families.rotate(claims.jti, client.client_id, scopes, async (family) => {
-      const set = await sessions.get(family.setId);
-      if (!set) throw new TokenError('invalid_grant', 'The authorization has ended');
-      if (set.refreshToken && !(await sessions.refresh(family.setId, set))) {
-        throw new TokenError('invalid_grant', 'The identity provider refused to refresh the session');
-      }
-    });
+    return families.rotate(
+      claims.jti,
+      client.client_id,
+      scopes,
+      async (family) => {
+        const set = await sessions.get(family.setId);
+        if (!set) throw new TokenError('invalid_grant', 'The authorization has ended');
+        if (set.refreshToken && !(await sessions.refresh(family.setId, set))) {
+          throw new TokenError('invalid_grant', 'The identity provider refused to refresh the session');
+        }
+      },
+      options?.dpopJkt,
+    );
   }
 
   // --- access tokens ---------------------------------------------------------------------------

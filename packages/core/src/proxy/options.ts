@@ -8,6 +8,7 @@ import type { KeyValueStore } from '../storage/store.js';
 import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
 import type { AuthorizationServerOptions } from '../authorization-server/index.js';
+import type { ResourceDPoPOptions } from '../dpop/resource.js';
 
 /**
  * How the proxy authenticates to the upstream token and revocation endpoints: with its client
@@ -497,6 +498,13 @@ export interface OAuthProxyOptions {
   jwtSigningKey?: string | Uint8Array | undefined;
   /** Options of the authorization-server endpoints (registration, CIMD, body size, documentation). */
   authorizationServer?: ProxyAuthorizationServerOptions | undefined;
+  /**
+   * DPoP (RFC 9449): the token endpoint binds the tokens of a request with a `DPoP` proof to its
+   * key (`token_type: "DPoP"`, `cnf.jkt`; the grant keeps the key on refresh), the guard accepts
+   * them with proofs, and the metadata say so. `required: true` refuses Bearer at the MCP
+   * endpoint. Used proofs are remembered in `store`. Default off.
+   */
+  dpop?: ProxyDPoPOptions | undefined;
   /** Outbound HTTP (timeouts, size limits, fetch). */
   http?: HttpClientOptions | undefined;
   /** Quirk hooks. */
@@ -509,6 +517,17 @@ export interface OAuthProxyOptions {
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
+
+/**
+ * DPoP at the proxy (its `dpop` option): the proof checks of its token endpoint and its guard.
+ *
+ * @example
+ * ```ts
+ * const dpop: ProxyDPoPOptions = { required: true, nonce: { secret: process.env.DPOP_NONCE_SECRET! } };
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ */
+export type ProxyDPoPOptions = Omit<ResourceDPoPOptions, 'store'>;
 
 /**
  * Authorization-server options the proxy passes through to `createAuthorizationServer`.

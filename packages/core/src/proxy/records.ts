@@ -43,6 +43,8 @@ export interface FamilyRecord {
   refreshJti: string;
   /** Absolute expiry of the family's refresh tokens (seconds). */
   refreshExpiresAt: number;
+  /** The DPoP key the family's tokens are bound to (RFC 9449), when it was started or refreshed with a proof. */
+  dpopJkt?: string | undefined;
 }
 
 /** The upstream tokens of a family (always stored encrypted). */

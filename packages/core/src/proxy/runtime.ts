@@ -121,6 +121,7 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     issuerUrl: config.issuerUrl,
     scopesSupported: config.validScopes,
     resourceUrl: config.resourceUrl,
+    dpop: config.dpop,
     onError: config.onError,
     now: config.now,
   });

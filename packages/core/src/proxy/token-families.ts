@@ -45,6 +45,7 @@ export class TokenFamilies {
     clientId: string,
     scopes: readonly string[],
     beforeIssue?: (family: FamilyRecord) => Promise<void>,
+    dpopJkt?: string | undefined,
   ): Promise<OAuthToken> {
     const { records, now } = this.#o;
     const pointer = await records.refreshTokens.take(jti);
@@ -77,7 +78,8 @@ export class TokenFamilies {
     // Revoked while the upstream refreshed (a reuse of this token): issue nothing, resurrect nothing.
     const current = await records.families.get(pointer.familyId);
     if (!current || current.refreshJti !== jti) throw new TokenError('invalid_grant', 'The authorization was revoked during the refresh');
-    return this.#issue(pointer.familyId, current, scopes);
+    // a refresh with a proof binds the family to its key from now on (the endpoint checked it may)
+    return this.#issue(pointer.familyId, dpopJkt ? { ...current, dpopJkt } : current, scopes);
   }
 
   /** When `jti` is a rotated refresh token, revoke its family (reuse detection); the family revoked, if any. */
@@ -111,13 +113,13 @@ export class TokenFamilies {
     const common = { clientId: family.clientId, ...(family.subject === undefined ? {} : { subject: family.subject }) };
     const [accessToken, refreshToken] = await Promise.all([
       // Upstream identity claims stay server side (in the family), never inside the bearer token.
-      issuer.issueAccessToken({ ...common, scopes, jti: accessJti, expiresIn }),
+      issuer.issueAccessToken({ ...common, scopes, jti: accessJti, expiresIn, dpopJkt: family.dpopJkt }),
       refresh ? issuer.issueRefreshToken({ ...common, scopes: family.scopes, jti: refreshJti, expiresIn: remaining }) : undefined,
     ]);
     await records.families.set(familyId, { ...family, refreshJti: refresh ? refreshJti : '' }, { ttlSeconds: remaining });
     if (refresh) await records.refreshTokens.set(refreshJti, { familyId }, { ttlSeconds: remaining });
     await records.accessTokens.set(accessJti, { familyId }, { ttlSeconds: expiresIn });
-    const token: OAuthToken = { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
+    const token: OAuthToken = { access_token: accessToken, token_type: family.dpopJkt ? 'DPoP' : 'Bearer', expires_in: expiresIn };
     if (refreshToken !== undefined) token.refresh_token = refreshToken;
     if (scopes.length > 0) token.scope = scopes.join(' ');
     return token;
