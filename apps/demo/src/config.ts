@@ -113,7 +113,7 @@ export const demoVariables = [
   {
     name: 'DEMO_REQUIRE_DPOP',
     description:
-      'Require DPoP-bound access tokens (RFC 9449) at the MCP endpoint of the proxy providers (local, github): true or false; when false, DPoP is still accepted',
+      'Require DPoP-bound access tokens (RFC 9449) at the MCP endpoint of the proxy providers (local, github, google, azure): true or false; when false, DPoP is still accepted',
     default: 'false',
   },
   {

@@ -17,6 +17,8 @@ export interface OidcHarnessOptions {
   accessTokenTtl?: number;
   /** Signing algorithm of JWT access tokens and the key type generated. Default 'RS256'. */
   alg?: 'RS256' | 'ES256';
+  /** Turn on oidc-provider's DPoP (RFC 9449): a token request with a proof gets tokens bound to its key. */
+  dpop?: boolean;
   /** Extra oidc-provider configuration, merged last. */
   configuration?: Partial<Configuration>;
   /**
@@ -120,6 +122,7 @@ export async function startOidcProvider(options: OidcHarnessOptions = {}): Promi
         introspection: { enabled: true },
         revocation: { enabled: true },
         clientCredentials: { enabled: true },
+        ...(options.dpop ? { dPoP: { enabled: true } } : {}),
         resourceIndicators: {
           enabled: true,
           defaultResource: (_ctx, _client, oneOf) => (oneOf && oneOf.length > 0 ? oneOf : defaultResource) as never,

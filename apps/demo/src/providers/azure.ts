@@ -36,7 +36,7 @@ export const azure = defineProvider({
     },
     { name: 'AZURE_ADMIN_ROLE', description: 'App role (its value) that grants the admin scope', default: 'MCP.Admin' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const required = listVariable(env['AZURE_SCOPES']);
     const allowedTenants = listVariable(env['AZURE_ALLOWED_TENANTS']);
     note(`Entra app registration redirect URI (Web): ${baseUrl}/auth/callback`);
@@ -60,6 +60,7 @@ export const azure = defineProvider({
       onError: onAuthError,
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

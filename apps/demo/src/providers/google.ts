@@ -31,7 +31,7 @@ export const google = defineProvider({
       defaultLabel: 'Google',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const origin = env['GOOGLE_ENDPOINTS_ORIGIN'];
     const domains = listVariable(env['GOOGLE_HOSTED_DOMAIN']);
     note(`Google OAuth client redirect URI: ${baseUrl}/auth/callback`);
@@ -62,6 +62,7 @@ export const google = defineProvider({
       },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

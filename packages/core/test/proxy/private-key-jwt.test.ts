@@ -10,7 +10,8 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
-import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
+import { OIDCProxy, type OIDCProxyOptions } from '../../src/proxy/oidc-proxy.js';
+import type { OidcHarness } from '@mcpauth/testing';
 import type { UpstreamPrivateKey } from '../../src/proxy/options.js';
 import { proxyOptions, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET } from './helpers.js';
 import { scriptedClient, startProxyStack, type ProxyStack } from './stack.js';
@@ -63,28 +64,31 @@ async function whoami(client: Client): Promise<{ subject: string }> {
   return JSON.parse((result.content as { text: string }[])[0]!.text) as { subject: string };
 }
 
+/** An OIDCProxy on the harness that authenticates with `privateKey` (ID tokens verified: the access tokens are opaque). */
+function oidcProxy(url: string, h: OidcHarness, privateKey: UpstreamPrivateKey, extra: Partial<OIDCProxyOptions> = {}): OIDCProxy {
+  return new OIDCProxy({
+    upstream: {
+      configUrl: `${h.issuer}/.well-known/openid-configuration`,
+      clientId: UPSTREAM_CLIENT_ID,
+      privateKey,
+      scopes: ['offline_access'],
+      verifyIdToken: true,
+      verifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
+    },
+    baseUrl: url,
+    jwtSigningKey: SIGNING_KEY,
+    consent: { mode: 'off' },
+    ...extra,
+  });
+}
+
 describe('private_key_jwt to the upstream', () => {
   it('OIDCProxy (discovered): the MCP SDK client completes the flow; exchange, refresh and revocation carry fresh assertions', async () => {
     const upstream = recordUpstream();
     const errors: unknown[] = [];
     stack = await startProxyStack(
       (url, h) =>
-        new OIDCProxy({
-          upstream: {
-            configUrl: `${h.issuer}/.well-known/openid-configuration`,
-            clientId: UPSTREAM_CLIENT_ID,
-            privateKey: { key: privateJwk },
-            scopes: ['offline_access'],
-            verifyIdToken: true,
-            verifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
-          },
-          baseUrl: url,
-          jwtSigningKey: SIGNING_KEY,
-          validScopes: ['read'],
-          consent: { mode: 'off' },
-          http: { fetch: upstream.fetch },
-          onError: (e) => errors.push(e),
-        }),
+        oidcProxy(url, h, { key: privateJwk }, { validScopes: ['read'], http: { fetch: upstream.fetch }, onError: (e) => errors.push(e) }),
       privateKeyJwtClient(),
     );
     const s = stack;
@@ -167,20 +171,7 @@ describe('private_key_jwt to the upstream', () => {
     const other = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
     const errors: unknown[] = [];
     stack = await startProxyStack(
-      (url, h) =>
-        new OIDCProxy({
-          upstream: {
-            configUrl: `${h.issuer}/.well-known/openid-configuration`,
-            clientId: UPSTREAM_CLIENT_ID,
-            privateKey: { key: { ...other, kid: 'proxy-key-1' } },
-            verifyIdToken: true,
-            verifier: ({ jwksUri, issuer, clientId }) => upstreamJwtVerifier({ jwksUri, issuer, audience: clientId }),
-          },
-          baseUrl: url,
-          jwtSigningKey: SIGNING_KEY,
-          consent: { mode: 'off' },
-          onError: (e) => errors.push(e),
-        }),
+      (url, h) => oidcProxy(url, h, { key: { ...other, kid: 'proxy-key-1' } }, { onError: (e) => errors.push(e) }),
       privateKeyJwtClient(),
     );
     const provider = await connect(stack);
