@@ -210,8 +210,8 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
     let raw: string | null;
     let scheme: 'bearer' | 'dpop' = 'bearer';
     try {
-      const header = request.headers.get('authorization');
-      const dpopToken = dpop && header !== null && !header.includes(',') ? dpopAccessToken(header) : undefined;
+      const header = dpop ? request.headers.get('authorization') : null;
+      const dpopToken = header !== null && !header.includes(',') ? dpopAccessToken(header) : undefined;
       if (dpopToken !== undefined) {
         if (requestUrl(request).searchParams.has('access_token'))
           throw new BearerError('invalid_request', 'Credentials were sent in more than one way');
