@@ -114,17 +114,17 @@ describe('client credentials', () => {
     const once = await assertion(robot.client_id);
     expect((await tokenRequest(robot.client_id, once)).status).toBe(200);
     const other = await generateKeyPair('ES256');
-    const refused = [
-      once, // replayed jti
-      await assertion(robot.client_id, { exp: Math.floor(Date.now() / 1000) - 10 }),
-      await assertion(robot.client_id, { exp: Math.floor(Date.now() / 1000) + 3600 }),
-      await assertion(robot.client_id, { aud: 'https://elsewhere.example.com/token' }),
-      await assertion(robot.client_id, { key: other.privateKey }),
-      'not.a.jwt',
+    const refused: [string, string][] = [
+      ['replayed jti', once],
+      ['expired', await assertion(robot.client_id, { exp: Math.floor(Date.now() / 1000) - 10 })],
+      ['lives an hour', await assertion(robot.client_id, { exp: Math.floor(Date.now() / 1000) + 3600 })],
+      ['another audience', await assertion(robot.client_id, { aud: 'https://elsewhere.example.com/token' })],
+      ['signed by a foreign key', await assertion(robot.client_id, { key: other.privateKey })],
+      ['not a JWT', 'not.a.jwt'],
     ];
-    for (const a of refused) {
+    for (const [why, a] of refused) {
       const res = await tokenRequest(robot.client_id, a);
-      expect(res.status).toBe(401);
+      expect(res.status, `an assertion that is ${why}`).toBe(401);
       expect(await res.json()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
     }
   });
