@@ -10,7 +10,7 @@ import { clientSecretBasic, secureUrl, sendRequest } from '@mcpauth/core/kit';
  * @example
  * ```ts
  * const revoke = githubTokenRevoker('https://api.github.com');
- * await revoke({ token, tokenTypeHint: 'access_token', clientId, clientSecret, http: { timeoutMs: 5000 } });
+ * await revoke({ token, tokenTypeHint: 'access_token', clientId, clientSecret, endpoints, http: { timeoutMs: 5000 } });
  * ```
  * @see https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token
  */

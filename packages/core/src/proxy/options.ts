@@ -228,6 +228,8 @@ export interface UpstreamRevocation {
   tokenTypeHint: 'access_token' | 'refresh_token';
   clientId: string;
   clientSecret: string | undefined;
+  /** The upstream's endpoints, as given or discovered (an IdP's own revocation URL can be derived from them). */
+  endpoints: UpstreamEndpoints;
   /** The proxy's outbound HTTP options (timeouts, size limits, injected fetch). */
   http: HttpClientOptions | undefined;
 }

@@ -166,9 +166,9 @@ export class UpstreamClient {
 
   /** Revoke an upstream token (RFC 7009, or the `revokeUpstream` hook); `false` when the upstream cannot revoke. */
   async revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
-    const { revokeUpstream, clientId, clientSecret, http } = this.#o;
+    const { revokeUpstream, clientId, clientSecret, http, endpoints } = this.#o;
     if (revokeUpstream) {
-      await revokeUpstream({ token, tokenTypeHint: hint, clientId, clientSecret, http });
+      await revokeUpstream({ token, tokenTypeHint: hint, clientId, clientSecret, endpoints, http });
       return true;
     }
     const endpoint = this.#o.endpoints.revocationEndpoint;

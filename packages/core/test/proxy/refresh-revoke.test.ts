@@ -130,7 +130,14 @@ describe('revocation', () => {
 
 describe('revokeUpstream hook', () => {
   it('replaces RFC 7009 revocation with the hook, handing it each upstream token and our client credentials', async () => {
-    const calls: { token: string; tokenTypeHint: string; clientId: string; clientSecret: string | undefined; hasHttp: boolean }[] = [];
+    const calls: {
+      token: string;
+      tokenTypeHint: string;
+      clientId: string;
+      clientSecret: string | undefined;
+      tokenEndpoint: string;
+      hasHttp: boolean;
+    }[] = [];
     const { proxy, tokens, counter } = await setUp({
       hooks: {
         revokeUpstream: async (r) => {
@@ -139,6 +146,7 @@ describe('revokeUpstream hook', () => {
             tokenTypeHint: r.tokenTypeHint,
             clientId: r.clientId,
             clientSecret: r.clientSecret,
+            tokenEndpoint: r.endpoints.tokenEndpoint,
             hasHttp: r.http?.fetch !== undefined,
           });
         },
@@ -148,7 +156,13 @@ describe('revokeUpstream hook', () => {
     await proxy.revokeToken((await proxy.verifyToken(tokens.access_token))!);
     expect(counter.revocations).toHaveLength(0);
     expect(calls.map((c) => c.tokenTypeHint)).toEqual(['refresh_token', 'access_token']);
-    expect(calls[1]).toMatchObject({ token: upstream, clientId: UPSTREAM_CLIENT_ID, clientSecret: UPSTREAM_CLIENT_SECRET, hasHttp: true });
+    expect(calls[1]).toMatchObject({
+      token: upstream,
+      clientId: UPSTREAM_CLIENT_ID,
+      clientSecret: UPSTREAM_CLIENT_SECRET,
+      tokenEndpoint: h.tokenEndpoint, // the upstream's endpoints, for hooks that derive their URL from them
+      hasHttp: true,
+    });
     expect(calls.map((c) => c.token)).not.toContain(tokens.access_token);
   });
 
