@@ -11,7 +11,7 @@ export {
   type StoreUnderTest,
 } from './store-contract.js';
 export { callToolWithToken, pingMcp } from './bearer.js';
-export { HeadlessOAuthClientProvider, MemoryOAuthClientProvider, signInWithOAuth } from './mcp-client.js';
+export { ConsentingOAuthClientProvider, HeadlessOAuthClientProvider, MemoryOAuthClientProvider, signInWithOAuth } from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {
   rejectionOf,
@@ -23,3 +23,12 @@ export {
   type VerifierPolicyOptions,
   type VerifierUnderTest,
 } from './verifier-contract.js';
+export {
+  startFakeOidcIdp,
+  type FakeIdpEndpoint,
+  type FakeIdpGrant,
+  type FakeIdpMode,
+  type FakeIdpRequest,
+  type FakeOidcIdp,
+  type FakeOidcIdpOptions,
+} from './fake-oidc-idp.js';

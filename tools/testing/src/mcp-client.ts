@@ -6,6 +6,7 @@ import type {
   OAuthDiscoveryState,
   OAuthTokens,
 } from '@modelcontextprotocol/client';
+import { CookieJar, parseForm } from './oidc.js';
 
 /**
  * An MCP SDK v2 `OAuthClientProvider` that keeps its client information, tokens, PKCE verifier and
@@ -107,4 +108,50 @@ export async function signInWithOAuth(mcpUrl: string, provider: MemoryOAuthClien
   const client = new Client({ name, version: '1.0.0' });
   await client.connect(transport());
   return client;
+}
+
+/**
+ * A browser for an OAuth proxy: follows the authorization URL to the proxy's consent page,
+ * approves it (cookies kept, `Origin` sent), then follows every redirect (the upstream IdP's
+ * authorize endpoint, which must redirect back at once, and the proxy's callback) until the
+ * client's `redirectUrl`, whose parameters it keeps. `visited` lists every URL it went to.
+ */
+export class ConsentingOAuthClientProvider extends MemoryOAuthClientProvider {
+  readonly jar = new CookieJar();
+  /** Every URL the browser was sent to. */
+  readonly visited: URL[] = [];
+
+  async #get(url: URL): Promise<Response> {
+    this.visited.push(url);
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header() } });
+    this.jar.store(res);
+    return res;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    this.authorizations++;
+    const authorize = await this.#get(authorizationUrl);
+    if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
+    const consentUrl = new URL(authorize.headers.get('location')!, authorizationUrl);
+    const page = await this.#get(consentUrl);
+    const form = parseForm(await page.text(), consentUrl.href);
+    if (!form) throw new Error(`no consent form (${page.status})`);
+    form.fields.set('decision', 'approve');
+    const decided = await fetch(form.action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.jar.header(), origin: consentUrl.origin },
+      body: form.fields,
+    });
+    this.jar.store(decided);
+    const target = new URL(this.redirectUrl);
+    let next = new URL(decided.headers.get('location')!, consentUrl);
+    for (let hops = 0; `${next.origin}${next.pathname}` !== `${target.origin}${target.pathname}`; hops++) {
+      if (hops > 5) throw new Error(`too many redirects, at ${next.origin}${next.pathname}`);
+      const res = await this.#get(next);
+      if (res.status !== 302) throw new Error(`${next.pathname} answered ${res.status}: ${await res.text()}`);
+      next = new URL(res.headers.get('location')!, next);
+    }
+    this.callback = next.searchParams;
+  }
 }

@@ -4,6 +4,7 @@
  * add a row to the table in apps/demo/README.md.
  */
 import { ConfigError } from '../config.js';
+import { auth0 } from './auth0.js';
 import { azure } from './azure.js';
 import { descope } from './descope.js';
 import { enterprise } from './enterprise.js';
@@ -19,18 +20,7 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [
-  local,
-  jwt,
-  introspection,
-  github,
-  google,
-  azure,
-  supabase,
-  scalekit,
-  descope,
-  enterprise,
-];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, auth0, supabase, scalekit, descope, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
