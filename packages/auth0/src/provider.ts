@@ -1,4 +1,4 @@
-import { OIDCProxy, type OIDCProxyOptions, type ScopeGrantContext } from '@mcpauth/core';
+import { OIDCProxy, grantVerifiedScopes, type OIDCProxyOptions } from '@mcpauth/core';
 import type { Auth0Claims } from './claims.js';
 import { auth0Endpoints } from './endpoints.js';
 import { revokeAuth0RefreshToken } from './revoke.js';
@@ -70,11 +70,6 @@ const AUDIENCE_REQUIRED =
   'Auth0Provider: audience is required: the identifier of the Auth0 API the tokens are for (Applications → APIs). ' +
   'Without it Auth0 issues opaque access tokens, good only for /userinfo, that this server cannot verify';
 
-/** Grants the requested scopes the user holds as Auth0 permissions. */
-function grantPermissions({ requested, upstream }: ScopeGrantContext): readonly string[] {
-  return requested.filter((s) => upstream.scopes.includes(s));
-}
-
 /** Auth0's options as `OIDCProxy` options. */
 function auth0ProxyOptions(options: Auth0ProviderOptions): OIDCProxyOptions {
   if (!options || typeof options !== 'object') throw new TypeError('Auth0Provider: options are required');
@@ -129,7 +124,8 @@ function auth0ProxyOptions(options: Auth0ProviderOptions): OIDCProxyOptions {
       // Every claim of the Auth0 token, custom (namespaced) ones included, for the MCP server.
       upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)) as Auth0Claims,
       revokeUpstream: revokeAuth0RefreshToken,
-      ...(permissionsAsScopes ? { grantScopes: grantPermissions } : {}),
+      // the verified Auth0 token's scopes are the user's permissions: grant those requested
+      ...(permissionsAsScopes ? { grantScopes: grantVerifiedScopes } : {}),
       ...hooks,
     },
   };

@@ -118,6 +118,7 @@ export { knownMcpClientRedirectUris } from './proxy/redirect-patterns.js';
 export {
   defaultUpstreamClaims,
   grantApprovedScopes,
+  grantVerifiedScopes,
   grantUpstreamScopes,
   type OAuthProxyHooks,
   type ScopeGrantContext,

@@ -53,6 +53,8 @@ export interface FakeOidcIdpOptions {
   errorBody(error: string, description: string): Record<string, unknown>;
   /** An authorization request the IdP refuses: the error sent back to the redirect URI. */
   refuseAuthorization?(params: URLSearchParams): { error: string; description: string } | undefined;
+  /** When the token endpoint issues a refresh token: when `offline_access` was asked for (default), or always (Cognito). */
+  refreshTokens?: 'offline_access' | 'always' | undefined;
   /** Lifetime of access tokens, seconds. Default 3600. */
   expiresIn?: number | undefined;
 }
@@ -215,7 +217,7 @@ export async function startFakeOidcIdp(options: FakeOidcIdpOptions): Promise<Fak
       if (entry.challenge !== null && (await s256(form.get('code_verifier') ?? '')) !== entry.challenge) {
         return invalidGrant('Failed to verify code verifier');
       }
-      return send(res, 200, await issue(entry.grant, /\boffline_access\b/.test(entry.grant.scope)));
+      return send(res, 200, await issue(entry.grant, options.refreshTokens === 'always' || /\boffline_access\b/.test(entry.grant.scope)));
     }
     if (form.get('grant_type') === 'refresh_token') {
       const refreshToken = form.get('refresh_token') ?? '';

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../config.js';
 import { auth0 } from './auth0.js';
+import { aws } from './aws.js';
 import { azure } from './azure.js';
 import { descope } from './descope.js';
 import { enterprise } from './enterprise.js';
@@ -20,7 +21,7 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, auth0, supabase, scalekit, descope, enterprise];
+export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, auth0, aws, supabase, scalekit, descope, enterprise];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {

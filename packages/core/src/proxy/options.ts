@@ -191,6 +191,20 @@ export function grantApprovedScopes(context: ScopeGrantContext): readonly string
   return context.requested;
 }
 
+/**
+ * The scope-grant policy for upstreams whose verified tokens carry the user's permissions (Auth0
+ * RBAC `permissions`, Cognito groups, mapped to scopes by the upstream verifier): the requested
+ * scopes the verified upstream token has among its scopes.
+ *
+ * @example
+ * ```ts
+ * hooks: { grantScopes: grantVerifiedScopes }
+ * ```
+ */
+export function grantVerifiedScopes(context: ScopeGrantContext): readonly string[] {
+  return context.requested.filter((s) => context.upstream.scopes.includes(s));
+}
+
 const CLAIMS = ['sub', 'email', 'name', 'preferred_username', 'login'] as const;
 
 /**

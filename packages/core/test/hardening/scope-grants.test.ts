@@ -4,6 +4,7 @@
  * hook can narrow further (e.g. "admin" only for some users). Over HTTP, oidc-provider upstream.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { grantVerifiedScopes } from '../../src/index.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from '../proxy/helpers.js';
 import { authorizeOverHttp, registerOverHttp, startProxyStack, type ProxyStack } from '../proxy/stack.js';
@@ -50,5 +51,19 @@ describe('scope grants', () => {
     );
     expect(await grantedScope(stack, 'read write')).toBe('read');
     expect(seen).toEqual([{ requested: ['read', 'write'], sub: 'alice', clientId: expect.any(String) }]);
+  });
+});
+
+describe('grantVerifiedScopes', () => {
+  it('grants the requested scopes the verified upstream token carries, whatever the token response says', () => {
+    const context = {
+      requested: ['notes:read', 'notes:write', 'admin'],
+      clientId: 'client',
+      response: { accessToken: 'upstream', scope: 'openid notes:read notes:write admin', raw: {} },
+      upstream: { token: 'upstream', clientId: 'app', scopes: ['notes:read', 'other'], claims: {} },
+      upstreamClaims: {},
+    };
+    expect(grantVerifiedScopes(context)).toEqual(['notes:read']);
+    expect(grantVerifiedScopes({ ...context, upstream: { ...context.upstream, scopes: [] } })).toEqual([]);
   });
 });
