@@ -4,13 +4,18 @@
  * with audience, the Auth0 JWT verified) → code to the client → token → tool calls; RBAC
  * permissions as scopes; revocation of the Auth0 refresh token; discovery and token endpoint failures.
  */
-import { ConsentingOAuthClientProvider } from '@mcpauth/testing';
-import { UpstreamError } from '@mcpauth/core';
+import { ConsentingOAuthClientProvider, signIn, startMcpStack, startSignIn, whoami, type McpStack } from '@mcpauth/testing';
+import { UpstreamError, type AuthProvider } from '@mcpauth/core';
+import { createMcpAuthHandler } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Auth0Provider, type Auth0ProviderOptions } from '../src/index.js';
 import { USER_ID, startFakeAuth0, type FakeAuth0, type FakeAuth0Tenant } from './fake-auth0.js';
-import { CLIENT_CALLBACK, failSignIn, signIn, startMcpStack, whoami, type McpStack } from './stack.js';
 
+const CLIENT_CALLBACK = 'http://127.0.0.1:4399/callback';
+/** Our provider's routes, then /mcp behind its guard. */
+const serve = (auth: AuthProvider, mcp: Parameters<typeof createMcpAuthHandler>[0]['mcp']) =>
+  toNodeHandler(createMcpAuthHandler({ auth, mcp }));
 const APP = { clientId: 'k3SgVb0FakeAuth0ClientId', clientSecret: 'fake-auth0-client-secret-0123456789abcdefghij' };
 const API = 'https://mcp.example.com/api';
 
@@ -32,7 +37,7 @@ async function startStack(overrides: Partial<Auth0ProviderOptions> = {}, tenant:
       http: { timeoutMs: 500 },
       ...overrides,
     } as Auth0ProviderOptions);
-  });
+  }, serve);
   return {
     ...stack,
     auth0,
@@ -145,7 +150,7 @@ describe('Auth0Provider: RBAC permissions as scopes', () => {
   it('refuses the sign-in when the Auth0 token has no permissions claim (the API setting is off), and says why', async () => {
     const stack = await startStack({ permissionsAsScopes: true, validScopes: ['notes:read'] });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK, { scope: 'notes:read' }));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK, { scope: 'notes:read' }));
       expect(callback?.has('code')).toBe(false);
       expect(stack.errors.some((e) => e.code === 'ERR_TOKEN_INVALID' && /Add Permissions in the Access Token/.test(e.message))).toBe(true);
     } finally {
@@ -160,7 +165,7 @@ describe('Auth0Provider: upstream failures', () => {
     const stack = await startStack({}, { issuedAudience: 'https://other-api.example.com' });
     try {
       const browser = new ConsentingOAuthClientProvider(CLIENT_CALLBACK);
-      const callback = await failSignIn(stack.mcpUrl, browser);
+      const callback = await startSignIn(stack.mcpUrl, browser);
       expect(callback?.has('code')).toBe(false);
       expect(callback?.get('error')).toBe('server_error');
       expect(stack.errors.some((e) => e.code === 'ERR_TOKEN_INVALID' && e.reason === 'audience')).toBe(true);
@@ -172,7 +177,7 @@ describe('Auth0Provider: upstream failures', () => {
   it('Auth0 refusing the audience at /authorize (an API it does not know) reaches the client as access_denied', async () => {
     const stack = await startStack({ audience: 'https://unknown-api.example.com' });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.get('error')).toBe('access_denied');
       expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM' && /Service not found/.test(e.message))).toBe(true);
     } finally {
@@ -183,7 +188,7 @@ describe('Auth0Provider: upstream failures', () => {
   it('Auth0 refusing the client secret at the token endpoint gives the client server_error, reported', async () => {
     const stack = await startStack({ clientSecret: 'wrong-secret-0123456789abcdef0123456789' });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', reason: 'oauth_error', error: 'access_denied' }));
     } finally {
@@ -196,7 +201,7 @@ describe('Auth0Provider: upstream failures', () => {
       const stack = await startStack();
       try {
         stack.auth0.setMode('token', mode);
-        const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+        const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
         expect(callback?.get('error')).toBe('server_error');
         expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
       } finally {

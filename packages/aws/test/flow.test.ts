@@ -5,13 +5,18 @@
  * to the client → token → tool calls; groups as scopes; revocation of the Cognito refresh token at
  * /oauth2/revoke; discovery, token and revocation endpoint failures.
  */
-import { ConsentingOAuthClientProvider } from '@mcpauth/testing';
-import { UpstreamError } from '@mcpauth/core';
+import { ConsentingOAuthClientProvider, signIn, startMcpStack, startSignIn, whoami, type McpStack } from '@mcpauth/testing';
+import { UpstreamError, type AuthProvider } from '@mcpauth/core';
+import { createMcpAuthHandler } from '@mcpauth/core/mcp';
+import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWSCognitoProvider, type AWSCognitoProviderOptions } from '../src/index.js';
 import { USERNAME, USER_SUB, startFakeCognito, type FakeCognito, type FakeCognitoPool } from './fake-cognito.js';
-import { CLIENT_CALLBACK, failSignIn, signIn, startMcpStack, whoami, type McpStack } from './stack.js';
 
+const CLIENT_CALLBACK = 'http://127.0.0.1:4399/callback';
+/** Our provider's routes, then /mcp behind its guard. */
+const serve = (auth: AuthProvider, mcp: Parameters<typeof createMcpAuthHandler>[0]['mcp']) =>
+  toNodeHandler(createMcpAuthHandler({ auth, mcp }));
 const POOL = {
   userPoolId: 'eu-west-2_FakePool01',
   clientId: '1example23456789fakeclient',
@@ -35,7 +40,7 @@ async function startStack(overrides: Partial<AWSCognitoProviderOptions> = {}, po
       http: { timeoutMs: 500 },
       ...overrides,
     } as AWSCognitoProviderOptions);
-  });
+  }, serve);
   return {
     ...stack,
     cognito,
@@ -161,7 +166,7 @@ describe('AWSCognitoProvider: upstream failures', () => {
   it('a Cognito token for another app client is refused at the callback: no code for the client', async () => {
     const stack = await startStack({}, { issuedClientId: 'another-app-client' });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.has('code')).toBe(false);
       expect(callback?.get('error')).toBe('server_error');
       expect(stack.errors.some((e) => e.code === 'ERR_TOKEN_INVALID' && e.reason === 'audience')).toBe(true);
@@ -173,7 +178,7 @@ describe('AWSCognitoProvider: upstream failures', () => {
   it('Cognito refusing a scope the app client does not allow reaches the client as invalid_scope', async () => {
     const stack = await startStack({ upstreamScopes: ['openid', 'notes/read'] });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.get('error')).toBe('invalid_scope');
     } finally {
       await stack.close();
@@ -183,7 +188,7 @@ describe('AWSCognitoProvider: upstream failures', () => {
   it('Cognito refusing the client secret gives the client server_error, reported', async () => {
     const stack = await startStack({ clientSecret: 'wrong-secret-0123456789abcdef0123456789' });
     try {
-      const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+      const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(
         expect.objectContaining({ code: 'ERR_UPSTREAM', reason: 'oauth_error', error: 'invalid_client' }),
@@ -198,7 +203,7 @@ describe('AWSCognitoProvider: upstream failures', () => {
       const stack = await startStack();
       try {
         stack.cognito.setMode('token', mode);
-        const callback = await failSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
+        const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
         expect(callback?.get('error')).toBe('server_error');
         expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
       } finally {

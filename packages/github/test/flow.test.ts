@@ -3,7 +3,7 @@
  * codes and tokens: DCR → consent page → GitHub authorize → our callback (code exchange, GET
  * /user) → code to the client → token → tool calls; then GitHub revoking the token.
  */
-import { CookieJar, MemoryOAuthClientProvider, listen, parseForm, type Listening } from '@mcpauth/testing';
+import { ConsentingOAuthClientProvider as ConsentingBrowser, listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -15,47 +15,6 @@ import { OCTOCAT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
 const CLIENT_CALLBACK = 'http://127.0.0.1:4399/callback';
 const APP = { clientId: 'Ov23liFakeClientId01', clientSecret: 'fake-github-client-secret-0123456789abcdef' };
-
-/** A browser that approves our consent page and lets the fake GitHub redirect back at once. */
-class ConsentingBrowser extends MemoryOAuthClientProvider {
-  readonly jar = new CookieJar();
-  /** Every URL the browser was sent to. */
-  readonly visited: URL[] = [];
-
-  async #get(url: URL): Promise<Response> {
-    this.visited.push(url);
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: this.jar.header() } });
-    this.jar.store(res);
-    return res;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizations++;
-    const authorize = await this.#get(authorizationUrl);
-    if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${await authorize.text()}`);
-    const consentUrl = new URL(authorize.headers.get('location')!, authorizationUrl);
-    const page = await this.#get(consentUrl);
-    const form = parseForm(await page.text(), consentUrl.href);
-    if (!form) throw new Error(`no consent form (${page.status})`);
-    form.fields.set('decision', 'approve');
-    const decided = await fetch(form.action, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.jar.header(), origin: consentUrl.origin },
-      body: form.fields,
-    });
-    this.jar.store(decided);
-    let next = new URL(decided.headers.get('location')!);
-    // GitHub → our callback → the client's redirect URI.
-    for (let hops = 0; `${next.origin}${next.pathname}` !== CLIENT_CALLBACK; hops++) {
-      if (hops > 3) throw new Error(`too many redirects, at ${next.href}`);
-      const res = await this.#get(next);
-      if (res.status !== 302) throw new Error(`${next.pathname} answered ${res.status}: ${await res.text()}`);
-      next = new URL(res.headers.get('location')!, next);
-    }
-    this.callback = next.searchParams;
-  }
-}
 
 interface Stack {
   server: Listening;
