@@ -4,7 +4,14 @@
  * with audience, the Auth0 JWT verified) → code to the client → token → tool calls; RBAC
  * permissions as scopes; revocation of the Auth0 refresh token; discovery and token endpoint failures.
  */
-import { ConsentingOAuthClientProvider, signIn, startMcpStack, startSignIn, whoami, type McpStack } from '@mcpauth/testing';
+import {
+  ConsentingOAuthClientProvider,
+  signInWithOAuth as signIn,
+  startMcpStack,
+  startSignIn,
+  whoami,
+  type McpStack,
+} from '@mcpauth/testing';
 import { UpstreamError, type AuthProvider } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';

@@ -5,7 +5,14 @@
  * to the client → token → tool calls; groups as scopes; revocation of the Cognito refresh token at
  * /oauth2/revoke; discovery, token and revocation endpoint failures.
  */
-import { ConsentingOAuthClientProvider, signIn, startMcpStack, startSignIn, whoami, type McpStack } from '@mcpauth/testing';
+import {
+  ConsentingOAuthClientProvider,
+  signInWithOAuth as signIn,
+  startMcpStack,
+  startSignIn,
+  whoami,
+  type McpStack,
+} from '@mcpauth/testing';
 import { UpstreamError, type AuthProvider } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';

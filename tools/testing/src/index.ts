@@ -32,4 +32,4 @@ export {
   type FakeOidcIdp,
   type FakeOidcIdpOptions,
 } from './fake-oidc-idp.js';
-export { signIn, startMcpStack, startSignIn, whoami, type McpStack, type WhoAmI } from './mcp-stack.js';
+export { startMcpStack, startSignIn, whoami, type McpStack, type WhoAmI } from './mcp-stack.js';

@@ -57,7 +57,10 @@ export async function startMcpStack<A>(
   return { server, auth, errors, mcpUrl: `${server.url}/mcp` };
 }
 
-/** The first connection, which must end in the OAuth flow (`UnauthorizedError`); the authorization response it got. */
+/**
+ * The first connection, which must end in the OAuth flow (`UnauthorizedError`): the authorization
+ * response it got, for flows expected to end without a code (`signInWithOAuth` for the whole flow).
+ */
 export async function startSignIn(mcpUrl: string, browser: MemoryOAuthClientProvider): Promise<URLSearchParams | undefined> {
   const first = new Client({ name: 'flow', version: '1.0.0' });
   const error = await first.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser })).then(
@@ -66,16 +69,6 @@ export async function startSignIn(mcpUrl: string, browser: MemoryOAuthClientProv
   );
   if (!(error instanceof UnauthorizedError)) throw error;
   return browser.callback;
-}
-
-/** The whole OAuth flow with the MCP SDK v2 client (the browser goes through authorization), then a connected client. */
-export async function signIn(mcpUrl: string, browser: MemoryOAuthClientProvider): Promise<Client> {
-  const callback = await startSignIn(mcpUrl, browser);
-  if (!callback?.get('code')) throw new Error(`no code: ${callback}`);
-  await new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }).finishAuth(callback);
-  const client = new Client({ name: 'flow', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: browser }));
-  return client;
 }
 
 /** Who the `whoami` tool says the caller is. */
