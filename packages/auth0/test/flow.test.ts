@@ -2,17 +2,19 @@
  * The whole proxy flow over HTTP with the MCP SDK v2 client against a fake Auth0 tenant: OpenID
  * discovery → DCR → consent page → Auth0 authorize (with audience) → our callback (code exchange
  * with audience, the Auth0 JWT verified) → code to the client → token → tool calls; RBAC
- * permissions as scopes; revocation of the Auth0 refresh token; discovery and token endpoint failures.
+ * permissions as scopes; revocation of the Auth0 refresh token; and the OIDC proxy failure cases (token endpoint, discovery, revocation).
  */
 import {
   ConsentingOAuthClientProvider,
+  oidcProxyFailureCases,
   signInWithOAuth as signIn,
   startMcpStack,
   startSignIn,
   whoami,
   type McpStack,
+  type OidcProxyFixture,
 } from '@mcpauth/testing';
-import { UpstreamError, type AuthProvider } from '@mcpauth/core';
+import type { AuthProvider } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,7 @@ const API = 'https://mcp.example.com/api';
 
 interface Auth0Stack extends McpStack<Auth0Provider> {
   auth0: FakeAuth0;
+  idp: FakeAuth0;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ async function startStack(overrides: Partial<Auth0ProviderOptions> = {}, tenant:
   return {
     ...stack,
     auth0,
+    idp: auth0,
     close: async () => {
       await stack.server.close();
       await auth0.close();
@@ -113,28 +117,6 @@ describe('Auth0Provider: the whole flow with the MCP SDK v2 client', () => {
     expect(await stack.auth.verifyToken(browser.saved!.access_token)).toBeNull();
     await client.close();
   });
-
-  for (const mode of ['oauth_error', 'server_error', 'hang'] as const) {
-    it(`a revocation endpoint that is ${mode} is reported; our tokens are revoked all the same`, async () => {
-      const browser = new ConsentingOAuthClientProvider(CLIENT_CALLBACK);
-      const client = await signIn(stack.mcpUrl, browser);
-      stack.auth0.setMode('revoke', mode);
-      const errors = stack.errors.length;
-      try {
-        const revoke = await fetch(new URL('/revoke', stack.mcpUrl), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ token: browser.saved!.access_token, client_id: browser.client!.client_id }),
-        });
-        expect(revoke.status).toBe(200);
-        expect(await stack.auth.verifyToken(browser.saved!.access_token)).toBeNull();
-        expect(stack.errors.slice(errors).some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
-      } finally {
-        stack.auth0.setMode('revoke', 'up');
-        await client.close();
-      }
-    });
-  }
 });
 
 describe('Auth0Provider: RBAC permissions as scopes', () => {
@@ -203,37 +185,6 @@ describe('Auth0Provider: upstream failures', () => {
     }
   });
 
-  for (const mode of ['rate_limited', 'server_error', 'malformed', 'hang'] as const) {
-    it(`a token endpoint that is ${mode} gives the client server_error`, async () => {
-      const stack = await startStack();
-      try {
-        stack.auth0.setMode('token', mode);
-        const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
-        expect(callback?.get('error')).toBe('server_error');
-        expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
-      } finally {
-        await stack.close();
-      }
-    });
-  }
-
-  it('discovery failures reject ready() with UpstreamError and are retried on the next use', async () => {
-    const stack = await startStack();
-    try {
-      for (const mode of ['server_error', 'malformed', 'hang', 'rate_limited'] as const) {
-        stack.auth0.setMode('discovery', mode);
-        await expect(stack.auth.ready()).rejects.toBeInstanceOf(UpstreamError);
-        const metadata = await fetch(`${stack.server.url}/.well-known/oauth-authorization-server`);
-        expect(metadata.status).toBe(502);
-      }
-      stack.auth0.setMode('discovery', 'up');
-      await stack.auth.ready();
-      expect((await stack.auth.configuration()).jwks_uri).toBe(`${stack.auth0.url}/.well-known/jwks.json`);
-    } finally {
-      await stack.close();
-    }
-  });
-
   it('a discovery document naming another issuer is refused', async () => {
     const stack = await startStack();
     try {
@@ -243,4 +194,9 @@ describe('Auth0Provider: upstream failures', () => {
       await stack.close();
     }
   });
+});
+
+describe('Auth0Provider: the OIDC proxy failure cases (token endpoint, discovery, revocation)', () => {
+  const fixture: OidcProxyFixture = { start: () => startStack(), clientCallback: CLIENT_CALLBACK };
+  for (const c of oidcProxyFailureCases) it(c.name, () => c.run(fixture));
 });

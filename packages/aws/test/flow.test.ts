@@ -3,17 +3,19 @@
  * OpenID discovery (region from the pool id) → DCR → consent page → Cognito authorize → our
  * callback (code exchange, the Cognito access token verified by client_id and token_use) → code
  * to the client → token → tool calls; groups as scopes; revocation of the Cognito refresh token at
- * /oauth2/revoke; discovery, token and revocation endpoint failures.
+ * /oauth2/revoke; the OIDC proxy failure cases (token endpoint, discovery, revocation).
  */
 import {
   ConsentingOAuthClientProvider,
+  oidcProxyFailureCases,
   signInWithOAuth as signIn,
   startMcpStack,
   startSignIn,
   whoami,
   type McpStack,
+  type OidcProxyFixture,
 } from '@mcpauth/testing';
-import { UpstreamError, type AuthProvider } from '@mcpauth/core';
+import type { AuthProvider } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,7 @@ const POOL = {
 
 interface CognitoStack extends McpStack<AWSCognitoProvider> {
   cognito: FakeCognito;
+  idp: FakeCognito;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ async function startStack(overrides: Partial<AWSCognitoProviderOptions> = {}, po
   return {
     ...stack,
     cognito,
+    idp: cognito,
     close: async () => {
       await stack.server.close();
       await cognito.close();
@@ -116,28 +120,6 @@ describe('AWSCognitoProvider: the whole flow with the MCP SDK v2 client', () => 
     expect(await stack.auth.verifyToken(browser.saved!.access_token)).toBeNull();
     await client.close();
   });
-
-  for (const mode of ['oauth_error', 'server_error', 'hang'] as const) {
-    it(`a revocation endpoint that is ${mode} is reported; our tokens are revoked all the same`, async () => {
-      const browser = new ConsentingOAuthClientProvider(CLIENT_CALLBACK);
-      const client = await signIn(stack.mcpUrl, browser);
-      stack.cognito.setMode('revoke', mode);
-      const errors = stack.errors.length;
-      try {
-        const revoke = await fetch(new URL('/revoke', stack.mcpUrl), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ token: browser.saved!.refresh_token!, client_id: browser.client!.client_id }),
-        });
-        expect(revoke.status).toBe(200);
-        expect(await stack.auth.verifyToken(browser.saved!.access_token)).toBeNull();
-        expect(stack.errors.slice(errors).some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
-      } finally {
-        stack.cognito.setMode('revoke', 'up');
-        await client.close();
-      }
-    });
-  }
 });
 
 describe('AWSCognitoProvider: groups as scopes', () => {
@@ -204,34 +186,9 @@ describe('AWSCognitoProvider: upstream failures', () => {
       await stack.close();
     }
   });
+});
 
-  for (const mode of ['rate_limited', 'server_error', 'malformed', 'hang'] as const) {
-    it(`a token endpoint that is ${mode} gives the client server_error`, async () => {
-      const stack = await startStack();
-      try {
-        stack.cognito.setMode('token', mode);
-        const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
-        expect(callback?.get('error')).toBe('server_error');
-        expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM')).toBe(true);
-      } finally {
-        await stack.close();
-      }
-    });
-  }
-
-  it('discovery failures reject ready() with UpstreamError and are retried on the next use', async () => {
-    const stack = await startStack();
-    try {
-      for (const mode of ['server_error', 'malformed', 'hang', 'rate_limited'] as const) {
-        stack.cognito.setMode('discovery', mode);
-        await expect(stack.auth.ready()).rejects.toBeInstanceOf(UpstreamError);
-        expect((await fetch(`${stack.server.url}/.well-known/oauth-authorization-server`)).status).toBe(502);
-      }
-      stack.cognito.setMode('discovery', 'up');
-      await stack.auth.ready();
-      expect((await stack.auth.configuration()).issuer).toBe(`${stack.cognito.url}/${POOL.userPoolId}`);
-    } finally {
-      await stack.close();
-    }
-  });
+describe('AWSCognitoProvider: the OIDC proxy failure cases (token endpoint, discovery, revocation)', () => {
+  const fixture: OidcProxyFixture = { start: () => startStack(), clientCallback: CLIENT_CALLBACK };
+  for (const c of oidcProxyFailureCases) it(c.name, () => c.run(fixture));
 });

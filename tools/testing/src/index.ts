@@ -33,3 +33,4 @@ export {
   type FakeOidcIdpOptions,
 } from './fake-oidc-idp.js';
 export { startMcpStack, startSignIn, whoami, type McpStack, type WhoAmI } from './mcp-stack.js';
+export { oidcProxyFailureCases, type OidcProxyCase, type OidcProxyFixture, type OidcProxyStack } from './oidc-proxy-contract.js';
