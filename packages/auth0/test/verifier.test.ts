@@ -104,13 +104,6 @@ describe('auth0TokenVerifier: Auth0 access tokens', () => {
   });
 });
 
-function jwks(mode: 'server_error' | 'malformed' | 'hang' | 'rate_limited') {
-  return async () => {
-    auth0.setMode('jwks', mode);
-    return async () => auth0.setMode('jwks', 'up');
-  };
-}
-
 const fixture: VerifierFixture = {
   create: ({ onInvalidToken, now, cache }) =>
     auth0TokenVerifier({
@@ -130,11 +123,8 @@ const fixture: VerifierFixture = {
     'an ID token': await auth0.idToken(),
     expired: await auth0.accessToken({ exp: Math.floor(Date.now() / 1000) - 3600 }),
   }),
-  outages: {
-    'JWKS answers 5xx': jwks('server_error'),
-    'JWKS is rate limited': jwks('rate_limited'),
-    'JWKS is malformed': jwks('malformed'),
-    'JWKS never answers': jwks('hang'),
+  get outages() {
+    return auth0.jwksOutages();
   },
   cache: { verifications: () => subtleVerify.mock.calls.length + nodeVerify.mock.calls.length },
 };

@@ -77,6 +77,8 @@ export interface FakeOidcIdp extends Listening {
   issued: { accessTokens: string[]; refreshTokens: string[] };
   /** Refresh tokens revoked at the revocation endpoint. */
   revoked: Set<string>;
+  /** The JWKS outages (5xx, 429, malformed, no answer) as the verifier contract's `outages`. */
+  jwksOutages(): Record<string, (token: string) => Promise<() => Promise<void>>>;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -289,5 +291,17 @@ export async function startFakeOidcIdp(options: FakeOidcIdpOptions): Promise<Fak
     requestsTo: (endpoint) => requests.filter((r) => r.path === known[endpoint]),
     issued,
     revoked,
+    jwksOutages: () => {
+      const outage = (mode: FakeIdpMode) => async () => {
+        modes.set('jwks', mode);
+        return async () => void modes.set('jwks', 'up');
+      };
+      return {
+        'JWKS answers 5xx': outage('server_error'),
+        'JWKS is rate limited': outage('rate_limited'),
+        'JWKS is malformed': outage('malformed'),
+        'JWKS never answers': outage('hang'),
+      };
+    },
   };
 }
