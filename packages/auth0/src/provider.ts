@@ -1,5 +1,4 @@
 import { OIDCProxy, grantVerifiedScopes, type OIDCProxyOptions } from '@mcpauth/core';
-import type { Auth0Claims } from './claims.js';
 import { auth0Endpoints } from './endpoints.js';
 import { revokeAuth0RefreshToken } from './revoke.js';
 import { auth0TokenVerifier, checkAlgorithms, type Auth0JwtOptions, type Auth0TokenVerifierOptions } from './verifier.js';
@@ -122,7 +121,7 @@ function auth0ProxyOptions(options: Auth0ProviderOptions): OIDCProxyOptions {
     consent: { providerName: 'Auth0', ...consent },
     hooks: {
       // Every claim of the Auth0 token, custom (namespaced) ones included, for the MCP server.
-      upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)) as Auth0Claims,
+      upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
       revokeUpstream: revokeAuth0RefreshToken,
       // the verified Auth0 token's scopes are the user's permissions: grant those requested
       ...(permissionsAsScopes ? { grantScopes: grantVerifiedScopes } : {}),
@@ -139,7 +138,7 @@ function auth0ProxyOptions(options: Auth0ProviderOptions): OIDCProxyOptions {
  * authorization and token requests, so Auth0 issues JWT access tokens for that API, which stay on
  * the server and are verified with {@link auth0TokenVerifier} (RS256, the exact issuer with its
  * trailing slash, the API as audience). Your tokens carry the Auth0 identity (`sub`,
- * `upstream_claims` = {@link Auth0Claims}).
+ * `upstream_claims` = `Auth0Claims`).
  *
  * The MCP client's scopes are this server's: they are not sent to Auth0 (turn on
  * `forward.scopes` when they are also your Auth0 API's scopes), and are granted on consent, or

@@ -1,5 +1,4 @@
 import { OIDCProxy, grantVerifiedScopes, type OIDCProxyOptions } from '@mcpauth/core';
-import type { CognitoClaims } from './claims.js';
 import { cognitoEndpoints } from './endpoints.js';
 import { revokeCognitoRefreshToken } from './revoke.js';
 import { cognitoTokenVerifier, type CognitoJwtOptions } from './verifier.js';
@@ -74,7 +73,7 @@ function cognitoProxyOptions(options: AWSCognitoProviderOptions): OIDCProxyOptio
     consent: { providerName: 'Amazon Cognito', ...consent },
     hooks: {
       // Every claim of the Cognito access token (sub, username, cognito:groups, …) for the MCP server.
-      upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)) as CognitoClaims,
+      upstreamClaims: (upstream) => Object.fromEntries(Object.entries(upstream.claims).filter(([, v]) => v !== null)),
       revokeUpstream: revokeCognitoRefreshToken,
       // the verified Cognito token's scopes are the user's groups: grant those requested
       ...(groupsAsScopes ? { grantScopes: grantVerifiedScopes } : {}),
@@ -91,7 +90,7 @@ function cognitoProxyOptions(options: AWSCognitoProviderOptions): OIDCProxyOptio
  * `https://cognito-idp.{region}.amazonaws.com/{userPoolId}/.well-known/openid-configuration` (the
  * region from the pool id); Cognito's access tokens stay on the server and are verified with
  * {@link cognitoTokenVerifier} (`client_id` instead of the missing `aud`, `token_use` = `access`).
- * Your tokens carry the Cognito identity (`sub`, `upstream_claims` = {@link CognitoClaims}).
+ * Your tokens carry the Cognito identity (`sub`, `upstream_claims` = `CognitoClaims`).
  *
  * The MCP client's scopes are this server's: they are not sent to Cognito, and are granted on
  * consent, or with `groupsAsScopes` only those named like the user's Cognito groups. Revoking a
