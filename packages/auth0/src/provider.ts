@@ -1,7 +1,8 @@
 import { OIDCProxy, grantVerifiedScopes, type OIDCProxyOptions } from '@mcpauth/core';
+import type { JWTTuningOptions } from '@mcpauth/jwt';
 import { auth0Endpoints } from './endpoints.js';
 import { revokeAuth0RefreshToken } from './revoke.js';
-import { auth0TokenVerifier, checkAlgorithms, type Auth0JwtOptions, type Auth0TokenVerifierOptions } from './verifier.js';
+import { auth0TokenVerifier, checkAlgorithms, type Auth0TokenVerifierOptions } from './verifier.js';
 
 /**
  * Where the Auth0 tenant is: its `domain` (`example.us.auth0.com`, or a custom domain), or the
@@ -62,7 +63,7 @@ export type Auth0ProviderOptions = Omit<OIDCProxyOptions, 'upstream'> &
     /** The API's signing algorithm. Default `['RS256']`. */
     algorithms?: Auth0TokenVerifierOptions['algorithms'];
     /** Tuning of the JWT verification (clock tolerance, cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?: Auth0JwtOptions | undefined;
+    jwt?: JWTTuningOptions | undefined;
   };
 
 const AUDIENCE_REQUIRED =

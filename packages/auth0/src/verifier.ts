@@ -1,17 +1,5 @@
 import { TokenInvalidError, type Clock, type HttpClientOptions, type InvalidTokenHook } from '@mcpauth/core';
-import { JWTVerifier, type JWTClaimsHook, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
-
-/**
- * Tuning of the JWT verification of Auth0 tokens (clock tolerance, verified-token cache, JWKS
- * refresh). Durations in seconds.
- *
- * @example
- * ```ts
- * const jwt: Auth0JwtOptions = { clockTolerance: 10, cache: { ttlSeconds: 60 } };
- * ```
- */
-export type Auth0JwtOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
-  Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>;
+import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth/jwt';
 
 /**
  * Options of {@link auth0TokenVerifier}.
@@ -25,7 +13,7 @@ export type Auth0JwtOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' | 
  * };
  * ```
  */
-export interface Auth0TokenVerifierOptions extends Auth0JwtOptions {
+export interface Auth0TokenVerifierOptions extends JWTTuningOptions {
   /** The tenant's JWKS (`https://{domain}/.well-known/jwks.json`). */
   jwksUri: string;
   /** The tenant's issuer, exactly: `https://{domain}/`, with the trailing slash. */

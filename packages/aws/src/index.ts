@@ -7,4 +7,4 @@ export type { CognitoClaims } from './claims.js';
 export { cognitoEndpoints, type CognitoEndpoints } from './endpoints.js';
 export { AWSCognitoProvider, type AWSCognitoProviderOptions } from './provider.js';
 export { revokeCognitoRefreshToken } from './revoke.js';
-export { cognitoTokenVerifier, type CognitoJwtOptions, type CognitoTokenVerifierOptions } from './verifier.js';
+export { cognitoTokenVerifier, type CognitoTokenVerifierOptions } from './verifier.js';

@@ -1,7 +1,8 @@
 import { OIDCProxy, grantVerifiedScopes, type OIDCProxyOptions } from '@mcpauth/core';
+import type { JWTTuningOptions } from '@mcpauth/jwt';
 import { cognitoEndpoints } from './endpoints.js';
 import { revokeCognitoRefreshToken } from './revoke.js';
-import { cognitoTokenVerifier, type CognitoJwtOptions } from './verifier.js';
+import { cognitoTokenVerifier } from './verifier.js';
 
 /**
  * Options of {@link AWSCognitoProvider}: the user pool, its app client, and everything
@@ -36,7 +37,7 @@ export type AWSCognitoProviderOptions = Omit<OIDCProxyOptions, 'upstream'> & {
   /** Replaces `https://cognito-idp.{region}.amazonaws.com` (a local emulator; https, http only on loopback). */
   serviceUrl?: string | URL | undefined;
   /** Tuning of the JWT verification (clock tolerance, cache, JWKS refresh). The clock is the provider's `now`. */
-  jwt?: CognitoJwtOptions | undefined;
+  jwt?: JWTTuningOptions | undefined;
 };
 
 /** Cognito's options as `OIDCProxy` options. */

@@ -1,17 +1,5 @@
 import { TokenInvalidError, type Clock, type HttpClientOptions, type InvalidTokenHook } from '@mcpauth/core';
-import { JWTVerifier, type JWTClaimsHook, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
-
-/**
- * Tuning of the JWT verification of Cognito tokens (clock tolerance, verified-token cache, JWKS
- * refresh). Durations in seconds.
- *
- * @example
- * ```ts
- * const jwt: CognitoJwtOptions = { clockTolerance: 10, cache: { ttlSeconds: 60 } };
- * ```
- */
-export type CognitoJwtOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
-  Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>;
+import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth/jwt';
 
 /**
  * Options of {@link cognitoTokenVerifier}.
@@ -25,7 +13,7 @@ export type CognitoJwtOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' 
  * };
  * ```
  */
-export interface CognitoTokenVerifierOptions extends CognitoJwtOptions {
+export interface CognitoTokenVerifierOptions extends JWTTuningOptions {
   /** The pool's JWKS. */
   jwksUri: string;
   /** The pool's issuer, exactly. */

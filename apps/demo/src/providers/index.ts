@@ -21,7 +21,20 @@ import type { ProviderEntry } from './provider.js';
 export type { ProviderContext, ProviderEntry } from './provider.js';
 
 /** Every provider the demo can run with, the default first. */
-export const providers: readonly ProviderEntry[] = [local, jwt, introspection, github, google, azure, auth0, aws, supabase, scalekit, descope, enterprise];
+export const providers: readonly ProviderEntry[] = [
+  local,
+  jwt,
+  introspection,
+  github,
+  google,
+  azure,
+  auth0,
+  aws,
+  supabase,
+  scalekit,
+  descope,
+  enterprise,
+];
 
 /** The provider named by `AUTH_PROVIDER`, or a {@link ConfigError} listing the known names. */
 export function findProvider(name: string): ProviderEntry {
