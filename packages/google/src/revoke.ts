@@ -11,7 +11,7 @@ import { secureUrl, sendRequest } from '@mcpauth/core/kit';
  * @example
  * ```ts
  * const revoke = googleTokenRevoker('https://oauth2.googleapis.com/revoke');
- * await revoke({ token, tokenTypeHint: 'refresh_token', clientId, clientSecret, http: { timeoutMs: 5000 } });
+ * await revoke({ token, tokenTypeHint: 'refresh_token', clientId, clientSecret, endpoints, http: { timeoutMs: 5000 } });
  * ```
  * @see https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2

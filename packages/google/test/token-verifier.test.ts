@@ -331,7 +331,8 @@ describe('googleTokenRevoker', () => {
   it('POSTs the token to the revocation endpoint; an already revoked token counts as done; a 5xx is an UpstreamError', async () => {
     const revoke = googleTokenRevoker(googleEndpoints(google.url).revocationEndpoint);
     const t = token();
-    const args = { tokenTypeHint: 'access_token' as const, clientId: CLIENT_ID, clientSecret: 's', http: undefined };
+    const endpoints = googleEndpoints(google.url);
+    const args = { tokenTypeHint: 'access_token' as const, clientId: CLIENT_ID, clientSecret: 's', endpoints, http: undefined };
     await revoke({ token: t, ...args });
     const seen = google.requests.at(-1)!;
     expect(seen).toMatchObject({ method: 'POST', path: '/revoke' });
