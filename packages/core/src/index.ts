@@ -85,6 +85,7 @@ export {
   type ForwardMetadataOptions,
   type RemoteAuthProviderOptions,
   type RemoteResourceLocation,
+  type RemoteVerifierContext,
 } from './remote/remote-auth-provider.js';
 export type { RemoteProviderBaseOptions } from './remote/provider-options.js';
 

@@ -337,6 +337,31 @@ describe('RemoteAuthProvider', () => {
     ).toBe('https://api.example.com/mcp');
   });
 
+  it('a verifier factory is given the resource URL (a verifier whose audience is this server)', () => {
+    const seen: string[] = [];
+    const verifier: TokenVerifier = { verifyToken: async () => null, requiredScopes: ['mcp'] };
+    const auth = new RemoteAuthProvider({
+      baseUrl: 'https://api.example.com/tools/',
+      authorizationServers: ['https://as.example.com'],
+      verifier: ({ resourceUrl }) => {
+        seen.push(resourceUrl);
+        return verifier;
+      },
+    });
+    expect(seen).toEqual(['https://api.example.com/tools/mcp']);
+    expect(auth.resourceUrl).toBe(seen[0]);
+    expect(auth.verifier).toBe(verifier);
+    expect(auth.requiredScopes).toEqual(['mcp']);
+    expect(
+      () =>
+        new RemoteAuthProvider({
+          resourceUrl: 'https://api.example.com/mcp',
+          authorizationServers: ['https://as.example.com'],
+          verifier: (() => ({})) as never,
+        }),
+    ).toThrow(/verifier must implement verifyToken/);
+  });
+
   it('refuses bad options with TypeError', () => {
     const verifier: TokenVerifier = { verifyToken: async () => null };
     const ok = { resourceUrl: 'https://api.example.com/mcp', authorizationServers: ['https://as.example.com'], verifier };

@@ -32,6 +32,21 @@ export interface ForwardMetadataOptions {
   cacheTtlSeconds?: number | undefined;
 }
 
+/**
+ * What a verifier factory of {@link RemoteAuthProviderOptions} receives: where the protected
+ * resource is, for a verifier whose audience is this server's resource URL (RFC 8707).
+ *
+ * @example
+ * ```ts
+ * const verifier = ({ resourceUrl }: RemoteVerifierContext) => new JWTVerifier({ jwksUri, issuer, audience: resourceUrl });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export interface RemoteVerifierContext {
+  /** The MCP endpoint's URL, as listed in the metadata (`resource`). */
+  resourceUrl: string;
+}
+
 /** Options of {@link RemoteAuthProvider}. */
 export type RemoteAuthProviderOptions = RemoteResourceLocation & {
   /**
@@ -39,8 +54,12 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
    */
   authorizationServers: readonly (string | URL)[];
-  /** Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@mcpauth/jwt`). */
-  verifier: TokenVerifier;
+  /**
+   * Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@mcpauth/jwt`),
+   * or a factory given the resource URL, for a verifier whose audience is this server
+   * (`({ resourceUrl }) => new JWTVerifier({ …, audience: resourceUrl })`).
+   */
+  verifier: TokenVerifier | ((context: RemoteVerifierContext) => TokenVerifier);
   /** Scopes advertised in the metadata (`scopes_supported`). Default: `requiredScopes`. */
   scopesSupported?: readonly string[] | undefined;
   /** Scopes every MCP request needs (403 `insufficient_scope` without them). Default: the verifier's `requiredScopes`, else none. */
@@ -144,15 +163,16 @@ export class RemoteAuthProvider implements AuthProvider {
 
   constructor(options: RemoteAuthProviderOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('RemoteAuthProvider: options are required');
-    if (!options.verifier || typeof options.verifier.verifyToken !== 'function') {
-      throw new TypeError('RemoteAuthProvider: verifier must implement verifyToken');
-    }
     if (!Array.isArray(options.authorizationServers) || options.authorizationServers.length === 0) {
       throw new TypeError('RemoteAuthProvider: authorizationServers must name at least one issuer');
     }
     const servers = options.authorizationServers.map((s, i) => publicUrl(s, `authorizationServers[${i}]`));
     const resource = resourceOf(options);
-    const required = [...(options.requiredScopes ?? options.verifier.requiredScopes ?? [])];
+    const verifier = typeof options.verifier === 'function' ? options.verifier({ resourceUrl: resource.href }) : options.verifier;
+    if (!verifier || typeof verifier.verifyToken !== 'function') {
+      throw new TypeError('RemoteAuthProvider: verifier must implement verifyToken');
+    }
+    const required = [...(options.requiredScopes ?? verifier.requiredScopes ?? [])];
     if (options.audienceCheck !== undefined && options.audienceCheck !== 'resource' && options.audienceCheck !== 'verifier') {
       throw new TypeError("RemoteAuthProvider: audienceCheck must be 'resource' or 'verifier'");
     }
@@ -187,14 +207,14 @@ export class RemoteAuthProvider implements AuthProvider {
       routes.push({ path: '/.well-known/oauth-authorization-server', handler });
     }
 
-    this.verifier = options.verifier;
+    this.verifier = verifier;
     this.resourceUrl = prm.document.resource;
     this.resourceMetadataUrl = prm.url;
     this.requiredScopes = required;
     this.metadata = prm.document;
     this.authorizationServers = [...prm.document.authorization_servers];
     this.routes = routes;
-    const common = { verifier: options.verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
+    const common = { verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
     this.guard = createBearerGuard(
       options.audienceCheck === 'verifier'
         ? { ...common, dangerouslyAcceptAnyAudience: true } // the verifier checks the IdP's own audience
