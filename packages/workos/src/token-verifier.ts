@@ -1,0 +1,221 @@
+import {
+  TokenInvalidError,
+  UpstreamError,
+  type AccessToken,
+  type AnyAuthError,
+  type Clock,
+  type InvalidTokenHook,
+  type TokenVerifier,
+  type VerifierCacheOptions,
+} from '@mcpauth/core';
+import {
+  epochSeconds,
+  invalidTokenReporter,
+  parseScopes,
+  resolveVerifierCache,
+  secureUrl,
+  sendRequest,
+  sha256,
+  SingleFlight,
+  TtlCache,
+  type HttpClientOptions,
+} from '@mcpauth/core/kit';
+import { workosEndpoints } from './endpoints.js';
+
+/**
+ * The claims a {@link WorkOSTokenVerifier} puts on an access token, from WorkOS's userinfo
+ * endpoint. `sub` is always there; the others only when the token was granted the scope that
+ * releases them (`email`: `email`, `email_verified`; `profile`: `name`, `given_name`,
+ * `family_name`). Absent claims are left out, never `null`.
+ *
+ * @see https://workos.com/docs/reference/workos-connect/userinfo
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
+ */
+export type WorkOSUserInfoClaims = {
+  /** The WorkOS user id (`user_01…`). */
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+};
+
+/** An access token verified by WorkOS's userinfo endpoint. */
+export type WorkOSAccessToken = AccessToken & { subject: string; expiresAt: number; claims: WorkOSUserInfoClaims };
+
+/** Options of {@link WorkOSTokenVerifier}. */
+export type WorkOSTokenVerifierOptions = HttpClientOptions & {
+  /** The AuthKit domain, e.g. `https://example-app.authkit.app` (`https://` added when missing). */
+  authkitDomain: string | URL;
+  /** `clientId` of the returned tokens (userinfo does not say which application a token belongs to). Default `'workos'`. */
+  clientId?: string | undefined;
+  /** Scopes every token must carry (from userinfo's `scope` / `scopes`), checked by the bearer guard. */
+  requiredScopes?: readonly string[] | undefined;
+  /**
+   * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
+   * WorkOS every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
+   * the `expiresAt` horizon of the tokens returned (never later than the token's own `exp`).
+   */
+  cache?: VerifierCacheOptions | false | undefined;
+  /** Told why a token was refused (WorkOS's 401, a malformed token); never given the token. */
+  onInvalidToken?: InvalidTokenHook | undefined;
+  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+  now?: Clock | undefined;
+};
+
+const MAX_TOKEN_LENGTH = 8192;
+const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
+const OPTIONAL_STRINGS = ['email', 'name', 'given_name', 'family_name'] as const;
+
+/**
+ * The `exp` a WorkOS access token (a JWT) states, read without checking the signature: used only
+ * to cap how long a verdict WorkOS gave is kept, never to accept a token.
+ */
+function statedExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp = (JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The documented userinfo claims, checked: `sub` a non-empty string, the others of their type or left out. */
+function userInfoClaims(body: unknown): WorkOSUserInfoClaims {
+  const info = body as Record<string, unknown> | null;
+  if (typeof info !== 'object' || info === null || Array.isArray(info) || typeof info['sub'] !== 'string' || info['sub'] === '') {
+    throw new UpstreamError('invalid_body', 'WorkOS userinfo response has no sub', { status: 200 });
+  }
+  const claims: WorkOSUserInfoClaims = { sub: info['sub'] };
+  for (const name of OPTIONAL_STRINGS) if (typeof info[name] === 'string') claims[name] = info[name];
+  if (typeof info['email_verified'] === 'boolean') claims.email_verified = info['email_verified'];
+  return claims;
+}
+
+/**
+ * Verifies WorkOS Connect access tokens by asking WorkOS: `GET {authkitDomain}/oauth2/userinfo`
+ * with the token as bearer. The token is treated as opaque (its signature and claims are WorkOS's
+ * business): a 200 with a `sub` means valid; `subject` is `sub`, scopes come from the response's
+ * `scope` (space-separated) or `scopes` (list), and `claims` are {@link WorkOSUserInfoClaims}.
+ *
+ * It follows core's verifier policy: verdicts (valid and 401 alike) are cached by the token's
+ * SHA-256 for `cache.ttlSeconds` (never past the token's own `exp`), concurrent checks of one
+ * token share one request; a 401 means invalid (`null`, reported through `onInvalidToken`); a
+ * rate limit (429), timeout, 5xx, any other status or a malformed body means WorkOS could not say:
+ * `verifyToken` rejects with an `UpstreamError` (not cached), so the bearer guard answers 502
+ * (retry) rather than 401 (sign in again).
+ *
+ * It does not check which application a token was issued to, nor for which resource (userinfo
+ * says neither): alone behind a bearer guard it needs `dangerouslyAcceptAnyAudience: true` and
+ * accepts any live token of the AuthKit environment. Put it behind `WorkOSProvider`, where
+ * clients only ever hold the proxy's own tokens, issued for the MCP endpoint.
+ *
+ * @example
+ * ```ts
+ * const verifier = new WorkOSTokenVerifier({ authkitDomain: 'example-app.authkit.app' });
+ * const token = await verifier.verifyToken(raw); // { subject: 'user_01…', claims: { sub, email, … } } or null
+ * ```
+ * @see https://workos.com/docs/reference/workos-connect/userinfo
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export class WorkOSTokenVerifier implements TokenVerifier {
+  readonly requiredScopes: readonly string[];
+  readonly #userinfoUrl: string;
+  readonly #clientId: string;
+  readonly #ttl: number;
+  readonly #http: HttpClientOptions;
+  readonly #cache: TtlCache<string, Omit<WorkOSAccessToken, 'token'> | null> | undefined;
+  readonly #flights = new SingleFlight<string, WorkOSAccessToken | null>();
+  readonly #report: (error: AnyAuthError) => void;
+  readonly #now: Clock;
+
+  constructor(options: WorkOSTokenVerifierOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('WorkOSTokenVerifier: options with authkitDomain are required');
+    // The bearer token goes to this URL: https only (http on loopback, for tests).
+    this.#userinfoUrl = secureUrl(workosEndpoints(options.authkitDomain).userinfoEndpoint, 'WorkOSTokenVerifier: authkitDomain').href;
+    const cache = resolveVerifierCache(options.cache, 'WorkOSTokenVerifier', CACHE_DEFAULTS);
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('WorkOSTokenVerifier: now must be a function');
+    if (options.clientId !== undefined && (typeof options.clientId !== 'string' || options.clientId === '')) {
+      throw new TypeError('WorkOSTokenVerifier: clientId must be a non-empty string');
+    }
+    this.#clientId = options.clientId ?? 'workos';
+    this.requiredScopes = [...(options.requiredScopes ?? [])];
+    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
+    this.#now = options.now ?? epochSeconds;
+    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
+    this.#report = invalidTokenReporter(options.onInvalidToken, 'WorkOSTokenVerifier');
+    this.#http = {
+      ky: options.ky,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs ?? 5_000,
+      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
+      retry: options.retry,
+    };
+  }
+
+  /**
+   * Verify a WorkOS access token: the cached verdict, or one userinfo call. `null` when WorkOS
+   * refuses the token; rejects with `UpstreamError` when WorkOS cannot say.
+   */
+  async verifyToken(token: string): Promise<WorkOSAccessToken | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      this.#report(new TokenInvalidError('malformed', 'WorkOS token is empty or too long'));
+      return null;
+    }
+    const key = await sha256(token);
+    const cached = this.#cache?.get(key);
+    if (cached !== undefined) {
+      if (cached === null) this.#report(new TokenInvalidError('inactive', 'WorkOS rejected the token (HTTP 401, cached)'));
+      return cached && { ...cached, token };
+    }
+    return this.#flights.run(key, async () => {
+      try {
+        return await this.#lookup(token, key);
+      } catch (err) {
+        if (err instanceof TokenInvalidError) {
+          this.#report(err);
+          return null;
+        }
+        throw err instanceof UpstreamError ? err : new UpstreamError('network', 'WorkOS token check failed', { cause: err });
+      }
+    });
+  }
+
+  async #lookup(token: string, key: string): Promise<WorkOSAccessToken> {
+    const res = await sendRequest(this.#userinfoUrl, { headers: { Authorization: `Bearer ${token}` } }, this.#http);
+    if (res.status === 401) {
+      this.#cache?.set(key, null, { ttlSeconds: this.#ttl });
+      throw new TokenInvalidError('inactive', 'WorkOS rejected the token (HTTP 401)');
+    }
+    if (res.status === 429) {
+      const retry = res.headers.get('retry-after');
+      throw new UpstreamError('http_status', `WorkOS rate limit (HTTP 429${retry ? `, retry-after ${retry}` : ''})`, { status: 429 });
+    }
+    if (res.status !== 200) throw new UpstreamError('http_status', `WorkOS userinfo returned HTTP ${res.status}`, { status: res.status });
+    let body: unknown;
+    try {
+      body = JSON.parse(res.text());
+    } catch (cause) {
+      throw new UpstreamError('invalid_body', 'WorkOS userinfo response is not JSON', { status: 200, cause });
+    }
+    const claims = userInfoClaims(body);
+    const info = body as Record<string, unknown>;
+    const now = this.#now();
+    const exp = statedExpiry(token);
+    const until = Math.min(now + this.#ttl, exp ?? Infinity);
+    if (until <= now) throw new TokenInvalidError('expired', 'WorkOS token has expired');
+    const result: Omit<WorkOSAccessToken, 'token'> = {
+      clientId: this.#clientId,
+      scopes: parseScopes(info['scope'] !== undefined ? info['scope'] : info['scopes']),
+      expiresAt: Math.floor(until),
+      subject: claims.sub,
+      claims,
+    };
+    this.#cache?.set(key, result, { ttlSeconds: until - now });
+    return { ...result, token };
+  }
+}

@@ -1,0 +1,3 @@
+import { packageTests } from '../../configs/vitest';
+
+export default packageTests();
