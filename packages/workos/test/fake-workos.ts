@@ -57,8 +57,12 @@ export interface FakeWorkOS extends Listening {
   metadata: Record<string, unknown>;
   /** Set how userinfo answers for a token (unknown tokens get 401). */
   setToken(token: string, behaviour: UserinfoBehaviour): void;
-  /** Revoke a token: userinfo answers 401 from now on. */
+  /** Revoke an access token: userinfo answers 401 from now on. */
   revoke(token: string): void;
+  /** How userinfo answers for the tokens issued from now on (default: the user's claims by scope). */
+  issueAs(behaviour: UserinfoBehaviour | undefined): void;
+  /** Revoke every refresh token (the user removed the application's access). */
+  revokeRefreshTokens(): void;
   /** Sign an AuthKit access token (RS256, the fake's key) with the documented claims merged under `claims`. */
   sign(claims?: JWTPayload, options?: { kid?: string; key?: CryptoKey }): Promise<string>;
   setJwksMode(mode: JwksMode): void;
@@ -85,7 +89,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  * - with a Connect application: `GET /oauth2/authorize` (the user signs in and approves at once)
  *   and `POST /oauth2/token` (authorization_code with PKCE, refresh_token; `client_secret_post`).
  */
-export async function startFakeWorkOS(app?: FakeConnectApp): Promise<FakeWorkOS> {
+export async function startFakeWorkOS(app?: FakeConnectApp, options: { now?: () => number } = {}): Promise<FakeWorkOS> {
+  const clock = options.now ?? (() => Math.floor(Date.now() / 1000));
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `key_${crypto.randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`;
   // JWKS shape (WorkOS's JwksResponse: alg RS256, kty RSA, use sig, kid `key_01…`):
@@ -96,6 +101,7 @@ export async function startFakeWorkOS(app?: FakeConnectApp): Promise<FakeWorkOS>
   const issuedTokens: string[] = [];
   let jwksMode: JwksMode = 'up';
   let tokenFailure: { status: number; body: string } | undefined;
+  let issuedBehaviour: UserinfoBehaviour | undefined;
   let issuer = '';
   let metadata: Record<string, unknown> = {};
   const codes = new Map<string, { challenge: string | null; redirectUri: string; scope: string }>();
@@ -103,7 +109,7 @@ export async function startFakeWorkOS(app?: FakeConnectApp): Promise<FakeWorkOS>
   const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex').toUpperCase();
 
   const sign = (claims: JWTPayload = {}, options: { kid?: string; key?: CryptoKey } = {}) => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = clock();
     // Access token claims: https://workos.com/docs/reference/workos-connect/token ("Access token JWT")
     // and https://workos.com/docs/reference/authkit/session-tokens/access-token (org_id, role, permissions).
     return new SignJWT({
@@ -132,8 +138,8 @@ export async function startFakeWorkOS(app?: FakeConnectApp): Promise<FakeWorkOS>
 
   const issue = async (res: ServerResponse, scope: string) => {
     const ttl = app?.accessTokenTtl ?? 300;
-    const accessToken = await sign({ aud: app!.clientId, exp: Math.floor(Date.now() / 1000) + ttl });
-    tokens.set(accessToken, { kind: 'user', claims: userinfoFor(scope) });
+    const accessToken = await sign({ aud: app!.clientId, exp: clock() + ttl });
+    tokens.set(accessToken, issuedBehaviour ?? { kind: 'user', claims: userinfoFor(scope) });
     issuedTokens.push(accessToken);
     const refreshToken = random();
     if (scope.split(' ').includes('offline_access')) refreshTokens.set(refreshToken, scope);
@@ -277,6 +283,10 @@ export async function startFakeWorkOS(app?: FakeConnectApp): Promise<FakeWorkOS>
     metadata,
     setToken: (token, behaviour) => void tokens.set(token, behaviour),
     revoke: (token) => void tokens.delete(token),
+    revokeRefreshTokens: () => refreshTokens.clear(),
+    issueAs: (behaviour) => {
+      issuedBehaviour = behaviour;
+    },
     sign,
     setJwksMode: (mode) => {
       jwksMode = mode;
