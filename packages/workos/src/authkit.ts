@@ -1,4 +1,9 @@
-import { RemoteAuthProvider, type ForwardMetadataOptions, type RemoteAuthProviderOptions, type RemoteResourceLocation } from '@mcpauth/core';
+import {
+  RemoteAuthProvider,
+  type ForwardMetadataOptions,
+  type RemoteAuthProviderOptions,
+  type RemoteResourceLocation,
+} from '@mcpauth/core';
 import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
 import { authkitClaims } from './claims.js';
 import { workosEndpoints, type WorkOSEndpoints } from './endpoints.js';
@@ -61,7 +66,9 @@ export class AuthKitProvider extends RemoteAuthProvider {
     const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
-      ...(options.resourceUrl !== undefined ? { resourceUrl: options.resourceUrl } : { baseUrl: options.baseUrl, mcpPath: options.mcpPath }),
+      ...(options.resourceUrl !== undefined
+        ? { resourceUrl: options.resourceUrl }
+        : { baseUrl: options.baseUrl, mcpPath: options.mcpPath }),
       authorizationServers: [endpoints.issuer],
       verifier: ({ resourceUrl }) =>
         new JWTVerifier({

@@ -79,4 +79,3 @@ export function authkitClaims(options: { permissionsAsScopes?: boolean | undefin
     return { scopes: [...new Set([...mapped.scopes, ...permissions])] };
   };
 }
-

@@ -34,7 +34,9 @@ export function workosEndpoints(authkitDomain: string | URL): WorkOSEndpoints {
   const raw = String(authkitDomain).trim();
   const url = secureUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`, 'WorkOS: authkitDomain');
   if (url.search || url.pathname !== '/' || url.username || url.password) {
-    throw new TypeError('WorkOS: authkitDomain must be a domain or origin, e.g. https://example-app.authkit.app (no path, query or credentials)');
+    throw new TypeError(
+      'WorkOS: authkitDomain must be a domain or origin, e.g. https://example-app.authkit.app (no path, query or credentials)',
+    );
   }
   const issuer = url.origin;
   return {

@@ -70,7 +70,13 @@ function workosProxyOptions(options: WorkOSProviderOptions): OAuthProxyOptions {
       clientSecret,
       authMethod: 'client_secret_post', // WorkOS: "client ID and client secret in the body of the request"
       scopes: upstreamScopes ?? (identityClaims ? IDENTITY_SCOPES : DEFAULT_SCOPES),
-      verifier: new WorkOSTokenVerifier({ ...proxy.http, ...verifier, authkitDomain: endpoints.issuer, clientId, onInvalidToken: options.onError }),
+      verifier: new WorkOSTokenVerifier({
+        ...proxy.http,
+        ...verifier,
+        authkitDomain: endpoints.issuer,
+        clientId,
+        onInvalidToken: options.onError,
+      }),
     },
     // WorkOS is asked for OIDC scopes only; the client's scopes are this server's, which WorkOS
     // cannot vouch for: granted as approved on the consent page unless `hooks.grantScopes` narrows.

@@ -41,9 +41,13 @@ async function serve(
       });
       return { content: [{ type: 'text', text }] };
     });
-    s.registerTool('delete_widget', { description: 'Needs widgets:delete', scopeChallenge: requireToolScopes(auth, 'widgets:delete') }, async () => ({
-      content: [{ type: 'text', text: 'deleted' }],
-    }));
+    s.registerTool(
+      'delete_widget',
+      { description: 'Needs widgets:delete', scopeChallenge: requireToolScopes(auth, 'widgets:delete') },
+      async () => ({
+        content: [{ type: 'text', text: 'deleted' }],
+      }),
+    );
     return s;
   });
   app = createMcpAuthHandler({ auth, mcp });
@@ -148,7 +152,9 @@ describe('AuthKitProvider', () => {
   it('without permissionsAsScopes, permissions are claims, not scopes: a tool needing one is refused (403)', async () => {
     const client = await connect(s.mcpUrl, await workos.sign({ aud: s.mcpUrl, permissions: ['widgets:delete'] }));
     try {
-      expect(await client.callTool({ name: 'delete_widget', arguments: {} }).catch((e: unknown) => e)).toBeInstanceOf(InsufficientScopeError);
+      expect(await client.callTool({ name: 'delete_widget', arguments: {} }).catch((e: unknown) => e)).toBeInstanceOf(
+        InsufficientScopeError,
+      );
     } finally {
       await client.close();
     }
@@ -178,7 +184,9 @@ describe('AuthKitProvider options', () => {
       } finally {
         await admin.close();
       }
-      const prm = (await (await fetch(`${s.server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { scopes_supported: string[] };
+      const prm = (await (await fetch(`${s.server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+        scopes_supported: string[];
+      };
       expect(prm.scopes_supported).toEqual(['widgets:read']);
     } finally {
       await s.server.close();
@@ -232,7 +240,11 @@ describe('AuthKitProvider options', () => {
       resource: 'https://mcp.example.com/tools',
     });
     expect(await byUrl.verifier.verifyToken(await workos.sign({ aud: 'https://mcp.example.com/mcp' }))).toBeNull();
-    const byBase = new AuthKitProvider({ authkitDomain: 'example-app.authkit.app', baseUrl: 'https://mcp.example.com', mcpPath: '/v1/mcp' });
+    const byBase = new AuthKitProvider({
+      authkitDomain: 'example-app.authkit.app',
+      baseUrl: 'https://mcp.example.com',
+      mcpPath: '/v1/mcp',
+    });
     expect(byBase.resourceUrl).toBe('https://mcp.example.com/v1/mcp');
     expect(byBase.authorizationServers).toEqual(['https://example-app.authkit.app']);
     expect(byBase.endpoints.jwksUri).toBe('https://example-app.authkit.app/oauth2/jwks');
@@ -248,8 +260,8 @@ describe('AuthKitProvider options', () => {
       TypeError,
     );
     expect(() => new AuthKitProvider({ baseUrl: 'http://mcp.example.com', authkitDomain: 'example-app.authkit.app' })).toThrow(TypeError);
-    expect(
-      () => new AuthKitProvider({ ...base, authkitDomain: 'example-app.authkit.app', jwt: { cache: { ttlSeconds: -1 } } }),
-    ).toThrow(TypeError);
+    expect(() => new AuthKitProvider({ ...base, authkitDomain: 'example-app.authkit.app', jwt: { cache: { ttlSeconds: -1 } } })).toThrow(
+      TypeError,
+    );
   });
 });

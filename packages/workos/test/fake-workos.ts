@@ -106,7 +106,10 @@ export async function startFakeWorkOS(app?: FakeConnectApp, options: { now?: () 
   let metadata: Record<string, unknown> = {};
   const codes = new Map<string, { challenge: string | null; redirectUri: string; scope: string }>();
   const refreshTokens = new Map<string, string>(); // refresh token → scope
-  const random = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex').toUpperCase();
+  const random = () =>
+    Buffer.from(crypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .toUpperCase();
 
   const sign = (claims: JWTPayload = {}, options: { kid?: string; key?: CryptoKey } = {}) => {
     const now = clock();

@@ -91,7 +91,11 @@ async function signIn(stack: Stack, browser: ConsentingOAuthClientProvider): Pro
 
 async function whoami(client: Client) {
   const result = await client.callTool({ name: 'whoami', arguments: {} });
-  return JSON.parse((result.content as { text: string }[])[0]!.text) as { clientId: string; subject: string; workos: Record<string, unknown> };
+  return JSON.parse((result.content as { text: string }[])[0]!.text) as {
+    clientId: string;
+    subject: string;
+    workos: Record<string, unknown>;
+  };
 }
 
 const ping = (stack: Stack, token: string) =>
@@ -138,7 +142,9 @@ describe('WorkOSProvider: the whole flow with the MCP SDK v2 client', () => {
 
     // The WorkOS token was checked at userinfo, and stays on the server.
     const workosToken = stack.workos.issuedTokens[0]!;
-    expect(stack.workos.requests.some((r) => r.path === '/oauth2/userinfo' && r.headers.authorization === `Bearer ${workosToken}`)).toBe(true);
+    expect(stack.workos.requests.some((r) => r.path === '/oauth2/userinfo' && r.headers.authorization === `Bearer ${workosToken}`)).toBe(
+      true,
+    );
     expect(browser.saved!.access_token).not.toBe(workosToken);
     expect(JSON.stringify(browser.saved)).not.toContain(workosToken);
     expect(await stack.auth.upstreamAccessToken(browser.saved!.access_token)).toBe(workosToken);
@@ -239,7 +245,12 @@ describe('WorkOSProvider: scopes, identity claims, failures and options', () => 
   });
 
   it.each([
-    ['WorkOS refusing our client secret (401 invalid_client)', { clientSecret: 'wrong-secret-0123456789abcdef0123456789' }, undefined, 'invalid_client'],
+    [
+      'WorkOS refusing our client secret (401 invalid_client)',
+      { clientSecret: 'wrong-secret-0123456789abcdef0123456789' },
+      undefined,
+      'invalid_client',
+    ],
     ['a token endpoint answering 500', {}, [500, '{"message":"Internal Server Error"}'], undefined],
     ['a token endpoint answering 429', {}, [429, '{"message":"Too many requests"}'], undefined],
     ['a token endpoint answering malformed JSON', {}, [200, '{"access_token": '], undefined],

@@ -169,7 +169,13 @@ describe('workosEndpoints and the AuthKit domain option', () => {
 
   it('refuses a domain that is not a secure origin (http off loopback, a path, a query, credentials, nothing)', () => {
     expect(() => workosEndpoints('http://example-app.authkit.app')).toThrow(/must use https/);
-    for (const bad of ['https://example-app.authkit.app/oauth2', 'example-app.authkit.app?x=1', 'https://u:p@a.authkit.app', '', 'ftp://x']) {
+    for (const bad of [
+      'https://example-app.authkit.app/oauth2',
+      'example-app.authkit.app?x=1',
+      'https://u:p@a.authkit.app',
+      '',
+      'ftp://x',
+    ]) {
       expect(() => workosEndpoints(bad), bad).toThrow(TypeError);
     }
     expect(() => workosEndpoints(undefined as never)).toThrow(TypeError);

@@ -33,8 +33,7 @@ function during(behaviour: UserinfoBehaviour) {
 
 describe('verifier contract: WorkOSTokenVerifier (userinfo)', () => {
   const fixture: VerifierFixture = {
-    create: (policy) =>
-      new WorkOSTokenVerifier({ authkitDomain: workos.url, timeoutMs: 300, ...policy } as WorkOSTokenVerifierOptions),
+    create: (policy) => new WorkOSTokenVerifier({ authkitDomain: workos.url, timeoutMs: 300, ...policy } as WorkOSTokenVerifierOptions),
     validToken: async () => {
       const token = await workos.sign({ aud: 'client_01JP8BD0CZ401TDF9X54NT5ZEK' });
       workos.setToken(token, VALID);
@@ -76,7 +75,9 @@ describe('verifier contract: AuthKitProvider.verifier (JWT)', () => {
       } as AuthKitProviderOptions).verifier,
     validToken: () => workos.sign({ aud: resource }),
     invalidTokens: async () => ({
-      'another audience (resource indicators not configured: aud is the client id)': await workos.sign({ aud: 'client_01JP8BD0CZ401TDF9X54NT5ZEK' }),
+      'another audience (resource indicators not configured: aud is the client id)': await workos.sign({
+        aud: 'client_01JP8BD0CZ401TDF9X54NT5ZEK',
+      }),
       'another issuer': await workos.sign({ aud: resource, iss: 'https://other-tenant.authkit.app' }),
       expired: await workos.sign({ aud: resource, exp: Math.floor(Date.now() / 1000) - 3600 }),
       'permissions of the wrong type': await workos.sign({ aud: resource, permissions: 'widgets:read' }),

@@ -6,6 +6,7 @@
 import { ConfigError } from '../config.js';
 import { auth0 } from './auth0.js';
 import { aws } from './aws.js';
+import { authkit } from './authkit.js';
 import { azure } from './azure.js';
 import { descope } from './descope.js';
 import { enterprise } from './enterprise.js';
@@ -16,6 +17,7 @@ import { jwt } from './jwt.js';
 import { local } from './local.js';
 import { scalekit } from './scalekit.js';
 import { supabase } from './supabase.js';
+import { workos } from './workos.js';
 import type { ProviderEntry } from './provider.js';
 
 export type { ProviderContext, ProviderEntry } from './provider.js';
@@ -30,7 +32,9 @@ export const providers: readonly ProviderEntry[] = [
   azure,
   auth0,
   aws,
+  workos,
   supabase,
+  authkit,
   scalekit,
   descope,
   enterprise,
