@@ -188,6 +188,22 @@ describe('WorkOSProvider: the whole flow with the MCP SDK v2 client', () => {
     await client.close();
   });
 
+  it('revoking at /revoke ends the session here; WorkOS has no RFC 7009 endpoint, so nothing is sent there', async () => {
+    const browser = new ConsentingOAuthClientProvider(CLIENT_CALLBACK);
+    const client = await signIn(stack, browser);
+    expect((await whoami(client)).subject).toBe(LEROY.sub);
+    const before = stack.workos.requests.length;
+    const revoke = await fetch(`${stack.server.url}/revoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: browser.saved!.refresh_token!, client_id: browser.client!.client_id }),
+    });
+    expect(revoke.status).toBe(200);
+    expect((await ping(stack, browser.saved!.access_token)).status).toBe(401);
+    expect(stack.workos.requests.slice(before).map((r) => r.path)).toEqual([]);
+    await client.close();
+  });
+
   it('a WorkOS grant that is gone (token refused, refresh refused) ends the session at the next check: 401', async () => {
     const browser = new ConsentingOAuthClientProvider(CLIENT_CALLBACK);
     const client = await signIn(stack, browser);
