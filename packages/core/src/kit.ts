@@ -11,7 +11,8 @@
  *   {@link mapJoseError}, {@link sha256}, {@link timingSafeEqual}, {@link nodeBuiltin} (a Node
  *   built-in reached at run time, for a native fast path without a static `node:` import),
  *   {@link resolveVerifierCache} and {@link invalidTokenReporter} (the verifier policy's cache
- *   option and hook rules), {@link epochSeconds} (the default clock, in seconds).
+ *   option and hook rules), {@link CachedTokenCheck} (the whole policy around one upstream call,
+ *   for verifiers of opaque tokens), {@link epochSeconds} (the default clock, in seconds).
  * - URLs: {@link secureUrl}, {@link isSecureUrl}, {@link isLoopbackHost},
  *   {@link protectedResourceMetadataUrl} (RFC 9728 §3.1).
  * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
@@ -50,6 +51,7 @@ export { mapJoseError } from './jwt-issuer/issuer.js';
 export { sha256, timingSafeEqual } from './lib/crypto.js';
 export { nodeBuiltin } from './lib/builtin.js';
 export { invalidTokenReporter, resolveVerifierCache, type ResolvedVerifierCache } from './protocols/verifier-policy.js';
+export { CachedTokenCheck, type CachedTokenCheckOptions, type TokenCheckVerdict } from './protocols/cached-token-check.js';
 export { epochSeconds } from './lib/clock.js';
 
 // URLs

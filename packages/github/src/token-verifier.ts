@@ -2,23 +2,12 @@ import {
   TokenInvalidError,
   UpstreamError,
   type AccessToken,
-  type AnyAuthError,
   type Clock,
   type InvalidTokenHook,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import {
-  epochSeconds,
-  invalidTokenReporter,
-  resolveVerifierCache,
-  TtlCache,
-  SingleFlight,
-  secureUrl,
-  sendRequest,
-  sha256,
-  type HttpClientOptions,
-} from '@mcpauth/core/kit';
+import { CachedTokenCheck, secureUrl, sendRequest, type HttpClientOptions, type TokenCheckVerdict } from '@mcpauth/core/kit';
 import { githubEndpoints } from './endpoints.js';
 
 /**
@@ -64,7 +53,7 @@ export type GitHubTokenVerifierOptions = HttpClientOptions & {
   );
 
 const MAX_TOKEN_LENGTH = 4096;
-const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
+const CACHE_DEFAULTS = { ttlSeconds: 300, maxEntries: 10_000 };
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -102,13 +91,8 @@ export class GitHubTokenVerifier implements TokenVerifier {
   readonly requiredScopes: readonly string[];
   readonly #userUrl: string;
   readonly #clientId: string;
-  /** Seconds a verdict is cached, and the `expiresAt` horizon. */
-  readonly #ttl: number;
   readonly #http: HttpClientOptions;
-  readonly #cache: TtlCache<string, Omit<GitHubAccessToken, 'token'> | null> | undefined;
-  readonly #flights = new SingleFlight<string, GitHubAccessToken | null>();
-  readonly #report: (error: AnyAuthError) => void;
-  readonly #now: Clock;
+  readonly #checks: CachedTokenCheck<GitHubAccessToken>;
 
   constructor(options: GitHubTokenVerifierOptions = {}) {
     if (options.apiBaseUrl !== undefined && options.enterpriseUrl !== undefined) {
@@ -117,17 +101,20 @@ export class GitHubTokenVerifier implements TokenVerifier {
     if ('cacheTtlSeconds' in options || 'cacheMaxEntries' in options) {
       throw new TypeError('GitHubTokenVerifier: cacheTtlSeconds and cacheMaxEntries are now cache: { ttlSeconds, maxEntries }');
     }
-    const cache = resolveVerifierCache(options.cache, 'GitHubTokenVerifier', CACHE_DEFAULTS);
+    this.#checks = new CachedTokenCheck({
+      owner: 'GitHubTokenVerifier',
+      upstream: 'GitHub',
+      cache: options.cache,
+      defaults: CACHE_DEFAULTS,
+      onInvalidToken: options.onInvalidToken,
+      now: options.now,
+      maxTokenLength: MAX_TOKEN_LENGTH,
+    });
     const apiBaseUrl = options.apiBaseUrl ?? githubEndpoints(options.enterpriseUrl).apiBaseUrl;
     // The bearer token goes to this URL: https only (http on loopback, for tests).
     this.#userUrl = `${secureUrl(apiBaseUrl, 'GitHubTokenVerifier: apiBaseUrl').href.replace(/\/+$/, '')}/user`;
     this.#clientId = options.clientId ?? 'github';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
-    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('GitHubTokenVerifier: now must be a function');
-    this.#now = options.now ?? epochSeconds;
-    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'GitHubTokenVerifier');
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,
@@ -141,43 +128,20 @@ export class GitHubTokenVerifier implements TokenVerifier {
    * Verify a GitHub token: the cached verdict, or one `GET /user`. `null` when GitHub refuses
    * the token; rejects with `UpstreamError` when GitHub cannot say.
    */
-  async verifyToken(token: string): Promise<GitHubAccessToken | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      this.#report(new TokenInvalidError('malformed', 'GitHub token is empty or too long'));
-      return null;
-    }
-    const key = await sha256(token);
-    const cached = this.#cache?.get(key);
-    if (cached !== undefined) {
-      if (cached === null) this.#report(new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401, cached)'));
-      return cached && { ...cached, token };
-    }
-    return this.#flights.run(key, async () => {
-      try {
-        return await this.#lookup(token, key);
-      } catch (err) {
-        // GitHub said no (401): the token is invalid. GitHub could not answer (rate limit,
-        // timeout, 5xx, malformed body): not the token's fault, so it rejects, and callers answer
-        // "try again" (the guard: 502; the proxy keeps the session on its last good check).
-        if (err instanceof TokenInvalidError) {
-          this.#report(err);
-          return null;
-        }
-        throw err instanceof UpstreamError ? err : new UpstreamError('network', 'GitHub token check failed', { cause: err });
-      }
-    });
+  verifyToken(token: string): Promise<GitHubAccessToken | null> {
+    // GitHub said no (401): the token is invalid. GitHub could not answer (rate limit, timeout,
+    // 5xx, malformed body): not the token's fault, so it rejects, and callers answer "try again"
+    // (the guard: 502; the proxy keeps the session on its last good check).
+    return this.#checks.check(token, (t) => this.#lookup(t));
   }
 
-  async #lookup(token: string, key: string): Promise<GitHubAccessToken | null> {
+  async #lookup(token: string): Promise<TokenCheckVerdict<GitHubAccessToken>> {
     const res = await sendRequest(
       this.#userUrl,
       { headers: { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' } },
       this.#http,
     );
-    if (res.status === 401) {
-      this.#cache?.set(key, null, { ttlSeconds: this.#ttl });
-      throw new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401)');
-    }
+    if (res.status === 401) throw new TokenInvalidError('inactive', 'GitHub rejected the token (HTTP 401)');
     if (res.status === 403 || res.status === 429) {
       const retry = res.headers.get('retry-after') ?? res.headers.get('x-ratelimit-reset');
       throw new UpstreamError(
@@ -203,7 +167,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
-      expiresAt: Math.floor(this.#now() + this.#ttl),
+      expiresAt: Math.floor(this.#checks.now() + this.#checks.ttlSeconds),
       subject,
       claims: {
         sub: subject,
@@ -213,7 +177,6 @@ export class GitHubTokenVerifier implements TokenVerifier {
         avatar_url: stringOrNull(user['avatar_url']),
       },
     };
-    this.#cache?.set(key, result, { ttlSeconds: this.#ttl });
-    return { ...result, token };
+    return { token: result, ttlSeconds: this.#checks.ttlSeconds };
   }
 }

@@ -2,24 +2,12 @@ import {
   TokenInvalidError,
   UpstreamError,
   type AccessToken,
-  type AnyAuthError,
   type Clock,
   type InvalidTokenHook,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import {
-  epochSeconds,
-  invalidTokenReporter,
-  parseScopes,
-  resolveVerifierCache,
-  secureUrl,
-  sendRequest,
-  sha256,
-  SingleFlight,
-  TtlCache,
-  type HttpClientOptions,
-} from '@mcpauth/core/kit';
+import { CachedTokenCheck, parseScopes, secureUrl, sendRequest, type HttpClientOptions, type TokenCheckVerdict } from '@mcpauth/core/kit';
 import { workosEndpoints } from './endpoints.js';
 
 /**
@@ -65,7 +53,7 @@ export type WorkOSTokenVerifierOptions = HttpClientOptions & {
 };
 
 const MAX_TOKEN_LENGTH = 8192;
-const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
+const CACHE_DEFAULTS = { ttlSeconds: 300, maxEntries: 10_000 };
 const OPTIONAL_STRINGS = ['email', 'name', 'given_name', 'family_name'] as const;
 
 /**
@@ -126,28 +114,27 @@ export class WorkOSTokenVerifier implements TokenVerifier {
   readonly requiredScopes: readonly string[];
   readonly #userinfoUrl: string;
   readonly #clientId: string;
-  readonly #ttl: number;
   readonly #http: HttpClientOptions;
-  readonly #cache: TtlCache<string, Omit<WorkOSAccessToken, 'token'> | null> | undefined;
-  readonly #flights = new SingleFlight<string, WorkOSAccessToken | null>();
-  readonly #report: (error: AnyAuthError) => void;
-  readonly #now: Clock;
+  readonly #checks: CachedTokenCheck<WorkOSAccessToken>;
 
   constructor(options: WorkOSTokenVerifierOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('WorkOSTokenVerifier: options with authkitDomain are required');
     // The bearer token goes to this URL: https only (http on loopback, for tests).
     this.#userinfoUrl = secureUrl(workosEndpoints(options.authkitDomain).userinfoEndpoint, 'WorkOSTokenVerifier: authkitDomain').href;
-    const cache = resolveVerifierCache(options.cache, 'WorkOSTokenVerifier', CACHE_DEFAULTS);
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('WorkOSTokenVerifier: now must be a function');
     if (options.clientId !== undefined && (typeof options.clientId !== 'string' || options.clientId === '')) {
       throw new TypeError('WorkOSTokenVerifier: clientId must be a non-empty string');
     }
     this.#clientId = options.clientId ?? 'workos';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
-    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
-    this.#now = options.now ?? epochSeconds;
-    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'WorkOSTokenVerifier');
+    this.#checks = new CachedTokenCheck({
+      owner: 'WorkOSTokenVerifier',
+      upstream: 'WorkOS',
+      cache: options.cache,
+      defaults: CACHE_DEFAULTS,
+      onInvalidToken: options.onInvalidToken,
+      now: options.now,
+      maxTokenLength: MAX_TOKEN_LENGTH,
+    });
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,
@@ -161,36 +148,13 @@ export class WorkOSTokenVerifier implements TokenVerifier {
    * Verify a WorkOS access token: the cached verdict, or one userinfo call. `null` when WorkOS
    * refuses the token; rejects with `UpstreamError` when WorkOS cannot say.
    */
-  async verifyToken(token: string): Promise<WorkOSAccessToken | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      this.#report(new TokenInvalidError('malformed', 'WorkOS token is empty or too long'));
-      return null;
-    }
-    const key = await sha256(token);
-    const cached = this.#cache?.get(key);
-    if (cached !== undefined) {
-      if (cached === null) this.#report(new TokenInvalidError('inactive', 'WorkOS rejected the token (HTTP 401, cached)'));
-      return cached && { ...cached, token };
-    }
-    return this.#flights.run(key, async () => {
-      try {
-        return await this.#lookup(token, key);
-      } catch (err) {
-        if (err instanceof TokenInvalidError) {
-          this.#report(err);
-          return null;
-        }
-        throw err instanceof UpstreamError ? err : new UpstreamError('network', 'WorkOS token check failed', { cause: err });
-      }
-    });
+  verifyToken(token: string): Promise<WorkOSAccessToken | null> {
+    return this.#checks.check(token, (t) => this.#lookup(t));
   }
 
-  async #lookup(token: string, key: string): Promise<WorkOSAccessToken> {
+  async #lookup(token: string): Promise<TokenCheckVerdict<WorkOSAccessToken>> {
     const res = await sendRequest(this.#userinfoUrl, { headers: { Authorization: `Bearer ${token}` } }, this.#http);
-    if (res.status === 401) {
-      this.#cache?.set(key, null, { ttlSeconds: this.#ttl });
-      throw new TokenInvalidError('inactive', 'WorkOS rejected the token (HTTP 401)');
-    }
+    if (res.status === 401) throw new TokenInvalidError('inactive', 'WorkOS rejected the token (HTTP 401)');
     if (res.status === 429) {
       const retry = res.headers.get('retry-after');
       throw new UpstreamError('http_status', `WorkOS rate limit (HTTP 429${retry ? `, retry-after ${retry}` : ''})`, { status: 429 });
@@ -204,18 +168,18 @@ export class WorkOSTokenVerifier implements TokenVerifier {
     }
     const claims = userInfoClaims(body);
     const info = body as Record<string, unknown>;
-    const now = this.#now();
-    const exp = statedExpiry(token);
-    const until = Math.min(now + this.#ttl, exp ?? Infinity);
+    const now = this.#checks.now();
+    const until = Math.min(now + this.#checks.ttlSeconds, statedExpiry(token) ?? Infinity);
     if (until <= now) throw new TokenInvalidError('expired', 'WorkOS token has expired');
-    const result: Omit<WorkOSAccessToken, 'token'> = {
-      clientId: this.#clientId,
-      scopes: parseScopes(info['scope'] !== undefined ? info['scope'] : info['scopes']),
-      expiresAt: Math.floor(until),
-      subject: claims.sub,
-      claims,
+    return {
+      token: {
+        clientId: this.#clientId,
+        scopes: parseScopes(info['scope'] !== undefined ? info['scope'] : info['scopes']),
+        expiresAt: Math.floor(until),
+        subject: claims.sub,
+        claims,
+      },
+      ttlSeconds: until - now,
     };
-    this.#cache?.set(key, result, { ttlSeconds: until - now });
-    return { ...result, token };
   }
 }
