@@ -3,7 +3,7 @@
  * codes and tokens: DCR → consent page → GitHub authorize → our callback (code exchange, GET
  * /user) → code to the client → token → tool calls; then GitHub revoking the token.
  */
-import { ConsentingOAuthClientProvider as ConsentingBrowser, listen, type Listening } from '@mcpauth/testing';
+import { ConsentingOAuthClientProvider as ConsentingBrowser, listen, upstreamAuthorizationUrl, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -263,32 +263,11 @@ describe('GitHubProvider: upstream failures and configuration', () => {
     expect(auth.resourceUrl).toBe('https://mcp.example.com/mcp');
     expect(auth.authorizationServers).toEqual(['https://mcp.example.com']);
     await auth.ready(); // the proxy's keys, derived once
-    const reg = await auth.handler(
-      new Request('https://mcp.example.com/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: [CLIENT_CALLBACK], token_endpoint_auth_method: 'none' }),
-      }),
-    );
-    expect(reg.status).toBe(201);
-    const { client_id } = (await reg.json()) as { client_id: string };
-    const url = new URL('https://mcp.example.com/authorize');
-    for (const [k, v] of Object.entries({
-      response_type: 'code',
-      client_id,
-      redirect_uri: CLIENT_CALLBACK,
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
+    const upstream = await upstreamAuthorizationUrl(auth, {
+      baseUrl: 'https://mcp.example.com',
+      redirectUri: CLIENT_CALLBACK,
       scope: 'mcp:tools',
-      resource: 'https://mcp.example.com/mcp',
-    })) {
-      url.searchParams.set(k, v);
-    }
-    const res = await auth.handler(new Request(url));
-    expect(res.status).toBe(302);
-    const consent = await auth.handler(new Request(new URL(res.headers.get('location')!))); // consent 'off': straight on
-    expect(consent.status).toBe(302);
-    const upstream = new URL(consent.headers.get('location')!);
+    });
     expect(`${upstream.origin}${upstream.pathname}`).toBe('https://github.com/login/oauth/authorize');
     expect(upstream.searchParams.get('scope')).toBe('read:user repo'); // the GitHub scopes, not the client's
     expect(upstream.searchParams.get('client_id')).toBe(APP.clientId);

@@ -4,7 +4,7 @@
  * exchange, userinfo) → code to the client → token → tool calls; then WorkOS refreshing, refusing
  * and rate-limiting.
  */
-import { ConsentingOAuthClientProvider, listen, type Listening } from '@mcpauth/testing';
+import { ConsentingOAuthClientProvider, listen, upstreamAuthorizationUrl, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -317,31 +317,11 @@ describe('WorkOSProvider: scopes, identity claims, failures and options', () => 
       allowedClientRedirectUris: [CLIENT_CALLBACK],
     });
     await auth.ready();
-    const reg = await auth.handler(
-      new Request('https://mcp.example.com/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: [CLIENT_CALLBACK], token_endpoint_auth_method: 'none' }),
-      }),
-    );
-    expect(reg.status).toBe(201);
-    const { client_id } = (await reg.json()) as { client_id: string };
-    const url = new URL('https://mcp.example.com/authorize');
-    for (const [k, v] of Object.entries({
-      response_type: 'code',
-      client_id,
-      redirect_uri: CLIENT_CALLBACK,
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
+    const upstream = await upstreamAuthorizationUrl(auth, {
+      baseUrl: 'https://mcp.example.com',
+      redirectUri: CLIENT_CALLBACK,
       scope: 'mcp:tools',
-      resource: 'https://mcp.example.com/mcp',
-    })) {
-      url.searchParams.set(k, v);
-    }
-    const res = await auth.handler(new Request(url));
-    expect(res.status).toBe(302);
-    const consent = await auth.handler(new Request(new URL(res.headers.get('location')!)));
-    const upstream = new URL(consent.headers.get('location')!);
+    });
     expect(`${upstream.origin}${upstream.pathname}`).toBe('https://example-app.authkit.app/oauth2/authorize');
     expect(upstream.searchParams.get('scope')).toBe('openid email');
     expect(upstream.searchParams.get('client_id')).toBe(APP.clientId);

@@ -11,7 +11,13 @@ export {
   type StoreUnderTest,
 } from './store-contract.js';
 export { callToolWithToken, pingMcp } from './bearer.js';
-export { ConsentingOAuthClientProvider, HeadlessOAuthClientProvider, MemoryOAuthClientProvider, signInWithOAuth } from './mcp-client.js';
+export {
+  ConsentingOAuthClientProvider,
+  HeadlessOAuthClientProvider,
+  MemoryOAuthClientProvider,
+  signInWithOAuth,
+  upstreamAuthorizationUrl,
+} from './mcp-client.js';
 export { ScriptedOAuthClient, type ScriptedOAuthClientOptions } from './mcp-oauth.js';
 export {
   rejectionOf,

@@ -155,3 +155,43 @@ export class ConsentingOAuthClientProvider extends MemoryOAuthClientProvider {
     this.callback = next.searchParams;
   }
 }
+
+/**
+ * The upstream authorization URL an OAuth proxy (with `consent: { mode: 'off' }`) sends the
+ * browser to, reached in process through its Fetch `handler`: registers a public client for
+ * `redirectUri` (DCR), sends an authorization request (PKCE S256, `scope`, `resource` = the MCP
+ * URL under `baseUrl`), and follows the proxy's own redirects until it points elsewhere.
+ */
+export async function upstreamAuthorizationUrl(
+  auth: { handler(request: Request): Promise<Response> },
+  options: { baseUrl: string; redirectUri: string; scope: string; mcpPath?: string },
+): Promise<URL> {
+  const base = options.baseUrl.replace(/\/$/, '');
+  const reg = await auth.handler(
+    new Request(`${base}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [options.redirectUri], token_endpoint_auth_method: 'none' }),
+    }),
+  );
+  if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${await reg.text()}`);
+  const { client_id } = (await reg.json()) as { client_id: string };
+  let url = new URL(`${base}/authorize`);
+  const params = {
+    response_type: 'code',
+    client_id,
+    redirect_uri: options.redirectUri,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    scope: options.scope,
+    resource: `${base}${options.mcpPath ?? '/mcp'}`,
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  for (let hops = 0; url.origin === new URL(base).origin; hops++) {
+    if (hops > 3) throw new Error(`the proxy keeps redirecting to itself, at ${url.href}`);
+    const res = await auth.handler(new Request(url));
+    if (res.status !== 302) throw new Error(`${url.pathname} answered ${res.status}: ${await res.text()}`);
+    url = new URL(res.headers.get('location')!, url);
+  }
+  return url;
+}
