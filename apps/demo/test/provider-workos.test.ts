@@ -3,10 +3,10 @@
  * AUTH_PROVIDER=authkit (AuthKit's JWTs, signed by the fake's key, audience the demo's MCP URL)
  * and AUTH_PROVIDER=workos (the OAuth proxy, through the whole flow with the MCP SDK v2 client).
  */
-import { MemoryOAuthClientProvider } from '@mcpauth/testing';
-import { Client, InsufficientScopeError, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
+import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEROY, startFakeWorkOS, type FakeConnectApp, type FakeWorkOS } from '../../../packages/workos/test/fake-workos.js';
+import { callWithOAuth, connectWithOAuth, MemoryOAuthClient } from '../src/client/oauth-client.js';
 import { ScriptedBrowser } from './browser.js';
 import { startDemo, type DemoProcess } from './demo-process.js';
 
@@ -65,15 +65,6 @@ describe('AUTH_PROVIDER=authkit', () => {
   });
 });
 
-/** An SDK client whose user agent is the demo's scripted browser (approves the consent page). */
-class BrowserClient extends MemoryOAuthClientProvider {
-  readonly browser = new ScriptedBrowser();
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizations++;
-    this.callback = (await this.browser.walk(authorizationUrl, this.redirectUrl)).searchParams;
-  }
-}
-
 describe('AUTH_PROVIDER=workos', () => {
   let workos: FakeWorkOS;
   let demo: DemoProcess;
@@ -99,21 +90,18 @@ describe('AUTH_PROVIDER=workos', () => {
   });
 
   it('signs in through AuthKit (consent, AuthKit, callback) and serves whoami as the WorkOS user', async () => {
-    const provider = new BrowserClient(CLIENT_CALLBACK);
-    const first = new Client({ name: 'demo-workos', version: '1.0.0' });
-    await expect(first.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
-      UnauthorizedError,
-    );
-    expect(provider.browser.pages.some((p) => p.url.pathname === '/consent')).toBe(true);
-    expect(provider.callback?.get('code')).toBeTruthy();
-    await new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
-    const client = new Client({ name: 'demo-workos', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(demo.mcpUrl), { authProvider: provider }));
+    const browser = new ScriptedBrowser();
+    const oauth = new MemoryOAuthClient(CLIENT_CALLBACK, (url) => browser.walk(url, CLIENT_CALLBACK), 'Demo WorkOS test');
+    const client = await connectWithOAuth(demo.mcpUrl, oauth);
+    expect(browser.pages.some((p) => p.url.pathname === '/consent')).toBe(true);
     const who = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-    expect(who.principal).toEqual({ clientId: provider.client!.client_id, issuer: demo.url, subject: LEROY.sub });
+    expect(who.principal).toEqual({ clientId: oauth.clientInformation()!.client_id, issuer: demo.url, subject: LEROY.sub });
     const authorize = workos.requests.find((r) => r.path === '/oauth2/authorize')!;
     expect(authorize.query.get('scope')).toBe('openid profile email offline_access');
     expect(workos.requests.some((r) => r.path === '/oauth2/userinfo')).toBe(true);
+    // step-up: the admin scope is granted to the user DEMO_ADMINS names by the email WorkOS released
+    const status = JSON.parse(textOf(await callWithOAuth(client, oauth, 'admin_status')));
+    expect(status.scopes).toEqual(expect.arrayContaining(['mcp:tools', 'admin']));
     await client.close();
   });
 

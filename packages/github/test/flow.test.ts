@@ -3,7 +3,13 @@
  * codes and tokens: DCR → consent page → GitHub authorize → our callback (code exchange, GET
  * /user) → code to the client → token → tool calls; then GitHub revoking the token.
  */
-import { ConsentingOAuthClientProvider as ConsentingBrowser, listen, upstreamAuthorizationUrl, type Listening } from '@mcpauth/testing';
+import {
+  ConsentingOAuthClientProvider as ConsentingBrowser,
+  listen,
+  upstreamAuthorizationUrl,
+  signInWithOAuth,
+  type Listening,
+} from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -73,16 +79,8 @@ async function startStack(overrides: Partial<GitHubProviderOptions> = {}): Promi
   };
 }
 
-async function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client> {
-  const first = new Client({ name: 'flow', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
-    UnauthorizedError,
-  );
-  if (!browser.callback?.get('code')) throw new Error(`no code: ${browser.callback}`);
-  await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(browser.callback);
-  const client = new Client({ name: 'flow', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }));
-  return client;
+function signIn(stack: Stack, browser: ConsentingBrowser): Promise<Client> {
+  return signInWithOAuth(stack.mcpUrl, browser);
 }
 
 async function whoami(client: Client) {

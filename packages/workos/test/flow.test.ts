@@ -4,7 +4,7 @@
  * exchange, userinfo) → code to the client → token → tool calls; then WorkOS refreshing, refusing
  * and rate-limiting.
  */
-import { ConsentingOAuthClientProvider, listen, upstreamAuthorizationUrl, type Listening } from '@mcpauth/testing';
+import { ConsentingOAuthClientProvider, listen, upstreamAuthorizationUrl, signInWithOAuth, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
@@ -77,16 +77,8 @@ async function stop(stack: Stack) {
   await stack.workos.close();
 }
 
-async function signIn(stack: Stack, browser: ConsentingOAuthClientProvider): Promise<Client> {
-  const first = new Client({ name: 'flow', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
-    UnauthorizedError,
-  );
-  if (!browser.callback?.get('code')) throw new Error(`no code: ${browser.callback}`);
-  await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(browser.callback);
-  const client = new Client({ name: 'flow', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }));
-  return client;
+function signIn(stack: Stack, browser: ConsentingOAuthClientProvider): Promise<Client> {
+  return signInWithOAuth(stack.mcpUrl, browser);
 }
 
 async function whoami(client: Client) {
