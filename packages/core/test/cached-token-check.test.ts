@@ -112,6 +112,15 @@ describe('CachedTokenCheck', () => {
     });
   });
 
+  it('refuses an empty, oversized or unsendable token without a call, each with its reason', async () => {
+    const upstream = new Upstream();
+    const errors: AnyAuthError[] = [];
+    const { verifyToken } = verifierOver(upstream, { onInvalidToken: (e) => void errors.push(e) });
+    for (const token of ['', 'x'.repeat(65), 'tok with space', 'tok\r\nX-Injected: 1', 'tök']) expect(await verifyToken(token)).toBeNull();
+    expect(upstream.calls).toBe(0);
+    expect(errors.map((e) => (e as TokenInvalidError).reason)).toEqual(['malformed', 'too_large', 'malformed', 'malformed', 'malformed']);
+  });
+
   it('refuses bad options with TypeError naming the verifier', () => {
     expect(() => verifierOver(new Upstream(), { cache: { ttlSeconds: 0 } })).toThrow(/TestVerifier/);
     expect(() => verifierOver(new Upstream(), { now: 5 as never })).toThrow(/TestVerifier: now must be a function/);

@@ -21,7 +21,7 @@ export interface CachedTokenCheckOptions {
   onInvalidToken: InvalidTokenHook | undefined;
   /** The verifier's clock, in seconds. Default `Date.now() / 1000`. */
   now: Clock | undefined;
-  /** Longest token sent upstream; longer (and empty) ones are refused without a call. */
+  /** Longest token sent upstream; longer ones (reason `too_large`) and empty ones are refused without a call. */
   maxTokenLength: number;
 }
 
@@ -34,8 +34,9 @@ export interface TokenCheckVerdict<T extends AccessToken> {
 
 /**
  * The verifier policy for a verifier that asks an upstream API about opaque tokens (GitHub's
- * `/user`, WorkOS's userinfo), around the one call that differs: empty and oversized tokens are
- * refused without a call; verdicts are cached by the token's SHA-256 (valid ones for the lookup's
+ * `/user`, WorkOS's userinfo), around the one call that differs: empty and oversized tokens, and
+ * tokens with characters no bearer token has (they could not even be sent), are refused without a
+ * call; verdicts are cached by the token's SHA-256 (valid ones for the lookup's
  * `ttlSeconds`, at most `cache.ttlSeconds`; refusals for `cache.ttlSeconds`) and concurrent
  * checks of one token share one call; a lookup that throws `TokenInvalidError` refuses the token
  * (`null`, reported to `onInvalidToken`, cached); an `UpstreamError` rejects `check` (not
@@ -77,8 +78,16 @@ export class CachedTokenCheck<T extends AccessToken> {
 
   /** The cached verdict on `token`, or `lookup`'s (see the class). */
   async check(token: string, lookup: (token: string) => Promise<TokenCheckVerdict<T>>): Promise<T | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > this.#maxLength) {
-      this.#report(new TokenInvalidError('malformed', `${this.#upstream} token is empty or too long`));
+    const refusal =
+      typeof token !== 'string' || token.length === 0
+        ? new TokenInvalidError('malformed', `${this.#upstream} token is empty`)
+        : token.length > this.#maxLength
+          ? new TokenInvalidError('too_large', `${this.#upstream} token is too long`)
+          : !/^[\x21-\x7e]+$/.test(token)
+            ? new TokenInvalidError('malformed', `${this.#upstream} token has characters a bearer token cannot have`)
+            : undefined;
+    if (refusal) {
+      this.#report(refusal);
       return null;
     }
     const key = await sha256(token);
