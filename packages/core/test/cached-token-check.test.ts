@@ -112,6 +112,19 @@ describe('CachedTokenCheck', () => {
     });
   });
 
+  it('hands each caller its own copy of scopes and claims (the cached verdict stays as it was)', async () => {
+    const upstream = new Upstream();
+    const { verifyToken } = verifierOver(upstream);
+    const token = upstream.newToken();
+    const first = (await verifyToken(token))!;
+    first.scopes.push('admin');
+    (first.claims as Record<string, unknown>)['role'] = 'admin';
+    const second = (await verifyToken(token))!;
+    expect(upstream.calls).toBe(1);
+    expect(second.scopes).toEqual([]);
+    expect(second.claims).toEqual({});
+  });
+
   it('refuses an empty, oversized or unsendable token without a call, each with its reason', async () => {
     const upstream = new Upstream();
     const errors: AnyAuthError[] = [];

@@ -2,24 +2,12 @@ import {
   TokenInvalidError,
   UpstreamError,
   type AccessToken,
-  type AnyAuthError,
   type Clock,
   type InvalidTokenHook,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import {
-  epochSeconds,
-  fetchJson,
-  invalidTokenReporter,
-  parseScopes,
-  resolveVerifierCache,
-  secureUrl,
-  SingleFlight,
-  sha256,
-  TtlCache,
-  type HttpClientOptions,
-} from '@mcpauth/core/kit';
+import { CachedTokenCheck, fetchJson, parseScopes, secureUrl, type HttpClientOptions } from '@mcpauth/core/kit';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
 import { readsUserInfo, withScopeAliases } from './scopes.js';
 
@@ -96,8 +84,7 @@ export type GoogleTokenVerifierOptions = HttpClientOptions & {
 
 /** Google documents access tokens of up to 2048 bytes; some headroom. */
 const MAX_TOKEN_LENGTH = 4096;
-const CACHE_DEFAULTS = { enabled: true, ttlSeconds: 300, maxEntries: 10_000 };
-type Verdict = Omit<GoogleAccessToken, 'token'> | TokenInvalidError;
+const CACHE_DEFAULTS = { ttlSeconds: 300, maxEntries: 10_000 };
 
 function refuse(reason: ConstructorParameters<typeof TokenInvalidError>[0], message: string): never {
   throw new TokenInvalidError(reason, message);
@@ -173,12 +160,8 @@ export class GoogleTokenVerifier implements TokenVerifier {
   readonly #userInfoUrl: string;
   readonly #hostedDomains: readonly string[] | undefined;
   readonly #requireVerifiedEmail: boolean;
-  readonly #ttl: number;
   readonly #http: HttpClientOptions;
-  readonly #cache: TtlCache<string, Verdict> | undefined;
-  readonly #flights = new SingleFlight<string, Verdict>();
-  readonly #report: (error: AnyAuthError) => void;
-  readonly #now: Clock;
+  readonly #checks: CachedTokenCheck<GoogleAccessToken>;
 
   constructor(options: GoogleTokenVerifierOptions) {
     if (!options || typeof options.clientId !== 'string' || options.clientId.length === 0) {
@@ -202,12 +185,15 @@ export class GoogleTokenVerifier implements TokenVerifier {
     }
     this.#requireVerifiedEmail = options.requireVerifiedEmail ?? false;
     this.requiredScopes = [...(options.requiredScopes ?? [])];
-    const cache = resolveVerifierCache(options.cache, 'GoogleTokenVerifier', CACHE_DEFAULTS);
-    this.#ttl = cache?.ttlSeconds ?? CACHE_DEFAULTS.ttlSeconds;
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('GoogleTokenVerifier: now must be a function');
-    this.#now = options.now ?? epochSeconds;
-    this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.#now });
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'GoogleTokenVerifier');
+    this.#checks = new CachedTokenCheck({
+      owner: 'GoogleTokenVerifier',
+      upstream: 'Google',
+      cache: options.cache,
+      defaults: CACHE_DEFAULTS,
+      onInvalidToken: options.onInvalidToken,
+      now: options.now,
+      maxTokenLength: MAX_TOKEN_LENGTH,
+    });
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,
@@ -221,44 +207,16 @@ export class GoogleTokenVerifier implements TokenVerifier {
    * Verify a Google access token: the cached verdict, or tokeninfo (then userinfo). `null` when
    * the token is refused; rejects with `UpstreamError` when Google cannot say.
    */
-  async verifyToken(token: string): Promise<GoogleAccessToken | null> {
-    if (typeof token !== 'string' || token.length === 0) {
-      this.#report(new TokenInvalidError('malformed', 'Google token is empty'));
-      return null;
-    }
-    if (token.length > MAX_TOKEN_LENGTH) {
-      this.#report(new TokenInvalidError('too_large', 'Google token is too long'));
-      return null;
-    }
-    if (!/^[\x21-\x7e]+$/.test(token)) {
-      this.#report(new TokenInvalidError('malformed', 'Google token has characters a bearer token cannot have'));
-      return null;
-    }
-    const key = await sha256(token);
-    const verdict = this.#cache?.get(key) ?? (await this.#flights.run(key, () => this.#verify(token, key)));
-    if (verdict instanceof TokenInvalidError) {
-      this.#report(verdict);
-      return null;
-    }
-    return { ...verdict, scopes: [...verdict.scopes], claims: { ...verdict.claims }, token };
-  }
-
-  async #verify(token: string, key: string): Promise<Verdict> {
-    let verdict: Verdict;
-    try {
-      verdict = await this.#lookup(token);
-    } catch (err) {
-      if (!(err instanceof TokenInvalidError)) throw err;
-      verdict = err;
-    }
-    const untilExpiry = verdict instanceof TokenInvalidError ? Infinity : verdict.expiresAt - this.#now();
-    this.#cache?.set(key, verdict, { ttlSeconds: Math.min(this.#ttl, untilExpiry) });
-    return verdict;
+  verifyToken(token: string): Promise<GoogleAccessToken | null> {
+    return this.#checks.check(token, async (t) => {
+      const verdict = await this.#lookup(t);
+      return { token: verdict, ttlSeconds: verdict.expiresAt - this.#checks.now() };
+    });
   }
 
   /** The verdict: an access token, or a thrown `TokenInvalidError` (refused) or `UpstreamError` (outage). */
   async #lookup(token: string): Promise<Omit<GoogleAccessToken, 'token'>> {
-    const now = this.#now();
+    const now = this.#checks.now();
     const info = await this.#tokenInfo(token);
     // The process step: Google's answer must say who the token is for, whom and until when.
     const aud = text(info['aud']);

@@ -40,7 +40,8 @@ export interface TokenCheckVerdict<T extends AccessToken> {
  * `ttlSeconds`, at most `cache.ttlSeconds`; refusals for `cache.ttlSeconds`) and concurrent
  * checks of one token share one call; a lookup that throws `TokenInvalidError` refuses the token
  * (`null`, reported to `onInvalidToken`, cached); an `UpstreamError` rejects `check` (not
- * cached, not reported), and any other failure becomes one (`network`).
+ * cached, not reported), and any other failure becomes one (`network`). Each caller gets its own
+ * copy of the token's `scopes` and `claims`.
  *
  * @example
  * ```ts
@@ -96,7 +97,7 @@ export class CachedTokenCheck<T extends AccessToken> {
       this.#report(new TokenInvalidError(cached.reason, `${cached.message} (cached)`));
       return null;
     }
-    if (cached !== undefined) return { ...cached, token } as T;
+    if (cached !== undefined) return this.#copy(cached, token);
     return this.#flights.run(key, async () => {
       let verdict: TokenCheckVerdict<T>;
       try {
@@ -111,7 +112,12 @@ export class CachedTokenCheck<T extends AccessToken> {
       }
       const ttlSeconds = Math.min(this.ttlSeconds, verdict.ttlSeconds);
       if (ttlSeconds > 0) this.#cache?.set(key, verdict.token, { ttlSeconds });
-      return { ...verdict.token, token } as T;
+      return this.#copy(verdict.token, token);
     });
+  }
+
+  /** Each caller's own copy of a verdict (a caller changing its scopes or claims changes no one else's). */
+  #copy(verdict: Omit<T, 'token'>, token: string): T {
+    return { ...verdict, scopes: [...verdict.scopes], claims: { ...verdict.claims }, token } as T;
   }
 }
