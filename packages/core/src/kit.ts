@@ -27,6 +27,7 @@
 // outbound HTTP
 export {
   fetchJson,
+  httpClientOptions,
   sendRequest,
   type FetchJsonOptions,
   type HttpClientOptions,

@@ -1,6 +1,15 @@
 import { listen, type Listening } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SingleFlight, TtlCache, clientSecretBasic, fetchJson, sendRequest, timingSafeEqual, sha256 } from '../src/kit.js';
+import {
+  SingleFlight,
+  TtlCache,
+  clientSecretBasic,
+  fetchJson,
+  httpClientOptions,
+  sendRequest,
+  timingSafeEqual,
+  sha256,
+} from '../src/kit.js';
 import { UpstreamError } from '../src/index.js';
 import { pkceChallenge, isPkceVerifier, randomToken } from '../src/lib/crypto.js';
 
@@ -110,6 +119,21 @@ describe('fetchJson / sendRequest', () => {
     );
     expect(res.status).toBe(200);
     expect(calls).toBe(1);
+  });
+});
+
+describe('httpClientOptions', () => {
+  it("takes the HTTP options among a component's options, with its defaults for timeout and size", () => {
+    const defaults = { timeoutMs: 5_000, maxResponseBytes: 64 * 1024 };
+    const own = { authkitDomain: 'x', cache: false, timeoutMs: 300, retry: 1 };
+    expect(httpClientOptions(own, defaults)).toEqual({
+      ky: undefined,
+      fetch: undefined,
+      timeoutMs: 300,
+      maxResponseBytes: 65_536,
+      retry: 1,
+    });
+    expect(httpClientOptions({}, defaults)).toMatchObject({ timeoutMs: 5_000, maxResponseBytes: 65_536 });
   });
 });
 

@@ -7,7 +7,14 @@ import {
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import { CachedTokenCheck, secureUrl, sendRequest, type HttpClientOptions, type TokenCheckVerdict } from '@mcpauth/core/kit';
+import {
+  CachedTokenCheck,
+  httpClientOptions,
+  secureUrl,
+  sendRequest,
+  type HttpClientOptions,
+  type TokenCheckVerdict,
+} from '@mcpauth/core/kit';
 import { githubEndpoints } from './endpoints.js';
 
 /**
@@ -115,13 +122,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
     this.#userUrl = `${secureUrl(apiBaseUrl, 'GitHubTokenVerifier: apiBaseUrl').href.replace(/\/+$/, '')}/user`;
     this.#clientId = options.clientId ?? 'github';
     this.requiredScopes = [...(options.requiredScopes ?? [])];
-    this.#http = {
-      ky: options.ky,
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs ?? 5_000,
-      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
-      retry: options.retry,
-    };
+    this.#http = httpClientOptions(options, { timeoutMs: 5_000, maxResponseBytes: 64 * 1024 });
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import { CachedTokenCheck, fetchJson, parseScopes, secureUrl, type HttpClientOptions } from '@mcpauth/core/kit';
+import { CachedTokenCheck, httpClientOptions, fetchJson, parseScopes, secureUrl, type HttpClientOptions } from '@mcpauth/core/kit';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
 import { readsUserInfo, withScopeAliases } from './scopes.js';
 
@@ -194,13 +194,7 @@ export class GoogleTokenVerifier implements TokenVerifier {
       now: options.now,
       maxTokenLength: MAX_TOKEN_LENGTH,
     });
-    this.#http = {
-      ky: options.ky,
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs ?? 5_000,
-      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
-      retry: options.retry,
-    };
+    this.#http = httpClientOptions(options, { timeoutMs: 5_000, maxResponseBytes: 64 * 1024 });
   }
 
   /**

@@ -7,7 +7,15 @@ import {
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
-import { CachedTokenCheck, parseScopes, secureUrl, sendRequest, type HttpClientOptions, type TokenCheckVerdict } from '@mcpauth/core/kit';
+import {
+  CachedTokenCheck,
+  httpClientOptions,
+  parseScopes,
+  secureUrl,
+  sendRequest,
+  type HttpClientOptions,
+  type TokenCheckVerdict,
+} from '@mcpauth/core/kit';
 import { workosEndpoints } from './endpoints.js';
 
 /**
@@ -135,13 +143,7 @@ export class WorkOSTokenVerifier implements TokenVerifier {
       now: options.now,
       maxTokenLength: MAX_TOKEN_LENGTH,
     });
-    this.#http = {
-      ky: options.ky,
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs ?? 5_000,
-      maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
-      retry: options.retry,
-    };
+    this.#http = httpClientOptions(options, { timeoutMs: 5_000, maxResponseBytes: 64 * 1024 });
   }
 
   /**

@@ -23,6 +23,29 @@ export interface HttpClientOptions {
   retry?: number | undefined;
 }
 
+/**
+ * The outbound HTTP options among a component's options (which carry others too), with the
+ * component's own defaults for the timeout and the size limit: what a verifier passes to
+ * {@link sendRequest} or {@link fetchJson}.
+ *
+ * @example
+ * ```ts
+ * this.#http = httpClientOptions(options, { timeoutMs: 5_000, maxResponseBytes: 64 * 1024 });
+ * ```
+ */
+export function httpClientOptions(
+  options: HttpClientOptions,
+  defaults: { timeoutMs: number; maxResponseBytes: number },
+): HttpClientOptions {
+  return {
+    ky: options.ky,
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+    maxResponseBytes: options.maxResponseBytes ?? defaults.maxResponseBytes,
+    retry: options.retry,
+  };
+}
+
 /** One outbound request. */
 export interface OutboundRequest {
   method?: 'GET' | 'POST' | 'DELETE' | undefined;
