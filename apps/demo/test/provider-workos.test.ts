@@ -4,6 +4,7 @@
  * and AUTH_PROVIDER=workos (the OAuth proxy, through the whole flow with the MCP SDK v2 client).
  */
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { pingMcp } from '@mcpauth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEROY, startFakeWorkOS, type FakeConnectApp, type FakeWorkOS } from '../../../packages/workos/test/fake-workos.js';
 import { callWithOAuth, connectWithOAuth, MemoryOAuthClient } from '../src/client/oauth-client.js';
@@ -16,12 +17,7 @@ function textOf(result: { content?: unknown }): string {
   return (result.content as { text: string }[])[0]!.text;
 }
 
-const ping = (url: string, token: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-  });
+const ping = pingMcp;
 
 describe('AUTH_PROVIDER=authkit', () => {
   let workos: FakeWorkOS;

@@ -1,34 +1,21 @@
-import {
-  RemoteAuthProvider,
-  type ForwardMetadataOptions,
-  type RemoteAuthProviderOptions,
-  type RemoteResourceLocation,
-} from '@mcpauth/core';
-import { JWTVerifier, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
+import { RemoteAuthProvider, type RemoteProviderBaseOptions } from '@mcpauth/core';
+import { forwardedMetadataOption, remoteResourceLocation } from '@mcpauth/core/kit';
+import { JWTVerifier, type JwsAlgorithm, type JWTTuningOptions } from '@mcpauth/jwt';
 import { authkitClaims } from './claims.js';
 import { workosEndpoints, type WorkOSEndpoints } from './endpoints.js';
 
 /** Options of {@link AuthKitProvider}: the AuthKit domain, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
-export type AuthKitProviderOptions = RemoteResourceLocation &
-  Omit<
-    RemoteAuthProviderOptions,
-    'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'
-  > & {
-    /** The AuthKit domain, e.g. `https://example-app.authkit.app` or your custom auth domain (`https://` added when missing). */
-    authkitDomain: string | URL;
-    /**
-     * Add the token's WorkOS `permissions` to its scopes, so `requiredScopes` and per-tool scope
-     * checks can name permissions (`widgets:write`). Default `false`: scopes come from `scope` only.
-     */
-    permissionsAsScopes?: boolean | undefined;
-    /** Serve AuthKit's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
-    forwardAuthorizationServerMetadata?: boolean | Omit<ForwardMetadataOptions, 'metadataUrl'> | undefined;
-    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?:
-      | (Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache' | 'algorithms'> &
-          Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>)
-      | undefined;
-  };
+export type AuthKitProviderOptions = RemoteProviderBaseOptions & {
+  /** The AuthKit domain, e.g. `https://example-app.authkit.app` or your custom auth domain (`https://` added when missing). */
+  authkitDomain: string | URL;
+  /**
+   * Add the token's WorkOS `permissions` to its scopes, so `requiredScopes` and per-tool scope
+   * checks can name permissions (`widgets:write`). Default `false`: scopes come from `scope` only.
+   */
+  permissionsAsScopes?: boolean | undefined;
+  /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh; `algorithms`, default `['RS256']`). The clock is the provider's `now`. */
+  jwt?: (JWTTuningOptions & { algorithms?: readonly JwsAlgorithm[] | undefined }) | undefined;
+};
 
 /**
  * An MCP resource server for WorkOS AuthKit (a `RemoteAuthProvider`): AuthKit is the
@@ -63,12 +50,9 @@ export class AuthKitProvider extends RemoteAuthProvider {
       throw new TypeError('AuthKitProvider: permissionsAsScopes must be a boolean');
     }
     const endpoints = workosEndpoints(authkitDomain);
-    const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
-      ...(options.resourceUrl !== undefined
-        ? { resourceUrl: options.resourceUrl }
-        : { baseUrl: options.baseUrl, mcpPath: options.mcpPath }),
+      ...remoteResourceLocation(options),
       authorizationServers: [endpoints.issuer],
       verifier: ({ resourceUrl }) =>
         new JWTVerifier({
@@ -82,7 +66,7 @@ export class AuthKitProvider extends RemoteAuthProvider {
           onInvalidToken: options.onError,
           now: options.now,
         }),
-      forwardAuthorizationServerMetadata: forward && { ...(forward === true ? {} : forward), metadataUrl: endpoints.metadataUrl },
+      forwardAuthorizationServerMetadata: forwardedMetadataOption(endpoints.metadataUrl, rest.forwardAuthorizationServerMetadata),
     });
     this.endpoints = endpoints;
   }

@@ -1,4 +1,4 @@
-import { listen, type Listening } from '@mcpauth/testing';
+import { callToolWithToken, listen, pingMcp, type Listening } from '@mcpauth/testing';
 import { Client, InsufficientScopeError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { FetchHandler } from '@mcpauth/core';
@@ -54,12 +54,7 @@ async function serve(
   return { server, auth, mcpUrl: `${server.url}/mcp`, errors };
 }
 
-const ping = (url: string, token: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
-  });
+const ping = pingMcp;
 
 async function connect(mcpUrl: string, token: string): Promise<Client> {
   const client = new Client({ name: 'authkit-client', version: '1.0.0' });
@@ -103,20 +98,15 @@ describe('AuthKitProvider', () => {
     expect(workos.hits('/.well-known/oauth-authorization-server')).toBe(1);
 
     const token = await workos.sign({ aud: s.mcpUrl, client_id: 'client_01JX0MCPCLIENT', role: 'admin', permissions: ['widgets:read'] });
-    const client = await connect(s.mcpUrl, token);
-    try {
-      expect(await whoami(client)).toEqual({
-        clientId: 'client_01JX0MCPCLIENT',
-        subject: LEROY.sub,
-        org: ORG_ID,
-        role: 'admin',
-        permissions: ['widgets:read'],
-        scopes: [],
-        resource: s.mcpUrl,
-      });
-    } finally {
-      await client.close();
-    }
+    expect(await callToolWithToken(s.mcpUrl, token)).toEqual({
+      clientId: 'client_01JX0MCPCLIENT',
+      subject: LEROY.sub,
+      org: ORG_ID,
+      role: 'admin',
+      permissions: ['widgets:read'],
+      scopes: [],
+      resource: s.mcpUrl,
+    });
   });
 
   it.each([
