@@ -95,13 +95,13 @@ export const demoVariables = [
   {
     name: 'DEMO_ADMINS',
     description:
-      'Users granted the admin scope by the proxy providers (local, github), comma-separated; matched against the upstream sub, preferred_username, login or email',
+      'Users granted the admin scope by the proxy providers (local, github, google, auth0, aws, workos; azure grants it by app role), comma-separated; matched against the upstream sub, preferred_username, login or email',
     default: 'admin',
   },
   {
     name: 'DEMO_ALLOWED_REDIRECT_URIS',
     description:
-      'Redirect URIs MCP clients may use with the proxy providers (local, github): comma-separated patterns; "known" stands for the callbacks of widely used MCP clients (Claude, ChatGPT, VS Code, Cursor) and loopback',
+      'Redirect URIs MCP clients may use with the proxy providers (local, github, google, azure, auth0, aws, workos): comma-separated patterns; "known" stands for the callbacks of widely used MCP clients (Claude, ChatGPT, VS Code, Cursor) and loopback',
     defaultLabel: 'loopback only',
   },
   {
@@ -113,7 +113,7 @@ export const demoVariables = [
   {
     name: 'DEMO_REQUIRE_DPOP',
     description:
-      'Require DPoP-bound access tokens (RFC 9449) at the MCP endpoint of the proxy providers (local, github, google, azure): true or false; when false, DPoP is still accepted',
+      'Require DPoP-bound access tokens (RFC 9449) at the MCP endpoint of the proxy providers (local, github, google, azure, auth0, aws, workos): true or false; when false, DPoP is still accepted',
     default: 'false',
   },
   {

@@ -33,7 +33,7 @@ export const auth0 = defineProvider({
     },
     { name: 'AUTH0_SCOPES', description: 'Auth0 scopes to request, space-separated', default: 'openid profile email offline_access' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const rbac = env['AUTH0_RBAC'];
     if (rbac !== 'true' && rbac !== 'false') throw new ConfigError(`AUTH0_RBAC must be true or false, got "${rbac}"`, ['AUTH0_RBAC']);
     note(`Auth0 application Allowed Callback URL: ${baseUrl}/auth/callback`);
@@ -59,6 +59,7 @@ export const auth0 = defineProvider({
       hooks: rbac === 'true' ? {} : { grantScopes },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

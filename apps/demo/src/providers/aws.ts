@@ -34,7 +34,7 @@ export const aws = defineProvider({
       defaultLabel: 'AWS',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const groups = env['COGNITO_GROUPS_AS_SCOPES'];
     if (groups !== 'true' && groups !== 'false') {
       throw new ConfigError(`COGNITO_GROUPS_AS_SCOPES must be true or false, got "${groups}"`, ['COGNITO_GROUPS_AS_SCOPES']);
@@ -66,6 +66,7 @@ export const aws = defineProvider({
       hooks: groups === 'true' ? {} : { grantScopes },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });

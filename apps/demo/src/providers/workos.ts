@@ -38,7 +38,7 @@ export const workos = defineProvider({
       default: 'true',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, note, onAuthError }) {
+  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
     const authkitDomain = authkitDomainVariable(env['WORKOS_AUTHKIT_DOMAIN']!);
     note(`WorkOS Connect application redirect URI: ${baseUrl}/auth/callback`);
     return new WorkOSProvider({
@@ -59,6 +59,7 @@ export const workos = defineProvider({
       hooks: { grantScopes },
       store,
       jwtSigningKey: signingKey,
+      dpop,
     });
   },
 });
