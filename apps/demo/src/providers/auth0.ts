@@ -1,9 +1,6 @@
 import { Auth0Provider } from '@mcpauth/auth0';
 import { ConfigError, listVariable } from '../config.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs (this server's scope; with AUTH0_RBAC, an Auth0 permission too). */
-const TOOLS_SCOPE = 'mcp:tools';
+import { TOOLS_SCOPE, defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * Auth0 sign-in through `Auth0Provider` (an OAuth proxy found by OpenID discovery): MCP clients
@@ -33,7 +30,8 @@ export const auth0 = defineProvider({
     },
     { name: 'AUTH0_SCOPES', description: 'Auth0 scopes to request, space-separated', default: 'openid profile email offline_access' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, scopes, note } = context;
     const rbac = env['AUTH0_RBAC'];
     if (rbac !== 'true' && rbac !== 'false') throw new ConfigError(`AUTH0_RBAC must be true or false, got "${rbac}"`, ['AUTH0_RBAC']);
     note(`Auth0 application Allowed Callback URL: ${baseUrl}/auth/callback`);
@@ -45,21 +43,7 @@ export const auth0 = defineProvider({
       audience: env['AUTH0_AUDIENCE']!,
       upstreamScopes: listVariable(env['AUTH0_SCOPES']),
       permissionsAsScopes: rbac === 'true',
-      baseUrl,
-      mcpPath,
-      validScopes: [TOOLS_SCOPE, scopes.admin],
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      // with RBAC the user's Auth0 permissions decide; otherwise the demo's DEMO_ADMINS policy
-      hooks: rbac === 'true' ? {} : { grantScopes },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context, { grantScopes: rbac !== 'true' }),
     });
   },
 });

@@ -1,9 +1,6 @@
 import { AWSCognitoProvider } from '@mcpauth/aws';
 import { ConfigError, listVariable, urlVariable } from '../config.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs (this server's scope; with COGNITO_GROUPS_AS_SCOPES, a Cognito group too). */
-const TOOLS_SCOPE = 'mcp:tools';
+import { TOOLS_SCOPE, defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * Amazon Cognito sign-in through `AWSCognitoProvider` (an OAuth proxy found by OpenID discovery):
@@ -34,7 +31,8 @@ export const aws = defineProvider({
       defaultLabel: 'AWS',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, scopes, note } = context;
     const groups = env['COGNITO_GROUPS_AS_SCOPES'];
     if (groups !== 'true' && groups !== 'false') {
       throw new ConfigError(`COGNITO_GROUPS_AS_SCOPES must be true or false, got "${groups}"`, ['COGNITO_GROUPS_AS_SCOPES']);
@@ -52,21 +50,7 @@ export const aws = defineProvider({
       upstreamScopes: listVariable(env['COGNITO_SCOPES']),
       groupsAsScopes: groups === 'true',
       serviceUrl,
-      baseUrl,
-      mcpPath,
-      validScopes: [TOOLS_SCOPE, scopes.admin],
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      // with groups as scopes the user's Cognito groups decide; otherwise the demo's DEMO_ADMINS policy
-      hooks: groups === 'true' ? {} : { grantScopes },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context, { grantScopes: groups !== 'true' }),
     });
   },
 });

@@ -1,6 +1,6 @@
 import { AzureProvider } from '@mcpauth/azure';
 import { listVariable } from '../config.js';
-import { defineProvider } from './provider.js';
+import { defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * Microsoft Entra ID sign-in through `AzureProvider` (an OAuth proxy): MCP clients register with
@@ -36,7 +36,8 @@ export const azure = defineProvider({
     },
     { name: 'AZURE_ADMIN_ROLE', description: 'App role (its value) that grants the admin scope', default: 'MCP.Admin' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, scopes, note } = context;
     const required = listVariable(env['AZURE_SCOPES']);
     const allowedTenants = listVariable(env['AZURE_ALLOWED_TENANTS']);
     note(`Entra app registration redirect URI (Web): ${baseUrl}/auth/callback`);
@@ -48,19 +49,7 @@ export const azure = defineProvider({
       authority: env['AZURE_AUTHORITY'],
       allowedTenants: allowedTenants.length > 0 ? allowedTenants : undefined,
       appRoleScopes: { [env['AZURE_ADMIN_ROLE']!]: [scopes.admin] },
-      baseUrl,
-      mcpPath,
-      validScopes: [...required, scopes.admin],
-      requiredScopes: required,
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context, { requiredScopes: required, grantScopes: false }),
     });
   },
 });

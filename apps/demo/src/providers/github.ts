@@ -1,9 +1,6 @@
 import { GitHubProvider } from '@mcpauth/github';
 import { listVariable, urlVariable } from '../config.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs (this server's scope, not a GitHub one). */
-const TOOLS_SCOPE = 'mcp:tools';
+import { defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * GitHub sign-in through `GitHubProvider` (an OAuth proxy): MCP clients register with the demo,
@@ -26,7 +23,8 @@ export const github = defineProvider({
     },
     { name: 'GITHUB_SCOPES', description: 'GitHub scopes to request, space-separated', default: 'read:user' },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, note } = context;
     const enterpriseUrl =
       env['GITHUB_ENTERPRISE_URL'] === undefined ? undefined : urlVariable('GITHUB_ENTERPRISE_URL', env['GITHUB_ENTERPRISE_URL']).href;
     note(`GitHub OAuth app callback URL: ${baseUrl}/auth/callback`);
@@ -35,20 +33,7 @@ export const github = defineProvider({
       clientSecret: env['GITHUB_CLIENT_SECRET']!,
       enterpriseUrl,
       upstreamScopes: listVariable(env['GITHUB_SCOPES']),
-      baseUrl,
-      mcpPath,
-      validScopes: [TOOLS_SCOPE, scopes.admin],
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      hooks: { grantScopes },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context),
     });
   },
 });

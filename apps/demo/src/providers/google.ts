@@ -1,9 +1,6 @@
 import { GoogleProvider, googleEndpoints } from '@mcpauth/google';
 import { listVariable, urlVariable } from '../config.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs (this server's scope, not a Google one). */
-const TOOLS_SCOPE = 'mcp:tools';
+import { defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * Google sign-in through `GoogleProvider` (an OAuth proxy): MCP clients register with the demo,
@@ -31,7 +28,8 @@ export const google = defineProvider({
       defaultLabel: 'Google',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, grantScopes, note } = context;
     const origin = env['GOOGLE_ENDPOINTS_ORIGIN'];
     const domains = listVariable(env['GOOGLE_HOSTED_DOMAIN']);
     note(`Google OAuth client redirect URI: ${baseUrl}/auth/callback`);
@@ -41,16 +39,7 @@ export const google = defineProvider({
       upstreamScopes: listVariable(env['GOOGLE_SCOPES']),
       hostedDomain: domains.length > 0 ? domains : undefined,
       endpoints: origin === undefined ? undefined : googleEndpoints(urlVariable('GOOGLE_ENDPOINTS_ORIGIN', origin).origin),
-      baseUrl,
-      mcpPath,
-      validScopes: [TOOLS_SCOPE, scopes.admin],
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
+      ...proxyProviderOptions(context),
       // DEMO_ADMINS may name an email: only a verified one counts
       hooks: {
         grantScopes: (context) =>
@@ -60,9 +49,6 @@ export const google = defineProvider({
               : { ...context, upstreamClaims: { ...context.upstreamClaims, email: undefined } },
           ),
       },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
     });
   },
 });

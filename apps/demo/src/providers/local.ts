@@ -2,10 +2,7 @@ import { OIDCProxy } from '@mcpauth/core';
 import { JWTVerifier } from '@mcpauth/jwt';
 import { ConfigError, urlVariable } from '../config.js';
 import { LOCAL_CLIENT_ID, startLocalIdp } from '../local-idp.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs in local mode. */
-const TOOLS_SCOPE = 'mcp:tools';
+import { TOOLS_SCOPE, defineProvider, proxyProviderOptions } from './provider.js';
 
 /**
  * The offline default: a local OpenID provider on loopback, and `OIDCProxy` in front of it
@@ -27,21 +24,8 @@ export const local = defineProvider({
       description: "Secret of the local provider's static client (default: random); give every instance the same one",
     },
   ],
-  async create({
-    env,
-    baseUrl,
-    mcpPath,
-    mcpUrl,
-    scopes,
-    grantScopes,
-    allowedRedirectUris,
-    store,
-    signingKey,
-    dpop,
-    onClose,
-    note,
-    onAuthError,
-  }) {
+  async create(context) {
+    const { env, baseUrl, mcpUrl, scopes, onClose, note, onAuthError } = context;
     const port = Number(env['LOCAL_IDP_PORT']);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ConfigError(`LOCAL_IDP_PORT must be a port number (0-65535), got "${env['LOCAL_IDP_PORT']}"`, ['LOCAL_IDP_PORT']);
@@ -79,21 +63,7 @@ export const local = defineProvider({
         // Upstream access tokens are JWTs for the MCP URL, signed with the key set OIDC discovery names.
         verifier: ({ issuer, jwksUri }) => new JWTVerifier({ jwksUri, issuer, audience: mcpUrl, onInvalidToken: onAuthError }),
       },
-      baseUrl,
-      mcpPath,
-      validScopes,
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        providerName: 'the local OpenID provider',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      hooks: { grantScopes },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context, { providerName: 'the local OpenID provider' }),
     });
   },
 });

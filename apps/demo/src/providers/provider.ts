@@ -53,3 +53,34 @@ export interface ProviderEntry {
 export function defineProvider(entry: ProviderEntry): ProviderEntry {
   return entry;
 }
+
+/** The scope every MCP request needs with the proxy providers (this server's scope, not an IdP's). */
+export const TOOLS_SCOPE = 'mcp:tools';
+
+/**
+ * The options every proxy provider of the demo shares (`OAuthProxy`'s, passed through by each
+ * provider class): this server's scopes, the consent page, the demo's redirect allow-list, store,
+ * signing key, DPoP and error log, and the `DEMO_ADMINS` grant policy unless the IdP decides the
+ * scopes itself (`grantScopes: false`, e.g. Auth0 permissions or Cognito groups as scopes).
+ */
+export function proxyProviderOptions(
+  context: ProviderContext,
+  options: { requiredScopes?: readonly string[]; providerName?: string; grantScopes?: boolean } = {},
+) {
+  const required = [...(options.requiredScopes ?? [TOOLS_SCOPE])];
+  const descriptions: Record<string, string> = { [context.scopes.admin]: 'See the server status (admin_status)' };
+  if (required.includes(TOOLS_SCOPE)) descriptions[TOOLS_SCOPE] = 'Use the demo tools';
+  return {
+    baseUrl: context.baseUrl,
+    mcpPath: context.mcpPath,
+    validScopes: [...required, context.scopes.admin],
+    requiredScopes: required,
+    allowedClientRedirectUris: context.allowedRedirectUris,
+    consent: { serverName: 'MCP auth demo', providerName: options.providerName, scopeDescriptions: descriptions },
+    onError: context.onAuthError,
+    hooks: options.grantScopes === false ? {} : { grantScopes: context.grantScopes },
+    store: context.store,
+    jwtSigningKey: context.signingKey,
+    dpop: context.dpop,
+  };
+}

@@ -1,9 +1,6 @@
 import { WorkOSProvider } from '@mcpauth/workos';
 import { ConfigError, urlVariable } from '../config.js';
-import { defineProvider } from './provider.js';
-
-/** The scope every MCP request needs (this server's scope, not a WorkOS one). */
-const TOOLS_SCOPE = 'mcp:tools';
+import { defineProvider, proxyProviderOptions } from './provider.js';
 
 /** `WORKOS_AUTHKIT_DOMAIN` as a URL: `https://` added to a bare domain, then the demo's URL rule. */
 export function authkitDomainVariable(value: string): URL {
@@ -38,7 +35,8 @@ export const workos = defineProvider({
       default: 'true',
     },
   ],
-  create({ env, baseUrl, mcpPath, scopes, grantScopes, allowedRedirectUris, store, signingKey, dpop, note, onAuthError }) {
+  create(context) {
+    const { env, baseUrl, note } = context;
     const authkitDomain = authkitDomainVariable(env['WORKOS_AUTHKIT_DOMAIN']!);
     note(`WorkOS Connect application redirect URI: ${baseUrl}/auth/callback`);
     return new WorkOSProvider({
@@ -46,20 +44,7 @@ export const workos = defineProvider({
       clientSecret: env['WORKOS_CLIENT_SECRET']!,
       authkitDomain,
       identityClaims: booleanVariable('WORKOS_IDENTITY_CLAIMS', env['WORKOS_IDENTITY_CLAIMS']),
-      baseUrl,
-      mcpPath,
-      validScopes: [TOOLS_SCOPE, scopes.admin],
-      requiredScopes: [TOOLS_SCOPE],
-      allowedClientRedirectUris: allowedRedirectUris,
-      consent: {
-        serverName: 'MCP auth demo',
-        scopeDescriptions: { [TOOLS_SCOPE]: 'Use the demo tools', [scopes.admin]: 'See the server status (admin_status)' },
-      },
-      onError: onAuthError,
-      hooks: { grantScopes },
-      store,
-      jwtSigningKey: signingKey,
-      dpop,
+      ...proxyProviderOptions(context),
     });
   },
 });
