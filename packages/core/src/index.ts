@@ -106,7 +106,6 @@ export {
   type ClientCredentialsHook,
   type IdentityAssertionOptions,
   type InMemoryOAuthProviderOptions,
-  type InMemoryRefreshToken,
 } from './providers/in-memory-provider.js';
 
 // several verifiers behind one set-up; a development verifier

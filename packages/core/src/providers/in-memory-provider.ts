@@ -2,7 +2,10 @@ import type { Clock } from '../lib/clock.js';
 import { normalizeIssuer } from '../authorization-server/metadata.js';
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
 import { clientGrantTypes } from '../authorization-server/client-metadata.js';
-import { AuthorizeError, StorageFullError, TokenError } from '../errors/errors.js';
+import { AuthorizeError, TokenError } from '../errors/errors.js';
+import { AuthorizationCodes } from '../grants/authorization-codes.js';
+import { grantCollections, refreshTokenOf } from '../grants/records.js';
+import { TokenFamilies, type MintClaims } from '../grants/token-families.js';
 import type { JWTIssuer } from '../jwt-issuer/issuer.js';
 import { randomToken, sha256 } from '../lib/crypto.js';
 import { parseScopes, type AccessToken } from '../protocols/access-token.js';
@@ -123,24 +126,7 @@ export interface InMemoryOAuthProviderOptions {
   now?: Clock | undefined;
 }
 
-/** A refresh token of the {@link InMemoryOAuthProvider}, with the grant (family) it belongs to. */
-export interface InMemoryRefreshToken extends RefreshToken {
-  /** Identifies the grant: every token issued from one authorization code shares it. */
-  family: string;
-}
-
-interface StoredCode extends Omit<AuthorizationCode, 'code'> {
-  family: string;
-}
-
-interface StoredToken {
-  clientId: string;
-  scopes: string[];
-  expiresAt: number;
-  resource?: string | undefined;
-  subject?: string | undefined;
-  family: string;
-}
+type StoredCode = Omit<AuthorizationCode, 'code'>;
 
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   const v = value ?? fallback;
@@ -194,18 +180,13 @@ export interface InMemoryOAuthProvider {
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the optional grants the constructor installs
-export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, InMemoryRefreshToken, AccessToken> {
+export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, RefreshToken, AccessToken> {
   readonly issuer: string;
   /** The store holding clients, codes and tokens (the authorization server keeps its rate-limit counters there too). */
   readonly store: KeyValueStore;
   readonly #clients: Collection<OAuthClientInformationFull>;
-  readonly #codes: Collection<StoredCode>;
-  readonly #usedCodes: Collection<string>;
-  readonly #access: Collection<StoredToken>;
-  readonly #refresh: Collection<StoredToken>;
-  readonly #families: Collection<string>;
-  readonly #revoked: Collection<number>;
-  readonly #accessTtl: number;
+  readonly #codes: AuthorizationCodes<StoredCode>;
+  readonly #families: TokenFamilies;
   readonly #refreshTtl: number;
   readonly #codeTtl: number;
   readonly #clientTtl: number;
@@ -220,20 +201,30 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     const store = options.store ?? new MemoryStore();
     this.store = store;
     this.#clients = collection(store, 'as.clients');
-    this.#codes = collection(store, 'as.codes');
-    this.#usedCodes = collection(store, 'as.used-codes');
-    this.#access = collection(store, 'as.access');
-    this.#refresh = collection(store, 'as.refresh');
-    this.#families = collection(store, 'as.families');
-    this.#revoked = collection(store, 'as.revoked');
-    this.#accessTtl = positive(options.accessTokenTtl, 3600, 'accessTokenTtl');
+    const accessTokenTtl = positive(options.accessTokenTtl, 3600, 'accessTokenTtl');
     this.#refreshTtl = positive(options.refreshTokenTtl, 30 * 86_400, 'refreshTokenTtl');
-    this.#codeTtl = positive(options.codeTtl, 300, 'codeTtl');
+    const codeTtl = positive(options.codeTtl, 300, 'codeTtl');
+    this.#codeTtl = codeTtl;
     this.#clientTtl = positive(options.registeredClientTtl, 86_400, 'registeredClientTtl');
     this.#approve = options.approve ?? (() => ({ subject: 'dev-user' }));
     this.#defaultScopes = [...(options.defaultScopes ?? [])];
     this.#jwt = options.jwtIssuer;
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    const grants = grantCollections(store, 'as.');
+    this.#families = new TokenFamilies({
+      collections: grants,
+      mint: (kind, claims) => this.#mint(kind, claims),
+      accessTokenTtl,
+      now: this.#now,
+      slidingRefreshTtl: this.#refreshTtl,
+    });
+    this.#codes = new AuthorizationCodes({
+      codes: collection(store, 'as.codes'),
+      usedCodes: grants.usedCodes,
+      families: this.#families,
+      codeTtl,
+      now: this.#now,
+    });
     const assertions = options.identityAssertions;
     if (assertions !== undefined) {
       if (typeof assertions?.verifier?.verify !== 'function')
@@ -246,12 +237,12 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
       this.exchangeClientCredentials = async (client, params) => {
         const decision = await decide(client, params.scopes);
         if (decision === false) throw new TokenError('unauthorized_client', 'This client may not use the client_credentials grant');
-        const family = randomToken(16);
-        return this.#issue(
-          client,
-          { clientId: client.client_id, scopes: [...decision.scopes], resource: params.resource, subject: client.client_id, family },
-          false,
-        );
+        return this.#start(client, randomToken(16), {
+          scopes: [...decision.scopes],
+          resource: params.resource,
+          subject: client.client_id,
+          refresh: false,
+        });
       };
     }
   }
@@ -270,95 +261,39 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     if (approval === false) throw new AuthorizeError('access_denied', 'The authorization request was denied');
     const scopes = approval.scopes ?? params.scopes ?? (client.scope !== undefined ? parseScopes(client.scope) : [...this.#defaultScopes]);
     const code = randomToken(32);
-    const hash = await sha256(code);
-    await this.#codes.set(
-      hash,
-      {
-        clientId: client.client_id,
-        scopes,
-        expiresAt: this.#now() + this.#codeTtl,
-        codeChallenge: params.codeChallenge,
-        redirectUri: params.redirectUri,
-        redirectUriProvidedExplicitly: params.redirectUriProvidedExplicitly,
-        resource: params.resource,
-        subject: approval.subject,
-        family: hash,
-      },
-      { ttlSeconds: this.#codeTtl },
-    );
+    await this.#codes.save(await sha256(code), {
+      clientId: client.client_id,
+      scopes,
+      expiresAt: this.#now() + this.#codeTtl,
+      codeChallenge: params.codeChallenge,
+      redirectUri: params.redirectUri,
+      redirectUriProvidedExplicitly: params.redirectUriProvidedExplicitly,
+      resource: params.resource,
+      subject: approval.subject,
+    });
     return authorizationResponseUrl(params.redirectUri, { code, state: params.state, iss: this.issuer });
   }
 
   async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
-    const hash = await sha256(authorizationCode);
-    const stored = await this.#codes.get(hash);
-    if (!stored) {
-      // A code presented again after it was exchanged: end what was issued from it (RFC 6749 §4.1.2).
-      if ((await this.#usedCodes.get(hash)) !== null) await this.#revokeFamily(hash);
-      return null;
-    }
-    if (stored.clientId !== client.client_id) return null;
-    const { family: _family, ...code } = stored;
-    return { ...code, code: authorizationCode };
+    const stored = await this.#codes.load(await sha256(authorizationCode), client.client_id);
+    return stored && { ...stored, code: authorizationCode };
   }
 
   async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
-    const hash = await sha256(authorizationCode.code);
-    const stored = await this.#codes.take(hash);
-    if (!stored) {
-      await this.#revokeFamily(hash);
-      throw new TokenError('invalid_grant', 'The authorization code was already used');
-    }
-    if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now()) {
-      await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
-      throw new TokenError('invalid_grant', 'The authorization code is invalid');
-    }
-    return this.#restoringWhenFull(
-      async () => {
-        await this.#usedCodes.set(hash, '1', { ttlSeconds: this.#codeTtl });
-        return this.#issue(client, stored);
-      },
-      async () => {
-        await this.#usedCodes.delete(hash);
-        await this.#codes.set(hash, stored, { ttlSeconds: stored.expiresAt - this.#now() });
-      },
+    return this.#codes.redeem(await sha256(authorizationCode.code), client.client_id, (familyId, code) =>
+      this.#start(client, familyId, { scopes: code.scopes, resource: code.resource, subject: code.subject, refresh: true }),
     );
   }
 
-  async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<InMemoryRefreshToken | null> {
-    const hash = await sha256(refreshToken);
-    const stored = await this.#refresh.get(hash);
-    if (!stored) {
-      // A rotated-out refresh token used again: the grant is compromised (RFC 9700 §4.14.2).
-      // Refresh tokens are `<family>.<random>`: the family's current token hash tells reuse apart.
-      const family = refreshToken.includes('.') ? refreshToken.slice(0, refreshToken.indexOf('.')) : '';
-      const current = family === '' ? null : await this.#families.get(family);
-      if (current !== null && current !== hash) await this.#revokeFamily(family);
-      return null;
-    }
-    if (stored.clientId !== client.client_id || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
-    return { ...stored, token: refreshToken };
+  async loadRefreshToken(client: OAuthClientInformationFull, refreshToken: string): Promise<RefreshToken | null> {
+    const found = await this.#families.loadRefresh(await sha256(refreshToken), client.client_id);
+    return found && refreshTokenOf(refreshToken, found.family);
   }
 
-  async exchangeRefreshToken(
-    client: OAuthClientInformationFull,
-    refreshToken: InMemoryRefreshToken,
-    scopes: string[],
-  ): Promise<OAuthToken> {
-    const hash = await sha256(refreshToken.token);
-    const stored = await this.#refresh.take(hash);
-    if (!stored) {
-      await this.#revokeFamily(refreshToken.family);
-      throw new TokenError('invalid_grant', 'The refresh token was already used');
-    }
-    if (stored.clientId !== client.client_id || (await this.#isRevoked(stored.family))) {
-      throw new TokenError('invalid_grant', 'The refresh token is invalid');
-    }
-    const narrowed = scopes.filter((s) => stored.scopes.includes(s));
-    return this.#restoringWhenFull(
-      () => this.#issue(client, { ...stored, scopes: narrowed }),
-      () => this.#refresh.set(hash, stored, { ttlSeconds: stored.expiresAt - this.#now() }),
-    );
+  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: RefreshToken, scopes: string[]): Promise<OAuthToken> {
+    const token = await this.#families.rotate(await sha256(refreshToken.token), client.client_id, scopes);
+    await this.#keepClient(client);
+    return token;
   }
 
   async loadAccessToken(token: string): Promise<AccessToken | null> {
@@ -369,33 +304,30 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
         return null;
       }
     }
-    const stored = await this.#access.get(await sha256(token));
-    if (!stored || stored.expiresAt <= this.#now() || (await this.#isRevoked(stored.family))) return null;
+    const found = await this.#families.loadAccess(await sha256(token));
+    if (!found || found.access.expiresAt <= this.#now()) return null;
+    const { family, access } = found;
     const claims: Record<string, unknown> = {
       iss: this.issuer,
-      client_id: stored.clientId,
-      scope: stored.scopes.join(' '),
-      exp: stored.expiresAt,
+      client_id: family.clientId,
+      scope: access.scopes.join(' '),
+      exp: access.expiresAt,
     };
-    if (stored.subject !== undefined) claims['sub'] = stored.subject;
-    if (stored.resource !== undefined) claims['aud'] = stored.resource;
+    if (family.subject !== undefined) claims['sub'] = family.subject;
+    if (family.resource !== undefined) claims['aud'] = family.resource;
     return {
       token,
-      clientId: stored.clientId,
-      scopes: stored.scopes,
-      expiresAt: stored.expiresAt,
-      resource: stored.resource,
-      subject: stored.subject,
+      clientId: family.clientId,
+      scopes: access.scopes,
+      expiresAt: access.expiresAt,
+      resource: family.resource,
+      subject: family.subject,
       claims,
     };
   }
 
-  async revokeToken(token: AccessToken | InMemoryRefreshToken): Promise<void> {
-    const hash = await sha256(token.token);
-    const stored = (await this.#access.get(hash)) ?? (await this.#refresh.get(hash));
-    if (!stored) return;
-    await this.#revokeFamily(stored.family);
-    await Promise.all([this.#access.delete(hash), this.#refresh.delete(hash)]);
+  async revokeToken(token: AccessToken | RefreshToken): Promise<void> {
+    await this.#families.revokeToken(await sha256(token.token));
   }
 
   async #exchangeIdentityAssertion(
@@ -418,72 +350,48 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     const asserted = parseScopes(claims.scope);
     const requested = params.scopes === undefined ? asserted : asserted.filter((s) => params.scopes!.includes(s));
     const scopes = options.grantScopes ? (await options.grantScopes(claims, requested)).filter((s) => requested.includes(s)) : requested;
-    return this.#issue(
-      client,
-      { clientId: client.client_id, scopes: [...scopes], resource: params.resource, subject: claims.sub, family: randomToken(16) },
-      false,
-    );
+    return this.#start(client, randomToken(16), { scopes: [...scopes], resource: params.resource, subject: claims.sub, refresh: false });
   }
 
-  async #issue(client: OAuthClientInformationFull, grant: Omit<StoredToken, 'expiresAt'>, refreshable = true): Promise<OAuthToken> {
-    const now = this.#now();
-    const base = {
-      clientId: client.client_id,
-      scopes: grant.scopes,
-      resource: grant.resource,
-      subject: grant.subject,
-      family: grant.family,
-    };
-    const accessToken = this.#jwt
-      ? await this.#jwt.issueAccessToken({
-          clientId: client.client_id,
-          scopes: grant.scopes,
-          jti: randomToken(16),
-          expiresIn: this.#accessTtl,
-          ...(grant.subject !== undefined ? { subject: grant.subject } : {}),
-        })
-      : randomToken(32);
-    await this.#access.set(await sha256(accessToken), { ...base, expiresAt: now + this.#accessTtl }, { ttlSeconds: this.#accessTtl });
-    const response: OAuthToken = {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: this.#accessTtl,
-      scope: grant.scopes.join(' '),
-    };
-    if (refreshable && clientGrantTypes(client).includes('refresh_token')) {
-      const refreshToken = `${grant.family}.${randomToken(32)}`;
-      const hash = await sha256(refreshToken);
-      await this.#refresh.set(hash, { ...base, expiresAt: now + this.#refreshTtl }, { ttlSeconds: this.#refreshTtl });
-      // The family's one live refresh token: presenting an earlier one is reuse.
-      await this.#families.set(grant.family, hash, { ttlSeconds: this.#refreshTtl + 60 });
-      response.refresh_token = refreshToken;
-    }
-    // A client in use lives as long as the grants it holds.
+  /** Start a grant and issue its first tokens (a refresh token only when `refresh` and the client is registered for it). */
+  async #start(
+    client: OAuthClientInformationFull,
+    familyId: string,
+    grant: { scopes: string[]; resource: string | undefined; subject: string | undefined; refresh: boolean },
+  ): Promise<OAuthToken> {
+    const token = await this.#families.start(
+      familyId,
+      {
+        clientId: client.client_id,
+        scopes: grant.scopes,
+        resource: grant.resource,
+        subject: grant.subject,
+        refreshExpiresAt: this.#now() + this.#refreshTtl,
+      },
+      grant.refresh && clientGrantTypes(client).includes('refresh_token'),
+    );
+    await this.#keepClient(client);
+    return token;
+  }
+
+  /** An opaque token of 256 bits (or a `JWTIssuer` access token), stored under its SHA-256. */
+  async #mint(kind: 'access' | 'refresh', claims: MintClaims): Promise<{ token: string; id: string }> {
+    const token =
+      kind === 'access' && this.#jwt
+        ? await this.#jwt.issueAccessToken({
+            clientId: claims.clientId,
+            scopes: claims.scopes,
+            jti: randomToken(16),
+            expiresIn: claims.expiresIn,
+            ...(claims.subject !== undefined ? { subject: claims.subject } : {}),
+          })
+        : randomToken(32);
+    return { token, id: await sha256(token) };
+  }
+
+  /** A client in use lives as long as the grants it holds. */
+  async #keepClient(client: OAuthClientInformationFull): Promise<void> {
     const registered = await this.#clients.get(client.client_id);
     if (registered) await this.#clients.set(client.client_id, registered, { ttlSeconds: Math.max(this.#clientTtl, this.#refreshTtl + 60) });
-    return response;
-  }
-
-  /**
-   * Run `issue` after a code or refresh token was consumed; when the store refuses a write
-   * because a collection is full, put the consumed grant back (`restore`) so the client can
-   * retry after the `503`, and rethrow.
-   */
-  async #restoringWhenFull(issue: () => Promise<OAuthToken>, restore: () => Promise<void>): Promise<OAuthToken> {
-    try {
-      return await issue();
-    } catch (err) {
-      if (err instanceof StorageFullError) await restore().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  async #isRevoked(family: string): Promise<boolean> {
-    return (await this.#revoked.get(family)) !== null;
-  }
-
-  /** Mark a grant revoked for as long as any of its tokens could live (a refresh lifetime, plus a margin for in-flight issuance). */
-  async #revokeFamily(family: string): Promise<void> {
-    await this.#revoked.set(family, 1, { ttlSeconds: this.#refreshTtl + 60 });
   }
 }

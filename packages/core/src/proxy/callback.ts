@@ -71,24 +71,20 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     );
     const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
-    await records.codes.set(
-      clientCode,
-      {
-        clientId: pending.clientId,
-        redirectUri: pending.redirectUri,
-        redirectUriProvidedExplicitly: pending.redirectUriProvidedExplicitly,
-        codeChallenge: pending.codeChallenge,
-        state: pending.state,
-        scopes,
-        resource: pending.resource,
-        expiresAt: now + CODE_TTL,
-        setId,
-        subject: upstream.subject ?? (typeof upstreamClaims['sub'] === 'string' ? upstreamClaims['sub'] : undefined),
-        upstreamClaims: Object.keys(upstreamClaims).length > 0 ? upstreamClaims : undefined,
-        refreshExpiresAt,
-      },
-      { ttlSeconds: CODE_TTL },
-    );
+    await ctx.codes.save(clientCode, {
+      clientId: pending.clientId,
+      redirectUri: pending.redirectUri,
+      redirectUriProvidedExplicitly: pending.redirectUriProvidedExplicitly,
+      codeChallenge: pending.codeChallenge,
+      state: pending.state,
+      scopes,
+      resource: pending.resource,
+      expiresAt: now + CODE_TTL,
+      setId,
+      subject: upstream.subject ?? (typeof upstreamClaims['sub'] === 'string' ? upstreamClaims['sub'] : undefined),
+      upstreamClaims: Object.keys(upstreamClaims).length > 0 ? upstreamClaims : undefined,
+      refreshExpiresAt,
+    });
     return { code: clientCode };
   };
 

@@ -3,8 +3,9 @@ import type { JWTIssuer } from '../jwt-issuer/issuer.js';
 import type { ProxyConfig } from './config.js';
 import type { ProxyKeys } from './keys.js';
 import type { UpstreamEndpoints } from './options.js';
-import type { ProxyRecords } from './records.js';
-import type { TokenFamilies } from './token-families.js';
+import type { AuthorizationCodes } from '../grants/authorization-codes.js';
+import type { TokenFamilies } from '../grants/token-families.js';
+import type { CodeRecord, ProxyGrant, ProxyRecords } from './records.js';
 import type { UpstreamClient } from './upstream.js';
 import type { UpstreamSessions } from './upstream-sessions.js';
 
@@ -19,7 +20,9 @@ export interface ProxyContext {
   endpoints: UpstreamEndpoints;
   upstream: UpstreamClient;
   sessions: UpstreamSessions;
-  families: TokenFamilies;
+  families: TokenFamilies<ProxyGrant>;
+  /** Our authorization codes (single use; a replay revokes the family). */
+  codes: AuthorizationCodes<CodeRecord>;
   /** Registered clients and Client ID Metadata Documents (for the consent page). */
   resolveClient: ClientResolver;
 }

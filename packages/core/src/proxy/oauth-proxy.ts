@@ -1,4 +1,5 @@
 import { authorizationServerPaths } from '../authorization-server/index.js';
+import { refreshTokenOf } from '../grants/records.js';
 import { authorizationServerMetadataUrl } from '../authorization-server/metadata.js';
 import { AuthorizeError, RegistrationError, TokenError, TokenInvalidError, UpstreamError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
@@ -20,7 +21,7 @@ import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-g
 import { createProtectedResourceMetadata } from '../resource-server/metadata.js';
 import { randomToken } from '../lib/crypto.js';
 import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
-import { CODE_TTL, STEP_UP_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
+import { STEP_UP_TTL, TRANSACTION_TTL, resolveConfig, type ProxyConfig } from './config.js';
 import type { ProxyContext } from './context.js';
 import { warnIfKeysFromClientSecret } from './keys.js';
 import type { OIDCConfiguration } from './oidc-discovery.js';
@@ -255,14 +256,9 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    * exchanged revokes every token issued from it (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3).
    */
   async loadAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: string): Promise<AuthorizationCode | null> {
-    const { records, families } = await this.#ctx();
-    const code = await records.codes.get(authorizationCode);
-    if (!code) {
-      const used = await records.usedCodes.get(authorizationCode);
-      if (used) await families.revoke(used.familyId);
-      return null;
-    }
-    if (code.clientId !== client.client_id) return null;
+    const { codes } = await this.#ctx();
+    const code = await codes.load(authorizationCode, client.client_id);
+    if (!code) return null;
     return {
       code: authorizationCode,
       scopes: code.scopes,
@@ -282,38 +278,28 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     authorizationCode: AuthorizationCode,
     options?: TokenIssueOptions,
   ): Promise<OAuthToken> {
-    const { records, families, config } = await this.#ctx();
-    const code = await records.codes.take(authorizationCode.code);
-    if (!code) {
-      const used = await records.usedCodes.get(authorizationCode.code);
-      if (used) await families.revoke(used.familyId);
-      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
-    }
-    if (code.clientId !== client.client_id || code.expiresAt <= config.now()) {
-      throw new TokenError('invalid_grant', 'The authorization code is invalid, expired, or was already used');
-    }
-    // Recorded before the tokens exist, so a replay racing this exchange still finds the family.
-    const familyId = randomToken(16);
-    await records.usedCodes.set(authorizationCode.code, { familyId }, { ttlSeconds: CODE_TTL });
-    const token = await families.start(
-      familyId,
-      {
-        clientId: code.clientId,
-        scopes: code.scopes,
-        resource: code.resource,
-        subject: code.subject,
-        upstreamClaims: code.upstreamClaims,
-        setId: code.setId,
-        refreshExpiresAt: code.refreshExpiresAt,
-        dpopJkt: options?.dpopJkt,
-      },
-      clientGrantTypes(client).includes('refresh_token'),
-    );
-    // A client in use lives as long as the grants it holds (a family's refresh expiry is fixed at its start).
-    const registered = await records.clients.get(client.client_id);
-    const keep = Math.max(config.registeredClientTtl, code.refreshExpiresAt - config.now() + 60);
-    if (registered) await records.clients.set(client.client_id, registered, { ttlSeconds: keep });
-    return token;
+    const { records, families, codes, config } = await this.#ctx();
+    return codes.redeem(authorizationCode.code, client.client_id, async (familyId, code) => {
+      const token = await families.start(
+        familyId,
+        {
+          clientId: code.clientId,
+          scopes: code.scopes,
+          resource: code.resource,
+          subject: code.subject,
+          upstreamClaims: code.upstreamClaims,
+          setId: code.setId,
+          refreshExpiresAt: code.refreshExpiresAt,
+          dpopJkt: options?.dpopJkt,
+        },
+        clientGrantTypes(client).includes('refresh_token'),
+      );
+      // A client in use lives as long as the grants it holds (a family's refresh expiry is fixed at its start).
+      const registered = await records.clients.get(client.client_id);
+      const keep = Math.max(config.registeredClientTtl, code.refreshExpiresAt - config.now() + 60);
+      if (registered) await records.clients.set(client.client_id, registered, { ttlSeconds: keep });
+      return token;
+    });
   }
 
   // --- refresh ---------------------------------------------------------------------------------
@@ -334,28 +320,16 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     const { records, families } = ctx;
     const claims = await this.#refreshClaims(ctx, refreshToken);
     if (!claims || claims.client_id !== client.client_id) return null;
-    const pointer = await records.refreshTokens.get(claims.jti);
-    if (!pointer) {
-      await families.revokeRotated(claims.jti);
-      return null;
-    }
-    const family = await families.family(pointer.familyId);
-    if (!family || family.clientId !== client.client_id || family.refreshJti !== claims.jti) return null;
+    const found = await families.loadRefresh(claims.jti, client.client_id);
+    if (!found) return null;
+    const { familyId, family } = found;
     // The resource just asked this grant for scopes it does not have: a refresh cannot add them,
     // so refuse it (the grant stays) and the client authorizes again with the scopes.
-    const stepUp = await records.stepUps.take(pointer.familyId);
+    const stepUp = await records.stepUps.take(familyId);
     if (stepUp?.scopes.some((s) => !family.scopes.includes(s))) {
       throw new TokenError('invalid_grant', 'The resource asked for scopes this grant does not have: authorize again');
     }
-    return {
-      token: refreshToken,
-      clientId: family.clientId,
-      scopes: family.scopes,
-      expiresAt: family.refreshExpiresAt,
-      resource: family.resource,
-      subject: family.subject,
-      dpopJkt: family.dpopJkt,
-    };
+    return refreshTokenOf(refreshToken, family);
   }
 
   /**
@@ -373,11 +347,9 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     try {
       const { issuer, records, families } = await this.#ctx();
       const claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' });
-      const pointer = await records.accessTokens.get(claims.jti);
-      const family = pointer ? await families.family(pointer.familyId) : null;
-      const missing = scopes.filter((s) => !family?.scopes.includes(s));
-      if (pointer && family && missing.length > 0) {
-        await records.stepUps.set(pointer.familyId, { scopes: [...scopes] }, { ttlSeconds: STEP_UP_TTL });
+      const found = await families.loadAccess(claims.jti);
+      if (found && scopes.some((s) => !found.family.scopes.includes(s))) {
+        await records.stepUps.set(found.familyId, { scopes: [...scopes] }, { ttlSeconds: STEP_UP_TTL });
       }
     } catch {
       // an invalid token, a full store or a proxy that cannot start: nothing to remember
@@ -414,7 +386,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** Verify one of our access tokens (see the class documentation); `null` when invalid. */
   async verifyToken(token: string): Promise<AccessToken | null> {
-    const { issuer, records, families, sessions, config } = await this.#ctx();
+    const { issuer, families, sessions, config } = await this.#ctx();
     let claims: JWTIssuerClaims;
     try {
       claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' });
@@ -425,8 +397,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       }
       throw err;
     }
-    const pointer = await records.accessTokens.get(claims.jti);
-    const family = pointer ? await families.family(pointer.familyId) : null;
+    const family = (await families.loadAccess(claims.jti))?.family;
     if (!family || family.clientId !== claims.client_id) {
       config.onError(new TokenInvalidError('inactive', 'The access token was revoked'));
       return null;
@@ -464,9 +435,8 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
    */
   async upstreamAccessToken(token: string): Promise<string | null> {
     const verified = await this.verifyToken(token);
-    const { records, families, sessions } = await this.#ctx();
-    const pointer = verified ? await records.accessTokens.get(String(verified.claims['jti'])) : null;
-    const family = pointer ? await families.family(pointer.familyId) : null;
+    const { families, sessions } = await this.#ctx();
+    const family = verified ? (await families.loadAccess(String(verified.claims['jti'])))?.family : undefined;
     return family ? ((await sessions.get(family.setId))?.accessToken ?? null) : null;
   }
 
@@ -474,7 +444,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
 
   /** Revoke the token's family and send the upstream tokens to the upstream revocation endpoint. */
   async revokeToken(token: AccessToken | RefreshToken): Promise<void> {
-    const { issuer, records, families } = await this.#ctx();
+    const { issuer, families } = await this.#ctx();
     for (const use of ['access', 'refresh'] as const) {
       let jti: string;
       try {
@@ -482,8 +452,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       } catch {
         continue;
       }
-      const pointer = await (use === 'access' ? records.accessTokens : records.refreshTokens).get(jti);
-      if (pointer) await families.revoke(pointer.familyId);
+      await families.revokeToken(jti, use);
       return;
     }
   }

@@ -1,4 +1,5 @@
 import { collection, type Collection, type KeyValueStore } from '../storage/store.js';
+import { grantCollections, type GrantCollections, type GrantRecord } from '../grants/records.js';
 import type { OAuthClientInformationFull } from '../protocols/provider.js';
 
 /** An authorization request waiting for consent (keyed by transaction id; 15 minutes). */
@@ -31,21 +32,15 @@ export interface CodeRecord extends TransactionRecord {
   refreshExpiresAt: number;
 }
 
-/** A token family: every access and refresh token descended from one authorization. */
-export interface FamilyRecord {
-  clientId: string;
-  scopes: string[];
-  resource?: string | undefined;
-  subject?: string | undefined;
-  upstreamClaims?: Record<string, unknown> | undefined;
+/** What the proxy keeps with each grant (token family): the upstream session behind it. */
+export interface ProxyGrant {
+  /** The upstream token set. */
   setId: string;
-  /** The one live refresh token's id. */
-  refreshJti: string;
-  /** Absolute expiry of the family's refresh tokens (seconds). */
-  refreshExpiresAt: number;
-  /** The DPoP key the family's tokens are bound to (RFC 9449), when it was started or refreshed with a proof. */
-  dpopJkt?: string | undefined;
+  upstreamClaims?: Record<string, unknown> | undefined;
 }
+
+/** A token family of the proxy: every access and refresh token descended from one authorization. */
+export type FamilyRecord = GrantRecord<ProxyGrant>;
 
 /** The upstream tokens of a family (always stored encrypted). */
 export interface UpstreamSetRecord {
@@ -66,24 +61,14 @@ export interface StepUpRecord {
   scopes: string[];
 }
 
-/** Points a token id at its family. */
-export interface FamilyPointer {
-  familyId: string;
-}
-
 /** The proxy's collections on its (encrypting) store. */
 export interface ProxyRecords {
   clients: Collection<OAuthClientInformationFull>;
   transactions: Collection<TransactionRecord>;
   pending: Collection<PendingRecord>;
   codes: Collection<CodeRecord>;
-  families: Collection<FamilyRecord>;
-  accessTokens: Collection<FamilyPointer>;
-  refreshTokens: Collection<FamilyPointer>;
-  /** Refresh tokens already rotated: presenting one again revokes the family. */
-  rotated: Collection<FamilyPointer>;
-  /** Codes already exchanged: a replay revokes the family they started. */
-  usedCodes: Collection<FamilyPointer>;
+  /** Token families, their access and refresh tokens, rotated tokens and used codes (`proxy-families`, …). */
+  grants: GrantCollections<ProxyGrant>;
   /** Families whose token was just challenged for scopes it lacks (keyed by family id; minutes). */
   stepUps: Collection<StepUpRecord>;
   upstream: Collection<UpstreamSetRecord>;
@@ -98,11 +83,7 @@ export function proxyRecords(store: KeyValueStore): ProxyRecords {
     transactions: collection(store, 'proxy-transactions'),
     pending: collection(store, 'proxy-pending'),
     codes: collection(store, 'proxy-codes'),
-    families: collection(store, 'proxy-families'),
-    accessTokens: collection(store, 'proxy-access'),
-    refreshTokens: collection(store, 'proxy-refresh'),
-    rotated: collection(store, 'proxy-rotated'),
-    usedCodes: collection(store, 'proxy-used-codes'),
+    grants: grantCollections(store, 'proxy-'),
     stepUps: collection(store, 'proxy-step-ups'),
     upstream: collection(store, 'proxy-upstream'),
     tickets: collection(store, 'proxy-tickets'),

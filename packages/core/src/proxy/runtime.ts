@@ -1,18 +1,20 @@
 import { createAuthorizationServer } from '../authorization-server/index.js';
+import { AuthorizationCodes } from '../grants/authorization-codes.js';
+import { TokenFamilies } from '../grants/token-families.js';
+import { randomToken } from '../lib/crypto.js';
 import { createRouter, type FetchHandler } from '../http/router.js';
 import { JWTIssuer } from '../jwt-issuer/issuer.js';
 import type { OAuthAuthorizationServerProvider } from '../protocols/provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { EncryptingStore } from '../storage/encrypting-store.js';
 import { createCallbackHandler } from './callback.js';
-import type { ProxyConfig } from './config.js';
+import { CODE_TTL, type ProxyConfig } from './config.js';
 import { createProxyConsentHandler } from './consent-flow.js';
 import type { ProxyContext } from './context.js';
 import { deriveProxyKeys } from './keys.js';
 import { discoverOpenIdConfiguration, type OIDCConfiguration } from './oidc-discovery.js';
 import type { UpstreamAuthMethod, UpstreamEndpoints } from './options.js';
-import { proxyRecords } from './records.js';
-import { TokenFamilies } from './token-families.js';
+import { proxyRecords, type CodeRecord, type ProxyGrant } from './records.js';
 import { UpstreamClient } from './upstream.js';
 import { ClientAssertionSigner } from './client-assertion.js';
 import { UpstreamSessions } from './upstream-sessions.js';
@@ -107,12 +109,29 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     now: config.now,
     onError: config.onError,
   });
-  const families = new TokenFamilies({
-    records,
-    issuer,
+  const families = new TokenFamilies<ProxyGrant>({
+    collections: records.grants,
+    // Our tokens are JWTs; each is stored under its `jti`.
+    mint: async (kind, claims) => {
+      const jti = randomToken(16);
+      const common = { clientId: claims.clientId, scopes: claims.scopes, jti, expiresIn: claims.expiresIn };
+      const subject = claims.subject === undefined ? {} : { subject: claims.subject };
+      const token =
+        kind === 'access'
+          ? issuer.issueAccessToken({ ...common, ...subject, dpopJkt: claims.dpopJkt })
+          : issuer.issueRefreshToken({ ...common, ...subject });
+      return { token: await token, id: jti };
+    },
     accessTokenTtl: config.accessTokenTtl,
     now: config.now,
     onRevoke: (family) => sessions.revoke(family.setId),
+  });
+  const codes = new AuthorizationCodes<CodeRecord>({
+    codes: records.codes,
+    usedCodes: records.grants.usedCodes,
+    families,
+    codeTtl: CODE_TTL,
+    now: config.now,
   });
   const as = createAuthorizationServer({
     ...config.authorizationServer,
@@ -134,6 +153,7 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     upstream,
     sessions,
     families,
+    codes,
     resolveClient: as.resolveClient,
   };
   const handler = createRouter([

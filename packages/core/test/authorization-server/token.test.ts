@@ -39,7 +39,7 @@ describe('token endpoint: authorization_code', () => {
     const body = await tokens(res);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: SCOPE });
     expect(body.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const access = await d.provider.loadAccessToken(body.access_token);
     expect(access).toMatchObject({ clientId: client.client_id, scopes: [SCOPE], resource: d.resourceUrl, subject: 'dev-user' });
     expect(access?.claims).toMatchObject({ iss: d.issuer, aud: d.resourceUrl, sub: 'dev-user' });
@@ -292,12 +292,15 @@ describe('token endpoint: refresh_token', () => {
     expect(await d.provider.loadAccessToken(next.access_token)).toMatchObject({ resource: d.resourceUrl, subject: 'dev-user' });
   });
 
-  it('narrows the scope, and refuses to widen it', async () => {
+  it('narrows the access token scope; the new refresh token keeps the grant (RFC 6749 §6), which cannot be widened', async () => {
     const d = direct();
     const { client, body } = await issued(d);
     const narrowed = await tokens(await refresh(d, client.client_id, body.refresh_token!, { scope: SCOPE }));
     expect(narrowed.scope).toBe(SCOPE);
-    await expectError(await refresh(d, client.client_id, narrowed.refresh_token!, { scope: `${SCOPE} mcp:admin` }), 'invalid_scope');
+    expect(await d.provider.loadAccessToken(narrowed.access_token)).toMatchObject({ scopes: [SCOPE] });
+    const again = await tokens(await refresh(d, client.client_id, narrowed.refresh_token!, { scope: `${SCOPE} mcp:admin` }));
+    expect(again.scope).toBe(`${SCOPE} mcp:admin`);
+    await expectError(await refresh(d, client.client_id, again.refresh_token!, { scope: `${SCOPE} mcp:other` }), 'invalid_scope');
   });
 
   it('treats reuse of a rotated refresh token as theft: the whole grant is revoked', async () => {
