@@ -1,5 +1,5 @@
 // Runtime check: one app (scripts/runtime-app: bearer guard + JWTVerifier + createAuthorizationServer
-// over InMemoryOAuthProvider + an MCP SDK server) runs on Node, Bun, Deno and workerd (through
+// over StoreOAuthProvider + an MCP SDK server) runs on Node, Bun, Deno and workerd (through
 // Miniflare), every runtime installed from npm next to the packed tarballs in a throwaway project.
 // On each, a client drives the whole flow over loopback HTTP: metadata, 401 challenge, register,
 // authorize (PKCE), token, MCP initialize + tools/call, refresh (rotation), call with the new

@@ -1,9 +1,9 @@
 // The app of the runtime check (scripts/check-runtimes.mjs), written as a user would: an MCP
-// server whose authorization server is `createAuthorizationServer` over `InMemoryOAuthProvider`
+// server whose authorization server is `createAuthorizationServer` over `StoreOAuthProvider`
 // (JWT access tokens from `JWTIssuer`), guarded by `createBearerGuard` with `JWTVerifier`.
 // Fetch API only, so the same module runs on Node, Bun, Deno and workerd.
 import {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   JWTIssuer,
   createAuthorizationServer,
   createBearerGuard,
@@ -21,7 +21,7 @@ export async function createApp(origin, secret) {
   const scopes = ['mcp:tools'];
   const signingKey = await deriveJwtKey({ highEntropyMaterial: secret }, 'runtime-check');
   const jwtIssuer = new JWTIssuer({ issuer: origin, audience: resource, signingKey });
-  const provider = new InMemoryOAuthProvider({ issuerUrl: origin, jwtIssuer }); // approves every request as "dev-user"
+  const provider = new StoreOAuthProvider({ issuerUrl: origin, jwtIssuer }); // approves every request as "dev-user"
   const as = createAuthorizationServer({ provider, issuerUrl: origin, scopesSupported: scopes, resourceUrl: resource });
   const prm = createProtectedResourceMetadata({ resource, authorizationServers: [origin], scopesSupported: scopes });
   const verifier = new JWTVerifier({ secret: signingKey, algorithms: ['HS256'], issuer: origin, audience: resource });

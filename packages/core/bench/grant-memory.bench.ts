@@ -1,7 +1,7 @@
 import { bench, describe } from 'vitest';
-import { InMemoryOAuthProvider, MemoryStore, type OAuthClientInformationFull } from '../src/index.js';
+import { StoreOAuthProvider, MemoryStore, type OAuthClientInformationFull } from '../src/index.js';
 
-// What one live grant of the InMemoryOAuthProvider costs in the default MemoryStore (its access
+// What one live grant of the StoreOAuthProvider costs in the default MemoryStore (its access
 // token, refresh token, family record and, for five minutes, its used-code marker), measured as
 // heap growth over 50 000 grants. Needs --expose-gc (vitest.config).
 
@@ -19,7 +19,7 @@ describe(`memory: ${GRANTS.toLocaleString('en')} grants in the default MemorySto
     async () => {
       if (!gc) throw new Error('run with --expose-gc (set in vitest.config.ts)');
       const store = new MemoryStore();
-      const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999', store });
+      const provider = new StoreOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999', store });
       const client: OAuthClientInformationFull = {
         client_id: 'bench-client',
         redirect_uris: ['http://127.0.0.1:7777/callback'],

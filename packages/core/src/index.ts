@@ -100,13 +100,13 @@ export type { ClientIdMetadataDocumentOptions } from './authorization-server/cim
 export type { ClientLookup, ClientResolver } from './authorization-server/client-auth.js';
 export type { ClientRegistrationOptions, InitialAccessTokenVerifier, RegistrationRateLimit } from './authorization-server/register.js';
 export {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   type Approval,
   type ApprovalHook,
   type ClientCredentialsHook,
   type IdentityAssertionOptions,
-  type InMemoryOAuthProviderOptions,
-} from './providers/in-memory-provider.js';
+  type StoreOAuthProviderOptions,
+} from './providers/store-provider.js';
 
 // several verifiers behind one set-up; a development verifier
 export { MultiAuth, type MultiAuthOptions } from './multi/multi-auth.js';

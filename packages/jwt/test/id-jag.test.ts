@@ -1,12 +1,12 @@
 /**
  * SEP-990 Enterprise-Managed Authorization end to end: a local enterprise identity provider (its
  * JWKS on loopback) mints ID-JAGs; the MCP SDK v2 `CrossAppAccessProvider` presents one with the
- * jwt-bearer grant to our authorization server (`InMemoryOAuthProvider` + `IdJagVerifier`) and
+ * jwt-bearer grant to our authorization server (`StoreOAuthProvider` + `IdJagVerifier`) and
  * calls a tool as the enterprise user. Refused: wrong `typ`, wrong `aud`, another client's
  * `client_id`, wrong `resource`, replayed `jti`, expired, untrusted issuer, an ID token.
  */
 import {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   ProviderTokenVerifier,
   RemoteAuthProvider,
   createAuthorizationServer,
@@ -46,7 +46,7 @@ beforeAll(async () => {
   issuer = server.url;
   mcpUrl = `${issuer}/mcp`;
   const verifier = new IdJagVerifier({ trustedIssuers: [{ issuer: idp.url, jwksUri: `${idp.url}/jwks` }], audience: issuer });
-  const provider = new InMemoryOAuthProvider({ issuerUrl: issuer, identityAssertions: { verifier } });
+  const provider = new StoreOAuthProvider({ issuerUrl: issuer, identityAssertions: { verifier } });
   const as = createAuthorizationServer({ provider, issuerUrl: issuer, resourceUrl: mcpUrl, scopesSupported: ['mcp:tools'] });
   const auth = new RemoteAuthProvider({
     resourceUrl: mcpUrl,

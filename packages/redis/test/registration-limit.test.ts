@@ -1,4 +1,4 @@
-import { createAuthorizationServer, InMemoryOAuthProvider, type AuthorizationServer } from '@mcpauth/core';
+import { createAuthorizationServer, StoreOAuthProvider, type AuthorizationServer } from '@mcpauth/core';
 import { setClientAddress } from '@mcpauth/core/kit';
 import { startRedis, type RedisHarness } from '@mcpauth/testing';
 import { Redis } from 'ioredis';
@@ -24,7 +24,7 @@ function instance(): AuthorizationServer {
   const store = new RedisStore({ url: redis.url, prefix: 'limit-test:' });
   stores.push(store);
   return createAuthorizationServer({
-    provider: new InMemoryOAuthProvider({ issuerUrl: ISSUER, store }),
+    provider: new StoreOAuthProvider({ issuerUrl: ISSUER, store }),
     issuerUrl: ISSUER,
     clientRegistration: { rateLimit: { max: 10, windowSeconds: 600 } },
   });

@@ -1,5 +1,5 @@
 import {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   ProviderTokenVerifier,
   RemoteAuthProvider,
   createAuthorizationServer,
@@ -17,7 +17,7 @@ const TOOLS_SCOPE = 'mcp:tools';
 /**
  * SEP-990 Enterprise-Managed Authorization, offline: a local enterprise identity provider issues
  * ID-JAGs by token exchange; this server is the authorization server (`createAuthorizationServer`
- * over `InMemoryOAuthProvider` with `identityAssertions` and `IdJagVerifier`) that turns them into
+ * over `StoreOAuthProvider` with `identityAssertions` and `IdJagVerifier`) that turns them into
  * access tokens for the MCP endpoint. `pnpm --filter demo enterprise-client` plays the agent.
  */
 export const enterprise = defineProvider({
@@ -47,7 +47,7 @@ export const enterprise = defineProvider({
       audience: baseUrl,
       onError: onAuthError,
     });
-    const provider = new InMemoryOAuthProvider({ issuerUrl: baseUrl, identityAssertions: { verifier } });
+    const provider = new StoreOAuthProvider({ issuerUrl: baseUrl, identityAssertions: { verifier } });
     const as = createAuthorizationServer({
       provider,
       issuerUrl: baseUrl,

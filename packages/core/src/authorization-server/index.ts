@@ -146,7 +146,7 @@ export function authorizationServerPaths(
  *
  * @example
  * ```ts
- * const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://mcp.example.com' });
+ * const provider = new StoreOAuthProvider({ issuerUrl: 'https://mcp.example.com' });
  * const as = createAuthorizationServer({
  *   provider,
  *   issuerUrl: 'https://mcp.example.com',

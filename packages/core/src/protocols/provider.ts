@@ -235,7 +235,7 @@ export const CLIENT_CREDENTIALS_GRANT_TYPE = 'client_credentials' as const;
 /**
  * What an OAuth authorization server needs from its back end. The HTTP handlers in this package
  * (metadata, register, authorize, token, revoke) are written against this interface; the OAuth
- * proxy and the in-memory provider implement it.
+ * proxy and `StoreOAuthProvider` implement it.
  *
  * @typeParam TCode - the stored authorization code type
  * @typeParam TRefresh - the stored refresh token type

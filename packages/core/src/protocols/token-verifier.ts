@@ -67,7 +67,7 @@ export interface AccessTokenLoader<T extends AccessToken = AccessToken> {
  *
  * @example
  * ```ts
- * const provider = new InMemoryOAuthProvider({ issuerUrl });
+ * const provider = new StoreOAuthProvider({ issuerUrl });
  * const verifier = new ProviderTokenVerifier(provider);
  * ```
  */

@@ -22,7 +22,7 @@ export interface MemoryStoreOptions {
  * A live entry is never evicted to make room: when a collection reaches
  * `maxEntriesPerCollection`, its expired entries are swept and, if it is still full, the write of
  * a new key rejects with a `StorageFullError` (which the HTTP endpoints answer with a `503` and
- * `Retry-After`); overwriting a key always works. One grant of the `InMemoryOAuthProvider` takes
+ * `Retry-After`); overwriting a key always works. One grant of the `StoreOAuthProvider` takes
  * about 1.4 KB of heap (its access token, refresh token, family record and, for five minutes,
  * used-code marker: `bench/grant-memory.bench.ts`), so 250 000 live grants take some 350 MB.
  *

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostKind } from '../../src/lib/ip-address.js';
-import { InMemoryOAuthProvider, type OAuthToken } from '../../src/index.js';
+import { StoreOAuthProvider, type OAuthToken } from '../../src/index.js';
 import { isClientIdMetadataUrl } from '../../src/authorization-server/cimd.js';
 import { REDIRECT, SCOPE, direct, form, pkce, startTlsServer, type TlsServer } from './fixtures.js';
 
@@ -125,7 +125,7 @@ describe('Client ID Metadata Documents', () => {
     const allowed = (uri: string) => uri.startsWith('http://127.0.0.1:7777/');
     const d = direct({
       server: { cimd: { allowLoopback: true, http: { fetch: tls.fetch } } },
-      makeProvider: (o) => Object.assign(new InMemoryOAuthProvider(o), { isRedirectUriAllowed: allowed }),
+      makeProvider: (o) => Object.assign(new StoreOAuthProvider(o), { isRedirectUriAllowed: allowed }),
     });
     const { clientId } = document((id) => ({ ...valid(id), redirect_uris: ['https://elsewhere.example/cb', REDIRECT] }));
     expect((await authorizeStatus(d, clientId)).status).toBe(302);

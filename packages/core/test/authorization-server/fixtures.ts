@@ -1,6 +1,6 @@
 /**
  * Shared set-up of the authorization-server tests: an authorization server over a real
- * `InMemoryOAuthProvider`, called in process (`direct`) or served over HTTP next to an SDK v2
+ * `StoreOAuthProvider`, called in process (`direct`) or served over HTTP next to an SDK v2
  * MCP server (`startStack`), plus the helpers that drive the OAuth flow by hand.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
 import type { Listening } from '@mcpauth/testing';
 import {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   MemoryStore,
   ProviderTokenVerifier,
   createAuthorizationServer,
@@ -24,7 +24,7 @@ import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
   type FetchHandler,
-  type InMemoryOAuthProviderOptions,
+  type StoreOAuthProviderOptions,
   type KeyValueStore,
   type ClientCredentialsHook,
 } from '../../src/index.js';
@@ -47,7 +47,7 @@ export interface Direct {
   issuer: string;
   resourceUrl: string;
   as: AuthorizationServer;
-  provider: InMemoryOAuthProvider;
+  provider: StoreOAuthProvider;
   clock: TestClock;
   store: KeyValueStore;
   /** Send a request to the server's handler. */
@@ -59,10 +59,10 @@ export interface DirectOptions {
   store?: KeyValueStore;
   /** `maxEntriesPerCollection` of the default memory store. */
   boundPerCollection?: number;
-  provider?: Partial<InMemoryOAuthProviderOptions>;
+  provider?: Partial<StoreOAuthProviderOptions>;
   server?: Partial<AuthorizationServerOptions>;
   /** Build the provider (to test a subclass). */
-  makeProvider?: (options: InMemoryOAuthProviderOptions) => InMemoryOAuthProvider;
+  makeProvider?: (options: StoreOAuthProviderOptions) => StoreOAuthProvider;
 }
 
 export function direct(options: DirectOptions = {}): Direct {
@@ -71,7 +71,7 @@ export function direct(options: DirectOptions = {}): Direct {
   const resourceUrl = `${issuer}/mcp`;
   const store = options.store ?? new MemoryStore({ now: clock.now, maxEntriesPerCollection: options.boundPerCollection });
   const providerOptions = { issuerUrl: issuer, store, now: clock.now, ...options.provider };
-  const provider = options.makeProvider ? options.makeProvider(providerOptions) : new InMemoryOAuthProvider(providerOptions);
+  const provider = options.makeProvider ? options.makeProvider(providerOptions) : new StoreOAuthProvider(providerOptions);
   const as = createAuthorizationServer({
     provider,
     issuerUrl: issuer,
@@ -190,7 +190,7 @@ export function redeem(
 export interface Stack {
   url: string;
   mcpUrl: string;
-  provider: InMemoryOAuthProvider;
+  provider: StoreOAuthProvider;
   as: AuthorizationServer;
   clock: TestClock;
   close(): Promise<void>;
@@ -206,7 +206,7 @@ export async function startStack(
   const server = await listen(toNodeHandler((request) => app(request)));
   const url = server.url;
   const mcpUrl = `${url}/mcp`;
-  const provider = new InMemoryOAuthProvider({
+  const provider = new StoreOAuthProvider({
     issuerUrl: url,
     store: new MemoryStore({ now: clock.now }),
     now: clock.now,

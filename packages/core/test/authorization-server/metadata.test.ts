@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryOAuthProvider, type OAuthAuthorizationServerProvider, createAuthorizationServer } from '../../src/index.js';
+import { StoreOAuthProvider, type OAuthAuthorizationServerProvider, createAuthorizationServer } from '../../src/index.js';
 import { JWT_BEARER_GRANT_TYPE } from '../../src/protocols/provider.js';
 import { authorizationServerMetadataUrl, normalizeIssuer } from '../../src/authorization-server/metadata.js';
 import { direct } from './fixtures.js';
@@ -47,7 +47,7 @@ describe('authorization server metadata (RFC 8414)', () => {
   });
 
   it('advertises the jwt-bearer grant only when the provider implements exchangeIdentityAssertion', () => {
-    class WithAssertions extends InMemoryOAuthProvider {
+    class WithAssertions extends StoreOAuthProvider {
       override async exchangeIdentityAssertion(): Promise<never> {
         throw new Error('not called');
       }
@@ -87,7 +87,7 @@ describe('authorization server metadata (RFC 8414)', () => {
 
   it('refuses a missing provider and a bad resourceUrl at construction', () => {
     expect(() => createAuthorizationServer({ issuerUrl: 'https://a.example.com' } as never)).toThrow(TypeError);
-    const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://a.example.com' });
+    const provider = new StoreOAuthProvider({ issuerUrl: 'https://a.example.com' });
     expect(() => createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', resourceUrl: 'mcp' })).toThrow(TypeError);
     expect(() =>
       createAuthorizationServer({ provider, issuerUrl: 'https://a.example.com', resourceUrl: 'http://api.example.com/mcp' }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthorizationServer, InMemoryOAuthProvider, MemoryStore } from '../../src/index.js';
+import { createAuthorizationServer, StoreOAuthProvider, MemoryStore } from '../../src/index.js';
 import { setClientAddress } from '../../src/kit.js';
 import { addressBucket } from '../../src/lib/rate-limit.js';
 import { direct, REDIRECT, type Direct } from './fixtures.js';
@@ -72,7 +72,7 @@ describe('registration rate limit', () => {
     const store = new MemoryStore();
     const make = () =>
       createAuthorizationServer({
-        provider: new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999', store }),
+        provider: new StoreOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999', store }),
         issuerUrl: 'http://127.0.0.1:9999',
         clientRegistration: { rateLimit: { max: 4 } },
       });
@@ -92,7 +92,7 @@ describe('registration rate limit', () => {
   });
 
   it('refuses bad options at construction', () => {
-    const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999' });
+    const provider = new StoreOAuthProvider({ issuerUrl: 'http://127.0.0.1:9999' });
     const make = (clientRegistration: object) => () =>
       createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:9999', clientRegistration });
     expect(make({ rateLimit: { max: 0 } })).toThrow(TypeError);

@@ -1,7 +1,7 @@
 import { SignJWT, generateKeyPair, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
-  InMemoryOAuthProvider,
+  StoreOAuthProvider,
   TokenError,
   type IdentityAssertionParams,
   type OAuthClientInformationFull,
@@ -339,7 +339,7 @@ describe('token endpoint: refresh_token', () => {
 });
 
 /** A provider that accepts SEP-990 ID-JAGs signed by one enterprise IdP key. */
-class IdJagProvider extends InMemoryOAuthProvider {
+class IdJagProvider extends StoreOAuthProvider {
   idpKey!: CryptoKey;
   calls: IdentityAssertionParams[] = [];
 

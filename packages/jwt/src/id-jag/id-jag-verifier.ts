@@ -43,7 +43,7 @@ export interface IdJagVerifierOptions {
  * `jti`, `exp` and `iat` present (RFC 7521 §5.2), a short lifetime. It returns the claims or
  * `null`; an identity provider whose JWKS cannot be fetched is an `UpstreamError`. It does not
  * check what depends on the request (the client, the resource, replays): the provider
- * (`InMemoryOAuthProvider`'s `identityAssertions`) does.
+ * (`StoreOAuthProvider`'s `identityAssertions`) does.
  *
  * @example
  * ```ts
@@ -51,7 +51,7 @@ export interface IdJagVerifierOptions {
  *   trustedIssuers: [{ issuer: 'https://idp.acme.com', jwksUri: 'https://idp.acme.com/jwks' }],
  *   audience: 'https://mcp.example.com',
  * });
- * const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://mcp.example.com', identityAssertions: { verifier } });
+ * const provider = new StoreOAuthProvider({ issuerUrl: 'https://mcp.example.com', identityAssertions: { verifier } });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
  * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-identity-assertion-authz-grant/

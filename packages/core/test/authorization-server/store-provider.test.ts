@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryOAuthProvider, JWTIssuer, MemoryStore, type KeyValueStore, type OAuthToken, type SetOptions } from '../../src/index.js';
+import { StoreOAuthProvider, JWTIssuer, MemoryStore, type KeyValueStore, type OAuthToken, type SetOptions } from '../../src/index.js';
 import { authorize, direct, redeem, register, REDIRECT, SCOPE } from './fixtures.js';
 
 /** A MemoryStore that also keeps every key and value ever written. */
@@ -20,7 +20,7 @@ async function fullGrant(d: ReturnType<typeof direct>, metadata: Record<string, 
   return { client, code, tokens: (await res.json()) as OAuthToken };
 }
 
-describe('InMemoryOAuthProvider', () => {
+describe('StoreOAuthProvider', () => {
   it('never writes a code, token or client secret in clear to the store', async () => {
     const store = new RecordingStore();
     const d = direct({ store });
@@ -114,14 +114,14 @@ describe('InMemoryOAuthProvider', () => {
   });
 
   it('refuses bad options', () => {
-    expect(() => new InMemoryOAuthProvider(undefined as never)).toThrow(TypeError);
-    expect(() => new InMemoryOAuthProvider({ issuerUrl: 'http://example.com' })).toThrow(TypeError);
-    expect(() => new InMemoryOAuthProvider({ issuerUrl: 'https://a.example.com', codeTtl: 0 })).toThrow(TypeError);
-    expect(() => new InMemoryOAuthProvider({ issuerUrl: 'https://a.example.com', accessTokenTtl: 1.5 })).toThrow(TypeError);
+    expect(() => new StoreOAuthProvider(undefined as never)).toThrow(TypeError);
+    expect(() => new StoreOAuthProvider({ issuerUrl: 'http://example.com' })).toThrow(TypeError);
+    expect(() => new StoreOAuthProvider({ issuerUrl: 'https://a.example.com', codeTtl: 0 })).toThrow(TypeError);
+    expect(() => new StoreOAuthProvider({ issuerUrl: 'https://a.example.com', accessTokenTtl: 1.5 })).toThrow(TypeError);
   });
 
   it('does not store a client secret handed to registerClient in clear', async () => {
-    const provider = new InMemoryOAuthProvider({ issuerUrl: 'https://a.example.com' });
+    const provider = new StoreOAuthProvider({ issuerUrl: 'https://a.example.com' });
     await provider.registerClient({ client_id: 'c', client_secret: 'plain', redirect_uris: [REDIRECT] });
     expect((await provider.getClient('c'))?.client_secret).toBeUndefined();
   });

@@ -86,8 +86,8 @@ export interface IdentityAssertionOptions {
     | undefined;
 }
 
-/** Options of {@link InMemoryOAuthProvider}. */
-export interface InMemoryOAuthProviderOptions {
+/** Options of {@link StoreOAuthProvider}. */
+export interface StoreOAuthProviderOptions {
   /** The authorization server's issuer (sent as `iss` on redirects); the same value as given to `createAuthorizationServer`. */
   issuerUrl: string | URL;
   /** Where clients, codes and tokens live. Default: a new `MemoryStore`. A `FileStore` keeps them across restarts. */
@@ -130,16 +130,16 @@ type StoredCode = Omit<AuthorizationCode, 'code'>;
 
 const positive = (value: number | undefined, fallback: number, name: string): number => {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v <= 0) throw new TypeError(`InMemoryOAuthProvider: ${name} must be a positive integer`);
+  if (!Number.isInteger(v) || v <= 0) throw new TypeError(`StoreOAuthProvider: ${name} must be a positive integer`);
   return v;
 };
 
 /**
- * The grants `InMemoryOAuthProvider` offers only when configured (declared here so that they are
+ * The grants `StoreOAuthProvider` offers only when configured (declared here so that they are
  * absent, not undefined fields, otherwise: the authorization server advertises a grant only when
  * its method exists, and a subclass may define them as methods).
  */
-export interface InMemoryOAuthProvider {
+export interface StoreOAuthProvider {
   /**
    * The jwt-bearer grant with an ID-JAG (SEP-990), present only with the `identityAssertions`
    * option. Beyond the verifier's checks: the assertion's `client_id` must be the authenticated
@@ -159,19 +159,20 @@ export interface InMemoryOAuthProvider {
 }
 
 /**
- * A complete authorization-server back end on a {@link KeyValueStore} (memory by default, so
- * "in memory"; give it a `FileStore` or `@mcpauth/redis` store to persist). It issues opaque tokens
- * of 256 bits (or `JWTIssuer` JWTs), stores codes and tokens only by their SHA-256, consumes
- * codes and refresh tokens with an atomic `take`, rotates refresh tokens, and revokes a whole
- * grant at once: revoking one token, replaying a code or reusing a rotated refresh token ends
- * every token issued from that authorization.
+ * A complete authorization-server back end on any {@link KeyValueStore}: a `MemoryStore` by
+ * default, a `FileStore` to survive restarts, `@mcpauth/redis`'s `RedisStore` for many instances.
+ * It issues opaque tokens of 256 bits (or `JWTIssuer` JWTs), stores codes and tokens only by
+ * their SHA-256, consumes codes and refresh tokens with an atomic `take`, rotates refresh tokens,
+ * and revokes a whole grant at once: revoking one token, replaying a code or reusing a rotated
+ * refresh token ends every token issued from that authorization (the same grant machinery as
+ * `OAuthProxy`).
  *
  * Authorization requests go through the `approve` hook, which approves everything by default:
  * for development and tests. Put a login and consent step there for anything else.
  *
  * @example
  * ```ts
- * const provider = new InMemoryOAuthProvider({ issuerUrl: 'http://127.0.0.1:3000' });
+ * const provider = new StoreOAuthProvider({ issuerUrl: 'http://127.0.0.1:3000', store: new MemoryStore() });
  * const resourceUrl = 'http://127.0.0.1:3000/mcp';
  * const as = createAuthorizationServer({ provider, issuerUrl: 'http://127.0.0.1:3000', resourceUrl, scopesSupported: ['mcp:tools'] });
  * const guard = createBearerGuard({ verifier: new ProviderTokenVerifier(provider), expectedResource: resourceUrl });
@@ -180,7 +181,7 @@ export interface InMemoryOAuthProvider {
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the optional grants the constructor installs
-export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, RefreshToken, AccessToken> {
+export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<AuthorizationCode, RefreshToken, AccessToken> {
   readonly issuer: string;
   /** The store holding clients, codes and tokens (the authorization server keeps its rate-limit counters there too). */
   readonly store: KeyValueStore;
@@ -195,8 +196,8 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
   readonly #jwt: JWTIssuer | undefined;
   readonly #now: () => number;
 
-  constructor(options: InMemoryOAuthProviderOptions) {
-    if (!options) throw new TypeError('InMemoryOAuthProvider: options with issuerUrl are required');
+  constructor(options: StoreOAuthProviderOptions) {
+    if (!options) throw new TypeError('StoreOAuthProvider: options with issuerUrl are required');
     this.issuer = normalizeIssuer(options.issuerUrl);
     const store = options.store ?? new MemoryStore();
     this.store = store;
@@ -228,12 +229,12 @@ export class InMemoryOAuthProvider implements OAuthAuthorizationServerProvider<A
     const assertions = options.identityAssertions;
     if (assertions !== undefined) {
       if (typeof assertions?.verifier?.verify !== 'function')
-        throw new TypeError('InMemoryOAuthProvider: identityAssertions.verifier must have verify(assertion)');
+        throw new TypeError('StoreOAuthProvider: identityAssertions.verifier must have verify(assertion)');
       this.exchangeIdentityAssertion = (client, params) => this.#exchangeIdentityAssertion(assertions, client, params);
     }
     const decide = options.clientCredentials;
     if (decide !== undefined) {
-      if (typeof decide !== 'function') throw new TypeError('InMemoryOAuthProvider: clientCredentials must be a function');
+      if (typeof decide !== 'function') throw new TypeError('StoreOAuthProvider: clientCredentials must be a function');
       this.exchangeClientCredentials = async (client, params) => {
         const decision = await decide(client, params.scopes);
         if (decision === false) throw new TokenError('unauthorized_client', 'This client may not use the client_credentials grant');
