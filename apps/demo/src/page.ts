@@ -1,3 +1,4 @@
+import { escapeHtml } from '@mcpauth/core/kit';
 import type { ToolInfo } from './mcp/tools.js';
 
 /** What the home page and the start-up banner show. */
@@ -12,9 +13,6 @@ export interface DemoInfo {
   /** Provider notes (e.g. how to log in to the local IdP). */
   notes: string[];
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** How to connect, as [label, command] pairs: the same lines in the banner and on the page. */
 export function connectCommands(info: DemoInfo): [string, string][] {

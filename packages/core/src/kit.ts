@@ -16,6 +16,7 @@
  * - URLs: {@link secureUrl}, {@link isSecureUrl}, {@link isLoopbackHost},
  *   {@link protectedResourceMetadataUrl} (RFC 9728 §3.1).
  * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
+ * - HTML: {@link escapeHtml}, the escape of the consent and error pages, for pages of your own.
  * - Rate limits: {@link setClientAddress}, the address a server adapter records for the
  *   per-address limits of the authorization server.
  * - Remote-family providers: {@link remoteResourceLocation} and {@link forwardedMetadataOption},
@@ -61,6 +62,9 @@ export { protectedResourceMetadataUrl } from './resource-server/resource-url.js'
 
 // storage
 export { collection, type Collection } from './storage/store.js';
+
+// HTML
+export { escapeHtml } from './http/html.js';
 
 // rate limits
 export { setClientAddress } from './http/client-address.js';

@@ -4,8 +4,9 @@ import type { FetchHandler } from '../http/router.js';
 import type { RememberedApprovals } from './approvals.js';
 import { cookieName, readCookie, setCookie, type CookiePolicy } from './cookies.js';
 import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
-import { renderConsentPage, renderErrorPage } from './page.js';
-import { htmlResponse, redirectResponse } from './response.js';
+import { htmlResponse, messagePage } from '../http/html.js';
+import { renderConsentPage } from './page.js';
+import { redirectResponse } from './response.js';
 
 /**
  * When the consent page is shown: `always` (every authorization, the default), `remember`
@@ -92,7 +93,7 @@ function sourceOf(uri: string): string {
 export function createConsentHandler(options: ConsentHandlerOptions): FetchHandler {
   const { flow, policy } = options;
   const page = (status: number, title: string, message: string) =>
-    htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: options.contentSecurityPolicy });
+    htmlResponse(messagePage(title, [message]), { status, formActionSources: 'none', contentSecurityPolicy: options.contentSecurityPolicy });
   const csrfCookie = async (transaction: string) => cookieName(policy, `mcp-auth-csrf-${(await sha256(transaction)).slice(0, 12)}`);
   const approvalsCookie = cookieName(policy, APPROVALS);
 

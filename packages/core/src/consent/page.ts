@@ -1,5 +1,5 @@
 import { isClientIdMetadataUrl } from '../authorization-server/cimd.js';
-import { LOCK_ICON, escapeHtml, page } from './html.js';
+import { LOCK_ICON, escapeHtml, htmlPage } from '../http/html.js';
 import { isLoopbackHost } from '../lib/url.js';
 
 /** What the consent page shows. */
@@ -83,10 +83,5 @@ ${scopeItems}
 </div>
 </form>
 <footer>If you approve, ${next}the application receives a token for ${escapeHtml(c.serverName)} only.</footer>`;
-  return page(`Authorize ${site ? new URL(c.clientId).host : c.clientName}`, body);
-}
-
-/** An error page; it never redirects anywhere. */
-export function renderErrorPage(title: string, message: string): string {
-  return page(title, `<div class="mark">${LOCK_ICON}</div>\n<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`);
+  return htmlPage(`Authorize ${site ? new URL(c.clientId).host : c.clientName}`, body);
 }

@@ -1,4 +1,5 @@
 import { authorizationResponseUrl } from '../authorization-server/redirect-uri.js';
+import { htmlResponse, messagePage, type MessageParagraph } from '../http/html.js';
 import {
   AuthorizeError,
   BearerError,
@@ -154,27 +155,12 @@ function statusFor(err: OAuthProtocolError): number {
   }
 }
 
-const HTML_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-} as const;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
+/** The error page for a person: nothing to follow, never a redirect (see `format: 'html'`). */
 function errorPage(error: string, description: string | undefined, status: number, extra: Headers): Response {
-  const headers = new Headers(extra);
-  for (const [k, v] of Object.entries(HTML_HEADERS)) headers.set(k, v);
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:.1rem .3rem}</style>
-</head><body><h1>Authorization error</h1><p><code>${escapeHtml(error)}</code></p>${description ? `<p>${escapeHtml(description)}</p>` : ''}
-<p>The application that sent you here could not be verified, so you were not sent back to it. You can close this page.</p></body></html>`;
-  return new Response(body, { status, headers });
+  const paragraphs: MessageParagraph[] = [{ code: error }];
+  if (description) paragraphs.push(description);
+  paragraphs.push('The application that sent you here could not be verified, so you were not sent back to it. You can close this page.');
+  return htmlResponse(messagePage('Authorization error', paragraphs), { status, headers: extra, formActionSources: 'none' });
 }
 
 function redirectWithError(error: OAuthProtocolError, target: NonNullable<ErrorResponseOptions['redirect']>, extra: Headers): Response {

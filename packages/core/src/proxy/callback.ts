@@ -1,6 +1,6 @@
 import { clearBrowserBinding, verifyBrowserBinding } from '../consent/binding.js';
-import { renderErrorPage } from '../consent/page.js';
-import { htmlResponse, redirectResponse } from '../consent/response.js';
+import { redirectResponse } from '../consent/response.js';
+import { htmlResponse, messagePage } from '../http/html.js';
 import { StorageFullError, UpstreamError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
@@ -41,7 +41,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
   const { config, records } = ctx;
   const { hooks } = config;
   const errorPage = (status: number, title: string, message: string) =>
-    htmlResponse(renderErrorPage(title, message), { status, contentSecurityPolicy: config.consent.contentSecurityPolicy });
+    htmlResponse(messagePage(title, [message]), { status, formActionSources: 'none', contentSecurityPolicy: config.consent.contentSecurityPolicy });
 
   const toClient = (pending: PendingRecord, params: Record<string, string | undefined>, cookies: string[]) =>
     redirectResponse(authorizationResponseUrl(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);
