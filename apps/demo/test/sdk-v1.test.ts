@@ -83,7 +83,7 @@ async function finish(oauth: V1Client, transport: StreamableHTTPClientTransport)
   await transport.finishAuth(code);
 }
 
-async function connect(mcpUrl: string, oauth: V1Client): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function expectConnected(mcpUrl: string, oauth: V1Client): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: oauth });
   await expect(new Client({ name: 'v1', version: '1.0.0' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
   await finish(oauth, first);
@@ -106,7 +106,7 @@ describe('the demo with the MCP SDK v1 client', () => {
 
   it('signs in, calls tools, steps up to the admin scope and keeps the other tools (no refresh token)', async () => {
     const oauth = new V1Client(new ScriptedBrowser({ login: 'alice' }), ['authorization_code']);
-    const { client, transport } = await connect(demo.mcpUrl, oauth);
+    const { client, transport } = await expectConnected(demo.mcpUrl, oauth);
     expect(oauth.tokens()?.refresh_token).toBeUndefined();
     expect(json(await client.callTool({ name: 'whoami', arguments: {} }))['scopes']).toEqual(['mcp:tools']);
 
@@ -124,7 +124,7 @@ describe('the demo with the MCP SDK v1 client', () => {
 
   it('with a refresh token: v1 refreshes first, the proxy refuses that refresh after the challenge, v1 re-authorizes and steps up', async () => {
     const oauth = new V1Client(new ScriptedBrowser({ login: 'alice' }), ['authorization_code', 'refresh_token']);
-    const { client, transport } = await connect(demo.mcpUrl, oauth);
+    const { client, transport } = await expectConnected(demo.mcpUrl, oauth);
     const first = oauth.tokens()!;
     expect(first.refresh_token).toBeDefined();
 
@@ -140,7 +140,7 @@ describe('the demo with the MCP SDK v1 client', () => {
 
   it('a user who is not an admin still gets no admin scope, and v1 stops after one round', async () => {
     const oauth = new V1Client(new ScriptedBrowser({ login: 'bob' }), ['authorization_code', 'refresh_token']);
-    const { client, transport } = await connect(demo.mcpUrl, oauth);
+    const { client, transport } = await expectConnected(demo.mcpUrl, oauth);
     await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toBeInstanceOf(UnauthorizedError);
     await finish(oauth, transport);
     await expect(client.callTool({ name: 'admin_status', arguments: {} })).rejects.toThrow(/403/);

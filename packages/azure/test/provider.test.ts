@@ -13,7 +13,7 @@ const APP = {
 };
 
 /** The upstream authorization URL for one authorize request (consent off). */
-async function upstreamAuthorizeUrl(auth: AzureProvider, scope: string): Promise<URL> {
+async function expectUpstreamAuthorizeUrl(auth: AzureProvider, scope: string): Promise<URL> {
   await auth.ready();
   const reg = await auth.handler(
     new Request('https://mcp.example.com/register', {
@@ -53,7 +53,7 @@ describe('AzureProvider: endpoints and the authorization request', () => {
     });
     expect(auth.endpoints.tokenEndpoint).toBe('https://login.microsoftonline.com/organizations/oauth2/v2.0/token');
     expect(auth.authorizationServers).toEqual(['https://mcp.example.com']);
-    const upstream = await upstreamAuthorizeUrl(auth, 'mcp.access');
+    const upstream = await expectUpstreamAuthorizeUrl(auth, 'mcp.access');
     expect(`${upstream.origin}${upstream.pathname}`).toBe('https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize');
     expect(upstream.searchParams.get('scope')!.split(' ').sort()).toEqual(
       ['email', 'offline_access', 'openid', 'profile', `api://${APP.clientId}/mcp.access`].sort(),
@@ -74,7 +74,7 @@ describe('AzureProvider: endpoints and the authorization request', () => {
       upstreamScopes: ['https://graph.microsoft.com/User.Read'],
       consent: { mode: 'off' },
     });
-    const upstream = await upstreamAuthorizeUrl(auth, 'notes.read https://api.contoso.com/notes/notes.write');
+    const upstream = await expectUpstreamAuthorizeUrl(auth, 'notes.read https://api.contoso.com/notes/notes.write');
     expect(`${upstream.origin}${upstream.pathname}`).toBe('https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/authorize');
     expect(new Set(upstream.searchParams.get('scope')!.split(' '))).toEqual(
       new Set([

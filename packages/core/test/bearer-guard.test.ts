@@ -26,7 +26,7 @@ const verifier: TokenVerifier = {
 const guard = createBearerGuard({ verifier, resourceMetadataUrl: MD, requiredScopes: ['mcp'], expectedResource: RESOURCE, now });
 const req = (headers: Record<string, string> = {}, url = RESOURCE) => new Request(url, { method: 'POST', headers });
 
-async function refused(res: AccessToken | Response) {
+async function expectRefused(res: AccessToken | Response) {
   expect(res).toBeInstanceOf(Response);
   const r = res as Response;
   return { status: r.status, challenge: r.headers.get('www-authenticate'), body: (await r.json()) as Record<string, unknown> };
@@ -81,7 +81,7 @@ describe('createBearerGuard', () => {
   });
 
   it('no credentials → 401 with resource_metadata and scope, no error code', async () => {
-    const r = await refused(await guard(req()));
+    const r = await expectRefused(await guard(req()));
     expect(r.status).toBe(401);
     expect(r.challenge).toBe(`Bearer scope="mcp", resource_metadata="${MD}"`);
   });
@@ -93,25 +93,25 @@ describe('createBearerGuard', () => {
       { Authorization: 'Bearer a b' },
       { Authorization: 'Bearer ä' },
     ]) {
-      const r = await refused(await guard(req(headers)));
+      const r = await expectRefused(await guard(req(headers)));
       expect(r.status).toBe(400);
       expect(r.body.error).toBe('invalid_request');
       expect(r.challenge).toContain('error="invalid_request"');
       expect(r.challenge).toContain(`resource_metadata="${MD}"`);
     }
-    const twice = await refused(await guard(req({ Authorization: 'Bearer good' }, `${RESOURCE}?access_token=good`)));
+    const twice = await expectRefused(await guard(req({ Authorization: 'Bearer good' }, `${RESOURCE}?access_token=good`)));
     expect(twice.status).toBe(400);
-    const query = await refused(await guard(req({}, `${RESOURCE}?access_token=good`)));
+    const query = await expectRefused(await guard(req({}, `${RESOURCE}?access_token=good`)));
     expect(query.status).toBe(400);
     const h = new Headers();
     h.append('Authorization', 'Bearer good');
     h.append('Authorization', 'Bearer good');
-    expect((await refused(await guard(new Request(RESOURCE, { headers: h })))).status).toBe(400);
+    expect((await expectRefused(await guard(new Request(RESOURCE, { headers: h })))).status).toBe(400);
   });
 
   it('invalid, expired or wrong-audience token → 401 invalid_token', async () => {
     for (const t of ['unknown', 'expired', 'other', 'noAud']) {
-      const r = await refused(await guard(req({ Authorization: `Bearer ${t}` })));
+      const r = await expectRefused(await guard(req({ Authorization: `Bearer ${t}` })));
       expect(r.status, t).toBe(401);
       expect(r.body.error).toBe('invalid_token');
       expect(r.challenge).toContain('error="invalid_token"');
@@ -158,7 +158,7 @@ describe('createBearerGuard', () => {
   });
 
   it('missing scope → 403 insufficient_scope with scope', async () => {
-    const r = await refused(await guard(req({ Authorization: 'Bearer noscope' })));
+    const r = await expectRefused(await guard(req({ Authorization: 'Bearer noscope' })));
     expect(r.status).toBe(403);
     expect(r.body.error).toBe('insufficient_scope');
     expect(r.challenge).toBe(
@@ -189,7 +189,7 @@ describe('createBearerGuard', () => {
       requiredScopes: ['a"b'],
       expectedResource: RESOURCE,
     });
-    const r = await refused(await g(req()));
+    const r = await expectRefused(await g(req()));
     expect(r.challenge).toBe('Bearer scope="a\\"b", resource_metadata="https://x.example/\\"evil\\""');
   });
 
@@ -198,7 +198,7 @@ describe('createBearerGuard', () => {
       verifier: { ...verifier, verifyToken: verifier.verifyToken, requiredScopes: ['x'] },
       expectedResource: RESOURCE,
     });
-    expect((await refused(await g(req()))).challenge).toBe('Bearer scope="x"');
+    expect((await expectRefused(await g(req()))).challenge).toBe('Bearer scope="x"');
     expect(() => createBearerGuard({} as never)).toThrow(TypeError);
     expect(() => createBearerGuard({ verifier, expectedResource: 'http://api.example.com/mcp' })).toThrow(
       /expectedResource must use https/,

@@ -10,7 +10,7 @@ async function issuer(material = 'upstream-client-secret-0123456789abcdef') {
   return new JWTIssuer({ issuer: ISS, audience: AUD, signingKey: await deriveJwtKey({ highEntropyMaterial: material }, 'salt-1') });
 }
 
-async function reason(p: Promise<unknown>): Promise<string> {
+async function expectInvalidReason(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
@@ -70,8 +70,8 @@ describe('JWTIssuer', () => {
     const jwt = await issuer();
     const refresh = await jwt.issueRefreshToken({ clientId: 'c1', scopes: [], jti: 'r1', expiresIn: 86400 });
     const access = await jwt.issueAccessToken({ clientId: 'c1', scopes: [], jti: 'a1' });
-    expect(await reason(jwt.verifyToken(refresh, { expectedTokenUse: 'access' }))).toBe('token_use');
-    expect(await reason(jwt.verifyToken(access, { expectedTokenUse: 'refresh' }))).toBe('token_use');
+    expect(await expectInvalidReason(jwt.verifyToken(refresh, { expectedTokenUse: 'access' }))).toBe('token_use');
+    expect(await expectInvalidReason(jwt.verifyToken(access, { expectedTokenUse: 'refresh' }))).toBe('token_use');
     await expect(jwt.verifyToken(refresh, { expectedTokenUse: 'refresh' })).resolves.toMatchObject({ token_use: 'refresh' });
   });
 
@@ -87,22 +87,24 @@ describe('JWTIssuer', () => {
         .setIssuer((claims.iss as string) ?? ISS)
         .setAudience((claims.aud as string) ?? AUD)
         .sign(key);
-    expect(await reason(jwt.verifyToken(await sign({ iss: 'https://evil.example.com' }), { expectedTokenUse: 'access' }))).toBe('issuer');
-    expect(await reason(jwt.verifyToken(await sign({ aud: 'https://other.example.com/mcp' }), { expectedTokenUse: 'access' }))).toBe(
-      'audience',
-    );
-    expect(await reason(jwt.verifyToken(await sign({}, Math.floor(Date.now() / 1000) - 120), { expectedTokenUse: 'access' }))).toBe(
-      'expired',
-    );
+    expect(
+      await expectInvalidReason(jwt.verifyToken(await sign({ iss: 'https://evil.example.com' }), { expectedTokenUse: 'access' })),
+    ).toBe('issuer');
+    expect(
+      await expectInvalidReason(jwt.verifyToken(await sign({ aud: 'https://other.example.com/mcp' }), { expectedTokenUse: 'access' })),
+    ).toBe('audience');
+    expect(
+      await expectInvalidReason(jwt.verifyToken(await sign({}, Math.floor(Date.now() / 1000) - 120), { expectedTokenUse: 'access' })),
+    ).toBe('expired');
     const good = await jwt.issueAccessToken({ clientId: 'c1', scopes: ['read'], jti: 'j' });
     const [h, p, s] = good.split('.');
     const tamperedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(good), scope: 'admin' })).toString('base64url');
-    expect(await reason(jwt.verifyToken(`${h}.${tamperedPayload}.${s}`, { expectedTokenUse: 'access' }))).toBe('signature');
+    expect(await expectInvalidReason(jwt.verifyToken(`${h}.${tamperedPayload}.${s}`, { expectedTokenUse: 'access' }))).toBe('signature');
     const other = await issuer('another-secret-0123456789abcdef0123456789');
-    expect(await reason(other.verifyToken(good, { expectedTokenUse: 'access' }))).toBe('signature');
-    expect(await reason(jwt.verifyToken('not-a-jwt', { expectedTokenUse: 'access' }))).toBe('malformed');
+    expect(await expectInvalidReason(other.verifyToken(good, { expectedTokenUse: 'access' }))).toBe('signature');
+    expect(await expectInvalidReason(jwt.verifyToken('not-a-jwt', { expectedTokenUse: 'access' }))).toBe('malformed');
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`;
-    expect(await reason(jwt.verifyToken(none, { expectedTokenUse: 'access' }))).toBe('algorithm');
+    expect(await expectInvalidReason(jwt.verifyToken(none, { expectedTokenUse: 'access' }))).toBe('algorithm');
   });
 
   it('validates its options', () => {

@@ -71,7 +71,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function upstreamError(p: Promise<unknown>): Promise<UpstreamError> {
+async function expectUpstreamError(p: Promise<unknown>): Promise<UpstreamError> {
   const err = await p.then(
     () => null,
     (e: unknown) => e,
@@ -85,21 +85,21 @@ describe('fetchJson / sendRequest', () => {
     expect((await fetchJson(`${server.url}/ok`)).json).toEqual({ a: 1 });
   });
   it('turns OAuth error bodies into UpstreamError with error and description', async () => {
-    const err = await upstreamError(fetchJson(`${server.url}/oauth-error`));
+    const err = await expectUpstreamError(fetchJson(`${server.url}/oauth-error`));
     expect([err.reason, err.status, err.error, err.errorDescription]).toEqual(['oauth_error', 400, 'invalid_grant', 'bad code']);
   });
   it('refuses non-2xx, non-objects, non-JSON, redirects, oversize and slow answers', async () => {
-    expect((await upstreamError(fetchJson(`${server.url}/500`))).reason).toBe('http_status');
-    expect((await upstreamError(fetchJson(`${server.url}/array`))).reason).toBe('invalid_body');
-    expect((await upstreamError(fetchJson(`${server.url}/html`))).reason).toBe('invalid_body');
-    expect((await upstreamError(fetchJson(`${server.url}/redirect`))).reason).toBe('redirect');
-    expect((await upstreamError(fetchJson(`${server.url}/big`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
-    expect((await upstreamError(fetchJson(`${server.url}/big-chunked`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
-    expect((await upstreamError(fetchJson(`${server.url}/slow`, {}, { timeoutMs: 100 }))).reason).toBe('timeout');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/500`))).reason).toBe('http_status');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/array`))).reason).toBe('invalid_body');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/html`))).reason).toBe('invalid_body');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/redirect`))).reason).toBe('redirect');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/big`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/big-chunked`, {}, { maxResponseBytes: 1000 }))).reason).toBe('too_large');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/slow`, {}, { timeoutMs: 100 }))).reason).toBe('timeout');
     // the deadline covers the body too: headers at once, then a body that completes only after
     // 3 s (a call that waited for it would succeed instead of timing out)
-    expect((await upstreamError(fetchJson(`${server.url}/trickle`, {}, { timeoutMs: 300 }))).reason).toBe('timeout');
-    expect((await upstreamError(fetchJson('http://127.0.0.1:1/closed', {}, { timeoutMs: 1000 }))).reason).toBe('network');
+    expect((await expectUpstreamError(fetchJson(`${server.url}/trickle`, {}, { timeoutMs: 300 }))).reason).toBe('timeout');
+    expect((await expectUpstreamError(fetchJson('http://127.0.0.1:1/closed', {}, { timeoutMs: 1000 }))).reason).toBe('network');
   });
   it('sends forms and JSON bodies, and uses an injected fetch', async () => {
     const form = await fetchJson(`${server.url}/echo`, { method: 'POST', form: new URLSearchParams({ a: 'b c' }) });

@@ -96,7 +96,7 @@ async function startStack(overrides: Partial<GoogleProviderOptions> = {}, accoun
 }
 
 /** The first connection: unauthorized, the browser runs the authorization; the client's callback parameters. */
-async function authorize(stack: Stack, browser: Browser): Promise<URLSearchParams> {
+async function expectAuthorizationCallback(stack: Stack, browser: Browser): Promise<URLSearchParams> {
   const first = new Client({ name: 'flow', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -105,7 +105,7 @@ async function authorize(stack: Stack, browser: Browser): Promise<URLSearchParam
 }
 
 async function signIn(stack: Stack, browser: Browser): Promise<Client> {
-  const callback = await authorize(stack, browser);
+  const callback = await expectAuthorizationCallback(stack, browser);
   if (!callback.get('code')) throw new Error(`no code: ${callback}`);
   await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: browser }).finishAuth(callback);
   const client = new Client({ name: 'flow', version: '1.0.0' });
@@ -334,7 +334,7 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
     const consumer = await startStack({ hostedDomain: ['example.com', 'example.org'] }, ADA);
     try {
       const browser = newBrowser();
-      const callback = await authorize(consumer, browser);
+      const callback = await expectAuthorizationCallback(consumer, browser);
       expect(atGoogle(consumer).get('hd')).toBe('*');
       expect(callback.get('error')).toBe('server_error');
       expect(callback.has('code')).toBe(false);
@@ -349,7 +349,7 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('requireVerifiedEmail refuses an account whose email Google has not verified', async () => {
     const stack = await startStack({ requireVerifiedEmail: true }, { ...ADA, email_verified: false });
     try {
-      const callback = await authorize(stack, newBrowser());
+      const callback = await expectAuthorizationCallback(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ reason: 'claim', message: expect.stringMatching(/verified email/) }));
     } finally {
@@ -362,7 +362,7 @@ describe('GoogleProvider: Google failing', () => {
   it('Google refusing our client secret (401 invalid_client) gives the client server_error, reported', async () => {
     const stack = await startStack({ clientSecret: 'GOCSPX-wrong-secret-0123456789abcdef0123' });
     try {
-      const callback = await authorize(stack, newBrowser());
+      const callback = await expectAuthorizationCallback(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(callback.has('code')).toBe(false);
       expect(stack.errors).toContainEqual(
@@ -382,7 +382,7 @@ describe('GoogleProvider: Google failing', () => {
     const stack = await startStack({ http: { timeoutMs: 300 } });
     stack.google.failTokenEndpoint(failure);
     try {
-      const callback = await authorize(stack, newBrowser());
+      const callback = await expectAuthorizationCallback(stack, newBrowser());
       expect(callback.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', ...expected }));
     } finally {
@@ -395,7 +395,7 @@ describe('GoogleProvider: Google failing', () => {
     try {
       const browser = newBrowser();
       stack.google.failTokenInfo('server_error');
-      const callback = await authorize(stack, browser);
+      const callback = await expectAuthorizationCallback(stack, browser);
       expect(callback.get('error')).toBe('server_error');
       expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_UPSTREAM', status: 503 }));
     } finally {

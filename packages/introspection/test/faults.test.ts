@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { ConfigurationError, TokenInvalidError, UpstreamError } from '@mcpauth/core';
-import { rejectionOf } from '@mcpauth/testing';
+import { rejectionOf, waitFor } from '@mcpauth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IntrospectionTokenVerifier, type IntrospectionTokenVerifierOptions } from '../src/index.js';
-import { activeTimers, fakeEndpoint, json, reports, trackingFetch, until, type FakeEndpoint } from './helpers.js';
+import { activeTimers, fakeEndpoint, json, reports, trackingFetch, type FakeEndpoint } from './helpers.js';
 
 const AUD = 'https://mcp.example.com/mcp';
 
@@ -41,7 +41,7 @@ function setup(options: Partial<IntrospectionTokenVerifierOptions> = {}) {
 }
 
 /** The `UpstreamError` a verification rejects with. */
-async function rejection(verification: Promise<unknown>): Promise<UpstreamError> {
+async function expectUpstreamRejection(verification: Promise<unknown>): Promise<UpstreamError> {
   const error = await rejectionOf(verification);
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
@@ -78,7 +78,7 @@ describe('upstream faults → UpstreamError (an outage, not a refusal), no leak'
     endpoint.respond((_req, res) => answer(res));
     const timers = activeTimers();
 
-    const outage = await rejection(verifier.verifyToken('some-token'));
+    const outage = await expectUpstreamRejection(verifier.verifyToken('some-token'));
 
     expect(outage.reason).toBe(reason);
     expect(errors).toEqual([]); // the rejection is the report
@@ -92,9 +92,9 @@ describe('upstream faults → UpstreamError (an outage, not a refusal), no leak'
     endpoint.respond((_req, res) => (isClosed = closed(res))); // never answers
     const timers = activeTimers();
 
-    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('timeout');
+    expect((await expectUpstreamRejection(verifier.verifyToken('some-token'))).reason).toBe('timeout');
     expect(errors).toEqual([]);
-    await until(() => isClosed?.() === true);
+    await waitFor(() => isClosed?.() === true, { message: 'the server side of the request to close', timeoutMs: 3_000 });
     expect(activeTimers()).toBeLessThanOrEqual(timers);
   });
 
@@ -114,10 +114,10 @@ describe('upstream faults → UpstreamError (an outage, not a refusal), no leak'
       pump();
     });
 
-    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
+    expect((await expectUpstreamRejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
     expect(errors).toEqual([]);
     expect(tracked.responses.every((r) => r.bodyUsed)).toBe(true);
-    await until(() => isClosed?.() === true);
+    await waitFor(() => isClosed?.() === true, { message: 'the server side of the request to close', timeoutMs: 3_000 });
     expect(written).toBeGreaterThan(16 * 1024);
   });
 
@@ -130,8 +130,8 @@ describe('upstream faults → UpstreamError (an outage, not a refusal), no leak'
       res.write('{"active":true'); // and then nothing: waiting for the body would hang
     });
 
-    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
-    await until(() => isClosed?.() === true);
+    expect((await expectUpstreamRejection(verifier.verifyToken('some-token'))).reason).toBe('too_large');
+    await waitFor(() => isClosed?.() === true, { message: 'the server side of the request to close', timeoutMs: 3_000 });
   });
 });
 
@@ -144,7 +144,7 @@ describe('our credentials rejected → UpstreamError, and a ConfigurationError t
     const { verifier, errors } = setup();
     endpoint.respond((_req, res) => json(res, status, body));
 
-    const outage = await rejection(verifier.verifyToken('some-token'));
+    const outage = await expectUpstreamRejection(verifier.verifyToken('some-token'));
     expect(outage.status).toBe(status);
     expect(outage.message).toContain('client credentials');
 
@@ -180,7 +180,7 @@ describe('our credentials rejected → UpstreamError, and a ConfigurationError t
       },
     });
     endpoint.respond((_req, res) => json(res, 401, { error: 'invalid_client' }));
-    await rejection(verifier.verifyToken('some-token'));
+    await expectUpstreamRejection(verifier.verifyToken('some-token'));
     endpoint.respond((_req, res) => json(res, 200, { active: false }));
     await expect(verifier.verifyToken('some-token')).resolves.toBeNull();
     await expect(verifier.verifyToken('')).resolves.toBeNull();
@@ -197,7 +197,7 @@ describe('our credentials rejected → UpstreamError, and a ConfigurationError t
       expectedAudience: AUD,
       onInvalidToken: hook,
     });
-    expect((await rejection(verifier.verifyToken('some-token'))).reason).toBe('network');
+    expect((await expectUpstreamRejection(verifier.verifyToken('some-token'))).reason).toBe('network');
     expect(errors).toEqual([]);
   });
 });

@@ -79,8 +79,3 @@ export function reports(): { hook: (err: AnyAuthError) => void; errors: AnyAuthE
 export function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
-
-/** Wait until `condition()` holds; fails the test (by its timeout) if it never does. */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}

@@ -43,7 +43,7 @@ function appToken(scope = 'read write') {
   return harness.clientCredentialsToken({ clientId: APP.client_id, clientSecret: APP.client_secret, scope });
 }
 
-async function revoke(token: string): Promise<void> {
+async function expectRevoked(token: string): Promise<void> {
   const res = await fetch(harness.revocationEndpoint, {
     method: 'POST',
     headers: { Authorization: `Basic ${btoa(`${APP.client_id}:${APP.client_secret}`)}` },
@@ -53,7 +53,7 @@ async function revoke(token: string): Promise<void> {
 }
 
 /** An opaque access token for the end user "alice", through the authorization code flow. */
-async function userToken(): Promise<string> {
+async function expectUserToken(): Promise<string> {
   const authorize = new URL(harness.authorizationEndpoint);
   authorize.search = new URLSearchParams({
     client_id: APP.client_id,
@@ -104,7 +104,7 @@ describe('an active token', () => {
 
   it('of an end user carries the subject', async () => {
     const { verifier } = setup({ requiredScopes: ['read'] });
-    const token = await verifier.verifyToken(await userToken());
+    const token = await verifier.verifyToken(await expectUserToken());
     expect(token).toMatchObject({ clientId: APP.client_id, subject: 'alice', scopes: ['read'] });
   });
 
@@ -130,7 +130,7 @@ describe('revocation', () => {
     const { verifier, errors } = setup();
     await expect(verifier.verifyToken(issued.access_token)).resolves.not.toBeNull();
 
-    await revoke(issued.access_token);
+    await expectRevoked(issued.access_token);
 
     await expect(verifier.verifyToken(issued.access_token)).resolves.toBeNull();
     expect(errors.map((e) => (e as TokenInvalidError).reason)).toEqual(['inactive']);
@@ -142,7 +142,7 @@ describe('revocation', () => {
     const { verifier } = setup({ cache: { ttlSeconds: 30 }, now: () => Date.now() / 1000 + skew });
     await expect(verifier.verifyToken(issued.access_token)).resolves.not.toBeNull();
 
-    await revoke(issued.access_token);
+    await expectRevoked(issued.access_token);
     await expect(verifier.verifyToken(issued.access_token)).resolves.not.toBeNull();
 
     skew = 31;

@@ -33,7 +33,7 @@ function verifier(options: Partial<JWTVerifierOptions> = {}) {
 }
 
 /** The `UpstreamError` a verification rejects with (an outage), else fails the test. */
-async function outageOf(verification: Promise<unknown>): Promise<UpstreamError> {
+async function expectOutage(verification: Promise<unknown>): Promise<UpstreamError> {
   const error = await rejectionOf(verification);
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
@@ -183,7 +183,7 @@ describe('JWKS', () => {
   it('rejects with UpstreamError (an outage, not a refusal) within the timeout when the endpoint hangs', async () => {
     server.mode = 'hang';
     const { v, log } = verifier({ timeoutMs: 300 });
-    expect((await outageOf(v.verifyToken(await a.createToken({ audience: AUD })))).reason).toBe('timeout');
+    expect((await expectOutage(v.verifyToken(await a.createToken({ audience: AUD })))).reason).toBe('timeout');
     expect(log.errors.filter((e) => e instanceof TokenInvalidError)).toEqual([]);
   });
 
@@ -199,7 +199,7 @@ describe('JWKS', () => {
       server.mode = mode;
       server.raw = raw;
       const { v } = verifier({ maxResponseBytes: 2048 });
-      expect((await outageOf(v.verifyToken(await a.createToken({ audience: AUD })))).reason, reason).toBe(reason);
+      expect((await expectOutage(v.verifyToken(await a.createToken({ audience: AUD })))).reason, reason).toBe(reason);
     }
   });
 

@@ -1,5 +1,5 @@
 import { generateKeyPair, exportJWK, exportPKCS8 } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { JWTVerifier, type JWTVerifierOptions } from '../src/index.js';
 import { RSAKeyPair } from '../src/testing.js';
 
@@ -113,8 +113,8 @@ describe('JWTVerifier options', () => {
   });
 
   it('rejects mixed key sources at compile time too', () => {
-    // @ts-expect-error jwksUri and secret are exclusive
-    const options: JWTVerifierOptions = { jwksUri: 'https://idp.example/jwks', secret };
-    expect(options).toBeDefined();
+    expectTypeOf<{ jwksUri: string; audience: string }>().toExtend<JWTVerifierOptions>();
+    expectTypeOf<{ jwksUri: string; secret: string; audience: string }>().not.toExtend<JWTVerifierOptions>();
+    expectTypeOf<{ publicKey: string; secret: string; audience: string }>().not.toExtend<JWTVerifierOptions>();
   });
 });

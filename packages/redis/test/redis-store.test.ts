@@ -1,5 +1,5 @@
 import { EncryptingStore, StorageFullError, deriveJwtKey } from '@mcpauth/core';
-import { startRedis, storeContract, takeConcurrently, type RedisHarness } from '@mcpauth/testing';
+import { startRedis, storeContract, takeConcurrently, waitFor, type RedisHarness } from '@mcpauth/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../src/index.js';
@@ -85,8 +85,7 @@ describe('RedisStore', () => {
     const store = open();
     await store.set('short', 'v', { ttlSeconds: 0.4 });
     expect(await store.get('short')).toBe('v');
-    const deadline = Date.now() + 5_000;
-    while ((await store.get('short')) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await store.get('short')) === null, { message: "the entry 'short' to expire", intervalMs: 50 });
     expect(await store.get('short')).toBeNull();
     expect(await store.take('short')).toBeNull();
   });

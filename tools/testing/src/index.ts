@@ -40,3 +40,4 @@ export {
 } from './fake-oidc-idp.js';
 export { startMcpStack, startSignIn, whoami, type McpStack, type WhoAmI } from './mcp-stack.js';
 export { oidcProxyFailureCases, type OidcProxyCase, type OidcProxyFixture, type OidcProxyStack } from './oidc-proxy-contract.js';
+export { waitFor, type WaitForOptions } from './wait-for.js';

@@ -93,7 +93,11 @@ function sourceOf(uri: string): string {
 export function createConsentHandler(options: ConsentHandlerOptions): FetchHandler {
   const { flow, policy } = options;
   const page = (status: number, title: string, message: string) =>
-    htmlResponse(messagePage(title, [message]), { status, formActionSources: 'none', contentSecurityPolicy: options.contentSecurityPolicy });
+    htmlResponse(messagePage(title, [message]), {
+      status,
+      formActionSources: 'none',
+      contentSecurityPolicy: options.contentSecurityPolicy,
+    });
   const csrfCookie = async (transaction: string) => cookieName(policy, `mcp-auth-csrf-${(await sha256(transaction)).slice(0, 12)}`);
   const approvalsCookie = cookieName(policy, APPROVALS);
 

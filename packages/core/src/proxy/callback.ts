@@ -41,7 +41,11 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
   const { config, records } = ctx;
   const { hooks } = config;
   const errorPage = (status: number, title: string, message: string) =>
-    htmlResponse(messagePage(title, [message]), { status, formActionSources: 'none', contentSecurityPolicy: config.consent.contentSecurityPolicy });
+    htmlResponse(messagePage(title, [message]), {
+      status,
+      formActionSources: 'none',
+      contentSecurityPolicy: config.consent.contentSecurityPolicy,
+    });
 
   const toClient = (pending: PendingRecord, params: Record<string, string | undefined>, cookies: string[]) =>
     redirectResponse(authorizationResponseUrl(pending.redirectUri, { ...params, state: pending.state, iss: config.issuerUrl }), cookies);

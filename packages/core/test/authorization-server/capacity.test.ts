@@ -23,7 +23,7 @@ function refresh(d: Pick<Direct, 'fetch'>, client: Registered, token: OAuthToken
 }
 
 /** The user's client, access token and refresh token all still work (the refresh rotates, so its result is returned). */
-async function stillWorks(d: Direct, client: Registered, token: OAuthToken): Promise<OAuthToken> {
+async function expectStillWorks(d: Direct, client: Registered, token: OAuthToken): Promise<OAuthToken> {
   expect(await d.provider.getClient(client.client_id)).toMatchObject({ client_id: client.client_id });
   expect(await d.provider.loadAccessToken(token.access_token)).toMatchObject({ clientId: client.client_id });
   const res = await refresh(d, client, token);
@@ -95,7 +95,7 @@ describe('a flood of anonymous registrations', () => {
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeLessThanOrEqual(600);
     expect(await limited[0]!.json()).toMatchObject({ error: 'temporarily_unavailable' });
-    await stillWorks(d, user, tokens);
+    await expectStillWorks(d, user, tokens);
     // Another address is not affected.
     expect((await registerFrom(d, '198.51.100.24')).status).toBe(201);
     // The window ends: the address may register again.
@@ -112,7 +112,7 @@ describe('a flood of anonymous registrations', () => {
     const first = (await responses[0]!.json()) as Registered;
     const last = (await responses.at(-1)!.json()) as Registered;
     expect(await d.provider.getClient(first.client_id)).not.toBeNull();
-    const next = await stillWorks(d, user, tokens);
+    const next = await expectStillWorks(d, user, tokens);
 
     d.clock.advance(86_400 + 1);
     expect(await d.provider.getClient(first.client_id)).toBeNull();
@@ -134,7 +134,7 @@ describe('a flood of anonymous registrations', () => {
     const retryAfter = Number(full[0]!.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);
-    await stillWorks(d, user, tokens);
+    await expectStillWorks(d, user, tokens);
     d.clock.advance(86_400 + 1);
     expect((await registerFrom(d, undefined)).status).toBe(201);
     expect(await d.provider.getClient(user.client_id)).not.toBeNull();

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function register(metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
+async function expectRegistered(metadata: Record<string, unknown>): Promise<{ client_id: string; client_secret?: string }> {
   const res = await fetch(`${stack.url}/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -71,7 +71,7 @@ describe('client credentials', () => {
   });
 
   it('client_secret_basic: the SDK ClientCredentialsProvider gets a token and calls a tool as itself', async () => {
-    const robot = await register({
+    const robot = await expectRegistered({
       client_name: 'robot',
       grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -84,7 +84,7 @@ describe('client credentials', () => {
   });
 
   it('private_key_jwt: the SDK PrivateKeyJwtProvider gets a token with a signed assertion (no secret issued)', async () => {
-    const robot = await register({
+    const robot = await expectRegistered({
       client_name: 'robot',
       grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'private_key_jwt',
@@ -104,7 +104,7 @@ describe('client credentials', () => {
   });
 
   it('refuses replayed, expired, long-lived, misaddressed and foreign-signed assertions', async () => {
-    const robot = await register({
+    const robot = await expectRegistered({
       client_name: 'robot',
       grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'private_key_jwt',
@@ -130,7 +130,7 @@ describe('client credentials', () => {
   });
 
   it('is refused for a client the policy does not know, and for public clients', async () => {
-    const stranger = await register({
+    const stranger = await expectRegistered({
       client_name: 'stranger',
       grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'client_secret_post',
@@ -162,7 +162,7 @@ describe('client credentials', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keys.publicJwk] }));
     });
     try {
-      const robot = await register({
+      const robot = await expectRegistered({
         client_name: 'robot',
         grant_types: ['client_credentials'],
         token_endpoint_auth_method: 'private_key_jwt',

@@ -16,7 +16,7 @@ class HeadlessOAuthClient extends HeadlessOAuthClientProvider {
   }
 }
 
-async function connect(stack: Stack, provider: HeadlessOAuthClient): Promise<Client> {
+async function expectConnected(stack: Stack, provider: HeadlessOAuthClient): Promise<Client> {
   const first = new Client({ name: 'e2e', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -46,8 +46,8 @@ async function mcpStatusWith(stack: Stack, token: string): Promise<Response> {
 }
 
 /** The whole life of a grant: tool call, refresh on expiry, revocation, then 401. */
-async function fullFlow(stack: Stack, provider: HeadlessOAuthClient, expectedClientId: (id: string) => void): Promise<void> {
-  const client = await connect(stack, provider);
+async function expectFullFlow(stack: Stack, provider: HeadlessOAuthClient, expectedClientId: (id: string) => void): Promise<void> {
+  const client = await expectConnected(stack, provider);
   const me = await whoami(client);
   expect(me.subject).toBe('dev-user');
   expect(me.scopes).toEqual([SCOPE]);
@@ -99,7 +99,7 @@ describe('MCP SDK v2 client against the authorization server', () => {
   it('DCR → authorize → token → tool call → refresh → revoke → 401', async () => {
     stack = await startStack();
     const provider = new HeadlessOAuthClient();
-    await fullFlow(stack, provider, (id) => expect(id).toBe(provider.client!.client_id));
+    await expectFullFlow(stack, provider, (id) => expect(id).toBe(provider.client!.client_id));
     expect(provider.client!.client_id).not.toMatch(/^https:/);
   });
 
@@ -119,7 +119,7 @@ describe('MCP SDK v2 client against the authorization server', () => {
       { headers: { 'Cache-Control': 'max-age=3600' } },
     );
     const provider = new HeadlessOAuthClient(clientId);
-    await fullFlow(stack, provider, (id) => expect(id).toBe(clientId));
+    await expectFullFlow(stack, provider, (id) => expect(id).toBe(clientId));
     expect(provider.client!.client_id).toBe(clientId);
     // Fetched once, then served from the cache (max-age=3600; the cache runs on the server's clock) for authorize, token and refresh.
     expect(tls.hits('/oauth/client.json')).toBe(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OAuthToken } from '../../src/index.js';
 import { authorize, basic, direct, form, redeem, register, type Direct } from './fixtures.js';
 
-async function grant(d: Direct, metadata: Record<string, unknown> = {}) {
+async function expectGrant(d: Direct, metadata: Record<string, unknown> = {}) {
   const client = await register(d, metadata);
   const { params, verifier } = await authorize(d, client.client_id);
   const post = client['token_endpoint_auth_method'] === 'client_secret_post';
@@ -24,7 +24,7 @@ async function expectError(res: Response, error: string, status = 400): Promise<
 describe('revocation endpoint (RFC 7009)', () => {
   it('revoking the access token revokes its refresh token too', async () => {
     const d = direct();
-    const { client, tokens } = await grant(d);
+    const { client, tokens } = await expectGrant(d);
     const res = await revoke(d, { token: tokens.access_token, client_id: client.client_id, token_type_hint: 'access_token' });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -35,7 +35,7 @@ describe('revocation endpoint (RFC 7009)', () => {
 
   it('revoking the refresh token revokes the access token too (confidential client, Basic)', async () => {
     const d = direct();
-    const { auth, tokens } = await grant(d, { token_endpoint_auth_method: 'client_secret_basic' });
+    const { auth, tokens } = await expectGrant(d, { token_endpoint_auth_method: 'client_secret_basic' });
     expect((await revoke(d, { token: tokens.refresh_token! }, auth)).status).toBe(200);
     expect(await d.provider.loadAccessToken(tokens.access_token)).toBeNull();
   });
@@ -48,7 +48,7 @@ describe('revocation endpoint (RFC 7009)', () => {
 
   it('does not revoke a token issued to another client, and answers 200', async () => {
     const d = direct();
-    const { tokens } = await grant(d);
+    const { tokens } = await expectGrant(d);
     const other = await register(d);
     expect((await revoke(d, { token: tokens.access_token, client_id: other.client_id })).status).toBe(200);
     expect((await revoke(d, { token: tokens.refresh_token!, client_id: other.client_id })).status).toBe(200);
@@ -57,7 +57,7 @@ describe('revocation endpoint (RFC 7009)', () => {
 
   it('requires client authentication', async () => {
     const d = direct();
-    const { client, tokens } = await grant(d, { token_endpoint_auth_method: 'client_secret_post' });
+    const { client, tokens } = await expectGrant(d, { token_endpoint_auth_method: 'client_secret_post' });
     await expectError(await revoke(d, { token: tokens.access_token }), 'invalid_client', 401);
     await expectError(await revoke(d, { token: tokens.access_token, client_id: client.client_id }), 'invalid_client', 401);
     await expectError(

@@ -11,7 +11,7 @@ class RecordingStore extends MemoryStore implements KeyValueStore {
   }
 }
 
-async function fullGrant(d: ReturnType<typeof direct>, metadata: Record<string, unknown> = {}, scope = SCOPE) {
+async function expectFullGrant(d: ReturnType<typeof direct>, metadata: Record<string, unknown> = {}, scope = SCOPE) {
   const client = await register(d, metadata);
   const { params, verifier } = await authorize(d, client.client_id, scope ? { scope } : { scope: '' });
   const code = params.get('code')!;
@@ -24,7 +24,7 @@ describe('StoreOAuthProvider', () => {
   it('never writes a code, token or client secret in clear to the store', async () => {
     const store = new RecordingStore();
     const d = direct({ store });
-    const { client, code, tokens } = await fullGrant(d, { token_endpoint_auth_method: 'client_secret_post' });
+    const { client, code, tokens } = await expectFullGrant(d, { token_endpoint_auth_method: 'client_secret_post' });
     const refreshed = await d.fetch('/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -52,7 +52,7 @@ describe('StoreOAuthProvider', () => {
   it('keeps clients and refresh tokens across a restart on the same store', async () => {
     const store = new MemoryStore();
     const before = direct({ store });
-    const { client, tokens } = await fullGrant(before);
+    const { client, tokens } = await expectFullGrant(before);
     const after = direct({ store });
     expect(await after.provider.getClient(client.client_id)).toMatchObject({ client_id: client.client_id });
     expect(await after.provider.loadAccessToken(tokens.access_token)).not.toBeNull();
@@ -75,7 +75,7 @@ describe('StoreOAuthProvider', () => {
       signingKey: new Uint8Array(32).fill(7),
     });
     const d = direct({ provider: { jwtIssuer } });
-    const { client, tokens } = await fullGrant(d);
+    const { client, tokens } = await expectFullGrant(d);
     const claims = await jwtIssuer.verifyToken(tokens.access_token, { expectedTokenUse: 'access' });
     expect(claims).toMatchObject({ client_id: client.client_id, scope: SCOPE, sub: 'dev-user' });
     expect(await d.provider.loadAccessToken(tokens.access_token)).toMatchObject({ clientId: client.client_id });
@@ -94,20 +94,20 @@ describe('StoreOAuthProvider', () => {
     const d = direct({
       provider: { approve: (_client, params) => ({ subject: 'alice', scopes: (params.scopes ?? []).filter((s) => s !== 'mcp:admin') }) },
     });
-    const { tokens } = await fullGrant(d, {}, `${SCOPE} mcp:admin`);
+    const { tokens } = await expectFullGrant(d, {}, `${SCOPE} mcp:admin`);
     expect(tokens.scope).toBe(SCOPE);
     expect(await d.provider.loadAccessToken(tokens.access_token)).toMatchObject({ subject: 'alice', scopes: [SCOPE] });
   });
 
   it('grants the client registration scope, or the default scopes, when the request names none', async () => {
     const d = direct({ provider: { defaultScopes: ['mcp:admin'] } });
-    expect((await fullGrant(d, { scope: SCOPE }, '')).tokens.scope).toBe(SCOPE);
-    expect((await fullGrant(d, {}, '')).tokens.scope).toBe('mcp:admin');
+    expect((await expectFullGrant(d, { scope: SCOPE }, '')).tokens.scope).toBe(SCOPE);
+    expect((await expectFullGrant(d, {}, '')).tokens.scope).toBe('mcp:admin');
   });
 
   it('expires access tokens by its clock', async () => {
     const d = direct({ provider: { accessTokenTtl: 60 } });
-    const { tokens } = await fullGrant(d);
+    const { tokens } = await expectFullGrant(d);
     expect(tokens.expires_in).toBe(60);
     d.clock.advance(61);
     expect(await d.provider.loadAccessToken(tokens.access_token)).toBeNull();

@@ -19,7 +19,7 @@ async function expectError(res: Response, error: string, status = 400): Promise<
   return body.error_description ?? '';
 }
 
-async function tokens(res: Response): Promise<OAuthToken> {
+async function expectTokens(res: Response): Promise<OAuthToken> {
   expect(res.status).toBe(200);
   return (await res.json()) as OAuthToken;
 }
@@ -36,7 +36,7 @@ describe('token endpoint: authorization_code', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('pragma')).toBe('no-cache');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    const body = await tokens(res);
+    const body = await expectTokens(res);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: SCOPE });
     expect(body.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -48,7 +48,7 @@ describe('token endpoint: authorization_code', () => {
   it('refuses a replayed code and revokes the tokens issued from it', async () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
-    const first = await tokens(await redeem(d, client.client_id, code, verifier));
+    const first = await expectTokens(await redeem(d, client.client_id, code, verifier));
     expect(await d.provider.loadAccessToken(first.access_token)).not.toBeNull();
     await expectError(await redeem(d, client.client_id, code, verifier), 'invalid_grant');
     expect(await d.provider.loadAccessToken(first.access_token)).toBeNull();
@@ -95,7 +95,7 @@ describe('token endpoint: authorization_code', () => {
       'invalid_grant',
     );
     await expectError(await redeem(d, client.client_id, code, verifier, { redirect_uri: '' }), 'invalid_grant');
-    await tokens(await redeem(d, client.client_id, code, verifier));
+    await expectTokens(await redeem(d, client.client_id, code, verifier));
   });
 
   it('refuses a code presented by another client', async () => {
@@ -109,13 +109,13 @@ describe('token endpoint: authorization_code', () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
     await expectError(await redeem(d, client.client_id, code, verifier, { resource: 'https://other.example.com/mcp' }), 'invalid_target');
-    await tokens(await redeem(d, client.client_id, code, verifier, { resource: `${d.resourceUrl}?kb_name=docs` }));
+    await expectTokens(await redeem(d, client.client_id, code, verifier, { resource: `${d.resourceUrl}?kb_name=docs` }));
   });
 
   it('issues no refresh token to a client without the refresh_token grant', async () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d, { grant_types: ['authorization_code'] });
-    const body = await tokens(await redeem(d, client.client_id, code, verifier));
+    const body = await expectTokens(await redeem(d, client.client_id, code, verifier));
     expect(body.refresh_token).toBeUndefined();
   });
 });
@@ -130,13 +130,13 @@ describe('token endpoint: client authentication', () => {
   it('accepts client_secret_basic with form-encoded credentials', async () => {
     const d = direct();
     const { client, secret, code, verifier } = await confidential(d, 'client_secret_basic');
-    await tokens(await redeem(d, client.client_id, code, verifier, {}, basic(client.client_id, secret)));
+    await expectTokens(await redeem(d, client.client_id, code, verifier, {}, basic(client.client_id, secret)));
   });
 
   it('accepts client_secret_post', async () => {
     const d = direct();
     const { client, secret, code, verifier } = await confidential(d, 'client_secret_post');
-    await tokens(await redeem(d, client.client_id, code, verifier, { client_secret: secret }));
+    await expectTokens(await redeem(d, client.client_id, code, verifier, { client_secret: secret }));
   });
 
   it('refuses a wrong secret: 401 with a Basic challenge for Basic', async () => {
@@ -147,7 +147,7 @@ describe('token endpoint: client authentication', () => {
     await expectError(res, 'invalid_client', 401);
     await expectError(await redeem(d, client.client_id, code, verifier, {}, basic(client.client_id, '')), 'invalid_client', 401);
     // The code is still usable by the real client.
-    await tokens(await redeem(d, client.client_id, code, verifier, {}, basic(client.client_id, secret)));
+    await expectTokens(await redeem(d, client.client_id, code, verifier, {}, basic(client.client_id, secret)));
   });
 
   it('refuses a wrong secret with client_secret_post', async () => {
@@ -235,13 +235,13 @@ describe('token endpoint: request format', () => {
     );
     expect(description).toContain('code');
     // Not consumed by the refused request.
-    await tokens(await redeem(d, client.client_id, code, verifier));
+    await expectTokens(await redeem(d, client.client_id, code, verifier));
   });
 
   it('accepts a charset parameter on the content type', async () => {
     const d = direct();
     const { client, code, verifier } = await codeFor(d);
-    await tokens(
+    await expectTokens(
       await redeem(d, client.client_id, code, verifier, {}, { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }),
     );
   });
@@ -279,14 +279,14 @@ describe('token endpoint: refresh_token', () => {
   async function issued(d: Direct, scope = `${SCOPE} mcp:admin`) {
     const client = await register(d);
     const { params, verifier } = await authorize(d, client.client_id, { scope });
-    const body = await tokens(await redeem(d, client.client_id, params.get('code')!, verifier));
+    const body = await expectTokens(await redeem(d, client.client_id, params.get('code')!, verifier));
     return { client, body };
   }
 
   it('rotates the refresh token and keeps the grant', async () => {
     const d = direct();
     const { client, body } = await issued(d);
-    const next = await tokens(await refresh(d, client.client_id, body.refresh_token!));
+    const next = await expectTokens(await refresh(d, client.client_id, body.refresh_token!));
     expect(next.refresh_token).not.toBe(body.refresh_token);
     expect(next.scope).toBe(`${SCOPE} mcp:admin`);
     expect(await d.provider.loadAccessToken(next.access_token)).toMatchObject({ resource: d.resourceUrl, subject: 'dev-user' });
@@ -295,10 +295,10 @@ describe('token endpoint: refresh_token', () => {
   it('narrows the access token scope; the new refresh token keeps the grant (RFC 6749 §6), which cannot be widened', async () => {
     const d = direct();
     const { client, body } = await issued(d);
-    const narrowed = await tokens(await refresh(d, client.client_id, body.refresh_token!, { scope: SCOPE }));
+    const narrowed = await expectTokens(await refresh(d, client.client_id, body.refresh_token!, { scope: SCOPE }));
     expect(narrowed.scope).toBe(SCOPE);
     expect(await d.provider.loadAccessToken(narrowed.access_token)).toMatchObject({ scopes: [SCOPE] });
-    const again = await tokens(await refresh(d, client.client_id, narrowed.refresh_token!, { scope: `${SCOPE} mcp:admin` }));
+    const again = await expectTokens(await refresh(d, client.client_id, narrowed.refresh_token!, { scope: `${SCOPE} mcp:admin` }));
     expect(again.scope).toBe(`${SCOPE} mcp:admin`);
     await expectError(await refresh(d, client.client_id, again.refresh_token!, { scope: `${SCOPE} mcp:other` }), 'invalid_scope');
   });
@@ -306,7 +306,7 @@ describe('token endpoint: refresh_token', () => {
   it('treats reuse of a rotated refresh token as theft: the whole grant is revoked', async () => {
     const d = direct();
     const { client, body } = await issued(d);
-    const next = await tokens(await refresh(d, client.client_id, body.refresh_token!));
+    const next = await expectTokens(await refresh(d, client.client_id, body.refresh_token!));
     await expectError(await refresh(d, client.client_id, body.refresh_token!), 'invalid_grant');
     expect(await d.provider.loadAccessToken(next.access_token)).toBeNull();
     await expectError(await refresh(d, client.client_id, next.refresh_token!), 'invalid_grant');
@@ -399,7 +399,7 @@ describe('token endpoint: jwt-bearer grant (SEP-990)', () => {
         basic(client.client_id, client.client_secret!),
       ),
     );
-    expect(await tokens(res)).toMatchObject({ access_token: 'issued-for-alice', scope: SCOPE });
+    expect(await expectTokens(res)).toMatchObject({ access_token: 'issued-for-alice', scope: SCOPE });
     expect(provider.calls[0]).toMatchObject({ scopes: [SCOPE], resource: d.resourceUrl });
   });
 

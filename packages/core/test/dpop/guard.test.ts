@@ -68,7 +68,7 @@ async function dpopRequest(
 
 const challenge = (res: Response) => res.headers.get('www-authenticate') ?? '';
 
-async function refused(result: AccessToken | Response, status = 401): Promise<{ res: Response; body: Record<string, unknown> }> {
+async function expectRefused(result: AccessToken | Response, status = 401): Promise<{ res: Response; body: Record<string, unknown> }> {
   expect(result).toBeInstanceOf(Response);
   const res = result as Response;
   expect(res.status).toBe(status);
@@ -84,7 +84,7 @@ describe('bearer guard with DPoP', () => {
     const ok = await g(request.clone());
     expect(ok).not.toBeInstanceOf(Response);
     expect(boundKeyThumbprint(ok as AccessToken)).toBe(session.thumbprint);
-    const { res, body } = await refused(await g(request));
+    const { res, body } = await expectRefused(await g(request));
     expect(body['error']).toBe('invalid_dpop_proof');
     expect(challenge(res)).toMatch(/^DPoP error="invalid_dpop_proof"/);
     expect(challenge(res)).toContain('algs="ES256 ES384 ES512 RS256');
@@ -94,10 +94,10 @@ describe('bearer guard with DPoP', () => {
     const session = await DpopSession.create();
     const token = await mint(session.thumbprint);
     const bearer = () => new Request(RESOURCE, { headers: { Authorization: `Bearer ${token}` } });
-    const { res } = await refused(await guard()(bearer()));
+    const { res } = await expectRefused(await guard()(bearer()));
     expect(challenge(res)).toMatch(/^DPoP error="invalid_token", error_description="This access token is bound to a DPoP key/);
     const plain = createBearerGuard({ verifier, expectedResource: RESOURCE });
-    const refusal = await refused(await plain(bearer()));
+    const refusal = await expectRefused(await plain(bearer()));
     expect(refusal.body['error']).toBe('invalid_token');
     expect(challenge(refusal.res)).toMatch(/^Bearer error="invalid_token"/);
   });
@@ -107,39 +107,41 @@ describe('bearer guard with DPoP', () => {
     const thief = await DpopSession.create();
     const token = await mint(session.thumbprint);
     const g = guard();
-    const wrongKey = await refused(await g(await dpopRequest(thief, token)));
+    const wrongKey = await expectRefused(await g(await dpopRequest(thief, token)));
     expect(wrongKey.body).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/another key/) });
-    expect((await refused(await g(await dpopRequest(session, token, { htu: 'https://mcp.example.com/other' })))).body['error']).toBe(
+    expect((await expectRefused(await g(await dpopRequest(session, token, { htu: 'https://mcp.example.com/other' })))).body['error']).toBe(
       'invalid_dpop_proof',
     );
-    expect((await refused(await g(await dpopRequest(session, token, { htm: 'GET' })))).body['error']).toBe('invalid_dpop_proof');
-    expect((await refused(await g(await dpopRequest(session, token, { ath: 'another-token' })))).body['error']).toBe('invalid_dpop_proof');
+    expect((await expectRefused(await g(await dpopRequest(session, token, { htm: 'GET' })))).body['error']).toBe('invalid_dpop_proof');
+    expect((await expectRefused(await g(await dpopRequest(session, token, { ath: 'another-token' })))).body['error']).toBe(
+      'invalid_dpop_proof',
+    );
     const noAth = await session.buildProof({ htm: 'POST', htu: new URL(RESOURCE) });
     const missingAth = new Request(RESOURCE, { method: 'POST', headers: { Authorization: `DPoP ${token}`, DPoP: noAth } });
-    expect((await refused(await g(missingAth))).body['error_description']).toMatch(/ath/);
+    expect((await expectRefused(await g(missingAth))).body['error_description']).toMatch(/ath/);
     const noProof = new Request(RESOURCE, { method: 'POST', headers: { Authorization: `DPoP ${token}` } });
-    expect((await refused(await g(noProof))).body['error']).toBe('invalid_dpop_proof');
+    expect((await expectRefused(await g(noProof))).body['error']).toBe('invalid_dpop_proof');
   });
 
   it('refuses an unbound token with the DPoP scheme; accepts it as Bearer unless DPoP is required', async () => {
     const session = await DpopSession.create();
     const token = await mint();
-    expect((await refused(await guard()(await dpopRequest(session, token)))).body['error_description']).toMatch(/not bound/);
+    expect((await expectRefused(await guard()(await dpopRequest(session, token)))).body['error_description']).toMatch(/not bound/);
     const bearer = () => new Request(RESOURCE, { headers: { Authorization: `Bearer ${token}` } });
     expect(await guard()(bearer())).not.toBeInstanceOf(Response);
-    const { res, body } = await refused(await guard({ required: true })(bearer()));
+    const { res, body } = await expectRefused(await guard({ required: true })(bearer()));
     expect(body['error']).toBe('invalid_token');
     expect(challenge(res)).toMatch(/^DPoP /);
     expect(challenge(res)).not.toContain('Bearer');
   });
 
   it('challenges a request without credentials with Bearer and DPoP (algs), or DPoP alone when required', async () => {
-    const { res } = await refused(await guard({ algorithms: ['ES256', 'EdDSA'] })(new Request(RESOURCE)));
+    const { res } = await expectRefused(await guard({ algorithms: ['ES256', 'EdDSA'] })(new Request(RESOURCE)));
     expect(challenge(res)).toBe(`Bearer resource_metadata="${METADATA}", DPoP resource_metadata="${METADATA}", algs="ES256 EdDSA"`);
-    const required = await refused(await guard({ required: true, algorithms: ['ES256'] })(new Request(RESOURCE)));
+    const required = await expectRefused(await guard({ required: true, algorithms: ['ES256'] })(new Request(RESOURCE)));
     expect(challenge(required.res)).toBe(`DPoP resource_metadata="${METADATA}", algs="ES256"`);
     // without dpop the challenge is as before
-    const plain = await refused(
+    const plain = await expectRefused(
       await createBearerGuard({ verifier, expectedResource: RESOURCE, resourceMetadataUrl: METADATA })(new Request(RESOURCE)),
     );
     expect(challenge(plain.res)).toBe(`Bearer resource_metadata="${METADATA}"`);
@@ -149,9 +151,9 @@ describe('bearer guard with DPoP', () => {
     const session = await DpopSession.create();
     const token = await mint(session.thumbprint);
     const plain = createBearerGuard({ verifier, expectedResource: RESOURCE });
-    expect((await refused(await plain(await dpopRequest(session, token)), 400)).body['error']).toBe('invalid_request');
+    expect((await expectRefused(await plain(await dpopRequest(session, token)), 400)).body['error']).toBe('invalid_request');
     const malformed = new Request(RESOURCE, { headers: { Authorization: 'DPoP a b' } });
-    expect((await refused(await guard()(malformed), 400)).body['error']).toBe('invalid_request');
+    expect((await expectRefused(await guard()(malformed), 400)).body['error']).toBe('invalid_request');
   });
 
   it('behind a proxy: a proof for the public resource URL passes a request that arrives on an internal URL', async () => {
@@ -225,7 +227,7 @@ describe('bearer guard with DPoP nonces, over HTTP with the SDK withDpop middlew
     const session = await DpopSession.create();
     const token = await mint(session.thumbprint);
     const g = guard({ nonce: { secret: NONCE_SECRET } });
-    const { res, body } = await refused(await g(await dpopRequest(session, token)));
+    const { res, body } = await expectRefused(await g(await dpopRequest(session, token)));
     expect(body['error']).toBe('use_dpop_nonce');
     expect(challenge(res)).toMatch(/^DPoP error="use_dpop_nonce"/);
     expect(res.headers.get('dpop-nonce')).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]+$/);

@@ -44,7 +44,7 @@ function verifier(options: Partial<DPoPProofOptions> = {}) {
   return new DPoPProofVerifier({ store: new MemoryStore({ now }), now, ...options });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<DPoPError> {
+async function expectRefusal(promise: Promise<unknown>): Promise<DPoPError> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -76,8 +76,8 @@ describe('DPoPProofVerifier', () => {
     const p = await proof();
     const input = { proof: p, method: 'POST', url: URL_, accessToken: TOKEN };
     await a.consume(await a.verify(input));
-    expect((await refusal(a.verify(input).then((c) => a.consume(c)))).errorDescription).toMatch(/already used/);
-    expect((await refusal(b.verify(input).then((c) => b.consume(c)))).error).toBe('invalid_dpop_proof');
+    expect((await expectRefusal(a.verify(input).then((c) => a.consume(c)))).errorDescription).toMatch(/already used/);
+    expect((await expectRefusal(b.verify(input).then((c) => b.consume(c)))).error).toBe('invalid_dpop_proof');
   });
 
   it('remembers a jti until the proof could no longer pass the iat check, not forever', async () => {
@@ -91,19 +91,20 @@ describe('DPoPProofVerifier', () => {
     );
     t += 5;
     // by now the iat check refuses it, and the store may forget it
-    expect((await refusal(v.verify({ proof: p, method: 'POST', url: URL_, accessToken: TOKEN }))).errorDescription).toMatch(/iat/);
+    expect((await expectRefusal(v.verify({ proof: p, method: 'POST', url: URL_, accessToken: TOKEN }))).errorDescription).toMatch(/iat/);
   });
 
   it('refuses a proof for another method or URL; the query and fragment do not count', async () => {
     const v = verifier();
     const p = await proof();
-    expect((await refusal(v.verify({ proof: p, method: 'GET', url: URL_, accessToken: TOKEN }))).errorDescription).toMatch(/method/);
+    expect((await expectRefusal(v.verify({ proof: p, method: 'GET', url: URL_, accessToken: TOKEN }))).errorDescription).toMatch(/method/);
     expect(
-      (await refusal(v.verify({ proof: p, method: 'POST', url: 'https://mcp.example.com/other', accessToken: TOKEN }))).errorDescription,
+      (await expectRefusal(v.verify({ proof: p, method: 'POST', url: 'https://mcp.example.com/other', accessToken: TOKEN })))
+        .errorDescription,
     ).toMatch(/URL/);
-    expect((await refusal(v.verify({ proof: p, method: 'POST', url: 'https://evil.example.com/mcp', accessToken: TOKEN }))).error).toBe(
-      'invalid_dpop_proof',
-    );
+    expect(
+      (await expectRefusal(v.verify({ proof: p, method: 'POST', url: 'https://evil.example.com/mcp', accessToken: TOKEN }))).error,
+    ).toBe('invalid_dpop_proof');
     await expect(v.verify({ proof: p, method: 'POST', url: `${URL_}?a=b#c`, accessToken: TOKEN })).resolves.toBeDefined();
     // an htu with a default port is the same URL (RFC 3986 §6.2.3)
     await expect(
@@ -115,18 +116,21 @@ describe('DPoPProofVerifier', () => {
     const v = verifier({ iatWindow: 30 });
     const input = async (iat: number) => ({ proof: await proof({ iat }), method: 'POST', url: URL_, accessToken: TOKEN });
     await expect(v.verify(await input(t - 30))).resolves.toBeDefined();
-    await refusal(v.verify(await input(t - 31)));
-    await refusal(v.verify(await input(t + 31)));
-    await refusal(v.verify({ proof: await proof({ iat: 'now' }), method: 'POST', url: URL_, accessToken: TOKEN }));
-    await refusal(v.verify({ proof: await proof({ iat: undefined }), method: 'POST', url: URL_, accessToken: TOKEN }));
+    await expectRefusal(v.verify(await input(t - 31)));
+    await expectRefusal(v.verify(await input(t + 31)));
+    await expectRefusal(v.verify({ proof: await proof({ iat: 'now' }), method: 'POST', url: URL_, accessToken: TOKEN }));
+    await expectRefusal(v.verify({ proof: await proof({ iat: undefined }), method: 'POST', url: URL_, accessToken: TOKEN }));
   });
 
   it('refuses a missing or wrong ath when an access token is presented', async () => {
     const v = verifier();
     expect(
-      (await refusal(v.verify({ proof: await proof({ ath: undefined }), method: 'POST', url: URL_, accessToken: TOKEN }))).errorDescription,
+      (await expectRefusal(v.verify({ proof: await proof({ ath: undefined }), method: 'POST', url: URL_, accessToken: TOKEN })))
+        .errorDescription,
     ).toMatch(/ath/);
-    await refusal(v.verify({ proof: await proof({ ath: await ath('another-token') }), method: 'POST', url: URL_, accessToken: TOKEN }));
+    await expectRefusal(
+      v.verify({ proof: await proof({ ath: await ath('another-token') }), method: 'POST', url: URL_, accessToken: TOKEN }),
+    );
     // at a token endpoint there is no access token, and no ath is needed
     await expect(v.verify({ proof: await proof({ ath: undefined }), method: 'POST', url: URL_ })).resolves.toBeDefined();
   });
@@ -134,13 +138,13 @@ describe('DPoPProofVerifier', () => {
   it('refuses missing jti, htm, htu', async () => {
     const v = verifier();
     for (const missing of ['jti', 'htm', 'htu']) {
-      await refusal(v.verify({ proof: await proof({ [missing]: undefined }), method: 'POST', url: URL_, accessToken: TOKEN }));
+      await expectRefusal(v.verify({ proof: await proof({ [missing]: undefined }), method: 'POST', url: URL_, accessToken: TOKEN }));
     }
   });
 
   it('refuses another typ, an HS256 proof, an alg outside the allow-list, a private key in jwk, no jwk, a signature by another key', async () => {
     const v = verifier({ algorithms: ['ES256', 'EdDSA'] });
-    const check = (p: string) => refusal(v.verify({ proof: p, method: 'POST', url: URL_, accessToken: TOKEN }));
+    const check = (p: string) => expectRefusal(v.verify({ proof: p, method: 'POST', url: URL_, accessToken: TOKEN }));
     expect((await check(await proof({}, { typ: 'JWT' }))).errorDescription).toMatch(/typ/);
     const secret = new TextEncoder().encode('a-shared-secret-a-shared-secret-0');
     expect((await check(await proof({}, { alg: 'HS256' }, secret))).errorDescription).toMatch(/signed with one of/);
@@ -160,7 +164,7 @@ describe('DPoPProofVerifier', () => {
     const v = verifier();
     const p = await proof();
     for (const bad of [null, undefined, '', `${p}, ${p}`, 'not.a.jwt!', 'a.b.c', `${p}${'A'.repeat(9000)}`]) {
-      await refusal(v.verify({ proof: bad, method: 'POST', url: URL_, accessToken: TOKEN }));
+      await expectRefusal(v.verify({ proof: bad, method: 'POST', url: URL_, accessToken: TOKEN }));
     }
   });
 
@@ -168,7 +172,7 @@ describe('DPoPProofVerifier', () => {
     it('without a nonce: use_dpop_nonce with a fresh one; with it: accepted', async () => {
       const v = verifier({ nonce: { secret: SECRET } });
       expect(v.requiresNonce).toBe(true);
-      const err = await refusal(v.verify({ proof: await proof(), method: 'POST', url: URL_, accessToken: TOKEN }));
+      const err = await expectRefusal(v.verify({ proof: await proof(), method: 'POST', url: URL_, accessToken: TOKEN }));
       expect(err.error).toBe('use_dpop_nonce');
       expect(err.nonce).toBe(await v.currentNonce());
       await expect(
@@ -182,16 +186,16 @@ describe('DPoPProofVerifier', () => {
       t += 100;
       await expect(v.verify({ proof: await proof({ nonce }), method: 'POST', url: URL_, accessToken: TOKEN })).resolves.toBeDefined();
       t += 100;
-      const stale = await refusal(v.verify({ proof: await proof({ nonce }), method: 'POST', url: URL_, accessToken: TOKEN }));
+      const stale = await expectRefusal(v.verify({ proof: await proof({ nonce }), method: 'POST', url: URL_, accessToken: TOKEN }));
       expect(stale.error).toBe('use_dpop_nonce');
       expect(stale.nonce).not.toBe(nonce);
       const current = (await v.currentNonce())!;
       const forged = `${current.split('.')[0]}.${'A'.repeat(43)}`;
       expect(
-        (await refusal(v.verify({ proof: await proof({ nonce: forged }), method: 'POST', url: URL_, accessToken: TOKEN }))).error,
+        (await expectRefusal(v.verify({ proof: await proof({ nonce: forged }), method: 'POST', url: URL_, accessToken: TOKEN }))).error,
       ).toBe('use_dpop_nonce');
       const foreign = await verifier({ nonce: { secret: `${SECRET}-other`, lifetime: 100 } }).currentNonce();
-      await refusal(v.verify({ proof: await proof({ nonce: foreign }), method: 'POST', url: URL_, accessToken: TOKEN }));
+      await expectRefusal(v.verify({ proof: await proof({ nonce: foreign }), method: 'POST', url: URL_, accessToken: TOKEN }));
       // another instance with the same secret issues and accepts the same nonce
       const twin = verifier({ nonce: { secret: SECRET, lifetime: 100 } });
       expect(await twin.currentNonce()).toBe(current);

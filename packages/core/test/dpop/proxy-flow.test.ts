@@ -35,7 +35,7 @@ function start(dpop: ProxyDPoPOptions) {
   return startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url, { dpop, consent: { mode: 'off' } })));
 }
 
-async function connect(s: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {
+async function expectConnected(s: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {
   const first = new Client({ name: 'dpop', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -62,7 +62,7 @@ describe('DPoP through the OAuth proxy with the MCP SDK client', () => {
     stack = await start({});
     const s = stack;
     const provider = new DpopClient({ redirectUri: CLIENT_CALLBACK, upstreamOrigin: s.h.issuer, login: (url) => s.h.login(url) });
-    const client = await connect(s, provider);
+    const client = await expectConnected(s, provider);
     const session = provider.session!;
     expect(provider.saved?.token_type).toBe('DPoP');
     expect(decodeJwt(provider.saved!.access_token)['cnf']).toEqual({ jkt: session.thumbprint });
@@ -141,7 +141,7 @@ describe('DPoP through the OAuth proxy with the MCP SDK client', () => {
     stack = await start({});
     const s = stack;
     const provider = new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK, upstreamOrigin: s.h.issuer, login: (url) => s.h.login(url) });
-    const client = await connect(s, provider);
+    const client = await expectConnected(s, provider);
     expect(provider.saved?.token_type).toBe('Bearer');
     expect(decodeJwt(provider.saved!.access_token)).not.toHaveProperty('cnf');
     expect((await whoami(client)).subject).toBe('alice');

@@ -29,7 +29,7 @@ const endpoints = [
   { path: '/register', type: JSON_TYPE },
 ];
 
-async function stillServing(): Promise<void> {
+async function expectStillServing(): Promise<void> {
   const res = await fetch(`${stack.url}/.well-known/oauth-authorization-server`);
   expect(res.status).toBe(200);
 }
@@ -41,7 +41,7 @@ describe('oversized bodies', () => {
         const body = Buffer.alloc(size, 'a');
         const answer = await rawRequest({ port, method: 'POST', path, headers: [type, `Content-Length: ${size}`], chunks: [body] });
         expect(answer.status).toBe(413);
-        await stillServing();
+        await expectStillServing();
       });
     }
 
@@ -55,7 +55,7 @@ describe('oversized bodies', () => {
         chunks: Array.from({ length: 40 }, () => chunk(1024)),
       });
       expect(answer.status).toBe(413);
-      await stillServing();
+      await expectStillServing();
     });
 
     it(`${path}: a body dripped slowly is answered 408`, async () => {
@@ -68,7 +68,7 @@ describe('oversized bodies', () => {
         dripMs: 50,
       });
       expect(answer.status).toBe(408);
-      await stillServing();
+      await expectStillServing();
     });
   }
 
@@ -103,6 +103,6 @@ describe('oversized bodies', () => {
       waitMs: 100,
     });
     expect(answer.status).toBeNull();
-    await stillServing();
+    await expectStillServing();
   });
 });

@@ -12,7 +12,7 @@ import { authorizeOverHttp, registerOverHttp, startProxyStack, type ProxyStack }
 let stack: ProxyStack | undefined;
 afterEach(() => stack?.close());
 
-async function grantedScope(s: ProxyStack, scope: string): Promise<string | undefined> {
+async function expectGrantedScope(s: ProxyStack, scope: string): Promise<string | undefined> {
   const { client_id } = await registerOverHttp(s);
   const res = await authorizeOverHttp(s, client_id, { scope });
   expect(res.status).toBe(200);
@@ -25,12 +25,12 @@ async function grantedScope(s: ProxyStack, scope: string): Promise<string | unde
 describe('scope grants', () => {
   it('grants only the requested scopes the upstream granted (default policy)', async () => {
     stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url)), { resourceScopes: 'read' });
-    expect(await grantedScope(stack, 'read write')).toBe('read');
+    expect(await expectGrantedScope(stack, 'read write')).toBe('read');
   });
 
   it('grants every requested scope the upstream echoes', async () => {
     stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url)), { resourceScopes: 'read write' });
-    expect(await grantedScope(stack, 'read write')).toBe('read write');
+    expect(await expectGrantedScope(stack, 'read write')).toBe('read write');
   });
 
   it('a grantScopes hook narrows by user; it cannot widen', async () => {
@@ -49,7 +49,7 @@ describe('scope grants', () => {
           }),
         ),
     );
-    expect(await grantedScope(stack, 'read write')).toBe('read');
+    expect(await expectGrantedScope(stack, 'read write')).toBe('read');
     expect(seen).toEqual([{ requested: ['read', 'write'], sub: 'alice', clientId: expect.any(String) }]);
   });
 });

@@ -13,7 +13,7 @@ import { proxyOptions, upstreamActive, upstreamJwtVerifier, UPSTREAM_CLIENT_ID, 
 import type { ScriptedOAuthClient } from '@mcpauth/testing';
 import { scriptedClient, startProxyStack, type ProxyStack } from './stack.js';
 
-async function connect(stack: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {
+async function expectConnected(stack: ProxyStack, provider: ScriptedOAuthClient): Promise<Client> {
   const first = new Client({ name: 'e2e', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
     UnauthorizedError,
@@ -41,10 +41,10 @@ const ping = (stack: ProxyStack, token: string) =>
  * DCR → consent → upstream login → callback → token → tool call → refresh → revoke.
  * `upstreamGrantActive` asks the provider whether the upstream grant is still active.
  */
-async function fullFlow(stack: ProxyStack, upstreamGrantActive: () => Promise<boolean>): Promise<void> {
+async function expectFullFlow(stack: ProxyStack, upstreamGrantActive: () => Promise<boolean>): Promise<void> {
   const upstreamTokenOf = async (ours: string) => (await stack.proxy.upstreamAccessToken(ours))!;
   const provider = scriptedClient(stack.h);
-  const client = await connect(stack, provider);
+  const client = await expectConnected(stack, provider);
   const me = await whoami(client);
   expect(me).toEqual({ clientId: provider.client!.client_id, subject: 'alice', scopes: ['read'] });
 
@@ -105,7 +105,7 @@ describe('MCP SDK v2 client through the OAuth proxy (oidc-provider upstream)', (
     stack = await startProxyStack(
       (url, h) => new OAuthProxy(proxyOptions(h, url, { requiredScopes: ['read'], http: { fetch: upstream.fetch } })),
     );
-    await fullFlow(stack, () => upstreamActive(stack!.h, upstream.accessToken!));
+    await expectFullFlow(stack, () => upstreamActive(stack!.h, upstream.accessToken!));
   });
 
   it('OIDCProxy from discovery, verifying JWT access tokens with a verifier built from jwks_uri', async () => {
@@ -135,6 +135,6 @@ describe('MCP SDK v2 client through the OAuth proxy (oidc-provider upstream)', (
     await stack.proxy.ready();
     expect(seen).toMatchObject({ issuer: stack.h.issuer, jwksUri: stack.h.jwksUri });
     // JWT access tokens cannot be introspected at oidc-provider; the upstream refresh token (the grant) can.
-    await fullFlow(stack, () => upstreamActive(stack!.h, upstream.refreshToken!));
+    await expectFullFlow(stack, () => upstreamActive(stack!.h, upstream.refreshToken!));
   });
 });

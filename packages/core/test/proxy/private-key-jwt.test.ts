@@ -50,7 +50,7 @@ function recordUpstream() {
   return { calls, fetch: fetchFn };
 }
 
-async function connect(s: ProxyStack) {
+async function expectAuthorizationStarted(s: ProxyStack) {
   const provider = scriptedClient(s.h);
   const first = new Client({ name: 'pkjwt', version: '1.0.0' });
   await expect(first.connect(new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
@@ -92,7 +92,7 @@ describe('private_key_jwt to the upstream', () => {
       privateKeyJwtClient(),
     );
     const s = stack;
-    const provider = await connect(s);
+    const provider = await expectAuthorizationStarted(s);
     await new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
     const client = new Client({ name: 'pkjwt', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }));
@@ -154,7 +154,7 @@ describe('private_key_jwt to the upstream', () => {
         ),
       { ...privateKeyJwtClient(rsaPublic), accessTokenFormat: 'jwt' },
     );
-    const provider = await connect(stack);
+    const provider = await expectAuthorizationStarted(stack);
     await new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
     const client = new Client({ name: 'pkjwt', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(stack.mcpUrl), { authProvider: provider }));
@@ -174,7 +174,7 @@ describe('private_key_jwt to the upstream', () => {
       (url, h) => oidcProxy(url, h, { key: { ...other, kid: 'proxy-key-1' } }, { onError: (e) => errors.push(e) }),
       privateKeyJwtClient(),
     );
-    const provider = await connect(stack);
+    const provider = await expectAuthorizationStarted(stack);
     expect(provider.callback?.get('error')).toBe('server_error');
     expect(provider.callback?.get('error_description')).toContain('identity provider');
     const refused = errors.find((e): e is UpstreamError => e instanceof UpstreamError);

@@ -247,7 +247,7 @@ function pair(source: Partial<JWTVerifierOptions>, options: Partial<JWTVerifierO
   return { native: make(true), jose: make(false) };
 }
 
-async function compare(p: ReturnType<typeof pair>, token: string) {
+async function expectSameOutcome(p: ReturnType<typeof pair>, token: string) {
   const [fast, reference] = [await outcome(p.native.verifier, p.native.log, token), await outcome(p.jose.verifier, p.jose.log, token)];
   expect(fast).toEqual(reference);
   return fast;
@@ -276,7 +276,7 @@ describe('differential: the node:crypto fast path agrees with jose', () => {
           }
           now = warmNow;
           const [subtleBefore, nativeBefore] = [checks.subtle(), checks.native() + hmac.mock.calls.length];
-          const result = await compare(p, tokenFor(g));
+          const result = await expectSameOutcome(p, tokenFor(g));
           jose += checks.subtle() - subtleBefore;
           native += checks.native() + hmac.mock.calls.length - nativeBefore;
           if ('accepted' in result) accepted++;
@@ -332,7 +332,7 @@ describe('differential: the node:crypto fast path agrees with jose', () => {
           const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify({ iss: ISS, aud: AUD, sub: signer, exp: now + exp }))}`;
           const signature = signers[signer]!(alg, Buffer.from(input));
           if (flip) signature[3] = signature[3]! ^ 1;
-          await compare(p, `${input}.${b64(signature)}`);
+          await expectSameOutcome(p, `${input}.${b64(signature)}`);
         }),
         { numRuns: 300 },
       );
