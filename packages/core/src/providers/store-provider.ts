@@ -19,6 +19,7 @@ import type {
   OAuthClientInformationFull,
   OAuthToken,
   RefreshToken,
+  TokenIssueOptions,
 } from '../protocols/provider.js';
 import { sameResource } from '../resource-server/resource-url.js';
 import { MemoryStore } from '../storage/memory-store.js';
@@ -280,9 +281,19 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     return stored && { ...stored, code: authorizationCode };
   }
 
-  async exchangeAuthorizationCode(client: OAuthClientInformationFull, authorizationCode: AuthorizationCode): Promise<OAuthToken> {
+  async exchangeAuthorizationCode(
+    client: OAuthClientInformationFull,
+    authorizationCode: AuthorizationCode,
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken> {
     return this.#codes.redeem(await sha256(authorizationCode.code), client.client_id, (familyId, code) =>
-      this.#start(client, familyId, { scopes: code.scopes, resource: code.resource, subject: code.subject, refresh: true }),
+      this.#start(client, familyId, {
+        scopes: code.scopes,
+        resource: code.resource,
+        subject: code.subject,
+        refresh: true,
+        dpopJkt: options?.dpopJkt,
+      }),
     );
   }
 
@@ -291,8 +302,13 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     return found && refreshTokenOf(refreshToken, found.family);
   }
 
-  async exchangeRefreshToken(client: OAuthClientInformationFull, refreshToken: RefreshToken, scopes: string[]): Promise<OAuthToken> {
-    const token = await this.#families.rotate(await sha256(refreshToken.token), client.client_id, scopes);
+  async exchangeRefreshToken(
+    client: OAuthClientInformationFull,
+    refreshToken: RefreshToken,
+    scopes: string[],
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken> {
+    const token = await this.#families.rotate(await sha256(refreshToken.token), client.client_id, scopes, undefined, options?.dpopJkt);
     await this.#keepClient(client);
     return token;
   }
@@ -316,6 +332,8 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     };
     if (family.subject !== undefined) claims['sub'] = family.subject;
     if (family.resource !== undefined) claims['aud'] = family.resource;
+    // a DPoP-bound grant's access tokens carry its key (RFC 9449 §6): the guard then wants a proof of it
+    if (family.dpopJkt !== undefined) claims['cnf'] = { jkt: family.dpopJkt };
     return {
       token,
       clientId: family.clientId,
@@ -323,6 +341,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
       expiresAt: access.expiresAt,
       resource: family.resource,
       subject: family.subject,
+      ...(family.dpopJkt !== undefined ? { cnf: { jkt: family.dpopJkt } } : {}),
       claims,
     };
   }
@@ -358,7 +377,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
   async #start(
     client: OAuthClientInformationFull,
     familyId: string,
-    grant: { scopes: string[]; resource: string | undefined; subject: string | undefined; refresh: boolean },
+    grant: { scopes: string[]; resource: string | undefined; subject: string | undefined; refresh: boolean; dpopJkt?: string | undefined },
   ): Promise<OAuthToken> {
     const token = await this.#families.start(
       familyId,
@@ -368,6 +387,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
         resource: grant.resource,
         subject: grant.subject,
         refreshExpiresAt: this.#now() + this.#refreshTtl,
+        dpopJkt: grant.dpopJkt,
       },
       grant.refresh && clientGrantTypes(client).includes('refresh_token'),
     );
@@ -385,6 +405,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
             jti: randomToken(16),
             expiresIn: claims.expiresIn,
             ...(claims.subject !== undefined ? { subject: claims.subject } : {}),
+            ...(claims.dpopJkt !== undefined ? { dpopJkt: claims.dpopJkt } : {}),
           })
         : randomToken(32);
     return { token, id: await sha256(token) };

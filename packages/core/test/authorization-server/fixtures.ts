@@ -198,7 +198,12 @@ export interface Stack {
 
 /** Serve the whole stack over HTTP on a loopback port. */
 export async function startStack(
-  options: { cimd?: AuthorizationServerOptions['cimd']; clientCredentials?: ClientCredentialsHook } = {},
+  options: {
+    cimd?: AuthorizationServerOptions['cimd'];
+    clientCredentials?: ClientCredentialsHook;
+    /** DPoP at `/token` (AS) and at the MCP endpoint (guard). */
+    dpop?: { required?: boolean };
+  } = {},
 ): Promise<Stack> {
   const clock = new TestClock();
   let app: FetchHandler = async () => new Response('starting', { status: 503 });
@@ -219,6 +224,7 @@ export async function startStack(
     scopesSupported: [SCOPE],
     resourceUrl: mcpUrl,
     cimd: options.cimd,
+    dpop: options.dpop === undefined ? undefined : {},
     now: clock.now,
   });
   const prm = createProtectedResourceMetadata({ resource: mcpUrl, authorizationServers: [url], scopesSupported: [SCOPE] });
@@ -227,6 +233,7 @@ export async function startStack(
     resourceMetadataUrl: prm.url,
     requiredScopes: [SCOPE],
     expectedResource: mcpUrl,
+    dpop: options.dpop,
     now: clock.now,
   });
   const mcp = createMcpHandler(() => {
