@@ -7,6 +7,8 @@ import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
 import { createProtectedResourceMetadata, type ProtectedResourceMetadata } from '../resource-server/metadata.js';
 import { forwardedMetadataHandler } from './forwarded-metadata.js';
+import type { ResourceDPoPOptions } from '../dpop/resource.js';
+import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
 
 /** Where the MCP endpoint is: its full URL, or a base URL plus the MCP path. */
 export type RemoteResourceLocation =
@@ -85,6 +87,14 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    * enforces issuer and audience (a `JWTVerifier` with `audience`).
    */
   audienceCheck?: 'resource' | 'verifier' | undefined;
+  /**
+   * Accept DPoP-bound tokens (RFC 9449) from the authorization server: `Authorization: DPoP` with a
+   * proof of the key the token names (`cnf.jkt`, from the JWT or the introspection response), the
+   * proof's `jti` remembered in `dpop.store` (a `RedisStore` across instances); `required: true`
+   * refuses Bearer. The RFC 9728 metadata then lists `dpop_signing_alg_values_supported` (and
+   * `dpop_bound_access_tokens_required`). Without it, a bound token sent as Bearer is still refused.
+   */
+  dpop?: ResourceDPoPOptions | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
   onError?: ((error: unknown) => void) | undefined;
   /** Clock in seconds since the epoch, for the metadata cache (tests inject one). Default `Date.now() / 1000`. */
@@ -183,6 +193,8 @@ export class RemoteAuthProvider implements AuthProvider {
       scopesSupported: options.scopesSupported ?? required,
       resourceName: options.resourceName,
       resourceDocumentation: options.resourceDocumentation,
+      dpopSigningAlgValuesSupported: options.dpop ? (options.dpop.algorithms ?? ASYMMETRIC_ALGORITHMS) : undefined,
+      dpopBoundAccessTokensRequired: options.dpop?.required,
     });
     const routes: Route[] = [prm.route];
 
@@ -214,7 +226,7 @@ export class RemoteAuthProvider implements AuthProvider {
     this.metadata = prm.document;
     this.authorizationServers = [...prm.document.authorization_servers];
     this.routes = routes;
-    const common = { verifier, resourceMetadataUrl: prm.url, requiredScopes: required, onError: options.onError };
+    const common = { verifier, resourceMetadataUrl: prm.url, requiredScopes: required, dpop: options.dpop, onError: options.onError };
     this.guard = createBearerGuard(
       options.audienceCheck === 'verifier'
         ? { ...common, dangerouslyAcceptAnyAudience: true } // the verifier checks the IdP's own audience
