@@ -79,7 +79,12 @@ async function refreshTokenGrant(
   return ctx.provider.exchangeRefreshToken(client, stored, scopes, issueOptions(proof));
 }
 
-async function jwtBearerGrant(ctx: EndpointContext, { client, method }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+async function jwtBearerGrant(
+  ctx: EndpointContext,
+  { client, method }: AuthenticatedClient,
+  params: Params,
+  proof: DPoPProof | undefined,
+): Promise<OAuthToken> {
   const exchange = ctx.provider.exchangeIdentityAssertion;
   if (!exchange) throw new TokenError('unsupported_grant_type', 'The jwt-bearer grant is not supported');
   if (method === 'none') throw new TokenError('unauthorized_client', 'The jwt-bearer grant requires a confidential client');
@@ -90,10 +95,15 @@ async function jwtBearerGrant(ctx: EndpointContext, { client, method }: Authenti
   if (unknown.length > 0) throw new TokenError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
   const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
   if (resource === null) throw new TokenError('invalid_target', 'The resource is not served by this authorization server');
-  return exchange.call(ctx.provider, client, { assertion, scopes, resource });
+  return exchange.call(ctx.provider, client, { assertion, scopes, resource }, issueOptions(proof));
 }
 
-async function clientCredentialsGrant(ctx: EndpointContext, { client, method }: AuthenticatedClient, params: Params): Promise<OAuthToken> {
+async function clientCredentialsGrant(
+  ctx: EndpointContext,
+  { client, method }: AuthenticatedClient,
+  params: Params,
+  proof: DPoPProof | undefined,
+): Promise<OAuthToken> {
   const exchange = ctx.provider.exchangeClientCredentials;
   if (!exchange) throw new TokenError('unsupported_grant_type', 'The client_credentials grant is not supported');
   if (method === 'none') throw new TokenError('unauthorized_client', 'The client_credentials grant requires a confidential client');
@@ -103,7 +113,7 @@ async function clientCredentialsGrant(ctx: EndpointContext, { client, method }: 
   if (unknown.length > 0) throw new TokenError('invalid_scope', `Unsupported scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(' ')}`);
   const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
   if (resource === null) throw new TokenError('invalid_target', 'The resource is not served by this authorization server');
-  return exchange.call(ctx.provider, client, { scopes, resource });
+  return exchange.call(ctx.provider, client, { scopes, resource }, issueOptions(proof));
 }
 
 const GRANTS: Record<string, Grant> = {

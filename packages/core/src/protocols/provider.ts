@@ -333,7 +333,11 @@ export interface OAuthAuthorizationServerProvider<
    * claim; scopes derived from the ID-JAG and policy. It SHOULD NOT issue a refresh token. Throw
    * `TokenError('invalid_grant')` for a rejected assertion, `invalid_target` for an unknown resource.
    */
-  exchangeIdentityAssertion?(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken>;
+  exchangeIdentityAssertion?(
+    client: OAuthClientInformationFull,
+    params: IdentityAssertionParams,
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken>;
 
   /**
    * Issue an access token to a machine client (the `client_credentials` grant, RFC 6749 §4.4;
@@ -346,5 +350,6 @@ export interface OAuthAuthorizationServerProvider<
   exchangeClientCredentials?(
     client: OAuthClientInformationFull,
     params: { scopes: string[] | undefined; resource: string | undefined },
+    options?: TokenIssueOptions,
   ): Promise<OAuthToken>;
 }

@@ -148,7 +148,11 @@ export interface StoreOAuthProvider {
    * expires); scopes come from the assertion and policy, never from the request alone; the token
    * carries the enterprise subject; no refresh token.
    */
-  exchangeIdentityAssertion?(client: OAuthClientInformationFull, params: IdentityAssertionParams): Promise<OAuthToken>;
+  exchangeIdentityAssertion?(
+    client: OAuthClientInformationFull,
+    params: IdentityAssertionParams,
+    options?: TokenIssueOptions,
+  ): Promise<OAuthToken>;
   /**
    * The client-credentials grant, present only with the `clientCredentials` option: an access
    * token for the client itself (subject = client id), no refresh token.
@@ -156,6 +160,7 @@ export interface StoreOAuthProvider {
   exchangeClientCredentials?(
     client: OAuthClientInformationFull,
     params: { scopes: string[] | undefined; resource: string | undefined },
+    options?: TokenIssueOptions,
   ): Promise<OAuthToken>;
 }
 
@@ -231,12 +236,12 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     if (assertions !== undefined) {
       if (typeof assertions?.verifier?.verify !== 'function')
         throw new TypeError('StoreOAuthProvider: identityAssertions.verifier must have verify(assertion)');
-      this.exchangeIdentityAssertion = (client, params) => this.#exchangeIdentityAssertion(assertions, client, params);
+      this.exchangeIdentityAssertion = (client, params, issue) => this.#exchangeIdentityAssertion(assertions, client, params, issue);
     }
     const decide = options.clientCredentials;
     if (decide !== undefined) {
       if (typeof decide !== 'function') throw new TypeError('StoreOAuthProvider: clientCredentials must be a function');
-      this.exchangeClientCredentials = async (client, params) => {
+      this.exchangeClientCredentials = async (client, params, issue) => {
         const decision = await decide(client, params.scopes);
         if (decision === false) throw new TokenError('unauthorized_client', 'This client may not use the client_credentials grant');
         return this.#start(client, randomToken(16), {
@@ -244,6 +249,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
           resource: params.resource,
           subject: client.client_id,
           refresh: false,
+          dpopJkt: issue?.dpopJkt,
         });
       };
     }
@@ -354,6 +360,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     options: IdentityAssertionOptions,
     client: OAuthClientInformationFull,
     params: IdentityAssertionParams,
+    issue?: TokenIssueOptions,
   ): Promise<OAuthToken> {
     const refused = (why: string) => new TokenError('invalid_grant', `The identity assertion was refused: ${why}`);
     const claims = await options.verifier.verify(params.assertion);
@@ -370,7 +377,13 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
     const asserted = parseScopes(claims.scope);
     const requested = params.scopes === undefined ? asserted : asserted.filter((s) => params.scopes!.includes(s));
     const scopes = options.grantScopes ? (await options.grantScopes(claims, requested)).filter((s) => requested.includes(s)) : requested;
-    return this.#start(client, randomToken(16), { scopes: [...scopes], resource: params.resource, subject: claims.sub, refresh: false });
+    return this.#start(client, randomToken(16), {
+      scopes: [...scopes],
+      resource: params.resource,
+      subject: claims.sub,
+      refresh: false,
+      dpopJkt: issue?.dpopJkt,
+    });
   }
 
   /** Start a grant and issue its first tokens (a refresh token only when `refresh` and the client is registered for it). */

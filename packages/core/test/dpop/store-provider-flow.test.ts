@@ -111,4 +111,28 @@ describe('DPoP with the own authorization server (StoreOAuthProvider)', () => {
     const refused = new HeadlessOAuthClientProvider(CALLBACK, { client_name: 'bearer client' });
     await expect(expectSignedIn(stack, refused)).rejects.toThrow();
   });
+
+  it('binds the token of a machine client (client_credentials with a proof) to its key', async () => {
+    stack = await startStack({ dpop: {}, clientCredentials: () => ({ scopes: ['mcp:tools'] }) });
+    const s = stack;
+    const registered = await fetch(`${s.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'robot', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' }),
+    });
+    const robot = (await registered.json()) as { client_id: string; client_secret: string };
+    const session = await DpopSession.create();
+    const res = await fetch(`${s.url}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await session.buildProof({ htm: 'POST', htu: new URL(`${s.url}/token`) }),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: robot.client_id, client_secret: robot.client_secret }),
+    });
+    expect(res.status).toBe(200);
+    const token = (await res.json()) as { access_token: string; token_type: string };
+    expect(token.token_type).toBe('DPoP');
+    expect((await s.provider.loadAccessToken(token.access_token))?.cnf).toEqual({ jkt: session.thumbprint });
+  });
 });
