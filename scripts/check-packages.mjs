@@ -85,6 +85,8 @@ try {
     '@types/node': workspaceRange('@types/node'),
     '@modelcontextprotocol/server': workspaceRange('@modelcontextprotocol/server'),
     ioredis: workspaceRange('ioredis'),
+    pino: workspaceRange('pino'),
+    winston: workspaceRange('winston'),
   };
 
   // 3 + 4, for npm and pnpm side by side.

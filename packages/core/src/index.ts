@@ -12,7 +12,7 @@
 // protocols
 export { boundKeyThumbprint, principalComponents, type AccessToken } from './protocols/access-token.js';
 export { ProviderTokenVerifier, type AccessTokenLoader, type InvalidTokenHook, type TokenVerifier } from './protocols/token-verifier.js';
-export type { VerifierCacheOptions } from './protocols/verifier-policy.js';
+export type { VerifierCacheOptions, VerifierReportingOptions } from './protocols/verifier-policy.js';
 export type { Clock } from './lib/clock.js';
 export type {
   AuthorizationCode,
@@ -42,6 +42,7 @@ export {
   StorageFullError,
   TokenError,
   TokenInvalidError,
+  UnexpectedError,
   UpstreamError,
   isAuthError,
   type AnyAuthError,
@@ -61,6 +62,10 @@ export { DPoPProofVerifier, dpopThumbprint, type DPoPProof, type DPoPProofInput,
 export type { DPoPNonceOptions } from './dpop/nonce.js';
 export type { ResourceDPoPOptions } from './dpop/resource.js';
 export type { AuthorizationServerDPoPOptions } from './dpop/token-endpoint.js';
+
+// logging
+export type { LogEventName, LogFields, Logger, LoggingOptions } from './logging/logger.js';
+export type { AuthErrorHook } from './logging/reporter.js';
 
 // token issuing
 export { deriveJwtKey, type JwtKeyMaterial } from './jwt-issuer/derive-key.js';

@@ -13,6 +13,8 @@
  *   {@link resolveVerifierCache} and {@link invalidTokenReporter} (the verifier policy's cache
  *   option and hook rules), {@link CachedTokenCheck} (the whole policy around one upstream call,
  *   for verifiers of opaque tokens), {@link epochSeconds} (the default clock, in seconds).
+ * - Reporting: {@link createReporter} (one path to a component's `onError` hook and `logger`),
+ *   {@link reportedErrorResponse}.
  * - URLs: {@link secureUrl}, {@link isSecureUrl}, {@link isLoopbackHost},
  *   {@link protectedResourceMetadataUrl} (RFC 9728 §3.1).
  * - Storage: {@link collection}, a typed view of a `KeyValueStore`.
@@ -54,6 +56,7 @@ export { sha256, timingSafeEqual } from './lib/crypto.js';
 export { nodeBuiltin } from './lib/builtin.js';
 export { invalidTokenReporter, resolveVerifierCache, type ResolvedVerifierCache } from './protocols/verifier-policy.js';
 export { CachedTokenCheck, type CachedTokenCheckOptions, type TokenCheckVerdict } from './protocols/cached-token-check.js';
+export { createReporter, reportedErrorResponse, type Reporter } from './logging/reporter.js';
 export { epochSeconds } from './lib/clock.js';
 
 // URLs

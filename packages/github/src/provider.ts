@@ -26,7 +26,7 @@ export type GitHubProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
    */
   upstreamScopes?: readonly string[] | undefined;
   /** Tuning of the `GitHubTokenVerifier` that checks GitHub tokens (cache, timeouts, API base). */
-  verifier?: Omit<GitHubTokenVerifierOptions, 'enterpriseUrl' | 'clientId' | 'onInvalidToken'> | undefined;
+  verifier?: Omit<GitHubTokenVerifierOptions, 'enterpriseUrl' | 'clientId' | 'onInvalidToken' | 'logger'> | undefined;
   /** PKCE (default on) and `resource` (default off; GitHub does not support it); the client's scopes are never sent to GitHub. */
   forward?: Omit<ProxyForwardOptions, 'scopes'> | undefined;
 };
@@ -51,7 +51,14 @@ function githubProxyOptions(options: GitHubProviderOptions): OAuthProxyOptions {
       clientSecret,
       authMethod: 'client_secret_post',
       scopes: upstreamScopes ?? ['read:user'],
-      verifier: new GitHubTokenVerifier({ ...proxy.http, ...verifier, apiBaseUrl, clientId, onInvalidToken: options.onError }),
+      verifier: new GitHubTokenVerifier({
+        ...proxy.http,
+        ...verifier,
+        apiBaseUrl,
+        clientId,
+        onInvalidToken: options.onError,
+        logger: options.logger,
+      }),
     },
     // The client's scopes are this server's; GitHub is asked for the GitHub scopes only, and
     // cannot vouch for this server's: the default policy then grants what the user approved on

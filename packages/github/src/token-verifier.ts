@@ -3,7 +3,7 @@ import {
   UpstreamError,
   type AccessToken,
   type Clock,
-  type InvalidTokenHook,
+  type VerifierReportingOptions,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
@@ -36,22 +36,21 @@ export type GitHubClaims = {
 export type GitHubAccessToken = AccessToken & { subject: string; expiresAt: number; claims: GitHubClaims };
 
 /** Options of {@link GitHubTokenVerifier}. `apiBaseUrl` and `enterpriseUrl` are exclusive. */
-export type GitHubTokenVerifierOptions = HttpClientOptions & {
-  /** `clientId` of the returned tokens (GitHub does not say which app a token belongs to). Default `'github'`. */
-  clientId?: string | undefined;
-  /** Scopes the bearer guard requires (GitHub OAuth scopes, e.g. `read:user`). */
-  requiredScopes?: readonly string[] | undefined;
-  /**
-   * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
-   * GitHub every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
-   * the `expiresAt` horizon of the tokens returned.
-   */
-  cache?: VerifierCacheOptions | false | undefined;
-  /** Told why a token was refused (GitHub's 401, a malformed token); never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
-  now?: Clock | undefined;
-} & (
+export type GitHubTokenVerifierOptions = HttpClientOptions &
+  VerifierReportingOptions & {
+    /** `clientId` of the returned tokens (GitHub does not say which app a token belongs to). Default `'github'`. */
+    clientId?: string | undefined;
+    /** Scopes the bearer guard requires (GitHub OAuth scopes, e.g. `read:user`). */
+    requiredScopes?: readonly string[] | undefined;
+    /**
+     * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
+     * GitHub every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
+     * the `expiresAt` horizon of the tokens returned.
+     */
+    cache?: VerifierCacheOptions | false | undefined;
+    /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+    now?: Clock | undefined;
+  } & (
     | {
         /** REST API base: https (http only on loopback). Default `https://api.github.com`. */ apiBaseUrl?: string | undefined;
         enterpriseUrl?: undefined;
@@ -114,6 +113,7 @@ export class GitHubTokenVerifier implements TokenVerifier {
       cache: options.cache,
       defaults: CACHE_DEFAULTS,
       onInvalidToken: options.onInvalidToken,
+      logger: options.logger,
       now: options.now,
       maxTokenLength: MAX_TOKEN_LENGTH,
     });

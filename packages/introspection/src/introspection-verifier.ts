@@ -5,7 +5,7 @@ import {
   type AccessToken,
   type AnyAuthError,
   type Clock,
-  type InvalidTokenHook,
+  type VerifierReportingOptions,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
@@ -84,7 +84,7 @@ export type IntrospectionAudienceOptions =
  * const common: IntrospectionCommonOptions = { introspectionUrl: 'https://auth.example.com/oauth2/introspect', clientId: 'rs', clientSecret: process.env.RS_SECRET! };
  * ```
  */
-export interface IntrospectionCommonOptions extends Omit<HttpClientOptions, 'retry'> {
+export interface IntrospectionCommonOptions extends Omit<HttpClientOptions, 'retry'>, VerifierReportingOptions {
   /** The RFC 7662 endpoint. `https:` is required, except `http:` on a loopback host (tests, sidecars). */
   introspectionUrl: string | URL;
   /** Our client id at the authorization server (the resource server's credentials). */
@@ -106,8 +106,6 @@ export interface IntrospectionCommonOptions extends Omit<HttpClientOptions, 'ret
    * until it leaves the cache. Turn it on when the endpoint's load or latency matters more.
    */
   cache?: VerifierCacheOptions | false | undefined;
-  /** Told why each token was refused; never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
@@ -218,7 +216,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     if (options.now !== undefined && typeof options.now !== 'function')
       throw new TypeError('IntrospectionTokenVerifier: now must be a function');
     this.#now = options.now ?? epochSeconds;
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'IntrospectionTokenVerifier');
+    this.#report = invalidTokenReporter(options, 'IntrospectionTokenVerifier');
     this.#http = {
       ky: options.ky,
       fetch: options.fetch,

@@ -8,8 +8,8 @@ export interface JwksServer {
   jwksUri: string;
   /** The `keys` served (any JSON, to serve broken sets). */
   keys: unknown[];
-  /** `ok`: 200 with `{ keys }`; `hang`: never answers; `error`: 500; `redirect`: 302 elsewhere; `raw`: `raw` as the body. */
-  mode: 'ok' | 'hang' | 'error' | 'redirect' | 'raw';
+  /** `ok`: 200 with `{ keys }`; `hang`: never answers; `error`: 500; `missing`: 404; `redirect`: 302 elsewhere; `raw`: `raw` as the body. */
+  mode: 'ok' | 'hang' | 'error' | 'missing' | 'redirect' | 'raw';
   raw: string;
   requests: number;
   close(): Promise<void>;
@@ -24,6 +24,9 @@ export async function startJwksServer(keys: unknown[] = []): Promise<JwksServer>
         return;
       case 'error':
         res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+        return;
+      case 'missing':
+        res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
         return;
       case 'redirect':
         res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();

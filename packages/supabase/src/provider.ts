@@ -157,6 +157,7 @@ export class SupabaseProvider extends RemoteAuthProvider {
       algorithms: [algorithm],
       claims: allowSessionTokens ? undefined : oauthTokensOnly,
       onInvalidToken: options.onError,
+      logger: options.logger,
       now: options.now,
     });
     const forward = rest.forwardAuthorizationServerMetadata ?? true;

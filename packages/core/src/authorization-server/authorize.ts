@@ -4,7 +4,7 @@
  * @module
  */
 import { AuthorizeError } from '../errors/errors.js';
-import { errorResponse } from '../errors/response.js';
+import { reportedErrorResponse } from '../logging/reporter.js';
 import type { FetchHandler } from '../http/router.js';
 import { parseScopes } from '../protocols/access-token.js';
 import type { OAuthClientInformationFull } from '../protocols/provider.js';
@@ -78,7 +78,7 @@ function requestedScopes(ctx: EndpointContext, value: string | undefined): strin
 export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'POST') return methodNotAllowed(['GET', 'POST']);
-    const page = (err: unknown) => errorResponse(err, { format: 'html', onUnexpectedError: ctx.onError });
+    const page = (err: unknown) => reportedErrorResponse(ctx.report, err, { format: 'html' });
     let params: Params;
     let target: Awaited<ReturnType<typeof trustedTarget>>;
     try {
@@ -119,7 +119,7 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
       });
       return new Response(null, { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' } });
     } catch (err) {
-      return errorResponse(err, { redirect: { redirectUri, state, issuer: ctx.issuer }, onUnexpectedError: ctx.onError });
+      return reportedErrorResponse(ctx.report, err, { redirect: { redirectUri, state, issuer: ctx.issuer } });
     }
   };
 }

@@ -10,6 +10,7 @@ import type { KeyValueStore } from '../storage/store.js';
 import type { ClientResolver } from './client-auth.js';
 import type { ClientAssertionContext } from './client-assertion.js';
 import type { DPoPProofVerifier } from '../dpop/proof.js';
+import type { Reporter } from '../logging/reporter.js';
 
 /** The configuration every endpoint handler receives. */
 export interface EndpointContext {
@@ -30,8 +31,8 @@ export interface EndpointContext {
   store: KeyValueStore;
   /** Clock in seconds since the epoch. */
   now: () => number;
-  /** Called with unexpected errors (they become `server_error`), for logging. Never receives secrets. */
-  onError: ((error: unknown) => void) | undefined;
+  /** Reports errors: unexpected ones (they become `server_error`) to `onError`, and every one to the logger. Never a secret. */
+  report: Reporter;
   /** DPoP proofs at the token endpoint, when on. */
   dpop?: DPoPProofVerifier | undefined;
 }

@@ -12,6 +12,8 @@ import { MemoryStore } from '../storage/memory-store.js';
 import type { KeyValueStore } from '../storage/store.js';
 import { secureUrl } from '../lib/url.js';
 import type { Clock } from '../lib/clock.js';
+import { createReporter, type AuthErrorHook } from '../logging/reporter.js';
+import type { LoggingOptions } from '../logging/logger.js';
 import { createAuthorizeHandler } from './authorize.js';
 import { ClientMetadataDocuments, createClientResolver, type ClientIdMetadataDocumentOptions } from './cimd.js';
 import type { ClientResolver } from './client-auth.js';
@@ -31,7 +33,7 @@ import { DPoPProofVerifier } from '../dpop/proof.js';
 import type { AuthorizationServerDPoPOptions } from '../dpop/token-endpoint.js';
 
 /** Options of {@link createAuthorizationServer}. */
-export interface AuthorizationServerOptions {
+export interface AuthorizationServerOptions extends LoggingOptions {
   /** The back end: clients, codes, tokens. */
   // biome-ignore lint/suspicious/noExplicitAny: the handler accepts a provider of any code, refresh-token and access-token types
   provider: OAuthAuthorizationServerProvider<any, any, any>;
@@ -76,10 +78,11 @@ export interface AuthorizationServerOptions {
    */
   dpop?: AuthorizationServerDPoPOptions | undefined;
   /**
-   * Called, for logging, with unexpected errors (answered as `server_error`) and with why a
-   * Client ID Metadata Document was refused (a `RegistrationError`; the user sees a generic page).
+   * Called with unexpected errors (answered as `server_error`; an `UnexpectedError` around what
+   * was thrown, a `StorageFullError` for a full store) and with why a Client ID Metadata Document
+   * was refused (a `RegistrationError`; the user sees a generic page). Never with a secret.
    */
-  onError?: ((error: unknown) => void) | undefined;
+  onError?: AuthErrorHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
@@ -180,6 +183,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (typeof provider.exchangeIdentityAssertion === 'function') grantTypesSupported.push(JWT_BEARER_GRANT_TYPE);
   if (typeof provider.exchangeClientCredentials === 'function') grantTypesSupported.push(CLIENT_CREDENTIALS_GRANT_TYPE);
 
+  const report = createReporter({ source: 'createAuthorizationServer', hook: options.onError, logger: options.logger });
   const documents =
     options.cimd === false
       ? null
@@ -188,7 +192,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
           grantTypesSupported,
           scopesSupported,
           redirectUriAllowed: provider.isRedirectUriAllowed ? (uri) => provider.isRedirectUriAllowed!(uri) : undefined,
-          onError: options.onError,
+          onError: report,
           now: options.now,
         });
   const resolveClient = createClientResolver(provider, documents);
@@ -203,7 +207,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     bodyTimeoutMs,
     store: options.store ?? provider.store ?? new MemoryStore(),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
-    onError: options.onError,
+    report,
   };
   if (options.dpop !== undefined) {
     const { store = ctx.store, ...dpop } = options.dpop;

@@ -4,7 +4,7 @@
  * @module
  */
 import { BearerError, RegistrationError } from '../errors/errors.js';
-import { errorResponse } from '../errors/response.js';
+import { reportedErrorResponse } from '../logging/reporter.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler } from '../http/router.js';
 import { randomToken, sha256, timingSafeEqual } from '../lib/crypto.js';
@@ -168,7 +168,7 @@ export function createRegisterHandler(ctx: EndpointContext, options: ClientRegis
       if (secret !== undefined) response.client_secret = secret;
       return jsonResponse(response, 201, { ...CORS, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     } catch (err) {
-      return errorResponse(err, { headers: CORS, onUnexpectedError: ctx.onError });
+      return reportedErrorResponse(ctx.report, err, { headers: CORS });
     }
   };
 }

@@ -10,6 +10,7 @@
 
 import { TokenError } from '../errors/errors.js';
 import { errorResponse } from '../errors/response.js';
+import { reportedErrorResponse, type Reporter } from '../logging/reporter.js';
 import { corsHeaders, preflightResponse, type FetchHandler } from '../http/router.js';
 import { readLimited } from '../lib/read-limited.js';
 
@@ -156,7 +157,7 @@ const invalidTokenRequest: RequestFailure = (description, options) => new TokenE
  * answered by `errorResponse` (with `WWW-Authenticate: Basic` after a failed Basic authentication).
  */
 export function formEndpoint(
-  options: { maxBodyBytes: number; bodyTimeoutMs: number; onError: ((error: unknown) => void) | undefined },
+  options: { maxBodyBytes: number; bodyTimeoutMs: number; report: Reporter },
   handle: (request: Request, params: Params) => Promise<Response>,
 ): FetchHandler {
   return async (request) => {
@@ -169,11 +170,7 @@ export function formEndpoint(
       for (const [k, v] of Object.entries(FORM_CORS)) response.headers.set(k, v);
       return response;
     } catch (err) {
-      return errorResponse(err, {
-        headers: FORM_CORS,
-        basicAuthAttempted: request.headers.has('authorization'),
-        onUnexpectedError: options.onError,
-      });
+      return reportedErrorResponse(options.report, err, { headers: FORM_CORS, basicAuthAttempted: request.headers.has('authorization') });
     }
   };
 }

@@ -7,6 +7,8 @@ import { issueCsrfToken, verifyCsrfToken } from './csrf.js';
 import { htmlResponse, messagePage } from '../http/html.js';
 import { renderConsentPage } from './page.js';
 import { redirectResponse } from './response.js';
+import { AuthorizeError } from '../errors/errors.js';
+import type { Reporter } from '../logging/reporter.js';
 
 /**
  * When the consent page is shown: `always` (every authorization, the default), `remember`
@@ -61,6 +63,8 @@ export interface ConsentHandlerOptions {
   contentSecurityPolicy?: string | undefined;
   /** Deadline for the form body to arrive, in milliseconds (then `408`). Default 10 000. */
   bodyTimeoutMs?: number | undefined;
+  /** Logs each refusal (an error page, a denial) as a `request_refused` event. */
+  report?: Reporter | undefined;
 }
 
 const MAX_FORM_BYTES = 8 * 1024;
@@ -92,12 +96,14 @@ function sourceOf(uri: string): string {
  */
 export function createConsentHandler(options: ConsentHandlerOptions): FetchHandler {
   const { flow, policy } = options;
-  const page = (status: number, title: string, message: string) =>
-    htmlResponse(messagePage(title, [message]), {
+  const page = (status: number, title: string, message: string) => {
+    options.report?.log(new AuthorizeError('invalid_request', `Consent page answered ${status}: ${title}. ${message}`));
+    return htmlResponse(messagePage(title, [message]), {
       status,
       formActionSources: 'none',
       contentSecurityPolicy: options.contentSecurityPolicy,
     });
+  };
   const csrfCookie = async (transaction: string) => cookieName(policy, `mcp-auth-csrf-${(await sha256(transaction)).slice(0, 12)}`);
   const approvalsCookie = cookieName(policy, APPROVALS);
 
@@ -178,6 +184,7 @@ export function createConsentHandler(options: ConsentHandlerOptions): FetchHandl
     if (decision === 'deny') {
       const location = await flow.deny(transaction);
       if (!location) return page(400, 'This request has expired', 'Start the sign-in again from your application.');
+      options.report?.log(new AuthorizeError('access_denied', 'The user denied consent'));
       return redirectResponse(location, [clear], 303);
     }
     return page(400, 'Request refused', 'Choose Approve or Deny.');

@@ -358,6 +358,27 @@ export class RateLimitError extends AuthError {
   }
 }
 
+/**
+ * Something other than the packages' own errors went wrong while handling a request (a bug, a
+ * store that cannot be reached, a hook that threw): what an `onError` hook receives for it, so
+ * that every hook gets an {@link AnyAuthError}. The original is the `cause`; the client sees a
+ * `500 server_error` without details.
+ *
+ * @example
+ * ```ts
+ * onError: (err) => {
+ *   if (err instanceof UnexpectedError) reportBug(err.cause);
+ * },
+ * ```
+ */
+export class UnexpectedError extends AuthError {
+  readonly code = 'ERR_UNEXPECTED' as const;
+
+  constructor(cause: unknown) {
+    super(`Unexpected error: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause });
+  }
+}
+
 /** The union of every concrete error class; `switch (err.code)` narrows it. */
 export type AnyAuthError =
   | AuthorizeError
@@ -369,7 +390,8 @@ export type AnyAuthError =
   | UpstreamError
   | ConfigurationError
   | StorageFullError
-  | RateLimitError;
+  | RateLimitError
+  | UnexpectedError;
 
 /**
  * Whether a value is one of the package family's errors.

@@ -1,12 +1,12 @@
 import { TokenInvalidError, type AnyAuthError } from '../errors/errors.js';
 import { epochSeconds, type Clock } from '../lib/clock.js';
 import type { AccessToken } from '../protocols/access-token.js';
-import type { InvalidTokenHook, TokenVerifier } from '../protocols/token-verifier.js';
-import { invalidTokenReporter } from '../protocols/verifier-policy.js';
+import type { TokenVerifier } from '../protocols/token-verifier.js';
+import { invalidTokenReporter, type VerifierReportingOptions } from '../protocols/verifier-policy.js';
 import { isLoopbackHost, secureUrl } from '../lib/url.js';
 
 /** Options of {@link DebugTokenVerifier}. */
-export interface DebugTokenVerifierOptions {
+export interface DebugTokenVerifierOptions extends VerifierReportingOptions {
   /** Decides whether a token is accepted (for example a fixed development token). */
   validate: (token: string) => boolean | Promise<boolean>;
   /** The resource URL accepted tokens are bound to (the MCP endpoint). Must be on loopback unless `dangerouslyAllowNonLoopback`. */
@@ -24,8 +24,6 @@ export interface DebugTokenVerifierOptions {
    * with no signature, issuer or expiry, so it must never protect a deployed server.
    */
   dangerouslyAllowNonLoopback?: true | undefined;
-  /** Told of each refused token (reason `unknown_token`); never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
@@ -63,7 +61,7 @@ export class DebugTokenVerifier implements TokenVerifier {
     if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new TypeError('DebugTokenVerifier: expiresIn must be a positive integer');
     this.#o = { ...options, expiresIn };
     this.#resource = url.href;
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'DebugTokenVerifier');
+    this.#report = invalidTokenReporter(options, 'DebugTokenVerifier');
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('DebugTokenVerifier: now must be a function');
     this.#now = options.now ?? epochSeconds;
   }

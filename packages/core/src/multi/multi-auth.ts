@@ -3,15 +3,17 @@ import type { AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
+import type { LoggingOptions } from '../logging/logger.js';
+import { createReporter, type AuthErrorHook, type Reporter } from '../logging/reporter.js';
 
 /** Options of {@link MultiAuth}. */
-export interface MultiAuthOptions {
+export interface MultiAuthOptions extends LoggingOptions {
   /** The auth set-up whose routes, metadata and resource URL are served (an `OAuthProxy`, a provider package, a `RemoteAuthProvider`). */
   primary: AuthProvider;
   /** More verifiers, tried in order after the primary's (service tokens, a second identity provider). At least one. */
   verifiers: readonly TokenVerifier[];
   /** Called with each refusal and each verifier failure (never with the token). */
-  onError?: ((error: unknown) => void) | undefined;
+  onError?: AuthErrorHook | undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface MultiAuthOptions {
 class FirstAccepting implements TokenVerifier {
   constructor(
     private readonly verifiers: readonly TokenVerifier[],
-    private readonly onError: ((error: unknown) => void) | undefined,
+    private readonly report: Reporter,
   ) {}
 
   async verifyToken(token: string): Promise<AccessToken | null> {
@@ -33,7 +35,7 @@ class FirstAccepting implements TokenVerifier {
         const verified = await verifier.verifyToken(token);
         if (verified) return verified;
       } catch (error) {
-        this.onError?.(error);
+        this.report(error);
         failure ??= { error };
       }
     }
@@ -86,7 +88,10 @@ export class MultiAuth implements AuthProvider {
       throw new TypeError('MultiAuth: verifiers must be a non-empty list of TokenVerifiers');
     }
     this.#primary = primary;
-    this.verifier = new FirstAccepting([primary.verifier, ...options.verifiers], options.onError);
+    this.verifier = new FirstAccepting(
+      [primary.verifier, ...options.verifiers],
+      createReporter({ source: 'MultiAuth', hook: options.onError, logger: options.logger }),
+    );
     this.routes = primary.routes;
     this.resourceUrl = primary.resourceUrl;
     this.resourceMetadataUrl = primary.resourceMetadataUrl;
@@ -98,6 +103,7 @@ export class MultiAuth implements AuthProvider {
       requiredScopes: primary.requiredScopes,
       expectedResource: primary.resourceUrl,
       onError: options.onError,
+      logger: options.logger,
     });
     this.handler = createRouter(this.routes);
   }

@@ -5,6 +5,7 @@ import { sha256 } from '../lib/crypto.js';
 import { SingleFlight } from '../lib/single-flight.js';
 import type { AccessToken } from './access-token.js';
 import type { InvalidTokenHook } from './token-verifier.js';
+import type { Logger } from '../logging/logger.js';
 import { invalidTokenReporter, resolveVerifierCache, type VerifierCacheOptions } from './verifier-policy.js';
 
 /** Options of {@link CachedTokenCheck}. */
@@ -19,6 +20,8 @@ export interface CachedTokenCheckOptions {
   defaults: { ttlSeconds: number; maxEntries: number };
   /** The verifier's `onInvalidToken` hook. */
   onInvalidToken: InvalidTokenHook | undefined;
+  /** The verifier's `logger` (see `LoggingOptions`). */
+  logger?: Logger | false | undefined;
   /** The verifier's clock, in seconds. Default `Date.now() / 1000`. */
   now: Clock | undefined;
   /** Longest token sent upstream; longer ones (reason `too_large`) and empty ones are refused without a call. */
@@ -72,7 +75,7 @@ export class CachedTokenCheck<T extends AccessToken> {
     this.now = options.now ?? epochSeconds;
     this.ttlSeconds = cache?.ttlSeconds ?? options.defaults.ttlSeconds;
     this.#cache = cache && new TtlCache({ maxEntries: cache.maxEntries, now: this.now });
-    this.#report = invalidTokenReporter(options.onInvalidToken, options.owner);
+    this.#report = invalidTokenReporter({ onInvalidToken: options.onInvalidToken, logger: options.logger }, options.owner);
     this.#upstream = options.upstream;
     this.#maxLength = options.maxTokenLength;
   }

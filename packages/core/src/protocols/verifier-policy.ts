@@ -1,4 +1,5 @@
-import type { AnyAuthError } from '../errors/errors.js';
+import { createReporter, type Reporter } from '../logging/reporter.js';
+import type { LoggingOptions } from '../logging/logger.js';
 import type { InvalidTokenHook } from './token-verifier.js';
 
 /**
@@ -60,28 +61,36 @@ export function resolveVerifierCache(
 }
 
 /**
- * The reporting function of a verifier with an `onInvalidToken` hook: calls the hook and keeps
- * whatever it does (throws, returns a rejected promise) from changing the verdict or surfacing as
- * an unhandled rejection. `TypeError` naming `owner` when the hook is not a function.
+ * The reporting options every token verifier takes (`JWTVerifier`, `IntrospectionTokenVerifier`,
+ * `GitHubTokenVerifier`, …; a provider package's verifier options extend it): the
+ * `onInvalidToken` hook and the `logger`.
  *
  * @example
  * ```ts
- * const report = invalidTokenReporter(options.onInvalidToken, 'MyVerifier');
+ * new JWTVerifier({ jwksUri, issuer, audience, logger: console, onInvalidToken: (err) => metrics.count(err.code) });
+ * ```
+ */
+export interface VerifierReportingOptions extends LoggingOptions {
+  /** Hears why each token was refused, and of problems noticed in the background (never the token). */
+  onInvalidToken?: InvalidTokenHook | undefined;
+}
+
+/**
+ * The reporter of a verifier: passes each refusal or background problem to the `onInvalidToken`
+ * hook and logs it (`token_refused` at `debug`, `configuration_problem` at `warn` once,
+ * `upstream_failed` at `warn`), and logs configuration problems (`report.problem`). Whatever the
+ * hook or the logger does (throws, returns a rejected promise) changes no verdict and surfaces as
+ * no unhandled rejection. `TypeError` naming `owner` for a hook that is not a function or a
+ * logger of the wrong shape. Takes the verifier's options (or, as before, the hook alone).
+ *
+ * @example
+ * ```ts
+ * const report = invalidTokenReporter(options, 'MyVerifier');
  * report(new TokenInvalidError('expired', 'Token has expired'));
  * return null;
  * ```
  */
-export function invalidTokenReporter(hook: InvalidTokenHook | undefined, owner: string): (error: AnyAuthError) => void {
-  if (hook === undefined) return () => {};
-  if (typeof hook !== 'function') throw new TypeError(`${owner}: onInvalidToken must be a function`);
-  return (error) => {
-    try {
-      const result: unknown = hook(error);
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-        (result as PromiseLike<unknown>).then(undefined, () => {});
-      }
-    } catch {
-      // the hook only listens: its failure never changes a verdict
-    }
-  };
+export function invalidTokenReporter(options: VerifierReportingOptions | InvalidTokenHook | undefined, owner: string): Reporter {
+  const given = typeof options === 'object' && options !== null ? options : { onInvalidToken: options };
+  return createReporter({ source: owner, hook: given.onInvalidToken, hookName: 'onInvalidToken', logger: given.logger });
 }

@@ -1,7 +1,7 @@
 import { clearBrowserBinding, verifyBrowserBinding } from '../consent/binding.js';
 import { redirectResponse } from '../consent/response.js';
 import { htmlResponse, messagePage } from '../http/html.js';
-import { StorageFullError, UpstreamError } from '../errors/errors.js';
+import { AuthorizeError, StorageFullError, UpstreamError } from '../errors/errors.js';
 import type { FetchHandler } from '../http/router.js';
 import { randomToken } from '../lib/crypto.js';
 import { CODE_TTL } from './config.js';
@@ -97,13 +97,16 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const query = new URL(request.url).searchParams;
     const state = query.get('state');
     const pending = state ? await records.pending.take(state) : null;
-    if (!pending)
+    if (!pending) {
+      config.report.log(new AuthorizeError('invalid_request', 'Callback with an unknown, used or expired state'));
       return errorPage(
         400,
         'This sign-in has expired',
         'It was already completed, or it took too long. Start again from your application.',
       );
+    }
     if (!(await verifyBrowserBinding(request, config.cookies, pending.bindingId, pending.bindingHash))) {
+      config.report.log(new AuthorizeError('access_denied', 'Callback in another browser than the one that started the sign-in'));
       return errorPage(
         403,
         'Sign-in refused',
@@ -114,18 +117,15 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     const upstreamError = query.get('error');
     if (upstreamError !== null) {
       const description = query.get('error_description') ?? undefined;
-      config.onError(
-        new UpstreamError(
-          'oauth_error',
-          `The identity provider answered the authorization with ${upstreamError}${description ? `: ${description}` : ''}`,
-          {
-            error: upstreamError,
-            errorDescription: description,
-          },
-        ),
+      const said = /^[\x20-\x7e]{1,64}$/.test(upstreamError) ? ` (${upstreamError})` : '';
+      // the description stays out of the message: it arrives through the browser and may quote anything
+      config.report(
+        new UpstreamError('oauth_error', `The identity provider answered the authorization with an error${said}`, {
+          error: upstreamError,
+          errorDescription: description,
+        }),
       );
       const error = clientErrorFor(upstreamError);
-      const said = /^[\x20-\x7e]{1,64}$/.test(upstreamError) ? ` (${upstreamError})` : '';
       const detail =
         error === 'server_error'
           ? `The identity provider refused this server's request${said}`
@@ -137,7 +137,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     try {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
-      config.onError(err);
+      config.report(err);
       if (err instanceof StorageFullError) {
         return toClient(
           pending,

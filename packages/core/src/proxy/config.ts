@@ -7,6 +7,8 @@ import type { HttpClientOptions } from '../http/outbound.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import type { KeyValueStore } from '../storage/store.js';
+import type { Logger } from '../logging/logger.js';
+import { createReporter, type AuthErrorHook, type Reporter } from '../logging/reporter.js';
 import {
   defaultUpstreamClaims,
   grantApprovedScopes,
@@ -105,7 +107,10 @@ export interface ProxyConfig {
   /** DPoP at the token endpoint and the guard, with the proxy's store. */
   dpop: (ProxyDPoPOptions & { store: KeyValueStore }) | undefined;
   http: HttpClientOptions | undefined;
-  onError: (error: unknown) => void;
+  /** The `onError` and `logger` options as given (for the authorization server and guard the proxy builds). */
+  listeners: { onError: AuthErrorHook | undefined; logger: Logger | false | undefined };
+  /** Reports the proxy's errors to `onError` and the logger. */
+  report: Reporter;
   now: () => number;
 }
 
@@ -265,9 +270,9 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     if (outside.length > 0) throw new TypeError(`OAuthProxy: scopes ${outside.join(', ')} are not in validScopes`);
   }
   const hooks = o.hooks ?? {};
-  const onError = o.onError ?? (() => undefined);
   if (o.dpop !== undefined && (typeof o.dpop !== 'object' || o.dpop === null)) throw new TypeError('OAuthProxy: dpop must be an object');
   const store = o.store ?? new MemoryStore();
+  const report = createReporter({ source: 'OAuthProxy', hook: o.onError, logger: o.logger });
   return {
     baseUrl,
     issuerUrl: issuer.href.replace(/\/$/, ''),
@@ -312,7 +317,8 @@ export function resolveConfig(o: OAuthProxyOptions): ProxyConfig {
     authorizationServer: o.authorizationServer ?? {},
     dpop: o.dpop === undefined ? undefined : { ...o.dpop, store },
     http: o.http,
-    onError,
+    listeners: { onError: o.onError, logger: o.logger },
+    report,
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
   };
 }

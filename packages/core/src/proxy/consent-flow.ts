@@ -102,13 +102,14 @@ export function createProxyConsentHandler(ctx: ProxyContext): FetchHandler {
     scopeDescriptions: consent.scopeDescriptions,
     contentSecurityPolicy: consent.contentSecurityPolicy,
     bodyTimeoutMs: config.authorizationServer.bodyTimeoutMs,
+    report: config.report,
   });
   return async (request) => {
     try {
       return await handler(request);
     } catch (err) {
       // A full store: an error page with 503 and Retry-After instead of a bare 500.
-      if (err instanceof StorageFullError) return errorResponse(err, { format: 'html', onUnexpectedError: config.onError });
+      if (err instanceof StorageFullError) return errorResponse(err, { format: 'html', onUnexpectedError: config.report });
       throw err;
     }
   };

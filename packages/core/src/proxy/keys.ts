@@ -1,5 +1,6 @@
 import { isLoopbackHost } from '../lib/url.js';
 import { deriveJwtKey } from '../jwt-issuer/derive-key.js';
+import type { Reporter } from '../logging/reporter.js';
 
 /** The proxy's keys, each derived with its own salt from one secret. */
 export interface ProxyKeys {
@@ -23,10 +24,11 @@ export async function deriveProxyKeys(material: string | Uint8Array): Promise<Pr
  * secret: rotating that secret would invalidate every token, consent cookie and stored record, and
  * whoever holds it can mint this server's tokens. Silent on loopback (development, tests).
  */
-export function warnIfKeysFromClientSecret(jwtSigningKey: unknown, baseUrl: URL): void {
+export function warnIfKeysFromClientSecret(jwtSigningKey: unknown, baseUrl: URL, report: Reporter): void {
   if (jwtSigningKey !== undefined || isLoopbackHost(baseUrl.hostname)) return;
-  console.warn(
-    `OAuthProxy (${baseUrl.origin}): no jwtSigningKey, so token signing, consent cookie and store encryption keys are all derived ` +
+  report.problem(
+    'no_signing_key',
+    `${baseUrl.origin}: no jwtSigningKey, so token signing, consent cookie and store encryption keys are all derived ` +
       'from the upstream client secret. Rotating that secret will invalidate every issued token, cookie and stored record, and anyone ' +
       'who holds it can mint tokens for this server. Set jwtSigningKey to 32 random bytes (e.g. `openssl rand -base64 32`).',
   );

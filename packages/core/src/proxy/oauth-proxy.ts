@@ -90,7 +90,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
   constructor(options: OAuthProxyOptions) {
     const config = resolveConfig(options);
     this.#config = config;
-    warnIfKeysFromClientSecret(options.jwtSigningKey, config.baseUrl);
+    warnIfKeysFromClientSecret(options.jwtSigningKey, config.baseUrl, config.report);
     this.resourceUrl = config.resourceUrl;
     this.resourceMetadataUrl = config.resourceMetadataUrl;
     this.issuerUrl = config.issuerUrl;
@@ -102,7 +102,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       requiredScopes: config.requiredScopes,
       expectedResource: config.resourceUrl,
       dpop: config.dpop,
-      onError: config.onError,
+      ...config.listeners,
       now: config.now,
     });
     // The paths are known now; their handlers are built when the proxy starts.
@@ -167,7 +167,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       try {
         runtime = await this.#start();
       } catch (err) {
-        this.#config.onError(err);
+        this.#config.report(err);
         return errorResponse(err, { format, status: err instanceof UpstreamError ? 502 : undefined });
       }
       return runtime.handler(request);
@@ -308,7 +308,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
     try {
       return await ctx.issuer.verifyToken(token, { expectedTokenUse: 'refresh' });
     } catch (err) {
-      if (err instanceof TokenInvalidError) ctx.config.onError(err);
+      if (err instanceof TokenInvalidError) ctx.config.report(err);
       else throw err;
       return null;
     }
@@ -392,19 +392,19 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       claims = await issuer.verifyToken(token, { expectedTokenUse: 'access' });
     } catch (err) {
       if (err instanceof TokenInvalidError) {
-        config.onError(err);
+        config.report(err);
         return null;
       }
       throw err;
     }
     const family = (await families.loadAccess(claims.jti))?.family;
     if (!family || family.clientId !== claims.client_id) {
-      config.onError(new TokenInvalidError('inactive', 'The access token was revoked'));
+      config.report(new TokenInvalidError('inactive', 'The access token was revoked'));
       return null;
     }
     const upstream = await sessions.validate(family.setId);
     if (!upstream) {
-      config.onError(new TokenInvalidError('inactive', 'The upstream session is no longer valid'));
+      config.report(new TokenInvalidError('inactive', 'The upstream session is no longer valid'));
       return null;
     }
     return {

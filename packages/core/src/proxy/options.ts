@@ -9,6 +9,8 @@ import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
 import type { AuthorizationServerOptions } from '../authorization-server/index.js';
 import type { ResourceDPoPOptions } from '../dpop/resource.js';
+import type { LoggingOptions } from '../logging/logger.js';
+import type { AuthErrorHook } from '../logging/reporter.js';
 
 /**
  * How the proxy authenticates to the upstream token and revocation endpoints: with its client
@@ -459,7 +461,7 @@ export interface ProxyLifetimes {
  * };
  * ```
  */
-export interface OAuthProxyOptions {
+export interface OAuthProxyOptions extends LoggingOptions {
   /** The upstream identity provider: endpoints (or `configUrl`), our client there, the verifier of its tokens. */
   upstream: UpstreamOptions;
   /** Public origin (and optional path) where the proxy's routes are served, e.g. `https://mcp.example.com`. */
@@ -526,10 +528,10 @@ export interface OAuthProxyOptions {
   /** Quirk hooks. */
   hooks?: OAuthProxyHooks | undefined;
   /**
-   * Called with each refused token and failed upstream call (an `AuthError`), and with unexpected
-   * failures of the endpoints (anything else), for logging. Never receives a token or secret.
+   * Called with each refused token and failed upstream call, and with unexpected failures of the
+   * endpoints (an `UnexpectedError` around what was thrown). Never receives a token or secret.
    */
-  onError?: ((error: unknown) => void) | undefined;
+  onError?: AuthErrorHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }

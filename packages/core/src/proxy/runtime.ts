@@ -107,7 +107,7 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     refreshScopes: config.hooks.refreshScopes,
     outageGrace: config.upstreamOutageGrace,
     now: config.now,
-    onError: config.onError,
+    onError: config.report,
   });
   const families = new TokenFamilies<ProxyGrant>({
     collections: records.grants,
@@ -141,7 +141,7 @@ export async function startProxy(provider: OAuthAuthorizationServerProvider, con
     scopesSupported: config.validScopes,
     resourceUrl: config.resourceUrl,
     dpop: config.dpop,
-    onError: config.onError,
+    ...config.listeners,
     now: config.now,
   });
   const ctx: ProxyContext = {

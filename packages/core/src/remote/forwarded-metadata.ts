@@ -5,6 +5,7 @@ import { corsHeaders, jsonResponse, preflightResponse, type FetchHandler } from 
 import { TtlCache } from '../lib/cache.js';
 import type { Clock } from '../lib/clock.js';
 import { SingleFlight } from '../lib/single-flight.js';
+import type { Reporter } from '../logging/reporter.js';
 
 /** What the forwarding route needs, resolved from the provider's options. */
 export interface ForwardingConfig {
@@ -16,7 +17,7 @@ export interface ForwardingConfig {
   http: HttpClientOptions;
   /** Seconds since the epoch. */
   now: Clock;
-  onError: ((error: unknown) => void) | undefined;
+  report: Reporter;
 }
 
 const withoutSlash = (s: string) => s.replace(/\/$/, '');
@@ -55,7 +56,7 @@ export function forwardedMetadataHandler(config: ForwardingConfig): FetchHandler
     try {
       body = cache.get('document') ?? (await load());
     } catch (err) {
-      return errorResponse(err, { headers: cors, onUnexpectedError: config.onError });
+      return errorResponse(err, { headers: cors, onUnexpectedError: config.report });
     }
     return new Response(request.method === 'HEAD' ? null : body, {
       status: 200,

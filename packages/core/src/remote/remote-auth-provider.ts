@@ -9,6 +9,8 @@ import { createProtectedResourceMetadata, type ProtectedResourceMetadata } from 
 import { forwardedMetadataHandler } from './forwarded-metadata.js';
 import type { ResourceDPoPOptions } from '../dpop/resource.js';
 import { ASYMMETRIC_ALGORITHMS } from '../lib/jws.js';
+import type { LoggingOptions } from '../logging/logger.js';
+import { createReporter, type AuthErrorHook } from '../logging/reporter.js';
 
 /** Where the MCP endpoint is: its full URL, or a base URL plus the MCP path. */
 export type RemoteResourceLocation =
@@ -50,7 +52,8 @@ export interface RemoteVerifierContext {
 }
 
 /** Options of {@link RemoteAuthProvider}. */
-export type RemoteAuthProviderOptions = RemoteResourceLocation & {
+export type RemoteAuthProviderOptions = RemoteResourceLocation &
+  LoggingOptions & {
   /**
    * Issuer URLs of the authorization servers that issue tokens for this resource (at least one),
    * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
@@ -96,7 +99,7 @@ export type RemoteAuthProviderOptions = RemoteResourceLocation & {
    */
   dpop?: ResourceDPoPOptions | undefined;
   /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
-  onError?: ((error: unknown) => void) | undefined;
+  onError?: AuthErrorHook | undefined;
   /** Clock in seconds since the epoch, for the metadata cache (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 };
@@ -214,7 +217,7 @@ export class RemoteAuthProvider implements AuthProvider {
         cacheTtlSeconds: ttl,
         http: { timeoutMs: 5_000, maxResponseBytes: 256 * 1024, ...options.http },
         now: options.now ?? epochSeconds,
-        onError: options.onError,
+        report: createReporter({ source: 'RemoteAuthProvider', hook: options.onError, logger: options.logger }),
       });
       routes.push({ path: '/.well-known/oauth-authorization-server', handler });
     }
@@ -226,7 +229,14 @@ export class RemoteAuthProvider implements AuthProvider {
     this.metadata = prm.document;
     this.authorizationServers = [...prm.document.authorization_servers];
     this.routes = routes;
-    const common = { verifier, resourceMetadataUrl: prm.url, requiredScopes: required, dpop: options.dpop, onError: options.onError };
+    const common = {
+      verifier,
+      resourceMetadataUrl: prm.url,
+      requiredScopes: required,
+      dpop: options.dpop,
+      onError: options.onError,
+      logger: options.logger,
+    };
     this.guard = createBearerGuard(
       options.audienceCheck === 'verifier'
         ? { ...common, dangerouslyAcceptAnyAudience: true } // the verifier checks the IdP's own audience

@@ -1,6 +1,8 @@
 import type { Clock } from '../lib/clock.js';
-import { BearerError, DPoPError, UpstreamError, type AnyAuthError } from '../errors/errors.js';
+import { BearerError, DPoPError, TokenInvalidError, UpstreamError } from '../errors/errors.js';
 import { errorResponse, type ErrorResponseOptions } from '../errors/response.js';
+import type { LoggingOptions } from '../logging/logger.js';
+import { createReporter, type AuthErrorHook } from '../logging/reporter.js';
 import { boundKeyThumbprint, hasScopes, type AccessToken } from '../protocols/access-token.js';
 import { createResourceDPoP, dpopAccessToken, type ResourceDPoPOptions } from '../dpop/resource.js';
 import type { DPoPProof } from '../dpop/proof.js';
@@ -28,8 +30,11 @@ export type BearerGuardOptions = {
   resourceMetadataUrl?: string | undefined;
   /** Scopes every request needs; missing ones → 403 `insufficient_scope`. Defaults to the verifier's `requiredScopes`. */
   requiredScopes?: readonly string[] | undefined;
-  /** Called with each refusal and each verifier failure (never with the token). */
-  onError?: ((error: AnyAuthError | unknown) => void) | undefined;
+  /**
+   * Called with each refusal (`BearerError`) and each verifier failure (`UpstreamError`, or an
+   * `UnexpectedError` around anything else), never with the token.
+   */
+  onError?: AuthErrorHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
   /**
@@ -39,25 +44,26 @@ export type BearerGuardOptions = {
    * bound to a key (`cnf.jkt`), which is never accepted as a bearer token.
    */
   dpop?: ResourceDPoPOptions | undefined;
-} & (
-  | {
-      /**
-       * RFC 8707 audience check: accept only tokens whose `resource` (or `aud` claim) names this
-       * server's resource URL (the MCP endpoint), ignoring a fragment and one trailing slash.
-       */
-      expectedResource: string | URL;
-      dangerouslyAcceptAnyAudience?: never;
-    }
-  | {
-      expectedResource?: never;
-      /**
-       * Skip the audience check: a token issued for another API passes unless the `verifier`
-       * refuses it. Only for a verifier that checks the audience itself (a `JWTVerifier` with
-       * `audience`, a verifier of tokens that name no resource and are bound otherwise).
-       */
-      dangerouslyAcceptAnyAudience: true;
-    }
-);
+} & LoggingOptions &
+  (
+    | {
+        /**
+         * RFC 8707 audience check: accept only tokens whose `resource` (or `aud` claim) names this
+         * server's resource URL (the MCP endpoint), ignoring a fragment and one trailing slash.
+         */
+        expectedResource: string | URL;
+        dangerouslyAcceptAnyAudience?: never;
+      }
+    | {
+        expectedResource?: never;
+        /**
+         * Skip the audience check: a token issued for another API passes unless the `verifier`
+         * refuses it. Only for a verifier that checks the audience itself (a `JWTVerifier` with
+         * `audience`, a verifier of tokens that name no resource and are bound otherwise).
+         */
+        dangerouslyAcceptAnyAudience: true;
+      }
+  );
 
 /** A guard: the verified token, or the `Response` to send back. */
 export type BearerGuard = (request: Request) => Promise<AccessToken | Response>;
@@ -201,10 +207,14 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
   /** The URL a proof's `htu` must name: the public resource URL for a request to its path (behind a proxy the request URL may be internal). */
   const htu = (request: Request) => (expectedPath !== undefined && requestUrl(request).pathname === expectedPath ? href! : request.url);
 
+  const report = createReporter({ source: 'createBearerGuard', hook: options.onError, logger: options.logger });
   const refuse = (error: BearerError | DPoPError, scheme?: 'bearer' | 'dpop'): Response => {
-    options.onError?.(error);
+    report(error);
     return errorResponse(error, responseOptions(scheme));
   };
+  /** A refusal of the token itself, with the guard's reason for it. */
+  const invalid = (reason: 'expired' | 'audience', description: string, scheme: 'bearer' | 'dpop') =>
+    refuse(new BearerError('invalid_token', description, { cause: new TokenInvalidError(reason, description) }), scheme);
 
   return async (request) => {
     let raw: string | null;
@@ -240,7 +250,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
         });
       } catch (err) {
         if (err instanceof DPoPError) return refuse(err, 'dpop');
-        options.onError?.(err);
+        report(err);
         return errorResponse(err, responseOptions(scheme)); // a full store: 503
       }
     }
@@ -248,7 +258,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
     try {
       token = await options.verifier.verifyToken(raw);
     } catch (err) {
-      options.onError?.(err);
+      report(err);
       // an unreachable upstream is 502 (a client retries; a 401 would send it to sign in again)
       return errorResponse(err instanceof UpstreamError ? err : new Error('verifier failed'), responseOptions(scheme));
     }
@@ -272,11 +282,9 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
         scheme,
       );
     }
-    if (token.expiresAt !== undefined && token.expiresAt <= now()) {
-      return refuse(new BearerError('invalid_token', 'The access token has expired'), scheme);
-    }
+    if (token.expiresAt !== undefined && token.expiresAt <= now()) return invalid('expired', 'The access token has expired', scheme);
     if (expected !== undefined && !audienceMatches(token, expected)) {
-      return refuse(new BearerError('invalid_token', 'The access token was not issued for this resource'), scheme);
+      return invalid('audience', 'The access token was not issued for this resource', scheme);
     }
     if (!hasScopes(token.scopes, required)) {
       return refuse(new BearerError('insufficient_scope', 'The access token lacks a required scope', { scope: required }), scheme);
@@ -287,7 +295,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
         await dpop!.verifier.consume(proof);
       } catch (err) {
         if (err instanceof DPoPError) return refuse(err, 'dpop');
-        options.onError?.(err);
+        report(err);
         return errorResponse(err, responseOptions(scheme)); // a full store: 503
       }
     }

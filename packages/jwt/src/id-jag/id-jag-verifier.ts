@@ -1,5 +1,12 @@
-import { secureUrl } from '@mcpauth/core/kit';
-import type { Clock, HttpClientOptions, IdentityAssertionClaims, IdentityAssertionVerifier } from '@mcpauth/core';
+import { createReporter, mapJoseError, secureUrl, type Reporter } from '@mcpauth/core/kit';
+import type {
+  AuthErrorHook,
+  Clock,
+  HttpClientOptions,
+  IdentityAssertionClaims,
+  IdentityAssertionVerifier,
+  LoggingOptions,
+} from '@mcpauth/core';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ASYMMETRIC_ALGORITHMS } from '../keys/algorithms.js';
 import { RemoteKeySet } from '../keys/remote-key-set.js';
@@ -18,7 +25,7 @@ export interface TrustedIdentityProvider {
 }
 
 /** Options of {@link IdJagVerifier}. */
-export interface IdJagVerifierOptions {
+export interface IdJagVerifierOptions extends LoggingOptions {
   /** The enterprise identity providers whose assertions are accepted. At least one. */
   trustedIssuers: readonly TrustedIdentityProvider[];
   /** This authorization server's issuer identifier: the ID-JAG's `aud` must name it. */
@@ -31,8 +38,8 @@ export interface IdJagVerifierOptions {
   http?: HttpClientOptions | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
-  /** Called with each refusal and key-set problem (never with the assertion). */
-  onError?: ((error: unknown) => void) | undefined;
+  /** Called with each refusal (`TokenInvalidError`) and key-set problem (never with the assertion). */
+  onError?: AuthErrorHook | undefined;
 }
 
 /**
@@ -62,7 +69,7 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
   readonly #maxLifetime: number;
   readonly #tolerance: number;
   readonly #now: () => number;
-  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #report: Reporter;
 
   constructor(options: IdJagVerifierOptions) {
     if (!options || !Array.isArray(options.trustedIssuers) || options.trustedIssuers.length === 0) {
@@ -71,7 +78,7 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
     if (typeof options.audience !== 'string' || options.audience.length === 0)
       throw new TypeError("IdJagVerifier: audience (this authorization server's issuer) is required");
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
-    this.#onError = options.onError;
+    this.#report = createReporter({ source: 'IdJagVerifier', hook: options.onError, logger: options.logger });
     this.#audience = options.audience;
     this.#maxLifetime = options.maxLifetimeSeconds ?? 300;
     this.#tolerance = options.clockToleranceSeconds ?? 30;
@@ -94,7 +101,7 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
           },
           now: () => this.#now(),
           onChange: () => undefined,
-          report: (error) => this.#onError?.(error),
+          report: this.#report,
         }),
       );
     }
@@ -126,7 +133,7 @@ export class IdJagVerifier implements IdentityAssertionVerifier {
     } catch (error) {
       const outage = asOutage(error);
       if (outage) throw outage;
-      this.#onError?.(error);
+      this.#report(mapJoseError(error));
       return null;
     }
     const { sub, jti, exp, iat, client_id: clientId, resource, scope } = payload;

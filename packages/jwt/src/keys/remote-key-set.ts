@@ -1,5 +1,5 @@
-import { ConfigurationError, UpstreamError, type AnyAuthError } from '@mcpauth/core';
-import type { HttpClientOptions } from '@mcpauth/core/kit';
+import { ConfigurationError, UpstreamError } from '@mcpauth/core';
+import type { HttpClientOptions, Reporter } from '@mcpauth/core/kit';
 import { fetchJson } from '@mcpauth/core/kit';
 import {
   createRemoteJWKSet,
@@ -25,8 +25,8 @@ export interface RemoteKeySetOptions {
   now: () => number;
   /** Called when a fetched key set differs from the one in use (a rotation). */
   onChange: () => void;
-  /** Told of refresh failures and of keys left out of the set. */
-  report: (error: AnyAuthError) => void;
+  /** Told of refresh failures and of keys left out of the set; logs a JWKS URL that answers 4xx once. */
+  report: Reporter;
 }
 
 type SelectedKey = Awaited<ReturnType<JWTVerifyGetKey>>;
@@ -128,8 +128,27 @@ export class RemoteKeySet {
       this.#lastFailure = undefined;
       return response;
     } catch (err) {
-      this.#lastFailure = err instanceof UpstreamError ? err : new UpstreamError('network', 'JWKS request failed', { cause: err });
-      throw this.#lastFailure;
+      const failure = err instanceof UpstreamError ? err : new UpstreamError('network', 'JWKS request failed', { cause: err });
+      this.#lastFailure = failure;
+      this.#noteMisconfiguration(failure);
+      throw failure;
+    }
+  }
+
+  /** A JWKS URL that answers 4xx or something that is not a key set is a configuration problem: said once. */
+  #noteMisconfiguration(failure: UpstreamError): void {
+    const where = `${this.#options.url.origin}${this.#options.url.pathname}`;
+    const status = failure.status;
+    if (failure.reason === 'http_status' && status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      const problem = status === 404 || status === 410 ? 'jwks_not_found' : 'jwks_refused';
+      this.#options.report.problem(problem, `JWKS ${where} answers HTTP ${status}: every token is refused until jwksUri is fixed`, {
+        status,
+      });
+    } else if (failure.reason === 'invalid_body' || failure.reason === 'redirect') {
+      this.#options.report.problem(
+        'jwks_invalid',
+        `JWKS ${where} does not answer with a JSON Web Key Set (${failure.message}): check jwksUri`,
+      );
     }
   }
 

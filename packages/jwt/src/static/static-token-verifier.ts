@@ -3,7 +3,7 @@ import {
   type AccessToken,
   type AnyAuthError,
   type Clock,
-  type InvalidTokenHook,
+  type VerifierReportingOptions,
   type TokenVerifier,
 } from '@mcpauth/core';
 import { epochSeconds, hasScopes, invalidTokenReporter, secureUrl, timingSafeEqual } from '@mcpauth/core/kit';
@@ -42,13 +42,11 @@ export interface StaticTokenInfo {
  * };
  * ```
  */
-export interface StaticTokenVerifierOptions {
+export interface StaticTokenVerifierOptions extends VerifierReportingOptions {
   /** The accepted tokens and what each stands for. */
   tokens: Record<string, StaticTokenInfo>;
   /** Scopes every token must carry; others are refused (reason `insufficient_scope`). */
   requiredScopes?: readonly string[] | undefined;
-  /** Told why each token was refused; never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
@@ -102,7 +100,7 @@ export class StaticTokenVerifier implements TokenVerifier {
       return { hash: sha256Hex(token), info: { ...info, scopes: [...info.scopes] } };
     });
     this.requiredScopes = Object.freeze([...(options.requiredScopes ?? [])]);
-    this.#report = invalidTokenReporter(options.onInvalidToken, 'StaticTokenVerifier');
+    this.#report = invalidTokenReporter(options, 'StaticTokenVerifier');
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('StaticTokenVerifier: now must be a function');
     this.#now = options.now ?? epochSeconds;
   }

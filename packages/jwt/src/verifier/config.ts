@@ -1,4 +1,4 @@
-import type { AnyAuthError, Clock } from '@mcpauth/core';
+import type { Clock } from '@mcpauth/core';
 import {
   epochSeconds,
   invalidTokenReporter,
@@ -7,6 +7,7 @@ import {
   secureUrl,
   type HttpClientOptions,
   type ResolvedVerifierCache,
+  type Reporter,
 } from '@mcpauth/core/kit';
 import type { JWTVerifyGetKey } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, hmacMinBytes, isAsymmetric, isHmac } from '../keys/algorithms.js';
@@ -32,7 +33,7 @@ export interface VerifierConfig {
   cache: ResolvedVerifierCache | undefined;
   /** Whether signatures may be checked with `node:crypto` where the runtime has it. */
   nativeCrypto: boolean;
-  report: (error: AnyAuthError) => void;
+  report: Reporter;
   now: Clock;
 }
 
@@ -99,7 +100,7 @@ export function resolveConfig(options: JWTVerifierOptions, onKeySetChange: () =>
   if (given.length !== 1) {
     fail(`give exactly one of jwksUri, publicKey or secret${given.length > 1 ? ` (got ${given.join(' and ')})` : ''}`);
   }
-  const report = invalidTokenReporter(options.onInvalidToken, 'JWTVerifier');
+  const report = invalidTokenReporter(options, 'JWTVerifier');
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning seconds since the epoch');
   const now = options.now ?? epochSeconds;
   if (options.claims !== undefined && typeof options.claims !== 'function') fail('claims must be a function');

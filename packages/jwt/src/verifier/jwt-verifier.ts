@@ -7,7 +7,7 @@ import {
   type TokenVerifier,
 } from '@mcpauth/core';
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { asOutage } from '../keys/outage.js';
 import { sha256Key } from '../lib/sha256.js';
 import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
@@ -225,8 +225,35 @@ export class JWTVerifier implements TokenVerifier {
     } catch (err) {
       const outage = asOutage(err);
       if (outage) throw outage;
-      return this.#refuse(toReported(err));
+      const reported = toReported(err);
+      if (reported instanceof TokenInvalidError && (reported.reason === 'issuer' || reported.reason === 'audience')) {
+        this.#noteMismatch(token, reported.reason);
+      }
+      return this.#refuse(reported);
     }
+  }
+
+  /**
+   * A token whose signature checks out with the configured keys but names another issuer (or
+   * audience) usually means the option is wrong (a trailing slash, the IdP's other URL) and every
+   * token is being refused: said once, at `warn`, with both values (neither is a secret).
+   */
+  #noteMismatch(token: string, reason: 'issuer' | 'audience'): void {
+    const expected = reason === 'issuer' ? this.#config.issuer : this.#config.audience;
+    if (!Array.isArray(expected)) return;
+    let received: unknown;
+    try {
+      const payload = decodeJwt(token);
+      received = reason === 'issuer' ? payload.iss : payload.aud;
+    } catch {
+      return;
+    }
+    const shown = JSON.stringify(received)?.slice(0, 200);
+    this.#config.report.problem(
+      `${reason}_mismatch`,
+      `A token signed with the configured keys names ${reason} ${shown}, not ${expected.map((v) => JSON.stringify(v)).join(' or ')}: if every token is refused, check the ${reason} option`,
+      { expected, received: shown },
+    );
   }
 
   /** The audience function, the default mapping and the claims hook, in that order. */

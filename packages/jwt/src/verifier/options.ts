@@ -1,4 +1,4 @@
-import type { Clock, HttpClientOptions, InvalidTokenHook, VerifierCacheOptions } from '@mcpauth/core';
+import type { Clock, HttpClientOptions, VerifierCacheOptions, VerifierReportingOptions } from '@mcpauth/core';
 import type { JWTPayload } from 'jose';
 import type { JwsAlgorithm } from '../keys/algorithms.js';
 import type { PublicKeyInput } from '../keys/public-key.js';
@@ -73,7 +73,7 @@ export type JWTAudienceCheck = (payload: Readonly<JWTPayload>) => boolean | stri
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1
  */
-export interface JWTVerifierCommonOptions {
+export interface JWTVerifierCommonOptions extends VerifierReportingOptions {
   /** Accepted `iss` values; the token's `iss` must equal one of them. */
   issuer?: string | readonly string[] | undefined;
   /** Allowed `alg` values. Default: every algorithm the key kind supports (see the README). */
@@ -101,8 +101,6 @@ export interface JWTVerifierCommonOptions {
    * without `node:crypto` (Workers, browsers) always use jose. Default `true`.
    */
   nativeCrypto?: boolean | undefined;
-  /** Told why each token was refused, of keys left out of a JWKS and of JWKS refresh failures; never given a token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
   now?: Clock | undefined;
 }
