@@ -4,6 +4,10 @@
 // On each, a client drives the whole flow over loopback HTTP: metadata, 401 challenge, register,
 // authorize (PKCE), token, MCP initialize + tools/call, refresh (rotation), call with the new
 // token, reuse of the old refresh token refused.
+// In workerd, also the OAuth proxy's whole browser flow (scripts/runtime-app/proxy.mjs): register,
+// authorize, the consent page (CSRF token and cookie), the sign-in at an identity provider (an
+// authorization server with a password login page, run by Node on loopback: runtime-app/idp.mjs),
+// the proxy's callback (browser-binding cookie), token, MCP tool call as the IdP's user, refresh.
 // Usage: node scripts/check-runtimes.mjs [--keep] [node|bun|deno|workerd ...]
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -89,29 +93,60 @@ async function flowOn(runtime) {
     const { Miniflare } = await import(pathToFileURL(join(dir, 'node_modules/miniflare/dist/src/index.js')).href);
     const { build } = await import(pathToFileURL(join(dir, 'node_modules/esbuild/lib/main.js')).href);
     // What wrangler does: bundle the worker with the `workerd` / `worker` / `browser` export conditions.
-    await build({
-      entryPoints: [join(dir, 'worker.mjs')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['workerd', 'worker', 'browser'],
-      outfile: join(dir, 'worker.bundle.mjs'),
-      logLevel: 'error',
-    });
-    const mf = new Miniflare({
-      modules: true,
-      scriptPath: join(dir, 'worker.bundle.mjs'),
-      modulesRoot: dir,
-      compatibilityDate: '2025-09-01',
-      bindings: { ORIGIN: origin, SECRET: secret },
-      host: '127.0.0.1',
-      port,
-    });
+    const serve = async (entry, bindings, port, check) => {
+      const outfile = join(dir, entry.replace(/\.mjs$/, '.bundle.mjs'));
+      await build({
+        entryPoints: [join(dir, entry)],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        conditions: ['workerd', 'worker', 'browser'],
+        outfile,
+        logLevel: 'error',
+      });
+      const mf = new Miniflare({
+        modules: true,
+        scriptPath: outfile,
+        modulesRoot: dir,
+        compatibilityDate: '2025-09-01',
+        bindings,
+        host: '127.0.0.1',
+        port,
+      });
+      try {
+        await mf.ready;
+        await check();
+      } finally {
+        await mf.dispose();
+      }
+    };
+    await serve('worker.mjs', { ORIGIN: origin, SECRET: secret }, port, () => flow(origin));
+    step('workerd: authorization server flow passed; OAuth proxy browser flow next');
+
+    // The proxy's browser flow: the IdP runs in Node on loopback, the proxy in workerd.
+    const { startIdp } = await import(pathToFileURL(join(dir, 'idp.mjs')).href);
+    const password = randomBytes(16).toString('base64url');
+    const idpKey = randomBytes(32).toString('base64url');
+    const idp = await startIdp({ port: await freePort(), key: idpKey, password });
     try {
-      await mf.ready;
-      await flow(origin);
+      const proxyPort = await freePort();
+      const proxyOrigin = `http://127.0.0.1:${proxyPort}`;
+      const upstreamClient = await registerAtIdp(idp.origin, `${proxyOrigin}/auth/callback`);
+      await serve(
+        'worker-proxy.mjs',
+        {
+          ORIGIN: proxyOrigin,
+          SECRET: randomBytes(32).toString('base64url'),
+          IDP: idp.origin,
+          IDP_KEY: idpKey,
+          IDP_CLIENT_ID: upstreamClient.client_id,
+          IDP_CLIENT_SECRET: upstreamClient.client_secret,
+        },
+        proxyPort,
+        () => proxyFlow(proxyOrigin, idp.origin, password),
+      );
     } finally {
-      await mf.dispose();
+      await idp.close();
     }
     return (await run(bin('workerd'), ['--version'], { cwd: dir, env: runtimeEnv })).trim();
   }
@@ -257,6 +292,188 @@ async function flow(origin) {
   expect(reused.status === 400 && (await reused.json()).error === 'invalid_grant', `reused refresh token: ${reused.status}`);
 }
 
+/** Register the proxy at the IdP (RFC 7591) as a confidential client with its callback. */
+async function registerAtIdp(idp, callback) {
+  const res = await fetch(`${idp}/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'runtime-check proxy',
+      redirect_uris: [callback],
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  expect(res.status === 201, `IdP register: ${res.status} ${await res.clone().text()}`);
+  return res.json();
+}
+
+/** A browser's cookies, per origin (name=value only: the check sends what a browser would send back). */
+function cookieJar() {
+  const jars = new Map();
+  return {
+    header: (url) => [...(jars.get(new URL(url).origin) ?? new Map())].map(([k, v]) => `${k}=${v}`).join('; '),
+    store(url, res) {
+      const origin = new URL(url).origin;
+      const jar = jars.get(origin) ?? new Map();
+      jars.set(origin, jar);
+      for (const line of res.headers.getSetCookie()) {
+        const [pair, ...attributes] = line.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq).trim();
+        const value = pair.slice(eq + 1).trim();
+        if (value === '' || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name);
+        else jar.set(name, value);
+      }
+    },
+  };
+}
+
+/** The hidden and named inputs of the first form of a page, and its action. */
+function formOf(html, pageUrl) {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  expect(form, `no form on ${pageUrl}`);
+  const decodeHtml = (v) =>
+    v.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  const fields = new URLSearchParams();
+  for (const input of form[2].matchAll(/<input\b[^>]*>/gi)) {
+    const name = /name="([^"]*)"/.exec(input[0])?.[1];
+    const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+    if (name) fields.set(decodeHtml(name), decodeHtml(value));
+  }
+  return { action: new URL(decodeHtml(form[1]), pageUrl).href, fields };
+}
+
+/**
+ * The OAuth proxy's browser flow, as an MCP client and its user's browser go through it: metadata,
+ * register, authorize → consent page → approve → the IdP's login page → sign in → the proxy's
+ * callback → the client's redirect URI with a code; token, MCP tool call as the IdP's user,
+ * refresh, the old refresh token refused.
+ */
+async function proxyFlow(origin, idp, password) {
+  const resource = `${origin}/mcp`;
+  const jar = cookieJar();
+  const browse = async (url, init = {}) => {
+    const headers = new Headers(init.headers);
+    const cookie = jar.header(url);
+    if (cookie) headers.set('cookie', cookie);
+    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init, headers });
+    if (process.env.CHECK_RUNTIMES_VERBOSE) console.log(`  ${init.method ?? 'GET'} ${url} → ${res.status}`);
+    jar.store(url, res);
+    return res;
+  };
+  const call = (path, init = {}) => browse(new URL(path, origin).href, init);
+  const form = (body) => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body).toString(),
+  });
+
+  const prm = await (await call('/.well-known/oauth-protected-resource/mcp')).json();
+  expect(
+    prm.resource === resource && prm.authorization_servers?.[0] === origin,
+    `proxy: protected resource metadata ${JSON.stringify(prm)}`,
+  );
+  const metadata = await (await call('/.well-known/oauth-authorization-server')).json();
+  expect(metadata.issuer === origin, `proxy: issuer ${metadata.issuer}`);
+  const anonymous = await mcpCall(call, undefined, 1, 'initialize', initializeParams());
+  expect(anonymous.status === 401, `proxy: MCP without a token: ${anonymous.status}`);
+
+  const registered = await call('/register', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'runtime check',
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    }),
+  });
+  expect(registered.status === 201, `proxy: register: ${registered.status} ${await registered.clone().text()}`);
+  const clientId = (await registered.json()).client_id;
+
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const authorizeUrl = new URL(metadata.authorization_endpoint);
+  authorizeUrl.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: CALLBACK,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    scope: 'mcp:tools',
+    resource,
+    state,
+  }).toString();
+  const authorized = await browse(authorizeUrl.href);
+  expect(authorized.status === 302, `proxy: authorize: ${authorized.status} ${await authorized.text()}`);
+  const consentUrl = new URL(authorized.headers.get('location'), origin).href;
+  expect(consentUrl.startsWith(`${origin}/consent`), `proxy: authorize went to ${consentUrl}, not the consent page`);
+
+  const consentPage = await browse(consentUrl, { headers: { 'sec-fetch-site': 'cross-site' } });
+  expect(consentPage.status === 200, `proxy: consent page: ${consentPage.status}`);
+  const consent = formOf(await consentPage.text(), consentUrl);
+  expect(consent.fields.get('csrf_token'), 'proxy: consent form without a CSRF token');
+  consent.fields.set('decision', 'approve');
+  const approved = await browse(consent.action, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', origin },
+    body: consent.fields.toString(),
+  });
+  expect(approved.status === 303, `proxy: consent approval: ${approved.status} ${await approved.text()}`);
+  const upstreamAuthorize = approved.headers.get('location');
+  expect(upstreamAuthorize.startsWith(`${idp}/authorize?`), `proxy: approval went to ${upstreamAuthorize}, not the IdP`);
+
+  // at the IdP: its login page, the sign-in, then its authorization redirects to the proxy's callback
+  const loginPage = await browse(upstreamAuthorize);
+  expect(loginPage.status === 200, `IdP: login page: ${loginPage.status}`);
+  const login = formOf(await loginPage.text(), upstreamAuthorize);
+  login.fields.set('username', 'alice');
+  login.fields.set('password', password);
+  const signedIn = await browse(login.action, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: login.fields.toString(),
+  });
+  expect(signedIn.status === 303, `IdP: sign-in: ${signedIn.status} ${await signedIn.text()}`);
+  const idpAuthorized = await browse(new URL(signedIn.headers.get('location'), idp).href);
+  expect(idpAuthorized.status === 302, `IdP: authorize: ${idpAuthorized.status} ${await idpAuthorized.text()}`);
+  const callbackUrl = idpAuthorized.headers.get('location');
+  expect(callbackUrl.startsWith(`${origin}/auth/callback?`), `IdP: redirected to ${callbackUrl}, not the proxy's callback`);
+
+  const back = await browse(callbackUrl);
+  expect(back.status === 302, `proxy: callback: ${back.status} ${await back.text()}`);
+  const redirect = new URL(back.headers.get('location'));
+  expect(`${redirect.origin}${redirect.pathname}` === CALLBACK, `proxy: callback redirected to ${redirect.href}`);
+  expect(
+    redirect.searchParams.get('state') === state && redirect.searchParams.get('iss') === origin,
+    'proxy: callback: state or iss wrong',
+  );
+  const code = redirect.searchParams.get('code');
+  expect(code, `proxy: callback: no code (${redirect.searchParams.get('error')}: ${redirect.searchParams.get('error_description')})`);
+
+  const tokenPath = new URL(metadata.token_endpoint).pathname;
+  const issued = await call(
+    tokenPath,
+    form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK, client_id: clientId, resource }),
+  );
+  expect(issued.status === 200, `proxy: token: ${issued.status} ${await issued.clone().text()}`);
+  const first = await issued.json();
+  expect(first.token_type === 'Bearer' && first.access_token && first.refresh_token, 'proxy: token: no Bearer access and refresh token');
+  const me = await whoami(call, first.access_token, clientId);
+  expect(me.subject === 'alice', `proxy: the tool sees subject ${me.subject}, not the IdP's user`);
+
+  const refreshed = await call(tokenPath, form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId }));
+  expect(refreshed.status === 200, `proxy: refresh: ${refreshed.status} ${await refreshed.clone().text()}`);
+  const second = await refreshed.json();
+  expect(second.access_token !== first.access_token && second.refresh_token !== first.refresh_token, 'proxy: refresh: tokens not rotated');
+  await whoami(call, second.access_token, clientId);
+  const reused = await call(tokenPath, form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId }));
+  expect(reused.status === 400, `proxy: reused refresh token: ${reused.status}`);
+}
+
 function initializeParams() {
   return { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'runtime-check', version: '1.0.0' } };
 }
@@ -296,4 +513,5 @@ async function whoami(call, token, clientId) {
   const result = await rpcResult(await mcpCall(call, token, 2, 'tools/call', { name: 'whoami', arguments: {} }), 'MCP tools/call');
   const me = JSON.parse(result.content[0].text);
   expect(me.clientId === clientId && me.scopes?.includes('mcp:tools'), `whoami: ${result.content[0].text}`);
+  return me;
 }
