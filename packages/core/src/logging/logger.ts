@@ -20,7 +20,8 @@
  *   endpoint failed (`reason`, `status`, and the upstream's OAuth `error` when it sent one).
  * - `store_full` (`warn`): a store refused a new entry (`collection`).
  * - `configuration_problem` (`warn`, once per problem): the deployment is misconfigured in a way
- *   only visible at run time (`problem` names it: `jwks_not_found`, `issuer_mismatch`, …).
+ *   only visible at run time (`problem` names it: `jwks_not_found`, `issuer_mismatch`,
+ *   `upstream_client_rejected`, …).
  * - `unexpected_error` (`error`): a bug or an outage of something else (`errorName`; the error
  *   itself goes to `onError`).
  *

@@ -138,6 +138,12 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
       config.report(err);
+      if (err instanceof UpstreamError && err.error === 'invalid_client') {
+        config.report.problem(
+          'upstream_client_rejected',
+          'The identity provider refused our client credentials at its token endpoint: every sign-in fails until upstream.clientId and upstream.clientSecret are fixed',
+        );
+      }
       if (err instanceof StorageFullError) {
         return toClient(
           pending,

@@ -22,6 +22,7 @@ import { createReporter } from '../../src/kit.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { direct, form, register, REDIRECT } from '../authorization-server/fixtures.js';
 import { capturingLogger } from './capture.js';
+import { authorizeAndExchange, proxyOptions, startUpstream, testClient } from '../proxy/helpers.js';
 
 const RESOURCE = 'http://127.0.0.1:9999/mcp';
 const bearer = (token: string) => new Request(RESOURCE, { headers: { authorization: `Bearer ${token}` } });
@@ -186,6 +187,30 @@ describe('configuration problems', () => {
       fields: { event: 'configuration_problem', source: 'OAuthProxy', problem: 'no_signing_key' },
     });
     expect(JSON.stringify(logger.lines)).not.toContain('upstream-secret');
+  });
+});
+
+describe('OAuth proxy events', () => {
+  it('upstream refusing our client credentials: upstream_failed, and configuration_problem once', async () => {
+    const base = 'http://127.0.0.1:8957';
+    const h = await startUpstream(`${base}/auth/callback`);
+    try {
+      const logger = capturingLogger();
+      const wrong = 'wrong-upstream-secret-0123456789abcdef';
+      const proxy = new OAuthProxy(proxyOptions(h, base, { upstream: { clientSecret: wrong }, logger }));
+      const client = testClient();
+      await proxy.registerClient(client);
+      for (let i = 0; i < 2; i++) await expect(authorizeAndExchange(proxy, h, client)).rejects.toThrow(/no code/);
+      expect(logger.lines.filter((l) => l.fields?.event === 'upstream_failed').map((l) => l.fields?.error)).toEqual([
+        'invalid_client',
+        'invalid_client',
+      ]);
+      const problems = logger.lines.filter((l) => l.fields?.event === 'configuration_problem');
+      expect(problems.map((l) => [l.level, l.fields?.problem])).toEqual([['warn', 'upstream_client_rejected']]);
+      expect(JSON.stringify(logger.lines)).not.toContain(wrong);
+    } finally {
+      await h.close();
+    }
   });
 });
 
