@@ -13,7 +13,7 @@ import type { OAuthProxyOptions, OIDCVerifierContext, UpstreamClientOptions } fr
  *   configUrl: 'https://tenant.example.com/.well-known/openid-configuration',
  *   clientId, clientSecret,
  *   audience: 'https://api.example.com',
- *   verifier: ({ jwksUri, issuer, audience, clientId }) => new JWTVerifier({ jwksUri, issuer, audience: audience ?? clientId }),
+ *   verifier: ({ jwksUri, issuer, audience, clientId, logger }) => new JWTVerifier({ jwksUri, issuer, audience: audience ?? clientId, logger }),
  * };
  * ```
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html

@@ -9,7 +9,7 @@ import type { ConsentMode } from '../consent/handler.js';
 import type { UpstreamTokenResponse } from './upstream.js';
 import type { AuthorizationServerOptions } from '../authorization-server/index.js';
 import type { ResourceDPoPOptions } from '../dpop/resource.js';
-import type { LoggingOptions } from '../logging/logger.js';
+import type { Logger, LoggingOptions } from '../logging/logger.js';
 import type { AuthErrorHook } from '../logging/reporter.js';
 
 /**
@@ -273,6 +273,8 @@ export interface OIDCVerifierContext {
   verifyIdToken: boolean;
   /** The whole configuration document. */
   configuration: OIDCConfiguration;
+  /** The proxy's `logger` option, to give the verifier (`new JWTVerifier({ ..., logger })`). */
+  logger?: Logger | false | undefined;
 }
 
 /**

@@ -53,7 +53,14 @@ export async function resolveUpstreamSource(config: ProxyConfig): Promise<Resolv
   const configuration = await discoverOpenIdConfiguration(source.configUrl, { http: config.http, expectedIssuer: source.expectedIssuer });
   const verifier =
     typeof source.verifier === 'function'
-      ? source.verifier({ issuer: configuration.issuer, jwksUri: configuration.jwks_uri, clientId, verifyIdToken, configuration })
+      ? source.verifier({
+          issuer: configuration.issuer,
+          jwksUri: configuration.jwks_uri,
+          clientId,
+          verifyIdToken,
+          configuration,
+          logger: config.listeners.logger,
+        })
       : source.verifier;
   if (typeof verifier?.verifyToken !== 'function') throw new TypeError('OAuthProxy: upstream.verifier returned no verifier');
   return {

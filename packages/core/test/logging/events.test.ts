@@ -20,6 +20,7 @@ import {
 } from '../../src/index.js';
 import { createReporter } from '../../src/kit.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
+import { OIDCProxy } from '../../src/proxy/oidc-proxy.js';
 import { direct, form, register, REDIRECT } from '../authorization-server/fixtures.js';
 import { capturingLogger } from './capture.js';
 import { authorizeAndExchange, proxyOptions, startUpstream, testClient } from '../proxy/helpers.js';
@@ -208,6 +209,34 @@ describe('OAuth proxy events', () => {
       const problems = logger.lines.filter((l) => l.fields?.event === 'configuration_problem');
       expect(problems.map((l) => [l.level, l.fields?.problem])).toEqual([['warn', 'upstream_client_rejected']]);
       expect(JSON.stringify(logger.lines)).not.toContain(wrong);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('OIDC proxy', () => {
+  it('hands its logger to the verifier factory', async () => {
+    const base = 'http://127.0.0.1:8958';
+    const h = await startUpstream(`${base}/auth/callback`);
+    try {
+      const logger = capturingLogger();
+      const given: unknown[] = [];
+      const proxy = new OIDCProxy({
+        upstream: {
+          configUrl: `${h.issuer}/.well-known/openid-configuration`,
+          clientId: 'mcp-proxy',
+          clientSecret: 'upstream-secret-0123456789abcdef0123456789',
+          verifier: (context) => {
+            given.push(context.logger);
+            return { verifyToken: async () => null };
+          },
+        },
+        baseUrl: base,
+        logger,
+      });
+      await proxy.ready();
+      expect(given).toEqual([logger]);
     } finally {
       await h.close();
     }
