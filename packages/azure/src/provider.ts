@@ -75,6 +75,7 @@ function azureProxyOptions(options: AzureProviderOptions) {
     allowedTenants,
     appRoleScopes,
     onInvalidToken: options.onError,
+    logger: options.logger,
     now: options.now,
   });
   const always = ['openid', 'profile', 'email', 'offline_access', ...own];

@@ -48,7 +48,10 @@ export type AzureClaims = {
  * const options: AzureTokenVerifierOptions = { clientId: process.env.AZURE_CLIENT_ID!, tenantId: 'organizations', allowedTenants: [contosoTenantId] };
  * ```
  */
-export type AzureTokenVerifierOptions = Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache' | 'requiredScopes'> &
+export type AzureTokenVerifierOptions = Pick<
+  JWTVerifierCommonOptions,
+  'clockTolerance' | 'maxTokenAge' | 'cache' | 'requiredScopes' | 'logger'
+> &
   Omit<JWTVerifierJwksOptions, 'jwksUri' | 'publicKey' | 'secret'> & {
     /** Your app's Application (client) ID: the `aud` of v2.0 tokens for your API. */
     clientId: string;

@@ -52,7 +52,7 @@ export type GoogleProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   verifier?:
     | Omit<
         GoogleTokenVerifierOptions,
-        'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'requiredScopes' | 'onInvalidToken'
+        'clientId' | 'endpoints' | 'hostedDomain' | 'requireVerifiedEmail' | 'requiredScopes' | 'onInvalidToken' | 'logger'
       >
     | undefined;
   /** PKCE (default on) and `resource` (default off; Google does not support it); the client's scopes are never sent to Google. */
@@ -135,6 +135,7 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
         hostedDomain,
         requireVerifiedEmail,
         onInvalidToken: options.onError,
+        logger: options.logger,
       }),
     },
     // The client's scopes are this server's; Google is asked for the Google scopes only and

@@ -3,7 +3,7 @@ import {
   UpstreamError,
   type AccessToken,
   type Clock,
-  type InvalidTokenHook,
+  type VerifierReportingOptions,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
@@ -53,34 +53,33 @@ export type GoogleAccessToken = AccessToken & { subject: string; expiresAt: numb
  * const options: GoogleTokenVerifierOptions = { clientId: process.env.GOOGLE_CLIENT_ID!, hostedDomain: 'example.com', requireVerifiedEmail: true };
  * ```
  */
-export type GoogleTokenVerifierOptions = HttpClientOptions & {
-  /**
-   * Your OAuth client id (`….apps.googleusercontent.com`). A token is accepted only when Google
-   * says it was issued to this client (`aud`, and `azp` when present): a token that any other
-   * Google app obtained for the same user is refused.
-   */
-  clientId: string;
-  /** Scopes the bearer guard requires (Google scopes; `email` and `profile` match their long forms too). */
-  requiredScopes?: readonly string[] | undefined;
-  /**
-   * Accept only accounts of this Google Workspace domain (or one of these): the `hd` claim must
-   * equal it. Accounts without a domain (gmail.com) are refused. Needs the `email` or `profile` scope.
-   */
-  hostedDomain?: string | readonly string[] | undefined;
-  /** Accept only tokens whose account has a verified email address (`email_verified`). Needs the `email` scope. Default `false`. */
-  requireVerifiedEmail?: boolean | undefined;
-  /** The tokeninfo and userinfo endpoints. Default Google's ({@link googleEndpoints}); https only (http on loopback). */
-  endpoints?: Pick<GoogleEndpoints, 'tokenInfoEndpoint' | 'userInfoEndpoint'> | undefined;
-  /**
-   * The verdict cache (valid and refused alike, keyed by the token's SHA-256; never past the
-   * token's expiry), or `false` to ask Google every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`.
-   */
-  cache?: VerifierCacheOptions | false | undefined;
-  /** Told why a token was refused; never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
-  now?: Clock | undefined;
-};
+export type GoogleTokenVerifierOptions = HttpClientOptions &
+  VerifierReportingOptions & {
+    /**
+     * Your OAuth client id (`….apps.googleusercontent.com`). A token is accepted only when Google
+     * says it was issued to this client (`aud`, and `azp` when present): a token that any other
+     * Google app obtained for the same user is refused.
+     */
+    clientId: string;
+    /** Scopes the bearer guard requires (Google scopes; `email` and `profile` match their long forms too). */
+    requiredScopes?: readonly string[] | undefined;
+    /**
+     * Accept only accounts of this Google Workspace domain (or one of these): the `hd` claim must
+     * equal it. Accounts without a domain (gmail.com) are refused. Needs the `email` or `profile` scope.
+     */
+    hostedDomain?: string | readonly string[] | undefined;
+    /** Accept only tokens whose account has a verified email address (`email_verified`). Needs the `email` scope. Default `false`. */
+    requireVerifiedEmail?: boolean | undefined;
+    /** The tokeninfo and userinfo endpoints. Default Google's ({@link googleEndpoints}); https only (http on loopback). */
+    endpoints?: Pick<GoogleEndpoints, 'tokenInfoEndpoint' | 'userInfoEndpoint'> | undefined;
+    /**
+     * The verdict cache (valid and refused alike, keyed by the token's SHA-256; never past the
+     * token's expiry), or `false` to ask Google every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`.
+     */
+    cache?: VerifierCacheOptions | false | undefined;
+    /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+    now?: Clock | undefined;
+  };
 
 /** Google documents access tokens of up to 2048 bytes; some headroom. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -191,6 +190,7 @@ export class GoogleTokenVerifier implements TokenVerifier {
       cache: options.cache,
       defaults: CACHE_DEFAULTS,
       onInvalidToken: options.onInvalidToken,
+      logger: options.logger,
       now: options.now,
       maxTokenLength: MAX_TOKEN_LENGTH,
     });
