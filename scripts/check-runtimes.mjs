@@ -210,14 +210,23 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** The OAuth + MCP flow of a public client, every request with a timeout. */
-async function flow(origin) {
+/**
+ * The OAuth + MCP flow of a public client, every request with a timeout: metadata, the 401
+ * challenge, register, authorize (PKCE) through `signIn`, token, MCP initialize + tools/call,
+ * refresh (rotation), a call with the new token, the old refresh token refused. `signIn` takes the
+ * authorization URL and returns the response that redirects to the client's redirect URI (by
+ * default the authorization endpoint's own answer); `subject`, when given, is who the tool must see.
+ */
+async function flow(origin, { signIn, subject, browse } = {}) {
   const resource = `${origin}/mcp`;
-  const call = async (path, init = {}) => {
-    const res = await fetch(new URL(path, origin), { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init });
-    if (process.env.CHECK_RUNTIMES_VERBOSE) console.log(`  ${init.method ?? 'GET'} ${path} → ${res.status}`);
-    return res;
-  };
+  const send =
+    browse ??
+    (async (url, init = {}) => {
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init });
+      if (process.env.CHECK_RUNTIMES_VERBOSE) console.log(`  ${init.method ?? 'GET'} ${url} → ${res.status}`);
+      return res;
+    });
+  const call = (path, init) => send(new URL(path, origin).href, init);
   const form = (body) => ({
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -226,7 +235,12 @@ async function flow(origin) {
 
   const prm = await call('/.well-known/oauth-protected-resource/mcp');
   expect(prm.status === 200, `protected resource metadata: ${prm.status}`);
-  expect((await prm.json()).resource === resource, 'protected resource metadata names another resource');
+  const prmDocument = await prm.json();
+  expect(prmDocument.resource === resource, 'protected resource metadata names another resource');
+  expect(
+    prmDocument.authorization_servers?.[0] === origin,
+    `protected resource metadata: authorization servers ${prmDocument.authorization_servers}`,
+  );
   const asMeta = await call('/.well-known/oauth-authorization-server');
   expect(asMeta.status === 200, `authorization server metadata: ${asMeta.status}`);
   const metadata = await asMeta.json();
@@ -263,13 +277,13 @@ async function flow(origin) {
     resource,
     state,
   }).toString();
-  const authorized = await call(authorizeUrl.pathname + authorizeUrl.search);
+  const authorized = await (signIn ?? send)(authorizeUrl.href);
   expect(authorized.status === 302, `authorize: ${authorized.status} ${await authorized.text()}`);
   const redirect = new URL(authorized.headers.get('location'));
   expect(`${redirect.origin}${redirect.pathname}` === CALLBACK, `authorize redirected to ${redirect.origin}${redirect.pathname}`);
   expect(redirect.searchParams.get('state') === state && redirect.searchParams.get('iss') === origin, 'authorize: state or iss wrong');
   const code = redirect.searchParams.get('code');
-  expect(code, `authorize: no code (${redirect.searchParams.get('error')})`);
+  expect(code, `authorize: no code (${redirect.searchParams.get('error')}: ${redirect.searchParams.get('error_description')})`);
 
   const tokenPath = new URL(metadata.token_endpoint).pathname;
   const issued = await call(
@@ -280,7 +294,8 @@ async function flow(origin) {
   const first = await issued.json();
   expect(first.token_type === 'Bearer' && first.access_token && first.refresh_token, 'token: no Bearer access and refresh token');
 
-  await whoami(call, first.access_token, clientId);
+  const me = await whoami(call, first.access_token, clientId);
+  expect(subject === undefined || me.subject === subject, `the tool sees subject ${me.subject}, not ${subject}`);
 
   const refreshed = await call(tokenPath, form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId }));
   expect(refreshed.status === 200, `refresh: ${refreshed.status} ${await refreshed.clone().text()}`);
@@ -347,13 +362,12 @@ function formOf(html, pageUrl) {
 }
 
 /**
- * The OAuth proxy's browser flow, as an MCP client and its user's browser go through it: metadata,
- * register, authorize → consent page → approve → the IdP's login page → sign in → the proxy's
- * callback → the client's redirect URI with a code; token, MCP tool call as the IdP's user,
- * refresh, the old refresh token refused.
+ * The OAuth proxy's browser flow: the common flow, with a browser (cookies kept per origin) that
+ * signs in: the proxy's authorization endpoint → its consent page → approve (CSRF token and
+ * cookie) → the IdP's login page → sign in → the IdP's authorization → the proxy's callback
+ * (browser-binding cookie) → the client's redirect URI with a code; the tool must see the IdP's user.
  */
-async function proxyFlow(origin, idp, password) {
-  const resource = `${origin}/mcp`;
+function proxyFlow(origin, idp, password) {
   const jar = cookieJar();
   const browse = async (url, init = {}) => {
     const headers = new Headers(init.headers);
@@ -364,114 +378,43 @@ async function proxyFlow(origin, idp, password) {
     jar.store(url, res);
     return res;
   };
-  const call = (path, init = {}) => browse(new URL(path, origin).href, init);
-  const form = (body) => ({
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(body).toString(),
-  });
+  const postForm = ({ action, fields }, headers = {}) =>
+    browse(action, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: fields.toString(),
+    });
 
-  const prm = await (await call('/.well-known/oauth-protected-resource/mcp')).json();
-  expect(
-    prm.resource === resource && prm.authorization_servers?.[0] === origin,
-    `proxy: protected resource metadata ${JSON.stringify(prm)}`,
-  );
-  const metadata = await (await call('/.well-known/oauth-authorization-server')).json();
-  expect(metadata.issuer === origin, `proxy: issuer ${metadata.issuer}`);
-  const anonymous = await mcpCall(call, undefined, 1, 'initialize', initializeParams());
-  expect(anonymous.status === 401, `proxy: MCP without a token: ${anonymous.status}`);
+  const signIn = async (authorizeUrl) => {
+    const authorized = await browse(authorizeUrl);
+    expect(authorized.status === 302, `proxy: authorize: ${authorized.status} ${await authorized.text()}`);
+    const consentUrl = new URL(authorized.headers.get('location'), origin).href;
+    expect(consentUrl.startsWith(`${origin}/consent`), `proxy: authorize went to ${consentUrl}, not the consent page`);
+    const consentPage = await browse(consentUrl, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(consentPage.status === 200, `proxy: consent page: ${consentPage.status}`);
+    const consent = formOf(await consentPage.text(), consentUrl);
+    expect(consent.fields.get('csrf_token'), 'proxy: consent form without a CSRF token');
+    consent.fields.set('decision', 'approve');
+    const approved = await postForm(consent, { origin });
+    expect(approved.status === 303, `proxy: consent approval: ${approved.status} ${await approved.text()}`);
+    const upstreamAuthorize = approved.headers.get('location');
+    expect(upstreamAuthorize.startsWith(`${idp}/authorize?`), `proxy: approval went to ${upstreamAuthorize}, not the IdP`);
 
-  const registered = await call('/register', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      client_name: 'runtime check',
-      redirect_uris: [CALLBACK],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-    }),
-  });
-  expect(registered.status === 201, `proxy: register: ${registered.status} ${await registered.clone().text()}`);
-  const clientId = (await registered.json()).client_id;
-
-  const verifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const authorizeUrl = new URL(metadata.authorization_endpoint);
-  authorizeUrl.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: CALLBACK,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    scope: 'mcp:tools',
-    resource,
-    state,
-  }).toString();
-  const authorized = await browse(authorizeUrl.href);
-  expect(authorized.status === 302, `proxy: authorize: ${authorized.status} ${await authorized.text()}`);
-  const consentUrl = new URL(authorized.headers.get('location'), origin).href;
-  expect(consentUrl.startsWith(`${origin}/consent`), `proxy: authorize went to ${consentUrl}, not the consent page`);
-
-  const consentPage = await browse(consentUrl, { headers: { 'sec-fetch-site': 'cross-site' } });
-  expect(consentPage.status === 200, `proxy: consent page: ${consentPage.status}`);
-  const consent = formOf(await consentPage.text(), consentUrl);
-  expect(consent.fields.get('csrf_token'), 'proxy: consent form without a CSRF token');
-  consent.fields.set('decision', 'approve');
-  const approved = await browse(consent.action, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', origin },
-    body: consent.fields.toString(),
-  });
-  expect(approved.status === 303, `proxy: consent approval: ${approved.status} ${await approved.text()}`);
-  const upstreamAuthorize = approved.headers.get('location');
-  expect(upstreamAuthorize.startsWith(`${idp}/authorize?`), `proxy: approval went to ${upstreamAuthorize}, not the IdP`);
-
-  // at the IdP: its login page, the sign-in, then its authorization redirects to the proxy's callback
-  const loginPage = await browse(upstreamAuthorize);
-  expect(loginPage.status === 200, `IdP: login page: ${loginPage.status}`);
-  const login = formOf(await loginPage.text(), upstreamAuthorize);
-  login.fields.set('username', 'alice');
-  login.fields.set('password', password);
-  const signedIn = await browse(login.action, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: login.fields.toString(),
-  });
-  expect(signedIn.status === 303, `IdP: sign-in: ${signedIn.status} ${await signedIn.text()}`);
-  const idpAuthorized = await browse(new URL(signedIn.headers.get('location'), idp).href);
-  expect(idpAuthorized.status === 302, `IdP: authorize: ${idpAuthorized.status} ${await idpAuthorized.text()}`);
-  const callbackUrl = idpAuthorized.headers.get('location');
-  expect(callbackUrl.startsWith(`${origin}/auth/callback?`), `IdP: redirected to ${callbackUrl}, not the proxy's callback`);
-
-  const back = await browse(callbackUrl);
-  expect(back.status === 302, `proxy: callback: ${back.status} ${await back.text()}`);
-  const redirect = new URL(back.headers.get('location'));
-  expect(`${redirect.origin}${redirect.pathname}` === CALLBACK, `proxy: callback redirected to ${redirect.href}`);
-  expect(
-    redirect.searchParams.get('state') === state && redirect.searchParams.get('iss') === origin,
-    'proxy: callback: state or iss wrong',
-  );
-  const code = redirect.searchParams.get('code');
-  expect(code, `proxy: callback: no code (${redirect.searchParams.get('error')}: ${redirect.searchParams.get('error_description')})`);
-
-  const tokenPath = new URL(metadata.token_endpoint).pathname;
-  const issued = await call(
-    tokenPath,
-    form({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK, client_id: clientId, resource }),
-  );
-  expect(issued.status === 200, `proxy: token: ${issued.status} ${await issued.clone().text()}`);
-  const first = await issued.json();
-  expect(first.token_type === 'Bearer' && first.access_token && first.refresh_token, 'proxy: token: no Bearer access and refresh token');
-  const me = await whoami(call, first.access_token, clientId);
-  expect(me.subject === 'alice', `proxy: the tool sees subject ${me.subject}, not the IdP's user`);
-
-  const refreshed = await call(tokenPath, form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId }));
-  expect(refreshed.status === 200, `proxy: refresh: ${refreshed.status} ${await refreshed.clone().text()}`);
-  const second = await refreshed.json();
-  expect(second.access_token !== first.access_token && second.refresh_token !== first.refresh_token, 'proxy: refresh: tokens not rotated');
-  await whoami(call, second.access_token, clientId);
-  const reused = await call(tokenPath, form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: clientId }));
-  expect(reused.status === 400, `proxy: reused refresh token: ${reused.status}`);
+    // at the IdP: its login page, the sign-in, then its authorization redirects to the proxy's callback
+    const loginPage = await browse(upstreamAuthorize);
+    expect(loginPage.status === 200, `IdP: login page: ${loginPage.status}`);
+    const login = formOf(await loginPage.text(), upstreamAuthorize);
+    login.fields.set('username', 'alice');
+    login.fields.set('password', password);
+    const signedIn = await postForm(login);
+    expect(signedIn.status === 303, `IdP: sign-in: ${signedIn.status} ${await signedIn.text()}`);
+    const idpAuthorized = await browse(new URL(signedIn.headers.get('location'), idp).href);
+    expect(idpAuthorized.status === 302, `IdP: authorize: ${idpAuthorized.status} ${await idpAuthorized.text()}`);
+    const callbackUrl = idpAuthorized.headers.get('location');
+    expect(callbackUrl.startsWith(`${origin}/auth/callback?`), `IdP: redirected to ${callbackUrl}, not the proxy's callback`);
+    return browse(callbackUrl);
+  };
+  return flow(origin, { browse, signIn, subject: 'alice' });
 }
 
 function initializeParams() {
