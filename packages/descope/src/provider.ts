@@ -67,6 +67,7 @@ export class DescopeProvider extends RemoteAuthProvider {
       algorithms: ['RS256'],
       claims: descopeClaimsHook(endpoints.projectId, withPermissions),
       onInvalidToken: options.onError,
+      logger: options.logger,
       now: options.now,
     });
     super({

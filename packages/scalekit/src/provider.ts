@@ -108,6 +108,7 @@ export class ScalekitProvider extends RemoteAuthProvider {
       audience: dangerouslyAcceptTokensWithoutAudience ? resourceOrNoAudience(resourceId) : resourceId,
       algorithms: ['RS256'],
       onInvalidToken: options.onError,
+      logger: options.logger,
       now: options.now,
     });
     super({
