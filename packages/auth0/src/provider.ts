@@ -116,6 +116,7 @@ function auth0ProxyOptions(options: Auth0ProviderOptions): OIDCProxyOptions {
           permissionsAsScopes,
           http: proxy.http,
           onInvalidToken: proxy.onError,
+          logger: proxy.logger,
           now: proxy.now,
         }),
     },

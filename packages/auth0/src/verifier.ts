@@ -1,4 +1,4 @@
-import { TokenInvalidError, type Clock, type HttpClientOptions, type InvalidTokenHook } from '@mcpauth/core';
+import { TokenInvalidError, type Clock, type HttpClientOptions, type VerifierReportingOptions } from '@mcpauth/core';
 import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth/jwt';
 
 /**
@@ -13,7 +13,7 @@ import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth
  * };
  * ```
  */
-export interface Auth0TokenVerifierOptions extends JWTTuningOptions {
+export interface Auth0TokenVerifierOptions extends JWTTuningOptions, VerifierReportingOptions {
   /** The tenant's JWKS (`https://{domain}/.well-known/jwks.json`). */
   jwksUri: string;
   /** The tenant's issuer, exactly: `https://{domain}/`, with the trailing slash. */
@@ -26,8 +26,6 @@ export interface Auth0TokenVerifierOptions extends JWTTuningOptions {
   permissionsAsScopes?: boolean | undefined;
   /** Outbound HTTP of the JWKS fetch (timeout, size limit, fetch). */
   http?: Omit<HttpClientOptions, 'retry'> | undefined;
-  /** Told why each token was refused; never given a token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch. */
   now?: Clock | undefined;
 }

@@ -168,7 +168,7 @@ describe('Auth0Provider: upstream failures', () => {
     try {
       const callback = await startSignIn(stack.mcpUrl, new ConsentingOAuthClientProvider(CLIENT_CALLBACK));
       expect(callback?.get('error')).toBe('access_denied');
-      expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM' && /Service not found/.test(e.message))).toBe(true);
+      expect(stack.errors.some((e) => e.code === 'ERR_UPSTREAM' && /Service not found/.test(e.errorDescription ?? ''))).toBe(true);
     } finally {
       await stack.close();
     }

@@ -68,6 +68,7 @@ function cognitoProxyOptions(options: AWSCognitoProviderOptions): OIDCProxyOptio
           groupsAsScopes,
           http: proxy.http,
           onInvalidToken: proxy.onError,
+          logger: proxy.logger,
           now: proxy.now,
         }),
     },

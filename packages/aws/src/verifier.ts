@@ -1,4 +1,4 @@
-import { TokenInvalidError, type Clock, type HttpClientOptions, type InvalidTokenHook } from '@mcpauth/core';
+import { TokenInvalidError, type Clock, type HttpClientOptions, type VerifierReportingOptions } from '@mcpauth/core';
 import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth/jwt';
 
 /**
@@ -13,7 +13,7 @@ import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth
  * };
  * ```
  */
-export interface CognitoTokenVerifierOptions extends JWTTuningOptions {
+export interface CognitoTokenVerifierOptions extends JWTTuningOptions, VerifierReportingOptions {
   /** The pool's JWKS. */
   jwksUri: string;
   /** The pool's issuer, exactly. */
@@ -24,8 +24,6 @@ export interface CognitoTokenVerifierOptions extends JWTTuningOptions {
   groupsAsScopes?: boolean | undefined;
   /** Outbound HTTP of the JWKS fetch (timeout, size limit, fetch). */
   http?: Omit<HttpClientOptions, 'retry'> | undefined;
-  /** Told why each token was refused; never given a token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
   /** Clock in seconds since the epoch. */
   now?: Clock | undefined;
 }

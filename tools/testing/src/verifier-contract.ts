@@ -27,6 +27,8 @@ export interface ReportedError {
   code: string;
   message: string;
   reason?: string;
+  /** An upstream's `error_description` (`UpstreamError`): kept out of the message, which may be logged. */
+  errorDescription?: string | undefined;
   cause?: unknown;
 }
 
