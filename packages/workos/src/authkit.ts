@@ -64,6 +64,7 @@ export class AuthKitProvider extends RemoteAuthProvider {
           audience: resourceUrl,
           claims: authkitClaims({ permissionsAsScopes }),
           onInvalidToken: options.onError,
+          logger: options.logger,
           now: options.now,
         }),
       forwardAuthorizationServerMetadata: forwardedMetadataOption(endpoints.metadataUrl, rest.forwardAuthorizationServerMetadata),

@@ -29,7 +29,7 @@ export type WorkOSProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   /** The AuthKit domain, e.g. `https://example-app.authkit.app` (`https://` added when missing). */
   authkitDomain: string | URL;
   /** Tuning of the `WorkOSTokenVerifier` that checks WorkOS tokens (cache, timeouts). */
-  verifier?: Omit<WorkOSTokenVerifierOptions, 'authkitDomain' | 'clientId' | 'onInvalidToken'> | undefined;
+  verifier?: Omit<WorkOSTokenVerifierOptions, 'authkitDomain' | 'clientId' | 'onInvalidToken' | 'logger'> | undefined;
   /** PKCE (default on) and `resource` (default off); the client's scopes are never sent to WorkOS. */
   forward?: Omit<ProxyForwardOptions, 'scopes'> | undefined;
 } & (
@@ -76,6 +76,7 @@ function workosProxyOptions(options: WorkOSProviderOptions): OAuthProxyOptions {
         authkitDomain: endpoints.issuer,
         clientId,
         onInvalidToken: options.onError,
+        logger: options.logger,
       }),
     },
     // WorkOS is asked for OIDC scopes only; the client's scopes are this server's, which WorkOS

@@ -3,7 +3,7 @@ import {
   UpstreamError,
   type AccessToken,
   type Clock,
-  type InvalidTokenHook,
+  type VerifierReportingOptions,
   type TokenVerifier,
   type VerifierCacheOptions,
 } from '@mcpauth/core';
@@ -41,24 +41,23 @@ export type WorkOSUserInfoClaims = {
 export type WorkOSAccessToken = AccessToken & { subject: string; expiresAt: number; claims: WorkOSUserInfoClaims };
 
 /** Options of {@link WorkOSTokenVerifier}. */
-export type WorkOSTokenVerifierOptions = HttpClientOptions & {
-  /** The AuthKit domain, e.g. `https://example-app.authkit.app` (`https://` added when missing). */
-  authkitDomain: string | URL;
-  /** `clientId` of the returned tokens (userinfo does not say which application a token belongs to). Default `'workos'`. */
-  clientId?: string | undefined;
-  /** Scopes every token must carry (from userinfo's `scope` / `scopes`), checked by the bearer guard. */
-  requiredScopes?: readonly string[] | undefined;
-  /**
-   * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
-   * WorkOS every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
-   * the `expiresAt` horizon of the tokens returned (never later than the token's own `exp`).
-   */
-  cache?: VerifierCacheOptions | false | undefined;
-  /** Told why a token was refused (WorkOS's 401, a malformed token); never given the token. */
-  onInvalidToken?: InvalidTokenHook | undefined;
-  /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
-  now?: Clock | undefined;
-};
+export type WorkOSTokenVerifierOptions = HttpClientOptions &
+  VerifierReportingOptions & {
+    /** The AuthKit domain, e.g. `https://example-app.authkit.app` (`https://` added when missing). */
+    authkitDomain: string | URL;
+    /** `clientId` of the returned tokens (userinfo does not say which application a token belongs to). Default `'workos'`. */
+    clientId?: string | undefined;
+    /** Scopes every token must carry (from userinfo's `scope` / `scopes`), checked by the bearer guard. */
+    requiredScopes?: readonly string[] | undefined;
+    /**
+     * The verdict cache (valid and 401 alike, keyed by the token's SHA-256), or `false` to ask
+     * WorkOS every time. Default `{ ttlSeconds: 300, maxEntries: 10_000 }`. `ttlSeconds` is also
+     * the `expiresAt` horizon of the tokens returned (never later than the token's own `exp`).
+     */
+    cache?: VerifierCacheOptions | false | undefined;
+    /** Clock in seconds since the epoch (tests inject one). Default `Date.now() / 1000`. */
+    now?: Clock | undefined;
+  };
 
 const MAX_TOKEN_LENGTH = 8192;
 const CACHE_DEFAULTS = { ttlSeconds: 300, maxEntries: 10_000 };
@@ -140,6 +139,7 @@ export class WorkOSTokenVerifier implements TokenVerifier {
       cache: options.cache,
       defaults: CACHE_DEFAULTS,
       onInvalidToken: options.onInvalidToken,
+      logger: options.logger,
       now: options.now,
       maxTokenLength: MAX_TOKEN_LENGTH,
     });

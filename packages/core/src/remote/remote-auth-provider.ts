@@ -54,55 +54,55 @@ export interface RemoteVerifierContext {
 /** Options of {@link RemoteAuthProvider}. */
 export type RemoteAuthProviderOptions = RemoteResourceLocation &
   LoggingOptions & {
-  /**
-   * Issuer URLs of the authorization servers that issue tokens for this resource (at least one),
-   * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
-   */
-  authorizationServers: readonly (string | URL)[];
-  /**
-   * Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@mcpauth/jwt`),
-   * or a factory given the resource URL, for a verifier whose audience is this server
-   * (`({ resourceUrl }) => new JWTVerifier({ …, audience: resourceUrl })`).
-   */
-  verifier: TokenVerifier | ((context: RemoteVerifierContext) => TokenVerifier);
-  /** Scopes advertised in the metadata (`scopes_supported`). Default: `requiredScopes`. */
-  scopesSupported?: readonly string[] | undefined;
-  /** Scopes every MCP request needs (403 `insufficient_scope` without them). Default: the verifier's `requiredScopes`, else none. */
-  requiredScopes?: readonly string[] | undefined;
-  /** Human-readable name in the metadata (`resource_name`). */
-  resourceName?: string | undefined;
-  /** Documentation URL in the metadata (`resource_documentation`). */
-  resourceDocumentation?: string | URL | undefined;
-  /**
-   * Also serve the authorization server's RFC 8414 metadata at this server's
-   * `/.well-known/oauth-authorization-server`, for clients of the 2025-03-26 MCP revision that
-   * look for it on the MCP server's origin. `true` for the defaults. Default `false`.
-   */
-  forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
-  /** Outbound HTTP for the forwarded metadata. Defaults: timeout 5 000 ms, at most 256 KiB, no retry. */
-  http?: HttpClientOptions | undefined;
-  /**
-   * Who checks that a token is meant for this server. `'resource'` (default, RFC 8707): the token
-   * must name this resource URL (`resource` or `aud`), as the MCP authorization spec requires.
-   * `'verifier'`: the IdP puts its own audience in tokens (Supabase `authenticated`, a Descope
-   * project id, a Scalekit resource id) and the `verifier` checks it; the guard then does not ask
-   * for the resource URL (its `dangerouslyAcceptAnyAudience`). Use it only with a verifier that
-   * enforces issuer and audience (a `JWTVerifier` with `audience`).
-   */
-  audienceCheck?: 'resource' | 'verifier' | undefined;
-  /**
-   * Accept DPoP-bound tokens (RFC 9449) from the authorization server: `Authorization: DPoP` with a
-   * proof of the key the token names (`cnf.jkt`, from the JWT or the introspection response), the
-   * proof's `jti` remembered in `dpop.store` (a `RedisStore` across instances); `required: true`
-   * refuses Bearer. The RFC 9728 metadata then lists `dpop_signing_alg_values_supported` (and
-   * `dpop_bound_access_tokens_required`). Without it, a bound token sent as Bearer is still refused.
-   */
-  dpop?: ResourceDPoPOptions | undefined;
-  /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
-  onError?: AuthErrorHook | undefined;
-  /** Clock in seconds since the epoch, for the metadata cache (tests inject one). Default `Date.now() / 1000`. */
-  now?: Clock | undefined;
-};
+    /**
+     * Issuer URLs of the authorization servers that issue tokens for this resource (at least one),
+     * listed in the RFC 9728 metadata. https (http only on a loopback host), like every URL here.
+     */
+    authorizationServers: readonly (string | URL)[];
+    /**
+     * Verifies the bearer tokens those servers issue (for JWTs, `JWTVerifier` from `@mcpauth/jwt`),
+     * or a factory given the resource URL, for a verifier whose audience is this server
+     * (`({ resourceUrl }) => new JWTVerifier({ …, audience: resourceUrl })`).
+     */
+    verifier: TokenVerifier | ((context: RemoteVerifierContext) => TokenVerifier);
+    /** Scopes advertised in the metadata (`scopes_supported`). Default: `requiredScopes`. */
+    scopesSupported?: readonly string[] | undefined;
+    /** Scopes every MCP request needs (403 `insufficient_scope` without them). Default: the verifier's `requiredScopes`, else none. */
+    requiredScopes?: readonly string[] | undefined;
+    /** Human-readable name in the metadata (`resource_name`). */
+    resourceName?: string | undefined;
+    /** Documentation URL in the metadata (`resource_documentation`). */
+    resourceDocumentation?: string | URL | undefined;
+    /**
+     * Also serve the authorization server's RFC 8414 metadata at this server's
+     * `/.well-known/oauth-authorization-server`, for clients of the 2025-03-26 MCP revision that
+     * look for it on the MCP server's origin. `true` for the defaults. Default `false`.
+     */
+    forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
+    /** Outbound HTTP for the forwarded metadata. Defaults: timeout 5 000 ms, at most 256 KiB, no retry. */
+    http?: HttpClientOptions | undefined;
+    /**
+     * Who checks that a token is meant for this server. `'resource'` (default, RFC 8707): the token
+     * must name this resource URL (`resource` or `aud`), as the MCP authorization spec requires.
+     * `'verifier'`: the IdP puts its own audience in tokens (Supabase `authenticated`, a Descope
+     * project id, a Scalekit resource id) and the `verifier` checks it; the guard then does not ask
+     * for the resource URL (its `dangerouslyAcceptAnyAudience`). Use it only with a verifier that
+     * enforces issuer and audience (a `JWTVerifier` with `audience`).
+     */
+    audienceCheck?: 'resource' | 'verifier' | undefined;
+    /**
+     * Accept DPoP-bound tokens (RFC 9449) from the authorization server: `Authorization: DPoP` with a
+     * proof of the key the token names (`cnf.jkt`, from the JWT or the introspection response), the
+     * proof's `jti` remembered in `dpop.store` (a `RedisStore` across instances); `required: true`
+     * refuses Bearer. The RFC 9728 metadata then lists `dpop_signing_alg_values_supported` (and
+     * `dpop_bound_access_tokens_required`). Without it, a bound token sent as Bearer is still refused.
+     */
+    dpop?: ResourceDPoPOptions | undefined;
+    /** Called with each token refusal, verifier failure and metadata fetch failure (never with a token). */
+    onError?: AuthErrorHook | undefined;
+    /** Clock in seconds since the epoch, for the metadata cache (tests inject one). Default `Date.now() / 1000`. */
+    now?: Clock | undefined;
+  };
 
 /** A public URL of this set-up: https (http only on loopback), no query or fragment. */
 function publicUrl(value: string | URL, name: string): URL {
