@@ -1,10 +1,10 @@
 // The identity provider of the runtime check's proxy flow, run by Node on loopback: an
-// authorization server (`createAuthorizationServer` over `InMemoryOAuthProvider`, JWT access
+// authorization server (`createAuthorizationServer` over `StoreOAuthProvider`, JWT access
 // tokens) without a consent step of its own, in front of which sits a password login page that
 // sets a session cookie, as a hosted IdP does.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { InMemoryOAuthProvider, JWTIssuer, createAuthorizationServer, deriveJwtKey } from '@mcpauth/core';
+import { StoreOAuthProvider, JWTIssuer, createAuthorizationServer, deriveJwtKey } from '@mcpauth/core';
 import { toNodeHandler } from '@mcpauth/core/node';
 
 export const IDP_USER = 'alice';
@@ -13,7 +13,7 @@ export const IDP_USER = 'alice';
 export async function startIdp({ port, key, password }) {
   const origin = `http://127.0.0.1:${port}`;
   const signingKey = await deriveJwtKey({ highEntropyMaterial: key }, 'runtime-check-idp');
-  const provider = new InMemoryOAuthProvider({
+  const provider = new StoreOAuthProvider({
     issuerUrl: origin,
     jwtIssuer: new JWTIssuer({ issuer: origin, audience: `${origin}/api`, signingKey }),
     approve: (_client, params) => ({ subject: IDP_USER, scopes: params.scopes }),
