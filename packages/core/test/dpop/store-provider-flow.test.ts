@@ -5,8 +5,8 @@
  * proof. Refused: the bound token as Bearer, a refresh without a proof or with another key (a
  * public client), a client that never used DPoP when the MCP endpoint requires it.
  */
-import { HeadlessOAuthClientProvider } from '@mcpauth/testing';
-import { Client, DpopSession, StreamableHTTPClientTransport, UnauthorizedError, auth } from '@modelcontextprotocol/client';
+import { HeadlessOAuthClientProvider, signInWithOAuth } from '@mcpauth/testing';
+import { type Client, DpopSession, auth } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../authorization-server/fixtures.js';
 
@@ -30,17 +30,6 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function expectSignedIn(s: Stack, provider: HeadlessOAuthClientProvider): Promise<Client> {
-  const first = new Client({ name: 'dpop', version: '1.0.0' });
-  await expect(first.connect(new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }))).rejects.toBeInstanceOf(
-    UnauthorizedError,
-  );
-  await new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }).finishAuth(provider.callback!);
-  const client = new Client({ name: 'dpop', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(s.mcpUrl), { authProvider: provider }));
-  return client;
-}
-
 async function whoami(client: Client): Promise<{ clientId: string }> {
   const result = await client.callTool({ name: 'whoami', arguments: {} });
   return JSON.parse((result.content as { text: string }[])[0]!.text) as { clientId: string };
@@ -58,7 +47,7 @@ describe('DPoP with the own authorization server (StoreOAuthProvider)', () => {
     stack = await startStack({ dpop: {} });
     const s = stack;
     const provider = new DpopHeadlessClient();
-    const client = await expectSignedIn(s, provider);
+    const client = await signInWithOAuth(s.mcpUrl, provider, 'dpop');
     const session = provider.session!;
     expect(provider.tokens()?.token_type).toBe('DPoP');
     const bound = await s.provider.loadAccessToken(provider.tokens()!.access_token);
@@ -100,7 +89,7 @@ describe('DPoP with the own authorization server (StoreOAuthProvider)', () => {
   it('a client without DPoP still gets bearer tokens unless the MCP endpoint requires DPoP', async () => {
     stack = await startStack({ dpop: {} });
     const plain = new HeadlessOAuthClientProvider(CALLBACK, { client_name: 'bearer client' });
-    const client = await expectSignedIn(stack, plain);
+    const client = await signInWithOAuth(stack.mcpUrl, plain, 'dpop');
     expect(plain.tokens()?.token_type).toBe('Bearer');
     expect((await stack.provider.loadAccessToken(plain.tokens()!.access_token))?.cnf).toBeUndefined();
     expect((await whoami(client)).clientId).toBe(plain.clientInformation()!.client_id);
@@ -109,7 +98,7 @@ describe('DPoP with the own authorization server (StoreOAuthProvider)', () => {
 
     stack = await startStack({ dpop: { required: true } });
     const refused = new HeadlessOAuthClientProvider(CALLBACK, { client_name: 'bearer client' });
-    await expect(expectSignedIn(stack, refused)).rejects.toThrow();
+    await expect(signInWithOAuth(stack.mcpUrl, refused, 'dpop')).rejects.toThrow();
   });
 
   it('binds the token of a machine client (client_credentials with a proof) to its key', async () => {
