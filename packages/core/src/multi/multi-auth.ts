@@ -3,6 +3,7 @@ import type { AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
 import { createBearerGuard, type BearerGuard } from '../resource-server/bearer-guard.js';
+import type { ResourceDPoPOptions } from '../dpop/resource.js';
 import type { LoggingOptions } from '../logging/logger.js';
 import { createReporter, type AuthErrorHook, type Reporter } from '../logging/reporter.js';
 
@@ -14,6 +15,12 @@ export interface MultiAuthOptions extends LoggingOptions {
   verifiers: readonly TokenVerifier[];
   /** Called with each refusal and each verifier failure (never with the token). */
   onError?: AuthErrorHook | undefined;
+  /**
+   * DPoP at the MCP endpoint (RFC 9449), as the primary's `dpop` option: give the primary's own
+   * settings (an `OAuthProxy` or `RemoteAuthProvider` with `dpop`), so that its DPoP-bound tokens are
+   * accepted here too. Without it, a bound token sent with `Authorization: DPoP` is refused.
+   */
+  dpop?: ResourceDPoPOptions | undefined;
 }
 
 /**
@@ -102,6 +109,7 @@ export class MultiAuth implements AuthProvider {
       resourceMetadataUrl: primary.resourceMetadataUrl,
       requiredScopes: primary.requiredScopes,
       expectedResource: primary.resourceUrl,
+      dpop: options.dpop,
       onError: options.onError,
       logger: options.logger,
     });

@@ -7,6 +7,7 @@
 import { DpopSession } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import type { AccessToken } from '../../src/protocols/access-token.js';
+import { MultiAuth } from '../../src/multi/multi-auth.js';
 import { RemoteAuthProvider } from '../../src/remote/remote-auth-provider.js';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
@@ -24,7 +25,7 @@ function provider(jkt: string, dpop: { required?: boolean } | undefined) {
   });
 }
 
-const call = async (auth: RemoteAuthProvider, authorization: string, proof?: string) =>
+const call = async (auth: Pick<RemoteAuthProvider, 'guard'>, authorization: string, proof?: string) =>
   auth.guard(new Request(RESOURCE, { method: 'POST', headers: { authorization, ...(proof ? { dpop: proof } : {}) } }));
 
 describe('RemoteAuthProvider with dpop', () => {
@@ -63,5 +64,17 @@ describe('RemoteAuthProvider with dpop', () => {
     const auth = provider(session.thumbprint, undefined);
     expect(auth.metadata['dpop_signing_alg_values_supported']).toBeUndefined();
     expect(((await call(auth, 'Bearer bound')) as Response).status).toBe(401);
+  });
+
+  it('MultiAuth over it accepts the bound tokens of the primary only with the same dpop option', async () => {
+    const session = await DpopSession.create();
+    const primary = provider(session.thumbprint, {});
+    const service = { verifyToken: async () => null };
+    const proof = () => session.buildProof({ htm: 'POST', htu: new URL(RESOURCE), accessToken: 'bound' });
+    const withDpop = new MultiAuth({ primary, verifiers: [service], dpop: {} });
+    expect(await call(withDpop, 'DPoP bound', await proof())).not.toBeInstanceOf(Response);
+    const without = new MultiAuth({ primary, verifiers: [service] });
+    // without it the DPoP scheme is not one this guard accepts: a malformed request (400)
+    expect(((await call(without, 'DPoP bound', await proof())) as Response).status).toBe(400);
   });
 });
