@@ -70,6 +70,12 @@ describe('createMcpAuthHandler', () => {
     const pre = await fetch(auth.resourceUrl, { method: 'OPTIONS' });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('Mcp-Session-Id');
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-max-age')).toBe('86400');
+    // the preflight-only headers are not repeated on actual responses (browsers read them only there)
+    expect(res.headers.get('access-control-allow-headers')).toBeNull();
   });
 
   it('adds the CORS headers to the MCP response, in place or to a copy when its headers are immutable', async () => {

@@ -30,6 +30,12 @@ describe('scopes', () => {
     expect(hasScopes(['a', 'b'], ['a'])).toBe(true);
     expect(hasScopes(['a'], ['a', 'b'])).toBe(false);
     expect(hasScopes([], [])).toBe(true);
+    // long grants (searched through a set) answer the same
+    const many = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    expect(hasScopes(many, ['s39', 's0'])).toBe(true);
+    expect(hasScopes(many, ['s39', 's40'])).toBe(false);
+    expect(hasScopes(many.slice(0, 16), ['s15'])).toBe(true);
+    expect(hasScopes(many.slice(0, 16), ['s16'])).toBe(false);
   });
 });
 

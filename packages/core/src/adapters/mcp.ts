@@ -6,7 +6,7 @@ import {
   type ScopeChallenge,
   type ScopeChallengeHandler,
 } from '@modelcontextprotocol/server';
-import { requestUrl } from '../http/request-url.js';
+import { requestTarget } from '../http/request-target.js';
 import { createRouter, routeRequest, type FetchHandler } from '../http/router.js';
 import type { AccessToken } from '../protocols/access-token.js';
 import type { AuthProvider } from '../protocols/auth-provider.js';
@@ -99,27 +99,31 @@ export interface McpAuthHandlerOptions extends McpAdapterOptions {
   cors?: boolean | undefined;
 }
 
-const MCP_CORS: Record<string, string> = {
+/** The CORS headers of a preflight (`OPTIONS`) answer. */
+const MCP_PREFLIGHT: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, DPoP, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
-  'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, MCP-Protocol-Version',
   'Access-Control-Max-Age': '86400',
 };
 
-const MCP_CORS_ENTRIES = Object.entries(MCP_CORS);
+/** Expose-Headers, the CORS header besides Allow-Origin that an actual (not preflight) response needs. */
+const EXPOSE_HEADERS = 'WWW-Authenticate, DPoP-Nonce, Mcp-Session-Id, MCP-Protocol-Version';
 
 /**
- * The response with the CORS headers, set in place. Only a response whose headers are immutable
+ * The response with the CORS headers of an actual response (Allow-Origin, Expose-Headers; the
+ * others only count in a preflight), set in place. Only a response whose headers are immutable
  * (one from `fetch`) is copied, its body handed over as it is.
  */
 function withCors(response: Response): Response {
   try {
-    for (const [k, v] of MCP_CORS_ENTRIES) response.headers.set(k, v);
+    response.headers.set('Access-Control-Allow-Origin', '*');
+    response.headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     return response;
   } catch {
     const headers = new Headers(response.headers);
-    for (const [k, v] of MCP_CORS_ENTRIES) headers.set(k, v);
+    headers.set('Access-Control-Allow-Origin', '*');
+    headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 }
@@ -149,14 +153,18 @@ export function createMcpAuthHandler(options: McpAuthHandlerOptions): FetchHandl
   const mcpPath = new URL(auth.resourceUrl).pathname;
   const cors = options.cors ?? true;
   const fallback = options.fallback ?? createRouter([]);
+  const resourceMetadataUrl = auth.resourceMetadataUrl;
   return async (request) => {
-    if (requestUrl(request).pathname === mcpPath) {
-      if (cors && request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_CORS });
+    if (requestTarget(request).pathname === mcpPath) {
+      if (cors && request.method === 'OPTIONS') return new Response(null, { status: 204, headers: MCP_PREFLIGHT });
       const token = await auth.guard(request);
-      const response =
-        token instanceof Response
-          ? token
-          : await mcp.fetch(request, { authInfo: { ...toAuthInfo(token, options), resourceMetadataUrl: auth.resourceMetadataUrl } });
+      let response: Response;
+      if (token instanceof Response) response = token;
+      else {
+        const authInfo = toAuthInfo(token, options);
+        authInfo.resourceMetadataUrl = resourceMetadataUrl;
+        response = await mcp.fetch(request, { authInfo });
+      }
       return cors ? withCors(response) : response;
     }
     return (await routeRequest(auth.routes, request)) ?? fallback(request);

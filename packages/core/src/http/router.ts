@@ -1,4 +1,4 @@
-import { requestUrl } from './request-url.js';
+import { requestTarget } from './request-target.js';
 
 /** A Fetch API request handler: runs unchanged on Node, Bun, Deno, Workers, Hono, Next.js. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -20,7 +20,7 @@ export interface Route {
  * ```
  */
 export async function routeRequest(routes: readonly Route[], request: Request): Promise<Response | null> {
-  const { pathname } = requestUrl(request);
+  const { pathname } = requestTarget(request);
   const route = routes.find((r) => r.path === pathname);
   return route ? route.handler(request) : null;
 }

@@ -7,7 +7,7 @@ import { boundKeyThumbprint, hasScopes, type AccessToken } from '../protocols/ac
 import { createResourceDPoP, dpopAccessToken, type ResourceDPoPOptions } from '../dpop/resource.js';
 import type { DPoPProof } from '../dpop/proof.js';
 import type { TokenVerifier } from '../protocols/token-verifier.js';
-import { requestUrl } from '../http/request-url.js';
+import { requestTarget } from '../http/request-target.js';
 import { secureUrl } from '../lib/url.js';
 import { requireAudienceCheck } from './audience-rule.js';
 import { normalizeResource } from './resource-url.js';
@@ -109,7 +109,7 @@ function wellFormedBearer(header: string): string | undefined {
  */
 export function extractBearerToken(request: Request): string | null {
   const header = request.headers.get('authorization');
-  const inQuery = requestUrl(request).searchParams.has('access_token');
+  const inQuery = requestTarget(request).accessTokenInQuery;
   if (inQuery) {
     throw new BearerError(
       'invalid_request',
@@ -205,7 +205,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
     dpop ? { ...baseResponse, dpop: dpop.challenge(scheme) } : baseResponse;
   const expectedPath = href === undefined ? undefined : new URL(href).pathname;
   /** The URL a proof's `htu` must name: the public resource URL for a request to its path (behind a proxy the request URL may be internal). */
-  const htu = (request: Request) => (expectedPath !== undefined && requestUrl(request).pathname === expectedPath ? href! : request.url);
+  const htu = (request: Request) => (expectedPath !== undefined && requestTarget(request).pathname === expectedPath ? href! : request.url);
 
   const report = createReporter({ source: 'createBearerGuard', hook: options.onError, logger: options.logger });
   const refuse = (error: BearerError | DPoPError, scheme?: 'bearer' | 'dpop'): Response => {
@@ -223,7 +223,7 @@ export function createBearerGuard(options: BearerGuardOptions): BearerGuard {
       const header = dpop ? request.headers.get('authorization') : null;
       const dpopToken = header !== null && !header.includes(',') ? dpopAccessToken(header) : undefined;
       if (dpopToken !== undefined) {
-        if (requestUrl(request).searchParams.has('access_token'))
+        if (requestTarget(request).accessTokenInQuery)
           throw new BearerError('invalid_request', 'Credentials were sent in more than one way');
         raw = dpopToken;
         scheme = 'dpop';
