@@ -9,12 +9,12 @@ import {
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { asOutage } from '../keys/outage.js';
-import { sha256Key } from '../lib/sha256.js';
+import { signatureKey } from '../lib/sha256.js';
 import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
 import { createFastPath } from './native/fast-path.js';
 import type { NativeVerifier } from './native/native-verifier.js';
-import type { JWTVerifierOptions } from './options.js';
+import type { JWTClaimsHook, JWTClaimsMapping, JWTVerifierOptions } from './options.js';
 
 /** A verification kept in the cache: the mapped claims and the time (seconds) it stops being valid. */
 interface Verified extends VerifiedClaims {
@@ -155,7 +155,7 @@ export class JWTVerifier implements TokenVerifier {
       const dot = token.lastIndexOf('.');
       if (dot < 0) return this.#refuse(MALFORMED());
       const signedPart = token.slice(0, dot);
-      const key = sha256Key(token.slice(dot + 1));
+      const key = signatureKey(token.slice(dot + 1));
       const hit = cache.get(key);
       if (hit !== undefined && hit.signedPart === signedPart) {
         // a cached token still notices a key rotation: the refresh flushes the cache
@@ -211,7 +211,8 @@ export class JWTVerifier implements TokenVerifier {
       if (typeof payload.iat === 'number' && payload.iat > now + config.clockTolerance) {
         throw new TokenInvalidError('issued_in_future', 'Token "iat" is in the future');
       }
-      const claims = await this.#claims(payload);
+      const mapped = this.#claims(payload);
+      const claims = mapped instanceof Promise ? await mapped : mapped;
       if (!hasScopes(claims.scopes, this.requiredScopes)) throw new TokenInvalidError('insufficient_scope', 'Token lacks a required scope');
       let validUntil = claims.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number')
@@ -256,8 +257,8 @@ export class JWTVerifier implements TokenVerifier {
     );
   }
 
-  /** The audience function, the default mapping and the claims hook, in that order. */
-  async #claims(payload: JWTPayload): Promise<VerifiedClaims> {
+  /** The audience function, the default mapping and the claims hook, in that order (without a hook, no promise). */
+  #claims(payload: JWTPayload): VerifiedClaims | Promise<VerifiedClaims> {
     const { audience, claims: hook } = this.#config;
     let verdict: boolean | string = true;
     if (typeof audience === 'function') {
@@ -273,6 +274,10 @@ export class JWTVerifier implements TokenVerifier {
     const mapping = defaultMapping(payload, Array.isArray(audience) ? audience : undefined);
     if (typeof audience === 'function') mapping.resource = typeof verdict === 'string' ? verdict : undefined;
     if (hook === undefined) return finishClaims(payload, mapping);
+    return this.#hooked(payload, mapping, hook);
+  }
+
+  async #hooked(payload: JWTPayload, mapping: JWTClaimsMapping, hook: JWTClaimsHook): Promise<VerifiedClaims> {
     let changes: Awaited<ReturnType<typeof hook>>;
     try {
       changes = await hook(payload, Object.freeze({ ...mapping, scopes: Object.freeze([...mapping.scopes]) as string[] }));
