@@ -1,6 +1,6 @@
 /**
- * The benchmark harness of the packages' benches: variants take turns in blocks, in a rotating
- * order, for several rounds, so that the drift of a shared machine falls on all of them alike;
+ * The benchmark harness of the packages' benches: variants take turns in blocks, in an order
+ * that changes every round, for several rounds, so that the drift of a shared machine falls on all of them alike;
  * each round gives every variant a time per operation, and figures are ratios within a round
  * (median and spread over the rounds), never absolute times compared across runs.
  */
@@ -44,6 +44,34 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** A small seeded PRNG (mulberry32): the same orders on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The order of the variants in a round: two alternate; more are shuffled (seeded), so that no
+ * variant always follows the same one. With a fixed rotation each variant would always inherit
+ * the garbage (and the collector's background work) of its predecessor: the variant after an
+ * allocation-heavy one paid for it in every round.
+ */
+export function roundOrder(count: number, round: number, random: () => number): number[] {
+  const order = Array.from({ length: count }, (_, i) => (round + i) % count);
+  if (count <= 2) return order;
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 /** Run the variants interleaved; returns the time per operation of each, round by round. */
 export async function interleave(variants: readonly BenchVariant[], options: InterleaveOptions = {}): Promise<VariantStats[]> {
   const { rounds = 8, blockMs = 300, warmupMs = 600, inFlight = 1, chunk = Math.max(20, inFlight) } = options;
@@ -71,9 +99,9 @@ export async function interleave(variants: readonly BenchVariant[], options: Int
   const perRound = variants.map((): number[] => []);
   const cpuPerRound = variants.map((): number[] => []);
   const operations = variants.map(() => 0);
+  const random = mulberry32(0x5eed);
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < variants.length; i++) {
-      const v = (round + i) % variants.length;
+    for (const v of roundOrder(variants.length, round, random)) {
       if (options.gc !== false) gc?.();
       const { ms, cpuUs, ops } = await block(v, blockMs);
       perRound[v]!.push((ms * 1000) / ops);
