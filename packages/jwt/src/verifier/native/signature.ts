@@ -10,10 +10,10 @@ export type SignatureCheck =
 export type EcSignatureForm = 'sync' | 'callback';
 
 /**
- * Chosen by measurement (bench/native.bench.ts, a loaded 2-core machine, CPU per verification
- * against bare jose): synchronous 2.6× at 1 in flight against 1.3× for the callback form; at 16
- * in flight 1.0× against 1.3×, within the spread of the rounds; the event-loop delay under 16
- * concurrent checks was no better with the callback form. See the README.
+ * Chosen by measurement (bench/native.bench.ts, a 2-core machine, CPU per verification against
+ * bare jose): synchronous 2.0× at 1 in flight against 1.1× for the callback form, 1.3× against
+ * 1.1× at 16 in flight; the callback form only wins wall time at 16 in flight (it uses both
+ * cores), and the event-loop delay under 16 concurrent checks was no better with it. See the README.
  */
 let ecForm: EcSignatureForm = 'sync';
 
