@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hash } from 'node:crypto';
-import { sha256Hex, sha256Key, signatureKey, signatureKeyFunction } from '../src/lib/sha256.js';
+import { sha256Hex, sha256Key, cacheKey, cacheKeyFunction } from '../src/lib/sha256.js';
 
 async function webCrypto(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
@@ -48,14 +48,14 @@ describe('sha256Hex (the cache key)', () => {
   });
 });
 
-describe('signatureKey (the verified-token cache key of a signature)', () => {
+describe('cacheKey (the verified-token cache key of a signature)', () => {
   const latin1ToHex = (key: string) =>
     Array.from({ length: key.length }, (_, i) => key.charCodeAt(i).toString(16).padStart(2, '0')).join('');
   const keyToHex = (key: string) => Array.from({ length: key.length }, (_, i) => key.charCodeAt(i).toString(16).padStart(4, '0')).join('');
 
   it('is the SHA-256 of the signature with node:crypto and without (the WebCrypto path), as WebCrypto computes it', async () => {
-    const native = signatureKeyFunction(hash);
-    const web = signatureKeyFunction(undefined);
+    const native = cacheKeyFunction(hash);
+    const web = cacheKeyFunction(undefined);
     expect(web).toBe(sha256Key);
     await fc.assert(
       fc.asyncProperty(
@@ -72,6 +72,6 @@ describe('signatureKey (the verified-token cache key of a signature)', () => {
   });
 
   it("is node:crypto's on Node (the jose test project, which hides node:crypto, runs every verifier test with sha256Key)", () => {
-    expect(latin1ToHex(signatureKey('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(latin1ToHex(cacheKey('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

@@ -141,17 +141,20 @@ export function sha256Key(text: string): string {
 type NativeHash = (algorithm: string, data: string, outputEncoding: 'binary') => string;
 
 /**
- * The verified-token cache's key of a token's signature: SHA-256, as a 32-character string (one
- * code unit per byte of the digest), from `node:crypto`'s one-shot `hash` where the runtime has
- * it (Node ≥ 20.12, reached at run time, about four times faster than {@link sha256Key} on an
- * RS256 signature), else {@link sha256Key}. Either is a digest of the same bytes, so the two
- * agree on which signatures collide (none); the tests check both against WebCrypto.
+ * The verified-token cache's key of a token (or, without `node:crypto`, of its signature):
+ * SHA-256, as a 32-character string (one code unit per byte of the digest), from `node:crypto`'s
+ * one-shot `hash` where the runtime has it (Node ≥ 20.12, reached at run time, about four times
+ * faster than {@link sha256Key} on an RS256 signature), else {@link sha256Key}. Either is a digest
+ * of the same bytes; the tests check both against WebCrypto.
  */
-export function signatureKeyFunction(hash: NativeHash | undefined): (text: string) => string {
+export function cacheKeyFunction(hash: NativeHash | undefined): (text: string) => string {
   return hash === undefined ? sha256Key : (text) => hash('sha256', text, 'binary');
 }
 
 const nodeHash = nodeBuiltin<{ hash?: unknown }>('node:crypto')?.hash;
 
-/** {@link signatureKeyFunction} for this runtime. */
-export const signatureKey = signatureKeyFunction(typeof nodeHash === 'function' ? (nodeHash as NativeHash) : undefined);
+/** {@link cacheKeyFunction} for this runtime. */
+export const cacheKey = cacheKeyFunction(typeof nodeHash === 'function' ? (nodeHash as NativeHash) : undefined);
+
+/** Whether {@link cacheKey} is `node:crypto`'s: cheap enough to hash a whole token, so that a cache entry needs no copy of its `header.payload`. */
+export const cacheKeyIsNative = typeof nodeHash === 'function';

@@ -9,7 +9,7 @@ import {
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { asOutage } from '../keys/outage.js';
-import { signatureKey } from '../lib/sha256.js';
+import { cacheKey, cacheKeyIsNative as WHOLE_TOKEN_KEY } from '../lib/sha256.js';
 import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
 import { createFastPath } from './native/fast-path.js';
@@ -19,7 +19,7 @@ import type { JWTClaimsHook, JWTClaimsMapping, JWTVerifierOptions } from './opti
 /** A verification kept in the cache: the mapped claims and the time (seconds) it stops being valid. */
 interface Verified extends VerifiedClaims {
   validUntil: number;
-  /** `header.payload` of the token, checked on every hit. */
+  /** `header.payload` of the token, checked on every hit; `''` when the key hashes the whole token. */
   signedPart: string;
 }
 
@@ -149,13 +149,14 @@ export class JWTVerifier implements TokenVerifier {
         const verified = await this.#verify(token, undefined, undefined);
         return verified && accessToken(token, verified);
       }
-      // The hit path first. The cache is keyed by the SHA-256 of the signature and an entry keeps
-      // the signed part (`header.payload`, no credential on its own): a hit needs both to match,
-      // which binds it to the exact token verified before while hashing only the signature.
+      // The hit path first. With node:crypto the cache is keyed by the SHA-256 of the whole token
+      // (a hit is the exact token verified before). Without it (the JavaScript SHA-256 costs by
+      // the byte) the key is the SHA-256 of the signature and an entry keeps the signed part
+      // (`header.payload`, no credential on its own): a hit needs both to match.
       const dot = token.lastIndexOf('.');
       if (dot < 0) return this.#refuse(MALFORMED());
-      const signedPart = token.slice(0, dot);
-      const key = signatureKey(token.slice(dot + 1));
+      const signedPart = WHOLE_TOKEN_KEY ? '' : token.slice(0, dot);
+      const key = WHOLE_TOKEN_KEY ? cacheKey(token) : cacheKey(token.slice(dot + 1));
       const hit = cache.get(key);
       if (hit !== undefined && hit.signedPart === signedPart) {
         // a cached token still notices a key rotation: the refresh flushes the cache
@@ -217,7 +218,16 @@ export class JWTVerifier implements TokenVerifier {
       let validUntil = claims.expiresAt ?? Number.POSITIVE_INFINITY;
       if (config.maxTokenAge !== undefined && typeof payload.iat === 'number')
         validUntil = Math.min(validUntil, payload.iat + config.maxTokenAge);
-      const verified: Verified = { ...claims, validUntil, signedPart: signedPart === undefined ? '' : detached(signedPart) };
+      const verified: Verified = {
+        clientId: claims.clientId,
+        scopes: claims.scopes,
+        expiresAt: claims.expiresAt,
+        resource: claims.resource,
+        subject: claims.subject,
+        claims: claims.claims,
+        validUntil,
+        signedPart: signedPart === undefined || signedPart === '' ? '' : detached(signedPart),
+      };
       // a verification that raced a key-set change is not kept: its key may be gone
       if (key !== undefined && config.cache && generation === this.#generation) {
         this.#cache?.set(key, verified, { ttlSeconds: Math.min(config.cache.ttlSeconds, validUntil - now) });
