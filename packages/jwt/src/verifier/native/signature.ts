@@ -11,8 +11,8 @@ export type EcSignatureForm = 'sync' | 'callback';
 
 /**
  * Chosen by measurement (bench/native.bench.ts, a 2-core machine, CPU per verification against
- * bare jose): synchronous 2.0× at 1 in flight against 1.1× for the callback form, 1.3× against
- * 1.1× at 16 in flight; the callback form only wins wall time at 16 in flight (it uses both
+ * bare jose): synchronous 2.4× at 1 in flight against 1.2× for the callback form, 1.5× against
+ * 1.2× at 16 in flight; the callback form only wins wall time at 16 in flight (it uses both
  * cores), and the event-loop delay under 16 concurrent checks was no better with it. See the README.
  */
 let ecForm: EcSignatureForm = 'sync';
