@@ -9,6 +9,7 @@ import {
 import { SingleFlight, TtlCache, hasScopes, mapJoseError } from '@mcpauth/core/kit';
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { asOutage } from '../keys/outage.js';
+import { detached } from '../lib/detached.js';
 import { cacheKey, cacheKeyIsNative as WHOLE_TOKEN_KEY } from '../lib/sha256.js';
 import { defaultMapping, finishClaims, type VerifiedClaims } from './claims.js';
 import { resolveConfig, type VerifierConfig } from './config.js';
@@ -37,15 +38,6 @@ function accessToken(token: string, verified: Verified): AccessToken {
     subject: verified.subject,
     claims: verified.claims,
   };
-}
-
-/**
- * A copy of `part` that does not keep the string it was sliced from (the whole token) alive:
- * engines share the characters of a slice with its parent, but building a new string and
- * slicing that copies them. Checked by a heap-snapshot test.
- */
-function detached(part: string): string {
-  return ` ${part}`.slice(1);
 }
 
 /** No `kid` and several keys of the token's type: try each (jose's documented pattern). */

@@ -67,6 +67,28 @@ describe('the native fast path', () => {
     }
   });
 
+  it('reads headers from its small cache as if parsed each time: many distinct headers, a refused one refused again', async () => {
+    const v = new JWTVerifier({ jwksUri: jwks.jwksUri, issuer: ISS, audience: AUD, typ: 'at+jwt', cache: false });
+    for (let i = 1; i <= 2; i++) await v.verifyToken(await sign(keys, { jti: String(i) }, { typ: 'at+jwt' }));
+    const checks = countSignatureChecks();
+    // more distinct headers than the cache keeps (it empties itself), each twice
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 40; i++) {
+        const accepted = await v.verifyToken(await sign(keys, { jti: `${round}-${i}` }, { typ: 'at+jwt', x: i }));
+        expect(accepted?.subject, `header ${i}, round ${round}`).toBe('alice');
+      }
+    }
+    // a header jose's rules refuse (typ) is refused on every token that carries it
+    const refused = await sign(keys, { jti: 'r1' }, { typ: 'JWT' });
+    for (let i = 0; i < 3; i++) expect(await v.verifyToken(refused)).toBeNull();
+    expect(await v.verifyToken(await sign(keys, { jti: 'r2' }, { typ: 'JWT' }))).toBeNull();
+    // a token with a cached header and a broken signature is still refused
+    const good = await sign(keys, { jti: 'g' }, { typ: 'at+jwt', x: 1 });
+    const [h, p, sig] = good.split('.');
+    expect(await v.verifyToken(`${h}.${p}.${sig!.slice(0, -4)}AAAA`)).toBeNull();
+    expect(checks.subtle()).toBe(0);
+  });
+
   it('leaves to jose a kid it has not selected, then takes the key after jose fetched it', async () => {
     const log = recorder();
     const v = new JWTVerifier({

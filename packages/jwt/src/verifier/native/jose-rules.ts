@@ -89,7 +89,7 @@ function audiencePresent(aud: unknown, expected: readonly string[]): boolean {
  * (with `maxTokenAge`) and `exp` (when required), then `iss`, `aud`, and the times against
  * `now` (seconds, whole as jose takes them) with the tolerance.
  */
-export function checkClaims(header: Record<string, unknown>, claims: JWTPayload, rules: ClaimRules, nowSeconds: number): void {
+export function checkClaims(header: Readonly<Record<string, unknown>>, claims: JWTPayload, rules: ClaimRules, nowSeconds: number): void {
   if (rules.typ !== undefined && (typeof header['typ'] !== 'string' || normalizeTyp(header['typ']) !== rules.typ)) {
     failed(claims, 'typ', CHECK_FAILED, 'unexpected "typ" JWT header value');
   }

@@ -1,8 +1,13 @@
 import { errors as joseErrors, type JWTPayload } from 'jose';
 import { checkClaims, decodeSegment, parseClaims, parseHeader, type ClaimRules } from './jose-rules.js';
+import { detached } from '../../lib/detached.js';
 import { NativeKeys } from './keys.js';
 import type { NativeCrypto } from './node-crypto.js';
 import type { SignatureCheck } from './signature.js';
+
+/** Headers kept parsed per verifier (a few issuers' keys, each with one header), and the longest kept. */
+const MAX_CACHED_HEADERS = 32;
+const MAX_CACHED_HEADER = 1024;
 
 /** Where the fast path finds the key of a token: jose's selection, read without an await. */
 export type KeySource =
@@ -29,6 +34,7 @@ export class NativeVerifier {
   readonly #secretChecks: Map<string, SignatureCheck> | undefined;
   readonly #peek: ((alg: string, kid: unknown) => unknown) | undefined;
   readonly #keys: NativeKeys;
+  readonly #headers = new Map<string, Readonly<Record<string, unknown>>>();
 
   constructor(native: NativeCrypto, algorithms: readonly string[], source: KeySource, rules: ClaimRules) {
     this.#native = native;
@@ -47,7 +53,7 @@ export class NativeVerifier {
   verify(token: string, now: number): NativeOutcome {
     const first = token.indexOf('.');
     const second = token.indexOf('.', first + 1);
-    const header = parseHeader(this.#native, token.slice(0, first));
+    const header = this.#header(token.slice(0, first));
     if (header['crit'] !== undefined) return undefined;
     const alg = header['alg'];
     if (typeof alg !== 'string' || alg.length === 0)
@@ -63,7 +69,31 @@ export class NativeVerifier {
     return this.#claims(check.sync(signingInput, signature), token, first, second, header, now);
   }
 
-  #claims(valid: boolean, token: string, first: number, second: number, header: Record<string, unknown>, now: number): JWTPayload {
+  /**
+   * The parsed protected header, from a small cache: an issuer's tokens share one header (`alg`,
+   * `kid`, `typ`), so most tokens need no decoding of it. Frozen, as every token with that
+   * header shares it; a header jose's rules refuse throws every time and is never kept.
+   */
+  #header(segment: string): Readonly<Record<string, unknown>> {
+    let header = this.#headers.get(segment);
+    if (header === undefined) {
+      header = Object.freeze(parseHeader(this.#native, segment));
+      if (segment.length <= MAX_CACHED_HEADER) {
+        if (this.#headers.size >= MAX_CACHED_HEADERS) this.#headers.clear();
+        this.#headers.set(detached(segment), header); // a key sliced from the token would keep the token
+      }
+    }
+    return header;
+  }
+
+  #claims(
+    valid: boolean,
+    token: string,
+    first: number,
+    second: number,
+    header: Readonly<Record<string, unknown>>,
+    now: number,
+  ): JWTPayload {
     if (!valid) throw new joseErrors.JWSSignatureVerificationFailed();
     const claims = parseClaims(decodeSegment(this.#native, token.slice(first + 1, second), 'payload'));
     checkClaims(header, claims, this.#rules, now);
