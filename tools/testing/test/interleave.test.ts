@@ -4,7 +4,10 @@ import { interleave, roundOrder } from '../src/interleave.js';
 describe('interleave', () => {
   it('runs every variant in every round, in orders where no variant always follows the same one', () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed - 1) / 2147483646;
+    };
     const predecessors = new Map<number, Set<number>>();
     let previous: number | undefined;
     for (let round = 0; round < 12; round++) {
