@@ -24,7 +24,7 @@ import {
   type Stack,
 } from '../authorization-server/fixtures.js';
 import { proxyOptions } from '../proxy/helpers.js';
-import { CLIENT_CALLBACK, codeOverHttp, registerOverHttp, startProxyStack, type ProxyStack } from '../proxy/stack.js';
+import { CLIENT_CALLBACK, codeOverHttp, redeemOverHttp, registerOverHttp, startProxyStack, type ProxyStack } from '../proxy/stack.js';
 
 async function expectRefused(res: Response, error: string, description: RegExp): Promise<void> {
   expect(res.status).toBe(400);
@@ -102,17 +102,7 @@ describe('dpop_jkt through the OAuth proxy', () => {
   });
 
   const redeemAt = (s: ProxyStack, clientId: string, code: string, verifier: string, headers: Record<string, string> = {}) =>
-    fetch(`${s.url}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        code_verifier: verifier,
-        redirect_uri: CLIENT_CALLBACK,
-        client_id: clientId,
-      }),
-    });
+    redeemOverHttp(s, clientId, code, verifier, { headers });
 
   it('binds the code it issues to the key, through consent and the upstream login', async () => {
     stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url, { dpop: {} })));

@@ -131,6 +131,17 @@ export async function authorizeOverHttp(
   params: { scope?: string; resource?: string; tokenResource?: string } = {},
 ): Promise<Response> {
   const { code, verifier } = await codeOverHttp(stack, clientId, params);
+  return redeemOverHttp(stack, clientId, code, verifier, { resource: params.tokenResource });
+}
+
+/** Redeem a code at the proxy's `/token` (a public client), with an optional `resource` and extra headers (a `DPoP` proof). */
+export function redeemOverHttp(
+  stack: ProxyStack,
+  clientId: string,
+  code: string,
+  verifier: string,
+  options: { resource?: string | undefined; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code,
@@ -138,6 +149,10 @@ export async function authorizeOverHttp(
     redirect_uri: CLIENT_CALLBACK,
     client_id: clientId,
   });
-  if (params.tokenResource !== undefined) body.set('resource', params.tokenResource);
-  return fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  if (options.resource !== undefined) body.set('resource', options.resource);
+  return fetch(`${stack.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+    body,
+  });
 }
