@@ -15,8 +15,8 @@ import { methodNotAllowed, parseParams, readForm, rejectDuplicates, type Params 
 
 const invalidRequest = (description: string, options?: { status?: number }) => new AuthorizeError('invalid_request', description, options);
 
-/** A base64url SHA-256 hash: what an S256 code challenge is (RFC 7636 §4.2). */
-const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** A base64url SHA-256 hash: what an S256 code challenge (RFC 7636 §4.2) and a `dpop_jkt` (RFC 9449 §10, RFC 7638) are. */
+const BASE64URL_SHA256 = /^[A-Za-z0-9_-]{43}$/;
 
 /** The client and the redirect URI of a request, or the error to show (never redirect) when either cannot be trusted. */
 async function trustedTarget(
@@ -61,12 +61,24 @@ function requestedScopes(ctx: EndpointContext, value: string | undefined): strin
 }
 
 /**
+ * The `dpop_jkt` the code is to be bound to (RFC 9449 §10), when the server does DPoP. A server
+ * without DPoP ignores it, as it must ignore any parameter it does not know (RFC 6749 §3.1): the
+ * code is unbound, and the client learns from `token_type: "Bearer"` that its tokens are too.
+ */
+function requestedDpopJkt(ctx: EndpointContext, value: string | undefined): string | undefined {
+  if (value === undefined || !ctx.dpop) return undefined;
+  if (!BASE64URL_SHA256.test(value)) throw invalidRequest('dpop_jkt is not a base64url SHA-256 JWK thumbprint (RFC 7638)');
+  return value;
+}
+
+/**
  * The authorization endpoint handler. Until the client and its redirect URI are validated, every
  * error is an HTML page, never a redirect (unknown client, unregistered or mismatched redirect
  * URI, a redirect URI the provider's `isRedirectUriAllowed` refuses, unreadable request). After that, errors go to the redirect URI with `state` and `iss`
  * (RFC 9207): duplicated parameters, `response_type` other than `code`, a missing or non-S256
- * PKCE challenge, unknown scopes, a foreign `resource`. A valid request goes to
- * `provider.authorize`, whose URL the user agent is sent to.
+ * PKCE challenge, a malformed `dpop_jkt`, unknown scopes, a foreign `resource`. A valid request goes to
+ * `provider.authorize`, whose URL the user agent is sent to. With `dpop`, a `dpop_jkt` binds the
+ * code to that DPoP key (RFC 9449 §10); without, it is ignored.
  *
  * @example
  * ```ts
@@ -74,6 +86,7 @@ function requestedScopes(ctx: EndpointContext, value: string | undefined): strin
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-10
  */
 export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
   return async (request) => {
@@ -105,7 +118,8 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
       const codeChallenge = params.get('code_challenge');
       if (codeChallenge === undefined) throw invalidRequest('code_challenge is required (PKCE)');
       if (params.get('code_challenge_method') !== 'S256') throw invalidRequest('code_challenge_method must be S256');
-      if (!S256_CHALLENGE.test(codeChallenge)) throw invalidRequest('code_challenge is not an S256 challenge');
+      if (!BASE64URL_SHA256.test(codeChallenge)) throw invalidRequest('code_challenge is not an S256 challenge');
+      const dpopJkt = requestedDpopJkt(ctx, params.get('dpop_jkt'));
       const scopes = requestedScopes(ctx, params.get('scope'));
       const resource = resolveResource(params.get('resource'), ctx.resourceUrl);
       if (resource === null) throw new AuthorizeError('invalid_target', 'The resource is not served by this authorization server');
@@ -116,6 +130,7 @@ export function createAuthorizeHandler(ctx: EndpointContext): FetchHandler {
         redirectUri,
         redirectUriProvidedExplicitly: target.explicit,
         resource,
+        dpopJkt,
       });
       return new Response(null, { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' } });
     } catch (err) {

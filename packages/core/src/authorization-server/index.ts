@@ -73,8 +73,9 @@ export interface AuthorizationServerOptions extends LoggingOptions {
   serviceDocumentationUrl?: string | URL | undefined;
   /**
    * DPoP (RFC 9449) at the token endpoint: proofs checked, tokens bound to their key when the
-   * provider binds, `dpop_signing_alg_values_supported` advertised. Default off (a `DPoP` header
-   * is then ignored and tokens are Bearer).
+   * provider binds, `dpop_signing_alg_values_supported` advertised, and an authorization
+   * request's `dpop_jkt` binds its code to that key (RFC 9449 §10). Default off (a `DPoP` header
+   * and `dpop_jkt` are then ignored and tokens are Bearer).
    */
   dpop?: AuthorizationServerDPoPOptions | undefined;
   /**

@@ -14,7 +14,7 @@ import { clientGrantTypes } from './client-metadata.js';
 import { clientAssertionContext, resolveResource, unknownScopes, type EndpointContext } from './context.js';
 import { formEndpoint, type Params } from './request.js';
 import type { DPoPProof } from '../dpop/proof.js';
-import { checkRefreshBinding, issueOptions, tokenRequestProof } from '../dpop/token-endpoint.js';
+import { checkCodeBinding, checkRefreshBinding, issueOptions, tokenRequestProof } from '../dpop/token-endpoint.js';
 
 const invalidRequest = (description: string) => new TokenError('invalid_request', description);
 
@@ -53,6 +53,7 @@ async function authorizationCodeGrant(
     throw new TokenError('invalid_grant', 'The PKCE code verifier does not match the challenge');
   }
   checkGrantResource(params, stored.resource);
+  checkCodeBinding(stored, proof);
   return ctx.provider.exchangeAuthorizationCode(client, stored, issueOptions(proof));
 }
 
@@ -130,7 +131,8 @@ const GRANTS: Record<string, Grant> = {
  *
  * - `authorization_code`: the code must belong to the client, be unexpired, match the
  *   `redirect_uri` of the authorization request, and the PKCE verifier must hash to its
- *   challenge; the provider consumes it exactly once.
+ *   challenge; a code bound to a DPoP key (`dpop_jkt`, RFC 9449 §10) needs a proof by that key;
+ *   the provider consumes it exactly once.
  * - `refresh_token`: `scope` can only narrow; the provider rotates the token.
  * - jwt-bearer: only when the provider implements `exchangeIdentityAssertion`, and only for a
  *   confidential client.
@@ -147,6 +149,7 @@ const GRANTS: Record<string, Grant> = {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-10
  */
 export function createTokenHandler(ctx: EndpointContext): FetchHandler {
   return formEndpoint(ctx, async (request, params) => {

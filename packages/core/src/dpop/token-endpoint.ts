@@ -1,6 +1,7 @@
 /**
- * DPoP at the token endpoint (RFC 9449 §5): the proof of a token request, and the rule that a
- * grant issued with DPoP keeps it on refresh.
+ * DPoP at the token endpoint (RFC 9449 §5): the proof of a token request, the rule that a
+ * grant issued with DPoP keeps it on refresh, and the binding of a code to the `dpop_jkt` of its
+ * authorization request (§10).
  *
  * @module
  */
@@ -51,6 +52,21 @@ export function checkRefreshBinding(stored: RefreshToken, proof: DPoPProof | und
   if (proof === undefined) throw new TokenError('invalid_grant', 'This grant is bound to a DPoP key: refresh it with a DPoP proof');
   if (publicClient && proof.jkt !== stored.dpopJkt) {
     throw new TokenError('invalid_grant', 'The DPoP proof is signed by another key than the one this refresh token is bound to');
+  }
+}
+
+/**
+ * A code bound to a DPoP key by the authorization request's `dpop_jkt` (RFC 9449 §10) is
+ * redeemed only with a proof by that key: without a proof, or with another key's, `invalid_grant`.
+ * Like the other checks before the exchange (PKCE, `redirect_uri`), a refusal does not consume the
+ * code: only its key's holder can redeem it, so a stolen copy cannot end the client's flow.
+ */
+export function checkCodeBinding(stored: { dpopJkt?: string | undefined }, proof: DPoPProof | undefined): void {
+  if (stored.dpopJkt === undefined) return;
+  if (proof === undefined)
+    throw new TokenError('invalid_grant', 'This authorization code is bound to a DPoP key: redeem it with a DPoP proof');
+  if (proof.jkt !== stored.dpopJkt) {
+    throw new TokenError('invalid_grant', 'The DPoP proof is signed by another key than the one this authorization code is bound to');
   }
 }
 

@@ -78,6 +78,13 @@ export interface AuthorizationParams {
   redirectUriProvidedExplicitly: boolean;
   /** RFC 8707 resource indicator. */
   resource?: string | undefined;
+  /**
+   * The `dpop_jkt` of the request (RFC 9449 §10): the RFC 7638 thumbprint of the client's DPoP
+   * key, set only when the server does DPoP. The provider keeps it with the code and returns it
+   * from `loadAuthorizationCode`: the token endpoint then redeems the code only with a proof by
+   * that key.
+   */
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -97,6 +104,11 @@ export interface AuthorizationCode {
   resource?: string | undefined;
   /** The user who approved the request, when known. */
   subject?: string | undefined;
+  /**
+   * The DPoP key (RFC 7638 thumbprint) the code is bound to, from the authorization request's
+   * `dpop_jkt`: the token endpoint refuses the code without a proof by this key (RFC 9449 §10).
+   */
+  dpopJkt?: string | undefined;
 }
 
 /**

@@ -278,6 +278,7 @@ export class StoreOAuthProvider implements OAuthAuthorizationServerProvider<Auth
       redirectUriProvidedExplicitly: params.redirectUriProvidedExplicitly,
       resource: params.resource,
       subject: approval.subject,
+      dpopJkt: params.dpopJkt,
     });
     return authorizationResponseUrl(params.redirectUri, { code, state: params.state, iss: this.issuer });
   }

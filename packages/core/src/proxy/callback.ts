@@ -83,6 +83,7 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       state: pending.state,
       scopes,
       resource: pending.resource,
+      dpopJkt: pending.dpopJkt,
       expiresAt: now + CODE_TTL,
       setId,
       subject: upstream.subject ?? (typeof upstreamClaims['sub'] === 'string' ? upstreamClaims['sub'] : undefined),

@@ -243,6 +243,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
         state: params.state,
         scopes,
         resource: params.resource === undefined ? undefined : config.resourceUrl,
+        dpopJkt: params.dpopJkt,
       },
       { ttlSeconds: TRANSACTION_TTL },
     );
@@ -269,6 +270,7 @@ export class OAuthProxy implements OAuthAuthorizationServerProvider, AuthProvide
       redirectUriProvidedExplicitly: code.redirectUriProvidedExplicitly,
       resource: code.resource,
       subject: code.subject,
+      dpopJkt: code.dpopJkt,
     };
   }
 

@@ -520,8 +520,9 @@ export interface OAuthProxyOptions extends LoggingOptions {
   authorizationServer?: ProxyAuthorizationServerOptions | undefined;
   /**
    * DPoP (RFC 9449): the token endpoint binds the tokens of a request with a `DPoP` proof to its
-   * key (`token_type: "DPoP"`, `cnf.jkt`; the grant keeps the key on refresh), the guard accepts
-   * them with proofs, and the metadata say so. `required: true` refuses Bearer at the MCP
+   * key (`token_type: "DPoP"`, `cnf.jkt`; the grant keeps the key on refresh), a code whose
+   * authorization request named a key in `dpop_jkt` is redeemed only with a proof by it (RFC 9449
+   * §10), the guard accepts them with proofs, and the metadata say so. `required: true` refuses Bearer at the MCP
    * endpoint. Used proofs are remembered in `store`. Default off.
    */
   dpop?: ProxyDPoPOptions | undefined;

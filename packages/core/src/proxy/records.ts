@@ -13,6 +13,8 @@ export interface TransactionRecord {
   scopes: string[];
   /** The client's `resource`, when it sent one (canonical form). */
   resource?: string | undefined;
+  /** The client's `dpop_jkt` (RFC 9449 §10): its code is then redeemed only with a proof by that key. */
+  dpopJkt?: string | undefined;
 }
 
 /** An approved request waiting for the upstream callback (keyed by upstream `state`; single use). */

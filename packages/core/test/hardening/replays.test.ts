@@ -7,49 +7,14 @@
  *   a reuse: the family is revoked and the first presentation gets no tokens either.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { pkceChallenge, randomToken } from '../../src/lib/crypto.js';
 import { OAuthProxy } from '../../src/proxy/oauth-proxy.js';
 import { proxyOptions } from '../proxy/helpers.js';
-import { CLIENT_CALLBACK, registerOverHttp, scriptedClient, startProxyStack, type ProxyStack } from '../proxy/stack.js';
+import { codeOverHttp, redeemOverHttp, registerOverHttp, startProxyStack, type ProxyStack } from '../proxy/stack.js';
 
 let stack: ProxyStack | undefined;
 afterEach(() => stack?.close());
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-
-async function codeOverHttp(s: ProxyStack, clientId: string): Promise<{ code: string; verifier: string }> {
-  const verifier = randomToken(48);
-  const url = new URL(`${s.url}/authorize`);
-  for (const [k, v] of Object.entries({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: CLIENT_CALLBACK,
-    code_challenge: await pkceChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: 's',
-    scope: 'read',
-  })) {
-    url.searchParams.set(k, v);
-  }
-  const browser = scriptedClient(s.h);
-  await browser.redirectToAuthorization(url);
-  const code = browser.callback?.get('code');
-  if (!code) throw new Error('no code');
-  return { code, verifier };
-}
-
-const exchange = (s: ProxyStack, clientId: string, code: string, verifier: string) =>
-  fetch(`${s.url}/token`, {
-    method: 'POST',
-    headers: form,
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: CLIENT_CALLBACK,
-      client_id: clientId,
-    }),
-  });
 
 const refresh = (s: ProxyStack, clientId: string, refreshToken: string) =>
   fetch(`${s.url}/token`, {
@@ -69,13 +34,13 @@ describe('authorization code replay', () => {
   it('revokes the tokens issued from the code', async () => {
     stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url)));
     const { client_id } = await registerOverHttp(stack);
-    const { code, verifier } = await codeOverHttp(stack, client_id);
-    const first = await exchange(stack, client_id, code, verifier);
+    const { code, verifier } = await codeOverHttp(stack, client_id, { scope: 'read' });
+    const first = await redeemOverHttp(stack, client_id, code, verifier);
     expect(first.status).toBe(200);
     const tokens = (await first.json()) as { access_token: string; refresh_token: string };
     expect((await ping(stack, tokens.access_token)).status).toBe(200);
 
-    const replay = await exchange(stack, client_id, code, verifier);
+    const replay = await redeemOverHttp(stack, client_id, code, verifier);
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
 
@@ -102,8 +67,11 @@ describe('refresh token presented twice during an upstream refresh', () => {
     };
     stack = await startProxyStack((url, h) => new OAuthProxy(proxyOptions(h, url, { http: { fetch: slowRefresh } })));
     const { client_id } = await registerOverHttp(stack);
-    const { code, verifier } = await codeOverHttp(stack, client_id);
-    const tokens = (await (await exchange(stack, client_id, code, verifier)).json()) as { access_token: string; refresh_token: string };
+    const { code, verifier } = await codeOverHttp(stack, client_id, { scope: 'read' });
+    const tokens = (await (await redeemOverHttp(stack, client_id, code, verifier)).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
 
     const firstPresentation = refresh(stack, client_id, tokens.refresh_token);
     await started;

@@ -92,15 +92,15 @@ export async function registerOverHttp(stack: ProxyStack, metadata: Record<strin
 }
 
 /**
- * The whole authorization over HTTP with optional `scope` and `resource` (omitted when
- * undefined): authorize → consent → upstream login → callback → `/token`. Returns the token
- * endpoint's response.
+ * Authorization over HTTP up to the client's code: authorize (with optional `scope`, `resource`
+ * and any `extra` parameters) → consent → upstream login → callback. Returns the code and the
+ * PKCE verifier to redeem it with.
  */
-export async function authorizeOverHttp(
+export async function codeOverHttp(
   stack: ProxyStack,
   clientId: string,
-  params: { scope?: string; resource?: string; tokenResource?: string } = {},
-): Promise<Response> {
+  params: { scope?: string; resource?: string; extra?: Record<string, string> } = {},
+): Promise<{ code: string; verifier: string }> {
   const { pkceChallenge, randomToken } = await import('../../src/lib/crypto.js');
   const verifier = randomToken(48);
   const url = new URL(`${stack.url}/authorize`);
@@ -112,10 +112,36 @@ export async function authorizeOverHttp(
   url.searchParams.set('state', 'http-state');
   if (params.scope !== undefined) url.searchParams.set('scope', params.scope);
   if (params.resource !== undefined) url.searchParams.set('resource', params.resource);
+  for (const [k, v] of Object.entries(params.extra ?? {})) url.searchParams.set(k, v);
   const browser = scriptedClient(stack.h);
   await browser.redirectToAuthorization(url);
   const code = browser.callback?.get('code');
   if (!code) throw new Error(`no code: ${browser.callback}`);
+  return { code, verifier };
+}
+
+/**
+ * The whole authorization over HTTP with optional `scope` and `resource` (omitted when
+ * undefined): authorize → consent → upstream login → callback → `/token`. Returns the token
+ * endpoint's response.
+ */
+export async function authorizeOverHttp(
+  stack: ProxyStack,
+  clientId: string,
+  params: { scope?: string; resource?: string; tokenResource?: string } = {},
+): Promise<Response> {
+  const { code, verifier } = await codeOverHttp(stack, clientId, params);
+  return redeemOverHttp(stack, clientId, code, verifier, { resource: params.tokenResource });
+}
+
+/** Redeem a code at the proxy's `/token` (a public client), with an optional `resource` and extra headers (a `DPoP` proof). */
+export function redeemOverHttp(
+  stack: ProxyStack,
+  clientId: string,
+  code: string,
+  verifier: string,
+  options: { resource?: string | undefined; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code,
@@ -123,6 +149,10 @@ export async function authorizeOverHttp(
     redirect_uri: CLIENT_CALLBACK,
     client_id: clientId,
   });
-  if (params.tokenResource !== undefined) body.set('resource', params.tokenResource);
-  return fetch(`${stack.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  if (options.resource !== undefined) body.set('resource', options.resource);
+  return fetch(`${stack.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+    body,
+  });
 }
