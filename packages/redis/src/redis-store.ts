@@ -1,8 +1,9 @@
-import { StorageFullError, type IncrementOptions, type KeyValueStore, type SetOptions } from '@mcpauth/core';
+import { StorageFullError, type IncrementOptions, type KeyValueStore, type LoggingOptions, type SetOptions } from '@mcpauth/core';
+import { createReporter, type Reporter } from '@mcpauth/core/kit';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 
 /** Options shared by both ways of building a {@link RedisStore}. */
-interface RedisStoreCommonOptions {
+interface RedisStoreCommonOptions extends LoggingOptions {
   /** Prefix of every key this store writes, to share one Redis between applications. Default `"mcp-auth:"`. */
   prefix?: string | undefined;
 }
@@ -53,10 +54,32 @@ function failure(command: string, err: unknown, key?: string): Error {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
   // Redis at `maxmemory` with a `noeviction` policy refuses writes with an OOM error.
   if (key !== undefined && err instanceof Error && err.message.startsWith('OOM')) {
-    const colon = key.indexOf(':');
-    return new StorageFullError(colon < 0 ? '' : key.slice(0, colon), 60, `RedisStore: ${command} refused, Redis is out of memory`);
+    return new StorageFullError(collectionOf(key), 60, `RedisStore: ${command} refused, Redis is out of memory`);
   }
   return new Error(`RedisStore: ${command} failed (${message})`);
+}
+
+/** The collection of a key: what comes before its first `:` (`as.clients`), never the id after it. */
+function collectionOf(key: string): string {
+  const colon = key.indexOf(':');
+  return colon < 0 ? '' : key.slice(0, colon);
+}
+
+/**
+ * What a log line may say of a client error: its name, and the error word Redis answered with
+ * (`WRONGTYPE`, `NOPERM`, `READONLY`, …) or `timeout`; never its message, which could quote more.
+ */
+function failureFields(command: string, err: unknown): { command: string; errorName: string; redisError?: string } {
+  const errorName = err instanceof Error ? err.name : typeof err;
+  if (!(err instanceof Error)) return { command, errorName };
+  if (err.message === 'Command timed out') return { command, errorName, redisError: 'timeout' };
+  const word = errorName === 'ReplyError' ? /^[A-Z][A-Z_-]{1,31}(?= |$)/.exec(err.message)?.[0] : undefined;
+  return word === undefined ? { command, errorName } : { command, errorName, redisError: word };
+}
+
+/** The `maxmemory_policy` line of `INFO memory`, or `undefined` when there is none. */
+function evictionPolicy(info: string): string | undefined {
+  return /^maxmemory_policy:([a-z-]+)\r?$/m.exec(info)?.[1];
 }
 
 /**
@@ -86,6 +109,12 @@ return n`;
  *   rejects with an `Error` whose message names the command and the client's error, but not
  *   the keys or values. Nothing is retried beyond ioredis' own `maxRetriesPerRequest`.
  * - Values are stored as given: wrap the store in `EncryptingStore` (`@mcpauth/core`) for secrets.
+ * - `logger` (as everywhere in `@mcpauth/core`): the connection lost (`store_unreachable`,
+ *   `warn`) and back (`store_reconnected`, `info`), once per change; a write refused for lack of
+ *   memory (`store_full`, `warn`, with the collection); a command failing while connected
+ *   (`unexpected_error`, `error`, with the command and Redis' error word); and, once, a Redis
+ *   whose `maxmemory-policy` is not `noeviction` (`configuration_problem`, by default on
+ *   `console.warn`). No line holds a key or a value.
  *
  * @example
  * ```ts
@@ -104,11 +133,17 @@ export class RedisStore implements KeyValueStore {
   /** The key prefix. */
   readonly prefix: string;
   readonly #owned: boolean;
+  readonly #report: Reporter;
+  /** The eviction policy check: not yet run, running or done. */
+  #policyCheck: 'pending' | 'running' | 'done';
+  #closing = false;
 
   constructor(options: RedisStoreOptions) {
     if (!options || (options.client === undefined) === (options.url === undefined)) {
       throw new TypeError('RedisStore: pass exactly one of client or url');
     }
+    this.#report = createReporter({ source: 'RedisStore', logger: options.logger });
+    this.#policyCheck = options.logger === false ? 'done' : 'pending';
     const prefix = options.prefix ?? 'mcp-auth:';
     if (typeof prefix !== 'string') throw new TypeError('RedisStore: prefix must be a string');
     this.prefix = prefix;
@@ -126,42 +161,102 @@ export class RedisStore implements KeyValueStore {
       this.client = client;
       this.#owned = true;
     }
+    // Only a logger hears of the connection (the default logs configuration problems only), and
+    // a client shared by many stores gets no listeners from stores that would log nothing.
+    if (options.logger) this.#watchConnection();
+  }
+
+  /** Log the connection going away (ioredis starts reconnecting) and coming back, once per change. */
+  #watchConnection(): void {
+    let state: 'unknown' | 'up' | 'down' = this.client.status === 'ready' ? 'up' : 'unknown';
+    this.client.on('ready', () => {
+      if (state === 'down') this.#report.line('info', 'store_reconnected', 'the connection to Redis is back');
+      state = 'up';
+    });
+    this.client.on('reconnecting', () => {
+      if (state === 'down' || this.#closing) return;
+      const what = state === 'up' ? 'lost the connection to Redis' : 'cannot connect to Redis';
+      this.#report.line('warn', 'store_unreachable', `${what}; every command fails until it is back`);
+      state = 'down';
+    });
+  }
+
+  /**
+   * On the first command (the owned client connects lazily), ask Redis for its eviction policy
+   * (`INFO memory`, allowed where `CONFIG` often is not) and warn once if it is not
+   * `noeviction`. A refused `INFO` is not retried; a connection failure is, with the next command.
+   */
+  #checkEvictionPolicy(): void {
+    if (this.#policyCheck !== 'pending') return;
+    this.#policyCheck = 'running';
+    this.client.info('memory').then(
+      (info) => {
+        this.#policyCheck = 'done';
+        const policy = evictionPolicy(info);
+        if (policy === undefined || policy === 'noeviction') return;
+        this.#report.problem(
+          'redis_eviction_policy',
+          `Redis' maxmemory-policy is ${policy}: at maxmemory it evicts keys, live grants among them; set it to noeviction`,
+          { policy },
+        );
+      },
+      () => {
+        this.#policyCheck = this.client.status === 'ready' ? 'done' : 'pending';
+      },
+    );
+  }
+
+  /** The error a failed command rejects with, logged: `store_full` for an OOM refusal, `unexpected_error` while connected. */
+  #failed(command: string, err: unknown, key?: string): Error {
+    const error = failure(command, err, key);
+    if (error instanceof StorageFullError) {
+      this.#report.line('warn', 'store_full', `${command} refused, Redis is out of memory`, { collection: error.collection });
+    } else if (this.client.status === 'ready') {
+      // while the connection is down every command fails; store_unreachable said so once
+      const fields = failureFields(command, err);
+      this.#report.line('error', 'unexpected_error', `${command} failed (${fields.redisError ?? fields.errorName})`, fields);
+    }
+    return error;
   }
 
   async get(key: string): Promise<string | null> {
+    this.#checkEvictionPolicy();
     try {
       return await this.client.get(this.prefix + key);
     } catch (err) {
-      throw failure('GET', err);
+      throw this.#failed('GET', err);
     }
   }
 
   async set(key: string, value: string, options: SetOptions = {}): Promise<void> {
     const k = this.prefix + key;
     const ttl = options.ttlSeconds;
+    this.#checkEvictionPolicy();
     try {
       if (ttl === undefined || ttl === Number.POSITIVE_INFINITY) await this.client.set(k, value);
       else if (!(ttl > 0)) await this.client.del(k);
       else if (Number.isInteger(ttl)) await this.client.set(k, value, 'EX', ttl);
       else await this.client.set(k, value, 'PX', Math.ceil(ttl * 1000));
     } catch (err) {
-      throw failure('SET', err, key);
+      throw this.#failed('SET', err, key);
     }
   }
 
   async delete(key: string): Promise<void> {
+    this.#checkEvictionPolicy();
     try {
       await this.client.del(this.prefix + key);
     } catch (err) {
-      throw failure('DEL', err);
+      throw this.#failed('DEL', err);
     }
   }
 
   async take(key: string): Promise<string | null> {
+    this.#checkEvictionPolicy();
     try {
       return await this.client.getdel(this.prefix + key);
     } catch (err) {
-      throw failure('GETDEL', err);
+      throw this.#failed('GETDEL', err);
     }
   }
 
@@ -169,16 +264,18 @@ export class RedisStore implements KeyValueStore {
     const ttl = options?.ttlSeconds;
     if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl))
       throw new TypeError('RedisStore: increment ttlSeconds must be a positive finite number');
+    this.#checkEvictionPolicy();
     try {
       return Number(await this.client.eval(INCREMENT_SCRIPT, 1, this.prefix + key, Math.ceil(ttl * 1000)));
     } catch (err) {
-      throw failure('INCR', err, key);
+      throw this.#failed('INCR', err, key);
     }
   }
 
   /** Close the client when this store created it (from `url`); a client passed in is left open. */
   async close(): Promise<void> {
     if (!this.#owned || this.client.status === 'end') return;
+    this.#closing = true;
     if (this.client.status !== 'ready') {
       // Never connected (lazy), or reconnecting: nothing to quit gracefully.
       this.client.disconnect();

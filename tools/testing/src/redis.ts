@@ -21,11 +21,12 @@ async function freePort(): Promise<number> {
 
 /**
  * Start a real `redis-server` (Debian package; `REDIS_SERVER` overrides the binary) on a free
- * loopback port with no persistence. Throws when the binary is missing.
+ * loopback port with no persistence, or on `port` (to restart a server that was closed, for
+ * clients that reconnect). Throws when the binary is missing.
  */
-export async function startRedis(): Promise<RedisHarness> {
+export async function startRedis(options: { port?: number } = {}): Promise<RedisHarness> {
   const bin = process.env['REDIS_SERVER'] ?? 'redis-server';
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -19,6 +19,9 @@
  * - `upstream_failed` (`warn`): a call to an identity provider, JWKS, introspection or metadata
  *   endpoint failed (`reason`, `status`, and the upstream's OAuth `error` when it sent one).
  * - `store_full` (`warn`): a store refused a new entry (`collection`).
+ * - `store_unreachable` (`warn`): a shared store (Redis) lost its connection or cannot reach its
+ *   server; logged once when it goes away, not for each command that then fails.
+ * - `store_reconnected` (`info`): the store's connection is back after a `store_unreachable`.
  * - `configuration_problem` (`warn`, once per problem): the deployment is misconfigured in a way
  *   only visible at run time (`problem` names it: `jwks_not_found`, `issuer_mismatch`,
  *   `upstream_client_rejected`, …).
@@ -37,6 +40,8 @@ export type LogEventName =
   | 'rate_limited'
   | 'upstream_failed'
   | 'store_full'
+  | 'store_unreachable'
+  | 'store_reconnected'
   | 'configuration_problem'
   | 'unexpected_error';
 
@@ -88,7 +93,8 @@ export interface LoggingOptions {
   /**
    * Where to log. A {@link Logger} (`console`, winston, a wrapped pino) receives every event at
    * its level: refusals at `debug`, upstream failures at `warn`, configuration problems at `warn`
-   * once per problem, unexpected errors at `error`. Left out: configuration problems only, once
+   * once per problem, a store's connection lost at `warn` and back at `info`, unexpected errors
+   * at `error`. Left out: configuration problems only, once
    * each, to `console.warn`. `false`: nothing.
    */
   logger?: Logger | false | undefined;

@@ -52,9 +52,14 @@ export interface Reporter {
   log(error: unknown): void;
   /** A configuration problem noticed at run time: logged at `warn` once per `problem` (not passed to the hook). */
   problem(problem: string, message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Log a line that is no error object (a connection going away and coming back, a failure with
+   * fields of its own), at `level`; not passed to the hook. `fields` must hold no secret.
+   */
+  line(level: 'debug' | 'info' | 'warn' | 'error', event: LogEventName, message: string, fields?: Record<string, unknown>): void;
 }
 
-type Level = 'debug' | 'warn' | 'error';
+type Level = 'debug' | 'info' | 'warn' | 'error';
 
 interface LogLine {
   level: Level;
@@ -149,6 +154,7 @@ export function createReporter(options: { source: string; hook?: unknown; hookNa
   report.log = (error) => write(lineOf(error));
   report.problem = (problem, message, fields = {}) =>
     write({ level: 'warn', event: 'configuration_problem', message, fields: { problem, ...fields }, once: problem });
+  report.line = (level, event, message, fields = {}) => write({ level, event, message, fields });
   return report;
 }
 

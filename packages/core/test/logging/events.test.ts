@@ -127,6 +127,29 @@ describe('bearer guard events', () => {
   });
 });
 
+describe('report.line', () => {
+  it('logs at the given level with its event and fields, every time, not to the hook; without a logger nothing', () => {
+    const logger = capturingLogger();
+    const heard: unknown[] = [];
+    const report = createReporter({ source: 'Store', logger, hook: (e: unknown) => heard.push(e) });
+    report.line('warn', 'store_unreachable', 'connection lost', { reason: 'network' });
+    report.line('info', 'store_reconnected', 'connection back');
+    report.line('warn', 'store_unreachable', 'connection lost', { reason: 'network' });
+    expect(logger.lines).toEqual([
+      { level: 'warn', message: 'Store: connection lost', fields: { event: 'store_unreachable', source: 'Store', reason: 'network' } },
+      { level: 'info', message: 'Store: connection back', fields: { event: 'store_reconnected', source: 'Store' } },
+      { level: 'warn', message: 'Store: connection lost', fields: { event: 'store_unreachable', source: 'Store', reason: 'network' } },
+    ]);
+    expect(heard).toEqual([]);
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    createReporter({ source: 'Store' }).line('warn', 'store_unreachable', 'connection lost');
+    expect(warn).not.toHaveBeenCalled();
+    expect(info).not.toHaveBeenCalled();
+  });
+});
+
 describe('configuration problems', () => {
   it('are logged once per problem at warn', () => {
     const logger = capturingLogger();
