@@ -1,4 +1,4 @@
-export { CookieJar, parseForm, startOidcProvider, type OidcHarness, type OidcHarnessOptions } from './oidc.js';
+export { CookieJar, decodeHtmlAttribute, parseForm, startOidcProvider, type OidcHarness, type OidcHarnessOptions } from './oidc.js';
 export { startRedis, type RedisHarness } from './redis.js';
 export { launchChromium } from './chromium.js';
 export { listen, type Listening } from './listen.js';

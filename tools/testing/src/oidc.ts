@@ -227,7 +227,30 @@ export class CookieJar {
   }
 }
 
-/** Parse the first HTML form of a page: its action and its named input values. */
+const NAMED_REFERENCES: Readonly<Record<string, string>> = { amp: '&', quot: '"', lt: '<', gt: '>', apos: "'" };
+
+/**
+ * Decode the character references of an HTML attribute value in one pass (so `&amp;lt;` stays
+ * `&lt;`): the named ones an HTML escape writes (`&amp;` `&quot;` `&lt;` `&gt;` `&apos;`, with their
+ * `;`), and decimal and hex references (`&#39;`, `&#x27;`; the `;` may be missing), where a code
+ * point that is zero, a surrogate or beyond U+10FFFF becomes U+FFFD. Anything else is left as it is.
+ *
+ * @example
+ * ```ts
+ * decodeHtmlAttribute('a&amp;b &#39;c&#x27; &lt;d&gt;'); // "a&b 'c' <d>"
+ * ```
+ * @see https://html.spec.whatwg.org/multipage/parsing.html#character-reference-state
+ */
+export function decodeHtmlAttribute(value: string): string {
+  return value.replace(/&(?:#(\d+);?|#[xX]([0-9a-fA-F]+);?|([a-zA-Z]+);)/g, (reference, decimal?: string, hex?: string, name?: string) => {
+    if (name !== undefined) return NAMED_REFERENCES[name] ?? reference;
+    const codePoint = decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex!, 16);
+    const invalid = codePoint === 0 || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff);
+    return String.fromCodePoint(invalid ? 0xfffd : codePoint);
+  });
+}
+
+/** Parse the first HTML form of a page: its action and its named input values (character references decoded). */
 export function parseForm(html: string, baseUrl: string): { action: string; fields: URLSearchParams } | null {
   const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
   if (!form) return null;
@@ -235,9 +258,9 @@ export function parseForm(html: string, baseUrl: string): { action: string; fiel
   for (const m of form[2]!.matchAll(/<input[^>]*>/gi)) {
     const name = /name="([^"]*)"/.exec(m[0])?.[1];
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
-    if (name) fields.set(name, value.replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+    if (name) fields.set(decodeHtmlAttribute(name), decodeHtmlAttribute(value));
   }
-  return { action: new URL(form[1]!.replace(/&amp;/g, '&'), baseUrl).href, fields };
+  return { action: new URL(decodeHtmlAttribute(form[1]!), baseUrl).href, fields };
 }
 
 async function walkLogin(issuer: string, start: string | URL, opts: { login?: string; password?: string } = {}): Promise<URL> {
