@@ -44,6 +44,14 @@ async function server(options: { port?: number } = {}): Promise<RedisHarness> {
   cleanup.push(() => harness.close());
   return harness;
 }
+/** The commands a server runs from now on (`MONITOR`), lower-cased with their arguments. */
+async function commandsRun(url: string): Promise<string[]> {
+  const monitor = await new Redis(url).monitor();
+  cleanup.push(() => monitor.disconnect());
+  const commands: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ').toLowerCase()));
+  return commands;
+}
 function store(options: RedisStoreOptions): RedisStore {
   const s = new RedisStore(options);
   cleanup.push(() => {
@@ -183,10 +191,7 @@ describe('RedisStore logger', () => {
     expect(warn.mock.calls[0]![1]).toMatchObject({ event: 'configuration_problem', problem: 'redis_eviction_policy' });
 
     const silent = store({ url: evicting.url, logger: false });
-    const monitor = await admin.monitor();
-    const commands: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ').toLowerCase()));
-    cleanup.push(() => monitor.disconnect());
+    const commands = await commandsRun(evicting.url);
     await silent.set('k', 'v');
     await silent.get('k');
     await waitFor(() => commands.includes('get mcp-auth:k'), { message: 'the monitor to see GET', intervalMs: 20 });
@@ -198,12 +203,7 @@ describe('RedisStore logger', () => {
     const up = await server();
     const logger = capture();
     const s = store({ url: up.url, logger });
-    const admin = new Redis(up.url);
-    cleanup.push(() => admin.disconnect());
-    const monitor = await admin.monitor();
-    const commands: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ').toLowerCase()));
-    cleanup.push(() => monitor.disconnect());
+    const commands = await commandsRun(up.url);
     await s.set('k', 'v');
     await s.get('k');
     await waitFor(() => commands.includes('get mcp-auth:k'), { message: 'the monitor to see GET', intervalMs: 20 });
