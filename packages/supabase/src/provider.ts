@@ -1,12 +1,6 @@
-import {
-  RemoteAuthProvider,
-  TokenInvalidError,
-  type ForwardMetadataOptions,
-  type RemoteAuthProviderOptions,
-  type RemoteResourceLocation,
-} from '@mcpauth/core';
-import { secureUrl } from '@mcpauth/core/kit';
-import { JWTVerifier, type JWTClaimsHook, type JWTVerifierCommonOptions, type JWTVerifierJwksOptions } from '@mcpauth/jwt';
+import { RemoteAuthProvider, TokenInvalidError, type RemoteProviderBaseOptions } from '@mcpauth/core';
+import { forwardedMetadataOption, remoteResourceLocation, secureUrl } from '@mcpauth/core/kit';
+import { JWTVerifier, type JWTClaimsHook, type JWTTuningOptions } from '@mcpauth/jwt';
 
 /**
  * The claims of a Supabase Auth access token (`token.claims`). OAuth access tokens carry
@@ -39,29 +33,20 @@ export type SupabaseClaims = {
 };
 
 /** Options of {@link SupabaseProvider}: the project, where the MCP endpoint is, and anything `RemoteAuthProvider` accepts. */
-export type SupabaseProviderOptions = RemoteResourceLocation &
-  Omit<
-    RemoteAuthProviderOptions,
-    'authorizationServers' | 'verifier' | 'audienceCheck' | 'resourceUrl' | 'baseUrl' | 'mcpPath' | 'forwardAuthorizationServerMetadata'
-  > & {
-    /** The project URL, e.g. `https://abcdefghijklmnop.supabase.co` (or your custom domain / self-hosted URL). */
-    projectUrl: string | URL;
-    /** Path of Supabase Auth under the project URL. Default `/auth/v1`. */
-    authRoute?: string | undefined;
-    /** The project's JWT signing algorithm (asymmetric keys only). Default `ES256`. */
-    algorithm?: 'ES256' | 'RS256' | undefined;
-    /** Accepted `aud`. Default `authenticated` (Supabase does not issue tokens for a resource, RFC 8707). */
-    audience?: string | readonly string[] | undefined;
-    /** Also accept the session tokens of your own app (no `client_id`), not only OAuth tokens. Default `false`. */
-    allowSessionTokens?: boolean | undefined;
-    /** Serve Supabase's RFC 8414 metadata at this server's `/.well-known/oauth-authorization-server`. Default `true`. */
-    forwardAuthorizationServerMetadata?: boolean | ForwardMetadataOptions | undefined;
-    /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
-    jwt?:
-      | (Pick<JWTVerifierCommonOptions, 'clockTolerance' | 'maxTokenAge' | 'cache'> &
-          Pick<JWTVerifierJwksOptions, 'jwksCacheMaxAge' | 'jwksCooldown'>)
-      | undefined;
-  };
+export type SupabaseProviderOptions = RemoteProviderBaseOptions & {
+  /** The project URL, e.g. `https://abcdefghijklmnop.supabase.co` (or your custom domain / self-hosted URL). */
+  projectUrl: string | URL;
+  /** Path of Supabase Auth under the project URL. Default `/auth/v1`. */
+  authRoute?: string | undefined;
+  /** The project's JWT signing algorithm (asymmetric keys only). Default `ES256`. */
+  algorithm?: 'ES256' | 'RS256' | undefined;
+  /** Accepted `aud`. Default `authenticated` (Supabase does not issue tokens for a resource, RFC 8707). */
+  audience?: string | readonly string[] | undefined;
+  /** Also accept the session tokens of your own app (no `client_id`), not only OAuth tokens. Default `false`. */
+  allowSessionTokens?: boolean | undefined;
+  /** Tuning of the JWT verification (clock tolerance, verified-token cache, JWKS refresh). The clock is the provider's `now`. */
+  jwt?: JWTTuningOptions | undefined;
+};
 
 /** Supabase's OAuth access tokens carry `client_id`; the session tokens of your own app do not. */
 const oauthTokensOnly: JWTClaimsHook = (payload) => {
@@ -100,11 +85,6 @@ export function supabaseEndpoints(projectUrl: string | URL, authRoute = '/auth/v
     jwksUri: `${origin}${authRoute}/.well-known/jwks.json`,
     metadataUrl: `${url.origin}/.well-known/oauth-authorization-server${url.pathname.replace(/\/+$/, '')}${authRoute}`,
   };
-}
-
-/** Where the MCP endpoint is, as given (exactly one of the two forms). */
-function remoteLocation(options: RemoteResourceLocation): RemoteResourceLocation {
-  return options.resourceUrl !== undefined ? { resourceUrl: options.resourceUrl } : { baseUrl: options.baseUrl, mcpPath: options.mcpPath };
 }
 
 /**
@@ -160,14 +140,13 @@ export class SupabaseProvider extends RemoteAuthProvider {
       logger: options.logger,
       now: options.now,
     });
-    const forward = rest.forwardAuthorizationServerMetadata ?? true;
     super({
       ...rest,
-      ...remoteLocation(options), // the MCP endpoint's location, in the form it was given
+      ...remoteResourceLocation(options),
       authorizationServers: [endpoints.issuer],
       verifier,
       audienceCheck: 'verifier',
-      forwardAuthorizationServerMetadata: forward && { metadataUrl: endpoints.metadataUrl, ...(forward === true ? {} : forward) },
+      forwardAuthorizationServerMetadata: forwardedMetadataOption(endpoints.metadataUrl, rest.forwardAuthorizationServerMetadata),
     });
     this.endpoints = endpoints;
   }
