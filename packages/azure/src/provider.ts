@@ -1,8 +1,8 @@
-import { OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
+import { AuthorizeError, OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
 import { azureEndpoints, type AzureEndpoints } from './endpoints.js';
 import { AzureOnBehalfOf, type AzureOnBehalfOfOptions, type OnBehalfOfToken } from './on-behalf-of.js';
 import { EntraScopes } from './scopes.js';
-import { AzureTokenVerifier, resolveIdentifierUri, roleScopeMap, type AzureTokenVerifierOptions } from './token-verifier.js';
+import { AzureTokenVerifier, resolveIdentifierUri, roleScopeMap, tenantList, type AzureTokenVerifierOptions } from './token-verifier.js';
 
 /**
  * Options of {@link AzureProvider}: your Entra app registration and tenant, plus everything
@@ -31,7 +31,10 @@ export type AzureProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forward
    * {@link AzureProvider.onBehalfOf}; never sent on token requests). Default: `requiredScopes`.
    */
   upstreamScopes?: readonly string[] | undefined;
-  /** For `common` / `organizations`: the tenant GUIDs whose users may sign in. Default: any. */
+  /**
+   * For `common` / `organizations`: the tenant GUIDs whose users may sign in. Default: any. A user
+   * of another tenant is refused at sign-in with `access_denied` to the MCP client (RFC 6749 §4.1.2.1).
+   */
   allowedTenants?: readonly string[] | undefined;
   /** App roles granting this server's scopes, e.g. `{ 'Notes.Admin': ['notes:admin'] }` (those scopes are never requested at Entra). */
   appRoleScopes?: Readonly<Record<string, readonly string[]>> | undefined;
@@ -65,6 +68,9 @@ function azureProxyOptions(options: AzureProviderOptions) {
       'AzureProvider: requiredScopes (or upstreamScopes) must name a scope your app exposes (Expose an API), e.g. ["mcp.access"]: Entra issues a token for your API only when one of its scopes is requested',
     );
   }
+  // allowedTenants is a sign-in policy (access_denied to the client), checked in upstreamClaims
+  // below; the verifier still checks every token's issuer against its own tenant.
+  const allowed = tenantList(allowedTenants, endpoints.kind, 'AzureProvider');
   const verifier = new AzureTokenVerifier({
     ...proxy.http,
     ...tuning,
@@ -72,7 +78,6 @@ function azureProxyOptions(options: AzureProviderOptions) {
     tenantId,
     authority,
     identifierUri: uri,
-    allowedTenants,
     appRoleScopes,
     onInvalidToken: options.onError,
     logger: options.logger,
@@ -100,9 +105,16 @@ function azureProxyOptions(options: AzureProviderOptions) {
       refreshScopes: (granted) => scopes.token([...always, ...granted]),
       // Entra vouches for scopes in the verified token: `scp`, plus what the user's app roles map to.
       grantScopes: ({ requested, upstream }) => requested.filter((s) => upstream.scopes.includes(s)),
-      upstreamClaims: (upstream) =>
-        Object.fromEntries(CLAIMS.flatMap((c) => (upstream.claims[c] === undefined ? [] : [[c, upstream.claims[c]]]))),
       ...hooks,
+      upstreamClaims: (upstream, response) => {
+        const tid = upstream.claims['tid'];
+        if (allowed && !(typeof tid === 'string' && allowed.has(tid.toLowerCase()))) {
+          throw new AuthorizeError('access_denied', 'Accounts of this Microsoft Entra tenant may not sign in to this server');
+        }
+        return hooks?.upstreamClaims
+          ? hooks.upstreamClaims(upstream, response)
+          : Object.fromEntries(CLAIMS.flatMap((c) => (upstream.claims[c] === undefined ? [] : [[c, upstream.claims[c]]])));
+      },
     },
   };
   return { proxyOptions, endpoints, verifier, obo };

@@ -83,14 +83,18 @@ export function resolveIdentifierUri(identifierUri: string | undefined, clientId
   return uri.replace(/\/+$/, '');
 }
 
-/** The tenant GUIDs a multi-tenant verifier accepts, lower-cased. */
-function tenantList(allowed: readonly string[] | undefined, kind: AzureEndpoints['kind']): ReadonlySet<string> | undefined {
+/** The tenant GUIDs a multi-tenant app accepts, lower-cased (`TypeError` naming `owner` for a bad list). */
+export function tenantList(
+  allowed: readonly string[] | undefined,
+  kind: AzureEndpoints['kind'],
+  owner: string,
+): ReadonlySet<string> | undefined {
   if (allowed === undefined) return undefined;
   if (kind !== 'common' && kind !== 'organizations') {
-    throw new TypeError('AzureTokenVerifier: allowedTenants is for tenantId common or organizations (a single tenant accepts only itself)');
+    throw new TypeError(`${owner}: allowedTenants is for tenantId common or organizations (a single tenant accepts only itself)`);
   }
   if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every(isGuid)) {
-    throw new TypeError('AzureTokenVerifier: allowedTenants must be a non-empty list of tenant GUIDs');
+    throw new TypeError(`${owner}: allowedTenants must be a non-empty list of tenant GUIDs`);
   }
   return new Set(allowed.map((t) => t.toLowerCase()));
 }
@@ -214,7 +218,7 @@ export class AzureTokenVerifier extends JWTVerifier {
       algorithms: ['RS256'],
       claims: entraClaims(
         endpoints,
-        tenantList(allowedTenants, endpoints.kind),
+        tenantList(allowedTenants, endpoints.kind, 'AzureTokenVerifier'),
         roleScopeMap(appRoleScopes, 'AzureTokenVerifier'),
         domainTenantResolver(endpoints, http),
       ),

@@ -7,7 +7,7 @@
 import { ScriptedOAuthClient, listen, signInWithOAuth, type Listening } from '@mcpauth/testing';
 import type { Client } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
+import { isAuthError, type AnyAuthError, type FetchHandler, type LogFields } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ interface Stack {
   entra: FakeEntra;
   auth: AzureProvider;
   errors: AnyAuthError[];
+  /** The fields of every log line. */
+  lines: LogFields[];
   mcpUrl: string;
   advance(seconds: number): void;
   close(): Promise<void>;
@@ -34,6 +36,8 @@ async function startStack(overrides: Partial<AzureProviderOptions> = {}): Promis
   entra.app.redirectUri = `${server.url}/auth/callback`;
   let offset = 0;
   const errors: AnyAuthError[] = [];
+  const lines: LogFields[] = [];
+  const log = (_message: string, fields?: LogFields) => void (fields && lines.push(fields));
   const auth = new AzureProvider({
     clientId: entra.app.clientId,
     clientSecret: entra.app.clientSecret,
@@ -46,6 +50,7 @@ async function startStack(overrides: Partial<AzureProviderOptions> = {}): Promis
     appRoleScopes: { 'Notes.Admin': ['notes:admin'] },
     http: { timeoutMs: 1000 },
     onError: (e) => void (isAuthError(e) && errors.push(e)),
+    logger: { debug: log, info: log, warn: log, error: log },
     now: () => Math.floor(Date.now() / 1000) + offset,
     ...overrides,
   });
@@ -64,6 +69,7 @@ async function startStack(overrides: Partial<AzureProviderOptions> = {}): Promis
     entra,
     auth,
     errors,
+    lines,
     mcpUrl: `${server.url}/mcp`,
     advance: (s) => {
       offset += s;
@@ -297,9 +303,13 @@ describe('AzureProvider: multi-tenant sign-in', () => {
 
       stack.entra.signInAs({ ...ADELE, tid: FABRIKAM, oid: '11111111-2222-3333-4444-555555555555' });
       const other = await authorizeWith(stack, 'notes.read');
-      expect(other.callback.get('error')).toBe('server_error');
-      expect(other.callback.get('error_description')).toMatch(/could not be verified/);
-      expect(stack.errors).toContainEqual(expect.objectContaining({ code: 'ERR_TOKEN_INVALID', reason: 'issuer' }));
+      // a policy refusal (RFC 6749 §4.1.2.1): access_denied with the client's state, logged, not an error
+      expect(other.callback.get('error')).toBe('access_denied');
+      expect(other.callback.get('error_description')).toBe('Accounts of this Microsoft Entra tenant may not sign in to this server');
+      expect(other.callback.get('state')).toBe('xyz');
+      expect(other.callback.has('code')).toBe(false);
+      expect(stack.lines).toContainEqual(expect.objectContaining({ event: 'request_refused', error: 'access_denied' }));
+      expect(stack.errors).toEqual([]);
     } finally {
       await stack.close();
     }

@@ -1,4 +1,5 @@
-import { OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
+import { AuthorizeError, OAuthProxy, type OAuthProxyOptions, type ProxyForwardOptions } from '@mcpauth/core';
+import { accountPolicy, accountRefusal } from './account-policy.js';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
 import { googleTokenRevoker } from './revoke.js';
 import { readsUserInfo } from './scopes.js';
@@ -38,10 +39,11 @@ export type GoogleProviderOptions = Omit<OAuthProxyOptions, 'upstream' | 'forwar
   /**
    * Accept only accounts of this Google Workspace domain (or of one of these): the verified `hd`
    * claim must match. Also sent to Google as the `hd` hint (`*` for several) so the account
-   * chooser offers only such accounts; the hint alone proves nothing, the check does.
+   * chooser offers only such accounts; the hint alone proves nothing, the check does. Checked at
+   * sign-in: another account is refused with `access_denied` to the MCP client (RFC 6749 §4.1.2.1).
    */
   hostedDomain?: string | readonly string[] | undefined;
-  /** Accept only accounts with a verified email address. Default `false`. */
+  /** Accept only accounts with a verified email address (else `access_denied` at sign-in, as for `hostedDomain`). Default `false`. */
   requireVerifiedEmail?: boolean | undefined;
   /** Google's endpoints; default {@link googleEndpoints}() (a test double: `googleEndpoints(origin)`). */
   endpoints?: GoogleEndpoints | undefined;
@@ -97,6 +99,7 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
     throw new TypeError('GoogleProvider: clientSecret is required');
   }
   const extraAuthorizeParams = authorizeParams(options);
+  const policy = accountPolicy(options, 'GoogleProvider');
   if (Array.isArray(options.upstreamScopes) && !readsUserInfo(options.upstreamScopes)) {
     throw new TypeError(
       'GoogleProvider: upstreamScopes must include openid, email or profile (without them Google does not say who signed in)',
@@ -107,8 +110,8 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
     clientSecret,
     upstreamScopes,
     extraAuthorizeParams: _given,
-    hostedDomain,
-    requireVerifiedEmail,
+    hostedDomain: _hostedDomain,
+    requireVerifiedEmail: _requireVerifiedEmail,
     endpoints,
     verifier,
     forward,
@@ -132,8 +135,6 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
         ...verifier,
         clientId,
         endpoints: google,
-        hostedDomain,
-        requireVerifiedEmail,
         onInvalidToken: options.onError,
         logger: options.logger,
       }),
@@ -144,9 +145,15 @@ function googleProxyOptions(options: GoogleProviderOptions): OAuthProxyOptions {
     forward: { ...forward, scopes: false },
     consent: { providerName: 'Google', ...consent },
     hooks: {
-      upstreamClaims: (upstream) => ({ ...upstream.claims }),
       revokeUpstream: googleTokenRevoker(google.revocationEndpoint),
       ...hooks,
+      // Who may sign in is decided here, once per sign-in (a policy refusal, not an invalid
+      // token): the client gets access_denied. Runs before any upstreamClaims hook given.
+      upstreamClaims: (upstream, response) => {
+        const refusal = accountRefusal(upstream.claims, policy);
+        if (refusal !== undefined) throw new AuthorizeError('access_denied', `${refusal}: it may not sign in to this server`);
+        return hooks?.upstreamClaims ? hooks.upstreamClaims(upstream, response) : { ...upstream.claims };
+      },
     },
   };
 }

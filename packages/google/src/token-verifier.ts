@@ -8,6 +8,7 @@ import {
   type VerifierCacheOptions,
 } from '@mcpauth/core';
 import { CachedTokenCheck, httpClientOptions, fetchJson, parseScopes, secureUrl, type HttpClientOptions } from '@mcpauth/core/kit';
+import { accountPolicy, accountRefusal, type GoogleAccountPolicy } from './account-policy.js';
 import { googleEndpoints, type GoogleEndpoints } from './endpoints.js';
 import { readsUserInfo, withScopeAliases } from './scopes.js';
 
@@ -157,8 +158,7 @@ export class GoogleTokenVerifier implements TokenVerifier {
   readonly #clientId: string;
   readonly #tokenInfoUrl: string;
   readonly #userInfoUrl: string;
-  readonly #hostedDomains: readonly string[] | undefined;
-  readonly #requireVerifiedEmail: boolean;
+  readonly #policy: GoogleAccountPolicy;
   readonly #http: HttpClientOptions;
   readonly #checks: CachedTokenCheck<GoogleAccessToken>;
 
@@ -171,18 +171,7 @@ export class GoogleTokenVerifier implements TokenVerifier {
     // The bearer token goes to these URLs: https only (http on loopback, for tests).
     this.#tokenInfoUrl = secureUrl(endpoints.tokenInfoEndpoint, 'GoogleTokenVerifier: endpoints.tokenInfoEndpoint').href;
     this.#userInfoUrl = secureUrl(endpoints.userInfoEndpoint, 'GoogleTokenVerifier: endpoints.userInfoEndpoint').href;
-    const domains = options.hostedDomain;
-    if (domains !== undefined) {
-      const list = typeof domains === 'string' ? [domains] : Array.isArray(domains) ? [...domains] : [];
-      if (list.length === 0 || list.some((d) => typeof d !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d))) {
-        throw new TypeError('GoogleTokenVerifier: hostedDomain must be a domain name (e.g. "example.com") or a non-empty list of them');
-      }
-      this.#hostedDomains = list.map((d) => d.toLowerCase());
-    }
-    if (options.requireVerifiedEmail !== undefined && typeof options.requireVerifiedEmail !== 'boolean') {
-      throw new TypeError('GoogleTokenVerifier: requireVerifiedEmail must be a boolean');
-    }
-    this.#requireVerifiedEmail = options.requireVerifiedEmail ?? false;
+    this.#policy = accountPolicy(options, 'GoogleTokenVerifier');
     this.requiredScopes = [...(options.requiredScopes ?? [])];
     this.#checks = new CachedTokenCheck({
       owner: 'GoogleTokenVerifier',
@@ -237,15 +226,8 @@ export class GoogleTokenVerifier implements TokenVerifier {
   }
 
   #checkAccount(claims: GoogleClaims): void {
-    if (this.#hostedDomains && (claims.hd === undefined || !this.#hostedDomains.includes(claims.hd.toLowerCase()))) {
-      refuse(
-        'claim',
-        claims.hd === undefined ? 'Google account has no Workspace domain (hd)' : 'Google account is of another Workspace domain',
-      );
-    }
-    if (this.#requireVerifiedEmail && (claims.email === undefined || claims.email_verified !== true)) {
-      refuse('claim', 'Google account has no verified email address');
-    }
+    const refusal = accountRefusal(claims, this.#policy);
+    if (refusal !== undefined) refuse('claim', refusal);
   }
 
   async #tokenInfo(token: string): Promise<Record<string, unknown>> {

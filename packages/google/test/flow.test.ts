@@ -7,7 +7,7 @@
 import { ScriptedOAuthClient, listen, type Listening } from '@mcpauth/testing';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
-import { isAuthError, type AnyAuthError, type FetchHandler } from '@mcpauth/core';
+import { isAuthError, type AnyAuthError, type FetchHandler, type LogFields } from '@mcpauth/core';
 import { createMcpAuthHandler } from '@mcpauth/core/mcp';
 import { toNodeHandler } from '@mcpauth/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,8 +22,16 @@ const APP = {
 const EMAIL = 'https://www.googleapis.com/auth/userinfo.email';
 
 /** A client whose headless browser approves our consent page and follows the fake Google's immediate redirect back. */
-const newBrowser = () => new ScriptedOAuthClient({ redirectUri: CLIENT_CALLBACK });
-type Browser = ScriptedOAuthClient;
+class Browser extends ScriptedOAuthClient {
+  /** The `state` of the authorization request (the SDK client sends none: this browser adds one, as other clients do). */
+  sentState: string | null = null;
+  override redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    if (!authorizationUrl.searchParams.has('state')) authorizationUrl.searchParams.set('state', `state-${crypto.randomUUID()}`);
+    this.sentState = authorizationUrl.searchParams.get('state');
+    return super.redirectToAuthorization(authorizationUrl);
+  }
+}
+const newBrowser = () => new Browser({ redirectUri: CLIENT_CALLBACK });
 
 /** The query of the last request to Google's authorization endpoint. */
 function atGoogle(stack: Stack): URLSearchParams {
@@ -35,6 +43,8 @@ interface Stack {
   google: FakeGoogle;
   auth: GoogleProvider;
   errors: AnyAuthError[];
+  /** The fields of every log line. */
+  lines: LogFields[];
   mcpUrl: string;
   /** Advance the proxy's and the verifier's clocks (not Google's). */
   advance(seconds: number): void;
@@ -47,12 +57,15 @@ async function startStack(overrides: Partial<GoogleProviderOptions> = {}, accoun
   const google = await startFakeGoogle({ ...APP, redirectUris: [`${server.url}/auth/callback`], account });
   let offset = 0;
   const errors: AnyAuthError[] = [];
+  const lines: LogFields[] = [];
+  const log = (_message: string, fields?: LogFields) => void (fields && lines.push(fields));
   const clock = () => Math.floor(Date.now() / 1000) + offset;
   const auth = new GoogleProvider({
     ...APP,
     baseUrl: server.url,
     endpoints: googleEndpoints(google.url),
     onError: (e) => void (isAuthError(e) && errors.push(e)),
+    logger: { debug: log, info: log, warn: log, error: log },
     now: clock,
     verifier: { now: clock },
     lifetimes: { accessToken: 4 * 3600 },
@@ -84,6 +97,7 @@ async function startStack(overrides: Partial<GoogleProviderOptions> = {}, accoun
     google,
     auth,
     errors,
+    lines,
     mcpUrl: `${server.url}/mcp`,
     advance: (s) => {
       offset += s;
@@ -336,9 +350,17 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
       const browser = newBrowser();
       const callback = await expectAuthorizationCallback(consumer, browser);
       expect(atGoogle(consumer).get('hd')).toBe('*');
-      expect(callback.get('error')).toBe('server_error');
+      // a policy refusal (RFC 6749 §4.1.2.1): access_denied on the client's redirect URI with its state
+      expect(callback.get('error')).toBe('access_denied');
+      expect(callback.get('error_description')).toBe('Google account has no Workspace domain (hd): it may not sign in to this server');
+      expect(callback.get('state')).toBeTruthy();
+      expect(callback.get('state')).toBe(browser.sentState);
       expect(callback.has('code')).toBe(false);
-      expect(consumer.errors).toContainEqual(expect.objectContaining({ code: 'ERR_TOKEN_INVALID', reason: 'claim' }));
+      // logged as a refusal, not reported as an error
+      expect(consumer.lines).toContainEqual(
+        expect.objectContaining({ event: 'request_refused', source: 'OAuthProxy', error: 'access_denied' }),
+      );
+      expect(consumer.errors).toEqual([]);
       // the refused grant was revoked at Google
       expect(consumer.google.requests.some((r) => r.path === '/revoke')).toBe(true);
     } finally {
@@ -349,9 +371,14 @@ describe('GoogleProvider: authorization parameters, scopes and accounts', () => 
   it('requireVerifiedEmail refuses an account whose email Google has not verified', async () => {
     const stack = await startStack({ requireVerifiedEmail: true }, { ...ADA, email_verified: false });
     try {
-      const callback = await expectAuthorizationCallback(stack, newBrowser());
-      expect(callback.get('error')).toBe('server_error');
-      expect(stack.errors).toContainEqual(expect.objectContaining({ reason: 'claim', message: expect.stringMatching(/verified email/) }));
+      const browser = newBrowser();
+      const callback = await expectAuthorizationCallback(stack, browser);
+      expect(callback.get('error')).toBe('access_denied');
+      expect(callback.get('error_description')).toMatch(/no verified email address: it may not sign in/);
+      expect(callback.get('state')).toBeTruthy();
+      expect(callback.get('state')).toBe(browser.sentState);
+      expect(stack.lines).toContainEqual(expect.objectContaining({ event: 'request_refused', error: 'access_denied' }));
+      expect(stack.errors).toEqual([]);
     } finally {
       await stack.close();
     }

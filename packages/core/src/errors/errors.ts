@@ -143,11 +143,14 @@ export abstract class OAuthProtocolError<E extends string = string> extends Auth
 /**
  * An authorization-request error (RFC 6749 §4.1.2.1). Thrown by
  * `OAuthAuthorizationServerProvider.authorize`; sent back to the client's redirect URI when that
- * URI is trusted, or shown as an error page when it is not.
+ * URI is trusted, or shown as an error page when it is not. `access_denied` is also how a policy
+ * refuses a user after the upstream sign-in (an OAuth proxy's `upstreamClaims` or `grantScopes`
+ * hook throws it; the client gets `access_denied` with this description and its `state`).
  *
  * @example
  * ```ts
  * throw new AuthorizeError('invalid_scope', 'Scope "admin" is not allowed for this client');
+ * throw new AuthorizeError('access_denied', 'This Google account is not of an allowed Workspace domain');
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */

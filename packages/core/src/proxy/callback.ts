@@ -32,10 +32,22 @@ function clientErrorFor(upstreamError: string): string {
   }
 }
 /**
+ * A policy refusal of the signed-in user (a hook or provider threw `AuthorizeError('access_denied')`:
+ * another domain, tenant, organization, an unverified email): the resource owner's request is
+ * denied (RFC 6749 §4.1.2.1), which the client hears as `access_denied`.
+ */
+function isPolicyRefusal(err: unknown): err is AuthorizeError {
+  return err instanceof AuthorizeError && err.error === 'access_denied';
+}
+
+/**
  * The upstream callback (`redirectPath`): the `state` is taken (single use), the browser must
  * present the binding cookie set at consent, the upstream code is exchanged with the proxy's
  * PKCE verifier, the upstream token is verified, the upstream tokens are stored (encrypted),
  * and the client receives a single-use code (5 minutes) on its exact redirect URI with `iss`.
+ * A user refused by policy (`AuthorizeError('access_denied')` from the `upstreamClaims` or
+ * `grantScopes` hook) gets `access_denied`, as does one who denied upstream; other failures
+ * `server_error` (`temporarily_unavailable` for a full store).
  */
 export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
   const { config, records } = ctx;
@@ -69,10 +81,20 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
       await ctx.sessions.revoke(setId);
       return { error: 'server_error', error_description: 'The identity provider issued a token that could not be verified' };
     }
-    const upstreamClaims = await hooks.upstreamClaims(upstream, response);
-    const allowed = new Set(
-      await hooks.grantScopes({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }),
-    );
+    let upstreamClaims: Record<string, unknown>;
+    let allowed: Set<string>;
+    try {
+      upstreamClaims = await hooks.upstreamClaims(upstream, response);
+      allowed = new Set(
+        await hooks.grantScopes({ requested: pending.scopes, clientId: pending.clientId, response, upstream, upstreamClaims }),
+      );
+    } catch (err) {
+      if (isPolicyRefusal(err)) {
+        // a refused user's upstream grant is not kept
+        await ctx.sessions.revoke(setId).catch(config.report);
+      }
+      throw err;
+    }
     const scopes = pending.scopes.filter((s) => allowed.has(s));
     const clientCode = randomToken();
     await ctx.codes.save(clientCode, {
@@ -138,6 +160,15 @@ export function createCallbackHandler(ctx: ProxyContext): FetchHandler {
     try {
       return toClient(pending, await complete(pending, code), clear);
     } catch (err) {
+      if (isPolicyRefusal(err)) {
+        // a refusal, not a failure: logged (request_refused), not passed to onError
+        config.report.log(err);
+        return toClient(
+          pending,
+          { error: 'access_denied', error_description: err.errorDescription ?? 'This account may not sign in to this server' },
+          clear,
+        );
+      }
       config.report(err);
       if (err instanceof UpstreamError && err.error === 'invalid_client') {
         config.report.problem(

@@ -85,6 +85,14 @@ export interface UpstreamEndpoints {
  * Named hooks for upstream quirks. Each has a default that fits a standard OAuth 2.0 server;
  * provider packages override only what their identity provider does differently.
  *
+ * To refuse a user who signed in upstream (a policy: another domain, tenant or organization, an
+ * unverified email), throw `new AuthorizeError('access_denied', description)` from
+ * `upstreamClaims` or `grantScopes`: the client is sent back to its redirect URI with
+ * `error=access_denied`, that `error_description` (shown to people: say which account is not
+ * allowed, never a token) and its `state` (RFC 6749 §4.1.2.1); the refusal is logged
+ * (`request_refused`), the upstream grant is revoked. Anything else thrown there is a
+ * `server_error`.
+ *
  * @example
  * ```ts
  * // Entra ID: custom scopes carry the API's identifier URI, and the token request repeats them.
@@ -108,6 +116,16 @@ export interface OAuthProxyHooks {
    * The upstream identity claims kept with the authorization and shown to the MCP server as
    * `claims.upstream_claims` of each verified token (never put inside the token itself). Default:
    * `sub`, `email`, `name`, `preferred_username` and `login` of the verified upstream token.
+   * Throw `AuthorizeError('access_denied', …)` to refuse the user (see {@link OAuthProxyHooks}).
+   *
+   * @example
+   * ```ts
+   * upstreamClaims: (upstream) => {
+   *   if (!String(upstream.claims['email']).endsWith('@example.com')) throw new AuthorizeError('access_denied', 'Only example.com accounts may sign in');
+   *   return defaultUpstreamClaims(upstream);
+   * },
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
    */
   upstreamClaims?:
     | ((upstream: AccessToken, response: UpstreamTokenResponse) => Record<string, unknown> | Promise<Record<string, unknown>>)

@@ -27,6 +27,7 @@ import {
   type StoreOAuthProviderOptions,
   type KeyValueStore,
   type ClientCredentialsHook,
+  type IdentityAssertionOptions,
 } from '../../src/index.js';
 import { toAuthInfo } from '../../src/mcp.js';
 import { toNodeHandler } from '../../src/node.js';
@@ -201,6 +202,8 @@ export async function startStack(
   options: {
     cimd?: AuthorizationServerOptions['cimd'];
     clientCredentials?: ClientCredentialsHook;
+    /** The jwt-bearer grant with ID-JAGs (SEP-990). */
+    identityAssertions?: IdentityAssertionOptions;
     /** DPoP at `/token` (AS) and at the MCP endpoint (guard). */
     dpop?: { required?: boolean };
   } = {},
@@ -217,6 +220,7 @@ export async function startStack(
     now: clock.now,
     accessTokenTtl: 600,
     clientCredentials: options.clientCredentials,
+    identityAssertions: options.identityAssertions,
   });
   const as = createAuthorizationServer({
     provider,
