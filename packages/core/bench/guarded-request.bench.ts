@@ -65,9 +65,8 @@ describe('guarded vs unguarded MCP request, in process', () => {
             { name: 'unguarded', op: () => settle(unguarded(request())) },
             { name: 'createMcpAuthHandler (guard + CORS)', op: () => settle(guarded(request())) },
           ],
-          // no forced GC per block (it resets V8's heap sizing and made every request cost twice
-          // as much); many short rounds instead, as the difference is a few µs
-          { rounds: 30, blockMs: 100, warmupMs: 500, gc: false },
+          // many short rounds: the difference is a few µs
+          { rounds: 30, blockMs: 100, warmupMs: 500 },
         );
         console.log(`${formatTable(`${name}: per request`, stats)}\n  ${added(stats[1]!, stats[0]!)}`);
       }

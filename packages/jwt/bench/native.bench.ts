@@ -116,10 +116,7 @@ for (const alg of ['RS256', 'ES256'] as const) {
       bench(
         'interleaved rounds',
         async () => {
-          // no forced GC before each block: it resets V8's heap sizing, so each block starts with
-          // a small young generation and the more a variant allocates (jose) the more it pays;
-          // it inflated the ratios (ES256 with 16 in flight: 1.51× with it, 1.31× without)
-          const stats = await interleave(coldVariants(alg), { inFlight, rounds: 12, blockMs: 200, warmupMs: 600, gc: false });
+          const stats = await interleave(coldVariants(alg), { inFlight, rounds: 12, blockMs: 200, warmupMs: 600 });
           console.log(formatTable(`cold path (first sight of each token), ${alg}, ${inFlight} in flight: per verification`, stats));
         },
         once,
@@ -142,7 +139,7 @@ describe('warm path (the same token again)', () => {
             { name: 'bare jose.jwtVerify, local key set', op: () => accept(jwtVerify(token, localSet, bare)) },
             { name: 'JWTVerifier (cache hit)', op: () => accept(warm.verifyToken(token)) },
           ],
-          { rounds: 12, blockMs: 150, warmupMs: 400, gc: false },
+          { rounds: 12, blockMs: 150, warmupMs: 400 },
         );
         console.log(formatTable(`warm path, ${alg}: µs per verification`, stats));
       }

@@ -35,7 +35,7 @@ describe('interleave', () => {
         { name: 'b', op: async () => undefined },
         { name: 'c', op: (i) => i * 2 },
       ],
-      { rounds: 3, blockMs: 5, warmupMs: 5, gc: false },
+      { rounds: 3, blockMs: 5, warmupMs: 5 },
     );
     expect(stats.map((s) => s.name)).toEqual(['a', 'b', 'c']);
     for (const s of stats) {
