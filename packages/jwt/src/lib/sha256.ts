@@ -1,8 +1,8 @@
 /**
  * Synchronous SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, for keying the verified-token
- * cache and the static token table. WebCrypto's `digest` is asynchronous and costs more than
- * the whole cache hit it would key, so the hot path uses this; the tests check it against
- * WebCrypto.
+ * cache (where the runtime has no `node:crypto`: see {@link cacheKey}) and the static token
+ * table. WebCrypto's `digest` is asynchronous and costs more than the whole cache hit it would
+ * key; the tests check this against WebCrypto.
  */
 
 import { nodeBuiltin } from '@mcpauth/core/kit';

@@ -72,7 +72,8 @@ export class NativeVerifier {
   /**
    * The parsed protected header, from a small cache: an issuer's tokens share one header (`alg`,
    * `kid`, `typ`), so most tokens need no decoding of it. Frozen, as every token with that
-   * header shares it; a header jose's rules refuse throws every time and is never kept.
+   * header shares it; a header that does not parse throws every time and is never kept, and the
+   * header rules run on every token.
    */
   #header(segment: string): Readonly<Record<string, unknown>> {
     let header = this.#headers.get(segment);
